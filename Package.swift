@@ -1,0 +1,50 @@
+// swift-tools-version:6.0
+import PackageDescription
+
+let package = Package(
+    name: "Likeness",
+    platforms: [.macOS(.v15)],
+    products: [
+        .executable(name: "likeness", targets: ["likeness"]),
+        .executable(name: "likeness-bench", targets: ["likeness-bench"]),
+        .library(name: "Likeness", targets: ["Likeness"]),
+        .library(name: "LikenessCore", targets: ["LikenessCore"]),
+        .library(name: "LikenessData", targets: ["LikenessData"]),
+        .library(name: "LikenessHDF5", targets: ["LikenessHDF5"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+    ],
+    targets: [
+        // C libraries from Debian's -dev packages.
+        .systemLibrary(
+            name: "CDNNL", path: "Sources/CDNNL",
+            providers: [.apt(["libdnnl-dev"])]),
+        .systemLibrary(
+            name: "CHDF5", path: "Sources/CHDF5", pkgConfig: "hdf5",
+            providers: [.apt(["libhdf5-dev"])]),
+        .systemLibrary(
+            name: "CZlib", path: "Sources/CZlib", pkgConfig: "zlib",
+            providers: [.apt(["zlib1g-dev"])]),
+
+        // Libraries.
+        .target(name: "LikenessCore", dependencies: ["CDNNL"]),
+        .target(name: "LikenessData", dependencies: ["LikenessCore", "CZlib"]),
+        .target(name: "LikenessHDF5", dependencies: ["CHDF5"]),
+        .target(name: "Likeness", dependencies: ["LikenessCore", "LikenessData", "LikenessHDF5"]),
+
+        // Executables.
+        .executableTarget(
+            name: "likeness",
+            dependencies: ["Likeness", .product(name: "ArgumentParser", package: "swift-argument-parser")]),
+        .executableTarget(
+            name: "likeness-bench",
+            dependencies: ["Likeness", .product(name: "ArgumentParser", package: "swift-argument-parser")]),
+
+        // Tests.
+        .testTarget(name: "LikenessCoreTests", dependencies: ["LikenessCore"], resources: [.copy("Fixtures")]),
+        .testTarget(name: "LikenessDataTests", dependencies: ["LikenessData"]),
+        .testTarget(name: "LikenessHDF5Tests", dependencies: ["LikenessHDF5"]),
+        .testTarget(name: "LikenessTests", dependencies: ["Likeness"]),
+    ]
+)

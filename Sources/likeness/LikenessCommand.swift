@@ -1,0 +1,11 @@
+import ArgumentParser
+import Likeness
+
+@main
+struct LikenessCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "likeness",
+        abstract: "Image classification with imbalanced and rare classes: triplet embeddings, one-shot enrolment, focal loss.",
+        subcommands: []
+    )
+}
