@@ -1,0 +1,42 @@
+/// Stochastic gradient descent with momentum, Nesterov momentum and L2 weight decay (PyTorch's rule):
+/// `g = ∇ + λ·θ`, `b = μ·b + g` (`b = g` at the first step), `θ −= η · (g + μ·b if nesterov else b)`.
+public final class SGD: Optimizer {
+    public var learningRate: Float
+    public let momentum: Float, weightDecay: Float, nesterov: Bool
+    private let parameters: [Parameter]
+    private var velocity: [Tensor?]
+
+    public init(parameters: [Parameter], learningRate: Float, momentum: Float = 0, nesterov: Bool = false, weightDecay: Float = 0) {
+        precondition(learningRate > 0 && momentum >= 0 && weightDecay >= 0, "SGD with lr \(learningRate), momentum \(momentum), weight decay \(weightDecay)")
+        precondition(!nesterov || momentum > 0, "Nesterov momentum needs momentum > 0")
+        self.parameters = parameters
+        self.learningRate = learningRate
+        self.momentum = momentum
+        self.nesterov = nesterov
+        self.weightDecay = weightDecay
+        velocity = Array(repeating: nil, count: parameters.count)
+    }
+
+    public func step() {
+        for (k, p) in parameters.enumerated() where p.isTrainable {
+            let first = velocity[k] == nil
+            if momentum > 0 && first { velocity[k] = Tensor(shape: p.value.shape) }
+            let (lr, mu, wd, nesterov) = (learningRate, momentum, weightDecay, nesterov)
+            p.gradient.withUnsafeBufferPointer { grad in
+                p.value.withUnsafeMutableBufferPointer { theta in
+                    if mu > 0 {
+                        velocity[k]!.withUnsafeMutableBufferPointer { b in
+                            for i in theta.indices {
+                                let g = grad[i] + wd * theta[i]
+                                b[i] = first ? g : mu * b[i] + g
+                                theta[i] -= lr * (nesterov ? g + mu * b[i] : b[i])
+                            }
+                        }
+                    } else {
+                        for i in theta.indices { theta[i] -= lr * (grad[i] + wd * theta[i]) }
+                    }
+                }
+            }
+        }
+    }
+}
