@@ -1,0 +1,59 @@
+/// Why a dataset file could not be read or written.
+///
+/// Every case names the file; the field cases also name the field, what the format
+/// expects there and what the file holds, so that the message alone says what to fix.
+public enum DatasetFileError: Error, Equatable, Sendable {
+    /// The file or folder does not exist.
+    case missing(file: String)
+    /// The operating system refused to open, read or write the file.
+    case unreadable(file: String, reason: String)
+    /// The file ends before `field` is complete.
+    case truncated(file: String, field: String, expectedBytes: Int, foundBytes: Int)
+    /// `field` holds a value the format does not allow.
+    case invalidField(file: String, field: String, expected: String, found: String)
+    /// `field` disagrees with another part of the file, or with a companion file.
+    case inconsistent(file: String, field: String, expected: String, found: String)
+    /// `field` declares a size larger than the limit the loader was given.
+    case tooLarge(file: String, field: String, limit: Int, found: Int)
+    /// The compressed or encoded stream is damaged (the decoder's own message).
+    case corrupt(file: String, reason: String)
+
+    /// The file or folder the error is about.
+    public var file: String {
+        switch self {
+        case .missing(let file), .unreadable(let file, _), .truncated(let file, _, _, _),
+             .invalidField(let file, _, _, _), .inconsistent(let file, _, _, _),
+             .tooLarge(let file, _, _, _), .corrupt(let file, _):
+            return file
+        }
+    }
+}
+
+extension DatasetFileError: CustomStringConvertible {
+    public var description: String {
+        switch self {
+        case .missing(let file):
+            return "\(file): no such file or folder"
+        case .unreadable(let file, let reason):
+            return "\(file): cannot be read: \(reason)"
+        case .truncated(let file, let field, let expected, let found):
+            return "\(file): truncated in \(field): expected \(expected) bytes, found \(found)"
+        case .invalidField(let file, let field, let expected, let found):
+            return "\(file): \(field): expected \(expected), found \(found)"
+        case .inconsistent(let file, let field, let expected, let found):
+            return "\(file): \(field) is inconsistent: expected \(expected), found \(found)"
+        case .tooLarge(let file, let field, let limit, let found):
+            return "\(file): \(field) declares \(found) bytes, over the limit of \(limit)"
+        case .corrupt(let file, let reason):
+            return "\(file): corrupt data: \(reason)"
+        }
+    }
+}
+
+#if canImport(Foundation)
+import Foundation
+
+extension DatasetFileError: LocalizedError {
+    public var errorDescription: String? { description }
+}
+#endif
