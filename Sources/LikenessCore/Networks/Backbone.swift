@@ -1,4 +1,3 @@
-import LikenessCore
 
 /// The convolutional feature extractors the toolkit trains, by name.
 ///
