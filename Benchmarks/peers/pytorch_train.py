@@ -101,6 +101,8 @@ def main():
     parser.add_argument("--batch", type=positive, default=128, help="images per step (default 128)")
     parser.add_argument("--steps", type=positive, default=50, help="steps per timed run (default 50)")
     parser.add_argument("--repeats", type=positive, default=5, help="timed runs; the median is reported (default 5)")
+    parser.add_argument("--measure", choices=("train", "infer", "all"), default="all",
+                        help="which figures to measure (default all)")
     args = parser.parse_args()
 
     torch.set_num_threads(args.threads)
@@ -120,14 +122,19 @@ def main():
         with torch.no_grad():
             model(images)
 
-    model.train()
-    train_runs = measure(train_step, batches, args.batch, args.steps, args.repeats, "train")
-    model.eval()
-    infer_runs = measure(infer_step, batches, args.batch, args.steps, args.repeats, "infer")
+    figures = []
+    if args.measure in ("train", "all"):
+        model.train()
+        figures.append(("pytorch_train_images_per_s",
+                        measure(train_step, batches, args.batch, args.steps, args.repeats, "train")))
+    if args.measure in ("infer", "all"):
+        model.eval()
+        figures.append(("pytorch_infer_images_per_s",
+                        measure(infer_step, batches, args.batch, args.steps, args.repeats, "infer")))
 
     common = {"unit": "images/s", "threads": torch.get_num_threads(), "batch": args.batch,
               "steps": args.steps, "data": data, "torch": torch.__version__}
-    for name, runs in (("pytorch_train_images_per_s", train_runs), ("pytorch_infer_images_per_s", infer_runs)):
+    for name, runs in figures:
         print(json.dumps({"name": name, "value": round(statistics.median(runs), 1),
                           "runs": [round(r, 1) for r in runs], **common}), flush=True)
 

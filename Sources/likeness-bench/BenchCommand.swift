@@ -2,41 +2,65 @@ import ArgumentParser
 import Foundation
 import Likeness
 
+/// Speed figures of PROTOCOL.md's reference network, one JSON object per line on stdout.
 @main
 struct BenchCommand: ParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "likeness-bench")
-    @Argument var measures: [String] = ["train"]
-    @Option var threads = 2
-    @Option var steps = 20
-    func run() throws {
-        Parallel.threadCount = threads
-        let model = Network.make(backbone: .reference, head: .softmax(classCount: 10), channels: 1, height: 28, width: 28, seed: 1)
-        let opt = Adam(parameters: model.parameters.map(\.parameter))
-        let step = ClassifierStep(model: model, optimizer: opt, loss: SoftmaxCrossEntropy())
-        var rng = SeededGenerator(seed: 3)
-        let x = Tensor.randomUniform(shape: [128, 1, 28, 28], using: &rng)
-        let y = (0..<128).map { $0 % 10 }
-        for _ in 0..<3 { step(images: x, labels: y) }
-        // per-layer profile
-        var times = [String: Double]()
-        for _ in 0..<10 {
-            var h = x
-            var outs: [Tensor] = []
-            for (name, l) in model.layers {
-                let t0 = Date(); h = l.forward(h, training: true); times["f " + name, default: 0] += Date().timeIntervalSince(t0); outs.append(h)
-            }
-            let (_, g0) = SoftmaxCrossEntropy().lossAndGradient(logits: h, labels: y)
-            var g = g0
-            for (i, (name, l)) in model.layers.enumerated().reversed() {
-                let t0 = Date(); if let n = l.backward(g, inputGradient: i > 0) { g = n }; times["b " + name, default: 0] += Date().timeIntervalSince(t0)
-            }
+    static let configuration = CommandConfiguration(
+        commandName: "likeness-bench",
+        abstract: "Measure Likeness's speed on the protocol's reference network (JSON lines on stdout).",
+        discussion: """
+        Measures: gemm (GFLOP/s of the matrix products the network really calls), train (training \
+        images/s, softmax head, Adam), infer (inference images/s), memory (peak resident memory). \
+        Run on the release build: swift run -c release likeness-bench gemm train infer memory
+        """
+    )
+
+    @Argument(help: "What to measure: \(Measure.allCases.map(\.rawValue).joined(separator: ", ")).")
+    var measures: [Measure] = Measure.allCases
+
+    @Option(help: "Threads for every kernel.")
+    var threads = 2
+
+    @Option(help: "Images per batch.")
+    var batch = 128
+
+    @Option(help: "Training or inference steps per timed run.")
+    var steps = 30
+
+    @Option(help: "Timed runs per figure; the median is reported.")
+    var repeats = 5
+
+    @Option(help: "A Python with torch installed: runs Benchmarks/peers/pytorch_train.py with the same settings, interleaved with Likeness's runs, and reports the ratio.")
+    var pytorch: String?
+
+    func validate() throws {
+        for (name, value) in [("threads", threads), ("batch", batch), ("steps", steps), ("repeats", repeats)] where value < 1 {
+            throw ValidationError("--\(name) must be at least 1, got \(value).")
         }
-        for (k, v) in times.sorted(by: { $0.value > $1.value }) { print(k, String(format: "%.2f ms", v / 10 * 1000)) }
-        for _ in 0..<5 {
-            let t0 = Date()
-            for _ in 0..<steps { step(images: x, labels: y) }
-            let dt = Date().timeIntervalSince(t0)
-            print(Double(steps * 128) / dt)
+        if let pytorch, !FileManager.default.isExecutableFile(atPath: pytorch) {
+            throw ValidationError("--pytorch \(pytorch): not an executable file.")
         }
     }
+
+    func run() throws {
+        Parallel.threadCount = threads
+        let settings = BenchmarkSettings(threads: threads, batch: batch, steps: steps, repeats: repeats)
+        let out = FigureWriter(settings: settings)
+        for measure in measures {
+            switch measure {
+            case .gemm: try GEMMBenchmark(settings: settings).run(out)
+            case .train: try TrainingBenchmark(settings: settings, pytorch: pytorch).run(out)
+            case .infer: try InferenceBenchmark(settings: settings).run(out)
+            case .memory: try out.write("peak_memory_mib", PeakMemory.residentMiB, unit: "MiB")
+            }
+        }
+    }
+}
+
+enum Measure: String, CaseIterable, ExpressibleByArgument {
+    case gemm, train, infer, memory
+}
+
+struct BenchmarkSettings {
+    let threads: Int, batch: Int, steps: Int, repeats: Int
 }

@@ -55,3 +55,45 @@ extension Tensor {
         }
     }
 }
+
+/// Epochs of shuffled mini-batches over a labelled set, with progress on standard error.
+public struct ClassifierTrainer {
+    public var epochs: Int
+    public var batchSize: Int
+    public var seed: UInt64
+    /// Sets the optimizer's learning rate at the start of each epoch from its base rate.
+    public var schedule: LearningRateSchedule
+
+    public init(epochs: Int, batchSize: Int = 128, seed: UInt64 = 0, schedule: LearningRateSchedule = .constant) {
+        precondition(epochs > 0 && batchSize > 0, "training for \(epochs) epochs in batches of \(batchSize)")
+        self.epochs = epochs
+        self.batchSize = batchSize
+        self.seed = seed
+        self.schedule = schedule
+    }
+
+    /// Trains on the images at `indices` and returns the mean loss of each epoch.
+    @discardableResult
+    public func fit(_ step: ClassifierStep, on dataset: Dataset, indices: [Int], showProgress: Bool = true) -> [Float] {
+        precondition(!indices.isEmpty, "training on no images")
+        var rng = SeededGenerator(seed: seed)
+        let baseRate = step.optimizer.learningRate
+        var epochLosses: [Float] = []
+        for epoch in 0..<epochs {
+            step.optimizer.learningRate = schedule.rate(base: baseRate, at: epoch)
+            let order = indices.shuffled(using: &rng)
+            let progress = showProgress ? ProgressBar("epoch \(epoch + 1)/\(epochs)", total: order.count, unit: "images") : nil
+            var sum: Double = 0, batches = 0
+            for start in stride(from: 0, to: order.count, by: batchSize) {
+                let batch = Array(order[start..<min(start + batchSize, order.count)])
+                let loss = step(images: dataset.batch(batch), labels: dataset.labels(batch))
+                sum += Double(loss)
+                batches += 1
+                progress?.advance(by: batch.count, note: "loss \(String(format: "%.4f", sum / Double(batches)))")
+            }
+            progress?.finish()
+            epochLosses.append(Float(sum / Double(batches)))
+        }
+        return epochLosses
+    }
+}
