@@ -10,7 +10,13 @@ Each case gives the sampler, the strategy, the counts per class after resampling
 "error": the message imbalanced-learn raised (Likeness must throw too).
 """
 import json
+import os
 import sys
+
+# Some messages list a set of strings: fix the string hash so that the output is reproducible.
+if os.environ.get("PYTHONHASHSEED") != "0":
+    os.environ["PYTHONHASHSEED"] = "0"
+    os.execv(sys.executable, [sys.executable] + sys.argv)
 
 import imblearn
 import numpy as np
