@@ -43,7 +43,7 @@ let package = Package(
 
         // Tests.
         .testTarget(name: "LikenessCoreTests", dependencies: ["LikenessCore"], resources: [.copy("Fixtures")]),
-        .testTarget(name: "LikenessDataTests", dependencies: ["LikenessData"]),
+        .testTarget(name: "LikenessDataTests", dependencies: ["LikenessData"], resources: [.copy("Fixtures")]),
         .testTarget(name: "LikenessHDF5Tests", dependencies: ["LikenessHDF5"]),
         .testTarget(name: "LikenessTests", dependencies: ["Likeness"]),
     ]

@@ -1,0 +1,119 @@
+import LikenessCore
+
+/// One transform of a pipeline and the probability that an image gets it.
+public struct AugmentationStep: Sendable, Hashable {
+    public var transform: ImageTransform
+    public var probability: Float
+
+    public init(_ transform: ImageTransform, probability: Float = 0.5) {
+        self.transform = transform
+        self.probability = probability
+    }
+}
+
+/// Which images of a batch the per-image transforms change.
+public enum AugmentationScope: Sendable, Hashable {
+    case allImages
+    /// Only images of classes with fewer than `limit` images, counted in `classCounts`
+    /// (by class index): augmenting the rare classes alone.
+    case classesWithFewerImages(than: Int, classCounts: [Int])
+}
+
+/// A batch after augmentation.
+public struct AugmentedBatch: Sendable {
+    /// `N × C × H × W`, in [0, 1].
+    public var images: Tensor
+    /// `N × classCount` soft labels, each row summing to 1: one-hot unless mixup mixed the batch.
+    public var targets: Tensor
+}
+
+/// Random changes applied to the images of each batch: the steps in order, each with its
+/// probability, to every image in scope, then mixup over the whole batch.
+///
+/// Images are changed on `Parallel.threadCount` threads. Each image draws from its own
+/// generator, a function of (`seed`, batch index, position in the batch), so a batch comes out
+/// the same whatever the thread count.
+public struct AugmentationPipeline: Sendable, Hashable {
+    public var steps: [AugmentationStep]
+    /// Applied after the steps, to every image whatever the scope.
+    public var mixup: Mixup?
+    public var scope: AugmentationScope
+    public var seed: UInt64
+
+    public init(_ steps: [AugmentationStep], mixup: Mixup? = nil, scope: AugmentationScope = .allImages, seed: UInt64) {
+        self.steps = steps
+        self.mixup = mixup
+        self.scope = scope
+        self.seed = seed
+    }
+
+    /// Checks the parameters, and that colour changes meet RGB images.
+    public func validate(channels: Int) throws(AugmentationError) {
+        for step in steps {
+            guard step.probability >= 0 && step.probability <= 1 else { throw .probabilityOutOfRange(step.probability) }
+            if let bad = step.transform.invalidParameter {
+                throw .parameterOutOfRange(step.transform, parameter: bad.name, value: bad.value, expected: bad.expected)
+            }
+            if step.transform.needsColour && channels != 3 { throw .needsColour(step.transform, channels: channels) }
+        }
+        if let mixup {
+            guard mixup.probability >= 0 && mixup.probability <= 1 else { throw .probabilityOutOfRange(mixup.probability) }
+            guard mixup.alpha > 0 && mixup.alpha.isFinite else { throw .mixupAlphaOutOfRange(mixup.alpha) }
+        }
+    }
+
+    /// Augments one batch.
+    ///
+    /// - Parameters:
+    ///   - images: `N × C × H × W` in [0, 1], as `Dataset.batch(_:)` makes it.
+    ///   - labels: the `N` classes, in `0..<classCount`.
+    ///   - batchIndex: a number unique to the batch over the whole run (e.g. epoch × batches
+    ///     per epoch + batch), so that no two batches draw the same changes.
+    /// - Precondition: `validate(channels:)` passes for the images' channel count.
+    public func apply(to images: Tensor, labels: [Int], classCount: Int, batchIndex: Int) -> AugmentedBatch {
+        precondition(images.rank == 4 && images.shape[0] == labels.count,
+                     "images of shape \(images.shape) for \(labels.count) labels: expected [\(labels.count), C, H, W]")
+        precondition(labels.allSatisfy { $0 >= 0 && $0 < classCount }, "label outside 0..<\(classCount)")
+        let (n, channels, height, width) = (images.shape[0], images.shape[1], images.shape[2], images.shape[3])
+        do throws(AugmentationError) {
+            try validate(channels: channels)
+        } catch {
+            preconditionFailure(error.description)
+        }
+        var out = images
+        let size = channels * height * width
+        if !steps.isEmpty {
+            out.withUnsafeMutableBufferPointer { buffer in
+                Parallel.forEachChunk(n, grain: 1) { range in
+                    for i in range where isInScope(labels[i]) {
+                        var rng = SeededGenerator(seed: seed, stream: batchIndex, i)
+                        let image = ImagePlanes(base: buffer.baseAddress! + i * size,
+                                                channels: channels, height: height, width: width)
+                        for step in steps where rng.nextUniform() < step.probability {
+                            step.transform.apply(to: image, using: &rng)
+                        }
+                    }
+                }
+            }
+        }
+        let targets: Tensor
+        if let mixup {
+            // Position −1: a stream no image uses.
+            var rng = SeededGenerator(seed: seed, stream: batchIndex, -1)
+            targets = mixup.mix(&out, labels: labels, classCount: classCount, using: &rng)
+        } else {
+            targets = Tensor(shape: [n, classCount]) { t in
+                t.initialize(repeating: 0)
+                for (i, y) in labels.enumerated() { t[i * classCount + y] = 1 }
+            }
+        }
+        return AugmentedBatch(images: out, targets: targets)
+    }
+
+    private func isInScope(_ label: Int) -> Bool {
+        switch scope {
+        case .allImages: true
+        case .classesWithFewerImages(let limit, let classCounts): classCounts[label] < limit
+        }
+    }
+}

@@ -1,0 +1,131 @@
+import Foundation
+import LikenessCore
+
+extension ImagePlanes {
+    func flipColumns() {
+        for row in 0..<(channels * height) {
+            let r = base + row * width
+            for x in 0..<(width / 2) { swap(&r[x], &r[width - 1 - x]) }
+        }
+    }
+
+    func flipRows() {
+        for ch in 0..<channels {
+            let p = base + ch * plane
+            for y in 0..<(height / 2) {
+                for x in 0..<width { swap(&p[y * width + x], &p[(height - 1 - y) * width + x]) }
+            }
+        }
+    }
+
+    /// Rotation by `angle` radians about the centre: each output pixel reads the source at
+    /// the point rotated by `−angle`.
+    func rotate(by angle: Float) {
+        let (cx, cy) = (Float(width - 1) / 2, Float(height - 1) / 2)
+        let (c, s) = (cos(angle), sin(angle))
+        warp { x, y in (c * (x - cx) + s * (y - cy) + cx, -s * (x - cx) + c * (y - cy) + cy) }
+    }
+
+    /// Scaling by `factor` about the centre.
+    func zoom(by factor: Float) {
+        let (cx, cy) = (Float(width - 1) / 2, Float(height - 1) / 2)
+        warp { x, y in (cx + (x - cx) / factor, cy + (y - cy) / factor) }
+    }
+
+    /// Whole-pixel shift: output `(x, y)` reads source `(x + columns, y + rows)`, 0 outside.
+    func shift(columns dx: Int, rows dy: Int) {
+        let source = Array(UnsafeBufferPointer(start: base, count: count))
+        for ch in 0..<channels {
+            let o = ch * plane
+            for y in 0..<height {
+                for x in 0..<width {
+                    let sx = x + dx, sy = y + dy
+                    base[o + y * width + x] = sx >= 0 && sx < width && sy >= 0 && sy < height
+                        ? source[o + sy * width + sx] : 0
+                }
+            }
+        }
+    }
+
+    /// Resamples the image: output pixel `(x, y)` takes the bilinear value of the source at
+    /// `sourcePoint(x, y)`, counting pixels outside the image as 0.
+    func warp(_ sourcePoint: (Float, Float) -> (Float, Float)) {
+        let source = Array(UnsafeBufferPointer(start: base, count: count))
+        for y in 0..<height {
+            for x in 0..<width {
+                let (sx, sy) = sourcePoint(Float(x), Float(y))
+                setBilinear(x: x, y: y, from: source, at: sx, sy)
+            }
+        }
+    }
+
+    /// Writes pixel `(x, y)` of every channel from the bilinear interpolation of `source` at `(sx, sy)`.
+    @inline(__always)
+    private func setBilinear(x: Int, y: Int, from source: [Float], at sx: Float, _ sy: Float) {
+        let fx = sx.rounded(.down), fy = sy.rounded(.down)
+        let out = y * width + x
+        guard fx > -2, fy > -2, fx < Float(width), fy < Float(height) else {
+            for ch in 0..<channels { base[ch * plane + out] = 0 }
+            return
+        }
+        let x0 = Int(fx), y0 = Int(fy)
+        let wx = sx - fx, wy = sy - fy
+        let inX0 = x0 >= 0, inX1 = x0 + 1 < width, inY0 = y0 >= 0, inY1 = y0 + 1 < height
+        for ch in 0..<channels {
+            let p = ch * plane
+            var v: Float = 0
+            if inY0 {
+                if inX0 { v += (1 - wx) * (1 - wy) * source[p + y0 * width + x0] }
+                if inX1 { v += wx * (1 - wy) * source[p + y0 * width + x0 + 1] }
+            }
+            if inY1 {
+                if inX0 { v += (1 - wx) * wy * source[p + (y0 + 1) * width + x0] }
+                if inX1 { v += wx * wy * source[p + (y0 + 1) * width + x0 + 1] }
+            }
+            base[p + out] = v
+        }
+    }
+
+    /// Simard's elastic deformation: displacement fields of uniform noise in [−1, 1], smoothed
+    /// by a Gaussian of `sigma` pixels and scaled by `alpha`.
+    func deformElastically(alpha: Float, sigma: Float, using rng: inout SeededGenerator) {
+        var dx = (0..<plane).map { _ in rng.nextUniform() * 2 - 1 }
+        var dy = (0..<plane).map { _ in rng.nextUniform() * 2 - 1 }
+        smooth(&dx, sigma: sigma)
+        smooth(&dy, sigma: sigma)
+        let source = Array(UnsafeBufferPointer(start: base, count: count))
+        for y in 0..<height {
+            for x in 0..<width {
+                let p = y * width + x
+                setBilinear(x: x, y: y, from: source, at: Float(x) + alpha * dx[p], Float(y) + alpha * dy[p])
+            }
+        }
+    }
+
+    /// Separable Gaussian smoothing of one `H × W` field, the border value repeated outside.
+    private func smooth(_ field: inout [Float], sigma: Float) {
+        let radius = max(1, Int((3 * sigma).rounded(.up)))
+        var kernel = (-radius...radius).map { exp(-Float($0 * $0) / (2 * sigma * sigma)) }
+        let total = kernel.reduce(0, +)
+        kernel = kernel.map { $0 / total }
+        var pass = field
+        for y in 0..<height {
+            for x in 0..<width {
+                var v: Float = 0
+                for (t, k) in kernel.enumerated() {
+                    v += k * field[y * width + min(max(x + t - radius, 0), width - 1)]
+                }
+                pass[y * width + x] = v
+            }
+        }
+        for y in 0..<height {
+            for x in 0..<width {
+                var v: Float = 0
+                for (t, k) in kernel.enumerated() {
+                    v += k * pass[min(max(y + t - radius, 0), height - 1) * width + x]
+                }
+                field[y * width + x] = v
+            }
+        }
+    }
+}

@@ -1,0 +1,168 @@
+import Testing
+import LikenessCore
+import LikenessData
+
+@Suite struct AugmentationTests {
+    static let transforms: [ImageTransform] = [
+        .horizontalFlip, .verticalFlip, .rotation(maxDegrees: 20), .translation(maxFraction: 0.2),
+        .zoom(scale: 1.1...1.3), .randomCrop(padding: 2), .brightness(maxChange: 0.3), .contrast(maxChange: 0.3),
+        .saturation(maxChange: 0.5), .hue(maxShift: 0.2), .gaussianNoise(std: 0.05), .saltAndPepper(fraction: 0.1),
+        .randomErasing(area: 0.05...0.2, aspectRatio: 0.3...3.3), .cutout(size: 4), .elastic(alpha: 3, sigma: 2),
+    ]
+
+    /// Eight RGB images, 12 × 10, with values in [0.1, 0.9], and their labels.
+    static func batch(channels: Int = 3) -> (images: Tensor, labels: [Int]) {
+        var rng = SeededGenerator(seed: 77)
+        return (Tensor.randomUniform(shape: [8, channels, 12, 10], in: 0.1...0.9, using: &rng), [0, 1, 2, 3, 0, 1, 2, 3])
+    }
+
+    static func augment(_ transform: ImageTransform, seed: UInt64, batchIndex: Int = 0, threads: Int) -> Tensor {
+        let previous = Parallel.threadCount
+        Parallel.threadCount = threads
+        defer { Parallel.threadCount = previous }
+        let (images, labels) = batch()
+        return AugmentationPipeline([AugmentationStep(transform, probability: 1)], seed: seed)
+            .apply(to: images, labels: labels, classCount: 4, batchIndex: batchIndex).images
+    }
+
+    @Test("Each augmentation changes the images, the same way for a seed whatever the thread count", arguments: transforms)
+    func deterministic(_ transform: ImageTransform) {
+        let one = Self.augment(transform, seed: 5, threads: 1)
+        #expect(Self.augment(transform, seed: 5, threads: 4) == one)
+        #expect(Self.augment(transform, seed: 5, threads: 3) == one)
+        #expect(one != Self.batch().images)
+        #expect(one.shape == [8, 3, 12, 10])
+        #expect(one.scalars.allSatisfy { $0 >= 0 && $0 <= 1 })
+        if transform != .horizontalFlip && transform != .verticalFlip {
+            #expect(Self.augment(transform, seed: 6, threads: 1) != one)
+            #expect(Self.augment(transform, seed: 5, batchIndex: 1, threads: 1) != one)
+        }
+    }
+
+    @Test("Flips mirror the columns and the rows")
+    func flips() {
+        let images = Self.batch().images
+        let h = Self.augment(.horizontalFlip, seed: 0, threads: 2)
+        let v = Self.augment(.verticalFlip, seed: 0, threads: 2)
+        for (n, c, y, x) in [(0, 0, 0, 0), (3, 2, 5, 7), (7, 1, 11, 9)] {
+            #expect(h[n, c, y, x] == images[n, c, y, 9 - x])
+            #expect(v[n, c, y, x] == images[n, c, 11 - y, x])
+        }
+    }
+
+    @Test("Brightness scales every value of an image by one factor")
+    func brightness() {
+        let images = Self.batch().images
+        let out = Self.augment(.brightness(maxChange: 0.1), seed: 3, threads: 1)
+        for n in 0..<8 {
+            let factor = out[n, 0, 0, 0] / images[n, 0, 0, 0]
+            #expect(factor >= 0.9 && factor <= 1.1)
+            #expect(abs(out[n, 2, 7, 3] - factor * images[n, 2, 7, 3]) < 1e-5)
+        }
+    }
+
+    @Test("Hue turns keep each pixel's HSV value and chroma; saturation keeps its grey")
+    func colourInvariants() {
+        let images = Self.batch().images
+        let hue = Self.augment(.hue(maxShift: 0.5), seed: 2, threads: 1)
+        let saturation = Self.augment(.saturation(maxChange: 0.2), seed: 2, threads: 1)
+        for n in 0..<8 {
+            for (y, x) in [(0, 0), (4, 7), (11, 9)] {
+                let before = (0..<3).map { images[n, $0, y, x] }, after = (0..<3).map { hue[n, $0, y, x] }
+                #expect(abs(after.max()! - before.max()!) < 1e-5)
+                #expect(abs((after.max()! - after.min()!) - (before.max()! - before.min()!)) < 1e-5)
+                func grey(_ t: Tensor) -> Float { 0.299 * t[n, 0, y, x] + 0.587 * t[n, 1, y, x] + 0.114 * t[n, 2, y, x] }
+                let clamped = (0..<3).contains { saturation[n, $0, y, x] == 0 || saturation[n, $0, y, x] == 1 }
+                if !clamped { #expect(abs(grey(saturation) - grey(images)) < 1e-5) }
+            }
+        }
+    }
+
+    @Test("Steps with probability 0 change nothing; the scope spares common classes")
+    func probabilityAndScope() {
+        let (images, labels) = Self.batch()
+        let never = AugmentationPipeline([AugmentationStep(.gaussianNoise(std: 0.1), probability: 0)], seed: 1)
+        #expect(never.apply(to: images, labels: labels, classCount: 4, batchIndex: 0).images == images)
+        let rareOnly = AugmentationPipeline([AugmentationStep(.gaussianNoise(std: 0.1), probability: 1)],
+                                            scope: .classesWithFewerImages(than: 10, classCounts: [100, 5, 100, 9]), seed: 1)
+        let out = rareOnly.apply(to: images, labels: labels, classCount: 4, batchIndex: 0).images
+        let size = 3 * 12 * 10
+        for n in 0..<8 {
+            let changed = (0..<size).contains { out[flat: n * size + $0] != images[flat: n * size + $0] }
+            #expect(changed == [1, 3].contains(labels[n]), "image \(n) of class \(labels[n])")
+        }
+    }
+
+    @Test("Colour changes need RGB images", arguments: [ImageTransform.saturation(maxChange: 0.2), .hue(maxShift: 0.1)])
+    func colourNeedsRGB(_ transform: ImageTransform) throws {
+        let pipeline = AugmentationPipeline([AugmentationStep(transform)], seed: 0)
+        #expect(throws: AugmentationError.needsColour(transform, channels: 1)) { try pipeline.validate(channels: 1) }
+        try pipeline.validate(channels: 3)
+        try AugmentationPipeline([AugmentationStep(.contrast(maxChange: 0.2))], seed: 0).validate(channels: 1)
+    }
+
+    @Test("Parameters outside their range are reported")
+    func invalidParameters() {
+        #expect(throws: AugmentationError.self) {
+            try AugmentationPipeline([AugmentationStep(.hue(maxShift: 0.7))], seed: 0).validate(channels: 3)
+        }
+        #expect(throws: AugmentationError.probabilityOutOfRange(1.5)) {
+            try AugmentationPipeline([AugmentationStep(.horizontalFlip, probability: 1.5)], seed: 0).validate(channels: 3)
+        }
+        #expect(throws: AugmentationError.mixupAlphaOutOfRange(0)) {
+            try AugmentationPipeline([], mixup: Mixup(alpha: 0), seed: 0).validate(channels: 3)
+        }
+    }
+
+    @Test("Mixup mixes pairs of images and their labels with the same λ; soft labels sum to 1")
+    func mixup() {
+        var rng = SeededGenerator(seed: 4)
+        let images = Tensor.randomUniform(shape: [6, 1, 5, 5], in: 0...1, using: &rng)
+        let labels = [4, 0, 5, 2, 1, 3]  // one image per class, so each soft label names its pair
+        let size = 25
+        var lambdas = [Float]()
+        for batchIndex in 0..<20 {
+            let out = AugmentationPipeline([], mixup: Mixup(alpha: 0.4), seed: 9)
+                .apply(to: images, labels: labels, classCount: 6, batchIndex: batchIndex)
+            #expect(out.targets.shape == [6, 6])
+            for i in 0..<6 {
+                let row = (0..<6).map { out.targets[i, $0] }
+                #expect(abs(row.reduce(0, +) - 1) < 1e-6)
+                let lambda = row[labels[i]]
+                guard lambda < 1, let partnerClass = row.indices.first(where: { $0 != labels[i] && row[$0] > 0 }) else {
+                    #expect(row.filter { $0 != 0 } == [1])  // mixed with itself
+                    continue
+                }
+                #expect(abs(row[partnerClass] - (1 - lambda)) < 1e-6)
+                let j = labels.firstIndex(of: partnerClass)!
+                for p in 0..<size {
+                    let expected = lambda * images[flat: i * size + p] + (1 - lambda) * images[flat: j * size + p]
+                    #expect(abs(out.images[flat: i * size + p] - expected) < 1e-5)
+                }
+                lambdas.append(min(lambda, 1 - lambda))
+            }
+        }
+        #expect(!lambdas.isEmpty)
+        let unmixed = AugmentationPipeline([], seed: 9).apply(to: images, labels: labels, classCount: 6, batchIndex: 0)
+        #expect(unmixed.images == images)
+        #expect((0..<6).allSatisfy { i in (0..<6).allSatisfy { unmixed.targets[i, $0] == (labels[i] == $0 ? 1 : 0) } })
+    }
+
+    @Test("Mixup's λ follows Beta(α, α)")
+    func mixupBeta() {
+        let images = Tensor(shape: [2, 1, 1, 1], scalars: [0, 1])
+        let alpha: Double = 0.4
+        var lambdas = [Double]()
+        for batchIndex in 0..<4000 {
+            let out = AugmentationPipeline([], mixup: Mixup(alpha: Float(alpha)), seed: 1)
+                .apply(to: images, labels: [0, 1], classCount: 2, batchIndex: batchIndex)
+            // Image 0 is 0 and image 1 is 1: a swapped pair gives image 0 the value 1 − λ.
+            if out.targets[0, 1] > 0 || out.targets[0, 0] < 1 { lambdas.append(Double(out.targets[0, 0])) }
+        }
+        let mean = lambdas.reduce(0, +) / Double(lambdas.count)
+        let variance = lambdas.reduce(0) { $0 + ($1 - mean) * ($1 - mean) } / Double(lambdas.count)
+        #expect(lambdas.count > 1500)
+        #expect(abs(mean - 0.5) < 0.03, "mean \(mean)")
+        #expect(abs(variance - 1 / (4 * (2 * alpha + 1))) < 0.015, "variance \(variance)")
+    }
+}
