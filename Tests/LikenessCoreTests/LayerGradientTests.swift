@@ -30,6 +30,14 @@ struct LayerGradientTests {
         }
     }
 
+    @Test(arguments: [Activation.identity, .relu])
+    func conv2dWithPooling(activation: Activation) {
+        GradientCheck(step: 1e-3).check("Conv2d+\(activation)+pool", input: input([2, 2, 6, 6], seed: 4)) {
+            var rng = SeededGenerator(seed: 13)
+            return Conv2d(inputChannels: 2, outputChannels: 3, kernelSize: 3, padding: 1, activation: activation, pooling: 2, rng: &rng)
+        }
+    }
+
     @Test(arguments: [(2, 2), (3, 2), (2, 1)])
     func maxPool(kernel: Int, stride: Int) {
         GradientCheck(step: 1e-3).check("MaxPool2d k\(kernel) s\(stride)", input: input([2, 3, 7, 6])) {

@@ -102,6 +102,28 @@ struct ConvolutionTests {
         for i in 0..<y.count { #expect(abs(y[flat: i] - expected[flat: i]) < 1e-4) }
     }
 
+    /// The fused post-operations equal the separate layers, forward and backward, exactly.
+    @Test(arguments: [2, 3])
+    func fusedActivationAndPoolingEqualSeparateLayers(pool: Int) {
+        var rng = SeededGenerator(seed: 5)
+        let fused = Conv2d(inputChannels: 2, outputChannels: 4, kernelSize: 3, padding: 1, activation: .relu, pooling: pool, rng: &rng)
+        let plain = Conv2d(inputChannels: 2, outputChannels: 4, kernelSize: 3, padding: 1, rng: &rng)
+        plain.weight.value = fused.weight.value
+        plain.bias.value = .randomNormal(shape: [4], std: 0.1, using: &rng)
+        fused.bias.value = plain.bias.value
+        let separate = Sequential([("conv", plain), ("relu", ReLU()), ("pool", MaxPool2d(kernelSize: pool))])
+        let x = Tensor.randomNormal(shape: [3, 2, 9, 8], using: &rng)
+        let y1 = fused.forward(x, training: true), y2 = separate.forward(x, training: true)
+        #expect(y1 == y2)
+        let dy = Tensor.randomNormal(shape: y1.shape, using: &rng)
+        let dx1 = fused.backward(dy, inputGradient: true)!, dx2 = separate.backward(dy, inputGradient: true)!
+        for i in 0..<dx1.count { #expect(abs(dx1[flat: i] - dx2[flat: i]) < 1e-5) }
+        for i in 0..<fused.weight.gradient.count {
+            #expect(abs(fused.weight.gradient[flat: i] - plain.weight.gradient[flat: i]) < 1e-4)
+        }
+        #expect(zip(fused.bias.gradient.scalars, plain.bias.gradient.scalars).allSatisfy { abs($0 - $1) < 1e-4 })
+    }
+
     @Test func resultsDoNotDependOnThreadCount() {
         let saved = Parallel.threadCount
         defer { Parallel.threadCount = saved }

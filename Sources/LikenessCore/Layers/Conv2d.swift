@@ -1,32 +1,44 @@
-/// A 2-D convolution: `y[n, o] = b[o] + Σ_c w[o, c] ⋆ x[n, c]` (cross-correlation, as in PyTorch).
+/// A 2-D convolution: `y[n, o] = act(b[o] + Σ_c w[o, c] ⋆ x[n, c])` (cross-correlation, as in
+/// PyTorch), optionally followed by max pooling over `p × p` windows with stride `p`.
 ///
-/// Layouts: input `N × Cin × H × W`, output `N × Cout × Ho × Wo`, weight `Cout × Cin × kh × kw`,
-/// bias `Cout`. Each image is one matrix product `W (Cout × Cin·kh·kw) · im2col(x) (Cin·kh·kw × Ho·Wo)`;
-/// images are split across threads, each with its own patch buffer. An optional activation is
-/// applied to the output in the same pass (as Keras' `Conv2D(activation: "relu")`), while the
-/// image is still in cache.
+/// Layouts: input `N × Cin × H × W`, output `N × Cout × Ho × Wo` (divided by `p` when pooling),
+/// weight `Cout × Cin × kh × kw`, bias `Cout`.
+///
+/// Each image is one matrix product `W (Cout × Cin·kh·kw) · im2col(x) (Cin·kh·kw × Ho·Wo)`; images
+/// are split across threads, each with its own scratch buffers. The activation and the pooling
+/// are post-operations on the image's product while it is still in cache (Keras writes
+/// `Conv2D(32, activation="relu")` followed by `MaxPooling2D(2)`): the full-size activation map
+/// is never stored, and the backward pass rebuilds each image's gradient from the pooled one.
 public final class Conv2d: Layer {
     public let weight: Parameter
     public let bias: Parameter
     public let inputChannels: Int, outputChannels: Int
     public let kernelSize: Int, stride: Int, padding: Int
     public let activation: Activation
+    /// The window (and stride) of the max pooling applied after the activation, or nil.
+    public let pooling: Int?
 
     private var input: Tensor?
-    /// The last training output, whose signs the ReLU gradient needs.
+    /// The last training output: the ReLU gradient needs its signs.
     private var output: Tensor?
+    /// For each pooled output, the index of its maximum in its channel's convolution plane.
+    private var argmax: [Int32] = []
 
     /// - Parameters:
     ///   - padding: zero padding on each side; `kernelSize / 2` keeps the size ("same") for stride 1.
+    ///   - pooling: the window of a max pooling after the activation (2 halves the size), or nil.
     public init(inputChannels: Int, outputChannels: Int, kernelSize: Int, stride: Int = 1, padding: Int = 0,
-                activation: Activation = .identity, initializer: WeightInitializer = .heNormal, rng: inout SeededGenerator) {
+                activation: Activation = .identity, pooling: Int? = nil,
+                initializer: WeightInitializer = .heNormal, rng: inout SeededGenerator) {
         precondition(inputChannels > 0 && outputChannels > 0 && kernelSize > 0, "bad Conv2d \(inputChannels)→\(outputChannels) k\(kernelSize)")
+        precondition(pooling.map { $0 >= 1 } ?? true, "pooling window \(pooling!)")
         self.inputChannels = inputChannels
         self.outputChannels = outputChannels
         self.kernelSize = kernelSize
         self.stride = stride
         self.padding = padding
         self.activation = activation
+        self.pooling = pooling
         let area = kernelSize * kernelSize
         weight = Parameter(initializer.tensor(shape: [outputChannels, inputChannels, kernelSize, kernelSize],
                                               fanIn: inputChannels * area, fanOut: outputChannels * area, using: &rng))
@@ -42,9 +54,17 @@ public final class Conv2d: Layer {
                                    kernelHeight: kernelSize, kernelWidth: kernelSize, stride: stride, padding: padding)
     }
 
+    /// The size of the convolution's own output plane, and of the layer's output plane.
+    private func planes(_ g: ConvolutionGeometry) -> (convolution: (h: Int, w: Int), output: (h: Int, w: Int)) {
+        let conv = (g.outputHeight, g.outputWidth)
+        guard let p = pooling else { return (conv, conv) }
+        precondition(conv.0 >= p && conv.1 >= p, "a \(p)×\(p) pooling does not fit the \(conv.0)×\(conv.1) convolution output")
+        return (conv, (MaxPooling.outputSize(conv.0, kernel: p, stride: p), MaxPooling.outputSize(conv.1, kernel: p, stride: p)))
+    }
+
     public func outputShape(for inputShape: [Int]) -> [Int] {
-        let g = geometry(for: inputShape)
-        return [inputShape[0], outputChannels, g.outputHeight, g.outputWidth]
+        let out = planes(geometry(for: inputShape)).output
+        return [inputShape[0], outputChannels, out.h, out.w]
     }
 
     /// Whether the patch matrix of an image is the image itself (1×1 kernel, stride 1, no padding).
@@ -52,89 +72,121 @@ public final class Conv2d: Layer {
 
     public func forward(_ x: Tensor, training: Bool) -> Tensor {
         let g = geometry(for: x.shape)
+        let (convPlane, outPlane) = planes(g)
         let n = x.shape[0], k = g.patchSize, plane = g.outputPlane, cout = outputChannels
+        let pooledPlane = outPlane.h * outPlane.w
         let inStride = inputChannels * g.height * g.width
-        if training { input = x }
-        let direct = patchesAreInput, relu = activation == .relu
-        let y = Tensor(shape: [n, cout, g.outputHeight, g.outputWidth]) { out in
+        let direct = patchesAreInput, relu = activation == .relu, pool = pooling
+        if training {
+            input = x
+            if pool != nil && argmax.count != n * cout * pooledPlane { argmax = [Int32](repeating: 0, count: n * cout * pooledPlane) }
+        }
+        let y = Tensor(shape: [n, cout, outPlane.h, outPlane.w]) { out in
             x.withUnsafeBufferPointer { xp in
                 weight.value.withUnsafeBufferPointer { w in
                     bias.value.withUnsafeBufferPointer { b in
-                        Parallel.forEachChunk(n) { images in
-                            let cols = direct ? nil : UnsafeMutablePointer<Float>.allocate(capacity: k * plane)
-                            defer { cols?.deallocate() }
-                            for i in images {
-                                let xi = xp.baseAddress! + i * inStride
-                                let yi = out.baseAddress! + i * cout * plane
-                                if let cols { Im2col.im2col(g, image: xi, columns: cols) }
-                                // Start from the bias so the product accumulates onto it.
-                                for o in 0..<cout { (yi + o * plane).update(repeating: b[o], count: plane) }
-                                GEMM.multiply(.none, .none, m: cout, n: plane, k: k,
-                                              a: w.baseAddress!, b: UnsafePointer(cols ?? UnsafeMutablePointer(mutating: xi)),
-                                              beta: 1, c: yi)
-                                if relu { Activation.relu(yi, count: cout * plane) }
+                        argmax.withUnsafeMutableBufferPointer { am in
+                            Parallel.forEachChunk(n) { images in
+                                let cols = direct ? nil : UnsafeMutablePointer<Float>.allocate(capacity: k * plane)
+                                let conv = pool == nil ? nil : UnsafeMutablePointer<Float>.allocate(capacity: cout * plane)
+                                defer { cols?.deallocate(); conv?.deallocate() }
+                                for i in images {
+                                    let xi = xp.baseAddress! + i * inStride
+                                    let yi = conv ?? out.baseAddress! + i * cout * plane
+                                    if let cols { Im2col.im2col(g, image: xi, columns: cols) }
+                                    // Start from the bias so the product accumulates onto it.
+                                    for o in 0..<cout { (yi + o * plane).update(repeating: b[o], count: plane) }
+                                    GEMM.multiply(.none, .none, m: cout, n: plane, k: k,
+                                                  a: w.baseAddress!, b: UnsafePointer(cols ?? UnsafeMutablePointer(mutating: xi)),
+                                                  beta: 1, c: yi)
+                                    if relu { Activation.relu(yi, count: cout * plane) }
+                                    if let pool {
+                                        for o in 0..<cout {
+                                            let at = (i * cout + o) * pooledPlane
+                                            MaxPooling.forward(yi + o * plane, height: convPlane.h, width: convPlane.w,
+                                                               kernel: pool, stride: pool, into: out.baseAddress! + at,
+                                                               argmax: training ? am.baseAddress! + at : nil)
+                                        }
+                                    }
+                                }
                             }
                         }
                     }
                 }
             }
         }
-        if training { output = relu ? y : nil }
+        if training { output = y }
         return y
     }
 
     public func backward(_ dy: Tensor, inputGradient: Bool) -> Tensor? {
-        guard let x = input else { preconditionFailure("Conv2d.backward before a training forward") }
+        guard let x = input, let y = output else { preconditionFailure("Conv2d.backward before a training forward") }
         let g = geometry(for: x.shape)
         let n = x.shape[0], k = g.patchSize, plane = g.outputPlane, cout = outputChannels
-        precondition(dy.shape == [n, cout, g.outputHeight, g.outputWidth], "Conv2d gradient shape \(dy.shape)")
+        precondition(dy.shape == y.shape, "Conv2d gradient shape \(dy.shape), expected \(y.shape)")
+        let outPlane = y.shape[2] * y.shape[3]
         let inStride = inputChannels * g.height * g.width
-        let direct = patchesAreInput
-        var dy = dy
-        if activation == .relu {
-            guard let y = output else { preconditionFailure("Conv2d.backward before a training forward") }
-            Activation.reluGradient(output: y, gradient: &dy)
-        }
+        let direct = patchesAreInput, relu = activation == .relu, pooled = pooling != nil
         let parts = min(Parallel.threadCount, n)
         // Each part sums its images' weight and bias gradients into its own slice; slices are added after.
         var partials = Tensor(shape: [parts, cout * k + cout])
         var dx = inputGradient ? Tensor(shape: x.shape) : nil
 
         x.withUnsafeBufferPointer { xp in
-            dy.withUnsafeBufferPointer { dyp in
-                weight.value.withUnsafeBufferPointer { w in
-                    partials.withUnsafeMutableBufferPointer { acc in
-                        let dxBase = dx?.withUnsafeMutableBufferPointer { $0.baseAddress! }
-                        Parallel.forEachPart(n, parts: parts) { part, images in
-                            let dw = acc.baseAddress! + part * (cout * k + cout)
-                            let db = dw + cout * k
-                            let cols = direct ? nil : UnsafeMutablePointer<Float>.allocate(capacity: k * plane)
-                            let dcols = (inputGradient && !direct) ? UnsafeMutablePointer<Float>.allocate(capacity: k * plane) : nil
-                            defer { cols?.deallocate(); dcols?.deallocate() }
-                            for i in images {
-                                let xi = xp.baseAddress! + i * inStride
-                                let dyi = dyp.baseAddress! + i * cout * plane
-                                if let cols { Im2col.im2col(g, image: xi, columns: cols) }
-                                let patches = UnsafePointer(cols ?? UnsafeMutablePointer(mutating: xi))
-                                // dW += dY · colsᵀ
-                                GEMM.multiply(.none, .transposed, m: cout, n: k, k: plane,
-                                              a: dyi, b: patches, beta: 1, c: dw)
-                                for o in 0..<cout {
-                                    let row = dyi + o * plane
-                                    var s: Float = 0
-                                    for p in 0..<plane { s += row[p] }
-                                    db[o] += s
-                                }
-                                if let dxBase {
-                                    let dxi = dxBase + i * inStride
-                                    if let dcols {
-                                        // dcols = Wᵀ · dY, then scattered back onto the image.
-                                        GEMM.multiply(.transposed, .none, m: k, n: plane, k: cout,
-                                                      a: w.baseAddress!, b: dyi, c: dcols)
-                                        Im2col.col2im(g, columns: dcols, image: dxi)
-                                    } else {
-                                        GEMM.multiply(.transposed, .none, m: k, n: plane, k: cout,
-                                                      a: w.baseAddress!, b: dyi, c: dxi)
+            y.withUnsafeBufferPointer { yp in
+                dy.withUnsafeBufferPointer { dyp in
+                    weight.value.withUnsafeBufferPointer { w in
+                        argmax.withUnsafeBufferPointer { am in
+                            partials.withUnsafeMutableBufferPointer { acc in
+                                withOptionalMutableBuffer(&dx) { dxBase in
+                                    Parallel.forEachPart(n, parts: parts) { part, images in
+                                        let dw = acc.baseAddress! + part * (cout * k + cout)
+                                        let db = dw + cout * k
+                                        let cols = direct ? nil : UnsafeMutablePointer<Float>.allocate(capacity: k * plane)
+                                        let dcols = (inputGradient && !direct) ? UnsafeMutablePointer<Float>.allocate(capacity: k * plane) : nil
+                                        // The gradient at the convolution's output, before activation and pooling.
+                                        let local = (relu || pooled) ? UnsafeMutablePointer<Float>.allocate(capacity: cout * plane) : nil
+                                        defer { cols?.deallocate(); dcols?.deallocate(); local?.deallocate() }
+                                        for i in images {
+                                            let xi = xp.baseAddress! + i * inStride
+                                            let yi = yp.baseAddress! + i * cout * outPlane
+                                            let dyi = dyp.baseAddress! + i * cout * outPlane
+                                            var dz = dyi
+                                            if let local {
+                                                if pooled {
+                                                    local.update(repeating: 0, count: cout * plane)
+                                                    for o in 0..<cout {
+                                                        let at = i * cout * outPlane + o * outPlane
+                                                        let target = local + o * plane
+                                                        for j in 0..<outPlane where !relu || yi[o * outPlane + j] > 0 {
+                                                            target[Int(am[at + j])] += dyi[o * outPlane + j]
+                                                        }
+                                                    }
+                                                } else {
+                                                    for j in 0..<(cout * plane) { local[j] = yi[j] > 0 ? dyi[j] : 0 }
+                                                }
+                                                dz = UnsafePointer(local)
+                                            }
+                                            if let cols { Im2col.im2col(g, image: xi, columns: cols) }
+                                            let patches = UnsafePointer(cols ?? UnsafeMutablePointer(mutating: xi))
+                                            // dW += dZ · colsᵀ
+                                            GEMM.multiply(.none, .transposed, m: cout, n: k, k: plane, a: dz, b: patches, beta: 1, c: dw)
+                                            for o in 0..<cout {
+                                                let row = dz + o * plane
+                                                var s: Float = 0
+                                                for p in 0..<plane { s += row[p] }
+                                                db[o] += s
+                                            }
+                                            guard let dxBase else { continue }
+                                            let dxi = dxBase + i * inStride
+                                            if let dcols {
+                                                // dcols = Wᵀ · dZ, then scattered back onto the image.
+                                                GEMM.multiply(.transposed, .none, m: k, n: plane, k: cout, a: w.baseAddress!, b: dz, c: dcols)
+                                                Im2col.col2im(g, columns: dcols, image: dxi)
+                                            } else {
+                                                GEMM.multiply(.transposed, .none, m: k, n: plane, k: cout, a: w.baseAddress!, b: dz, c: dxi)
+                                            }
+                                        }
                                     }
                                 }
                             }
@@ -156,4 +208,10 @@ public final class Conv2d: Layer {
         }
         return dx
     }
+}
+
+/// Runs `body` with the base address of `tensor`'s storage, or nil when there is no tensor.
+func withOptionalMutableBuffer<R>(_ tensor: inout Tensor?, _ body: (UnsafeMutablePointer<Float>?) -> R) -> R {
+    guard tensor != nil else { return body(nil) }
+    return tensor!.withUnsafeMutableBufferPointer { body($0.baseAddress!) }
 }

@@ -21,58 +21,22 @@ public final class MaxPool2d: Layer {
 
     public func forward(_ x: Tensor, training: Bool) -> Tensor {
         let os = outputShape(for: x.shape)
-        let planes = os[0] * os[1], h = x.shape[2], w = x.shape[3], ho = os[2], wo = os[3]
-        let k = kernelSize, s = stride
+        let planes = os[0] * os[1], inPlane = x.shape[2] * x.shape[3], outPlane = os[2] * os[3]
         if training {
             inputShape = x.shape
-            if argmax.count != planes * ho * wo { argmax = [Int32](repeating: 0, count: planes * ho * wo) }
+            if argmax.count != planes * outPlane { argmax = [Int32](repeating: 0, count: planes * outPlane) }
         }
         return Tensor(shape: os) { out in
             x.withUnsafeBufferPointer { xp in
                 argmax.withUnsafeMutableBufferPointer { am in
                     Parallel.forEachChunk(planes, grain: 8) { range in
                         for p in range {
-                            let xin = xp.baseAddress! + p * h * w
-                            let y = out.baseAddress! + p * ho * wo
-                            let a = am.baseAddress! + p * ho * wo
-                            if k == 2 && s == 2 {
-                                Self.pool2x2(xin, width: w, into: y, argmax: training ? a : nil, outputHeight: ho, outputWidth: wo)
-                                continue
-                            }
-                            for oy in 0..<ho {
-                                for ox in 0..<wo {
-                                    var at = oy * s * w + ox * s, best = xin[at]
-                                    for i in 0..<k {
-                                        let rowStart = (oy * s + i) * w + ox * s
-                                        for j in 0..<k where xin[rowStart + j] > best {
-                                            best = xin[rowStart + j]; at = rowStart + j
-                                        }
-                                    }
-                                    y[oy * wo + ox] = best
-                                    if training { a[oy * wo + ox] = Int32(at) }
-                                }
-                            }
+                            MaxPooling.forward(xp.baseAddress! + p * inPlane, height: x.shape[2], width: x.shape[3],
+                                               kernel: kernelSize, stride: stride, into: out.baseAddress! + p * outPlane,
+                                               argmax: training ? am.baseAddress! + p * outPlane : nil)
                         }
                     }
                 }
-            }
-        }
-    }
-
-    /// The common 2×2, stride-2 window: two input rows per output row.
-    @inline(__always)
-    private static func pool2x2(_ x: UnsafePointer<Float>, width w: Int, into y: UnsafeMutablePointer<Float>,
-                                argmax a: UnsafeMutablePointer<Int32>?, outputHeight ho: Int, outputWidth wo: Int) {
-        for oy in 0..<ho {
-            let r0 = 2 * oy * w, r1 = r0 + w
-            for ox in 0..<wo {
-                let c = 2 * ox
-                var at = r0 + c, best = x[at]
-                if x[r0 + c + 1] > best { best = x[r0 + c + 1]; at = r0 + c + 1 }
-                if x[r1 + c] > best { best = x[r1 + c]; at = r1 + c }
-                if x[r1 + c + 1] > best { best = x[r1 + c + 1]; at = r1 + c + 1 }
-                y[oy * wo + ox] = best
-                a?[oy * wo + ox] = Int32(at)
             }
         }
     }
@@ -89,8 +53,8 @@ public final class MaxPool2d: Layer {
                 argmax.withUnsafeBufferPointer { am in
                     Parallel.forEachChunk(planes, grain: 8) { range in
                         for p in range {
-                            let d = dxp.baseAddress! + p * inPlane
-                            for o in 0..<outPlane { d[Int(am[p * outPlane + o])] += dyp[p * outPlane + o] }
+                            MaxPooling.backward(dyp.baseAddress! + p * outPlane, argmax: am.baseAddress! + p * outPlane,
+                                                count: outPlane, into: dxp.baseAddress! + p * inPlane)
                         }
                     }
                 }

@@ -1,7 +1,8 @@
 
 /// The convolutional feature extractors the toolkit trains, by name.
 ///
-/// Each convolution carries its ReLU (applied in the convolution's own pass).
+/// Each convolution carries its ReLU, and its max pooling where nothing stands between them
+/// (both applied in the convolution's own pass).
 ///
 /// Input `N × C × H × W` with channels and size taken from the data; output `N × F` features.
 public enum Backbone: String, Sendable, CaseIterable, Codable {
@@ -26,8 +27,9 @@ public enum Backbone: String, Sendable, CaseIterable, Codable {
             shape = layer.outputShape(for: shape)
             layers.append((name, layer))
         }
-        func conv(_ name: String, _ out: Int) {
-            add(name, Conv2d(inputChannels: shape[1], outputChannels: out, kernelSize: 3, padding: 1, activation: .relu, rng: &rng))
+        func conv(_ name: String, _ out: Int, pooling: Int? = nil) {
+            add(name, Conv2d(inputChannels: shape[1], outputChannels: out, kernelSize: 3, padding: 1,
+                             activation: .relu, pooling: pooling, rng: &rng))
         }
         func dropout(_ name: String, _ p: Float) {
             dropouts += 1
@@ -35,8 +37,8 @@ public enum Backbone: String, Sendable, CaseIterable, Codable {
         }
         switch self {
         case .reference:
-            conv("conv1", 32); add("pool1", MaxPool2d(kernelSize: 2))
-            conv("conv2", 64); add("pool2", MaxPool2d(kernelSize: 2))
+            conv("conv1", 32, pooling: 2)
+            conv("conv2", 64, pooling: 2)
             add("flatten", Flatten()); dropout("dropout", 0.5)
         case .cifar:
             var k = 0
