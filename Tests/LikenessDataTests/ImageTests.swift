@@ -90,6 +90,37 @@ import Testing
         #expect(error == .tooLarge(file: dir.file("big.png"), field: "image size 120×100 (pixels)", limit: 10_000, found: 12_000))
     }
 
+    /// The CRC-32 of PNG chunks (polynomial 0xEDB88320).
+    static func crc32(_ bytes: some Sequence<UInt8>) -> UInt32 {
+        var crc: UInt32 = 0xFFFF_FFFF
+        for byte in bytes {
+            crc ^= UInt32(byte)
+            for _ in 0..<8 { crc = crc & 1 == 1 ? (crc >> 1) ^ 0xEDB8_8320 : crc >> 1 }
+        }
+        return ~crc
+    }
+
+    @Test func pngClaimingMorePixelsThanItCanHoldIsRefused() throws {
+        let dir = try TemporaryDirectory()
+        var png = try Self.gradient(height: 4, width: 4, channels: 1).pngData()
+        // IHDR data starts at byte 16: width, height (big-endian); its CRC covers bytes 12..<29.
+        let side: UInt32 = 4000
+        for (k, byte) in [side >> 24, side >> 16, side >> 8, side].enumerated() {
+            png[16 + k] = UInt8(truncatingIfNeeded: byte)
+            png[20 + k] = UInt8(truncatingIfNeeded: byte)
+        }
+        let crc = Self.crc32(png[12..<29])
+        for k in 0..<4 { png[29 + k] = UInt8(truncatingIfNeeded: crc >> (24 - 8 * UInt32(k))) }
+        try dir.write(png, to: "claim.png")
+        #expect(try RasterImage.size(contentsOf: dir.file("claim.png")) == ImageSize(height: 4000, width: 4000))
+        let error = datasetFileError { _ = try RasterImage(contentsOf: dir.file("claim.png")) }
+        guard case .inconsistent(let file, "image size 4000×4000", _, "16000000 pixels") = error else {
+            Issue.record("expected .inconsistent(image size), got \(String(describing: error))")
+            return
+        }
+        #expect(file == dir.file("claim.png"))
+    }
+
     @Test func imageFolderLoadsResizedImagesWithTheirClasses() throws {
         let dir = try TemporaryDirectory()
         for name in ["cats", "dogs", "empty", ".hidden"] {

@@ -46,6 +46,15 @@ enum PNGCodec {
             let ihdr = try header(context, buffer, file: file)
             let size = ImageSize(height: Int(ihdr.height), width: Int(ihdr.width))
             try RasterImage.checkDeclaredSize(size, pixelLimit: pixelLimit, file: file)
+            // Deflate expands at most 1032:1 and a pixel takes at least one bit, so a file of
+            // b bytes holds at most 8 · 1032 · b pixels: a larger claim is refused before decoding.
+            let (bound, overflow) = buffer.count.multipliedReportingOverflow(by: 8 * ByteStream.maximumInflationRatio)
+            guard overflow || size.height * size.width <= bound else {
+                throw DatasetFileError.inconsistent(
+                    file: file, field: "image size \(size.width)×\(size.height)",
+                    expected: "at most \(bound) pixels in a PNG file of \(buffer.count) bytes",
+                    found: "\(size.height * size.width) pixels")
+            }
             // Gray images of up to 8 bits decode to one channel; everything else to RGB
             // (alpha dropped, 16-bit samples scaled to 8).
             let gray = ihdr.color_type == UInt8(SPNG_COLOR_TYPE_GRAYSCALE.rawValue) && ihdr.bit_depth <= 8
