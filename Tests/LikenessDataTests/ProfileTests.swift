@@ -22,6 +22,14 @@ import Testing
         #expect(zip(counts, counts.dropFirst()).allSatisfy { $0 > $1 })
     }
 
+    @Test func defaultMaxCountIsTheLargestEveryClassAllows() throws {
+        // Fractions 1, 10^(-1/2), 1/10: class 2's 3 images allow n_max = 30 at most.
+        let counts = try ImbalanceProfile(name: "exp", shape: .exponential(ratio: 10)).classCounts(available: [100, 100, 3])
+        #expect(counts == [30, 9, 3])
+        let scaled = try ImbalanceProfile(name: "c", shape: .counts([40, 10, 2]), maxCount: 20).classCounts(available: [50, 50, 50])
+        #expect(scaled == [20, 5, 1])
+    }
+
     @Test func stepProfileReducesTheLastHalf() throws {
         let counts = try ImbalanceProfile(name: "step", shape: .step(ratio: 10, minorityClasses: nil), maxCount: 800)
             .classCounts(available: balanced)

@@ -4,14 +4,14 @@ import LikenessCore
 /// How many images of each class to keep, to make an imbalanced (long-tailed) set from a
 /// balanced one. Applying a profile gives index lists, never copies of pixels.
 ///
-/// `maxCount` (n_max) is the count of the largest class; when nil it is the smallest number
-/// of images any kept class has available, so that every shape below can be met.
+/// `maxCount` (n_max) is the count of the largest class; when nil it is the largest n_max that
+/// every class's available images allow (n_max · n_c / n_max ≤ available_c for each class).
 public struct ImbalanceProfile: Sendable, Equatable {
     /// The rule that gives each class's count from n_max.
     public enum Shape: Sendable, Equatable {
         /// n_c = round(n_max · p_c / max p): explicit proportions, one per class.
         case proportions([Double])
-        /// n_c given outright (n_max is not used).
+        /// n_c given outright; a `maxCount` rescales them so that the largest becomes n_max.
         case counts([Int])
         /// n_c = round(n_max · ratio^(−c/(C−1))): an exponential long tail from class 0 down to
         /// class C−1, whose imbalance ratio is `ratio` (Cui et al. 2019, "CIFAR-10-LT").
@@ -26,7 +26,7 @@ public struct ImbalanceProfile: Sendable, Equatable {
     /// A name for reports (`fmnist-lt`, `exponential-100`, …).
     public var name: String
     public var shape: Shape
-    /// The count of the largest class; nil: the smallest availability among kept classes.
+    /// The count of the largest class; nil: the largest that every class's images allow.
     public var maxCount: Int?
 
     /// - Precondition: ratios at least 1, proportions and counts non-negative, `maxCount` positive.
@@ -65,57 +65,57 @@ public struct ImbalanceProfile: Sendable, Equatable {
     ///   `.notEnoughImages` when a class has fewer images than the profile asks for.
     public func classCounts(available: [Int]) throws -> [Int] {
         let classCount = available.count
-        func checkListed(_ listed: Int) throws {
-            guard listed == classCount else {
-                throw ImbalanceProfileError.classCountMismatch(profile: name, expected: classCount, found: listed)
-            }
+        let fractions = try classFractions(classCount: classCount)
+        let nMax: Int
+        if let maxCount {
+            nMax = maxCount
+        } else if case .counts(let n) = shape {
+            nMax = n.max()!
+        } else {
+            // The largest n_max every class's images allow: n_max · f_c ≤ available_c.
+            nMax = fractions.indices.filter { fractions[$0] > 0 }
+                .map { Int((Double(available[$0]) / fractions[$0] + 1e-9).rounded(.down)) }.min() ?? 0
         }
-        func checkClass(_ c: Int) throws {
-            guard c >= 0 && c < classCount else {
-                throw ImbalanceProfileError.unknownClass(profile: name, classIndex: c, classCount: classCount)
-            }
-        }
-        func nMax(over kept: [Int]) -> Int { maxCount ?? kept.map { available[$0] }.min() ?? 0 }
-
-        var counts: [Int]
-        switch shape {
-        case .proportions(let p):
-            try checkListed(p.count)
-            let largest = p.max()!
-            let kept = p.indices.filter { p[$0] > 0 }
-            let n = Double(maxCount ?? kept.map { Int((Double(available[$0]) * largest / p[$0]).rounded(.down)) }.min()!)
-            counts = p.map { Int((n * $0 / largest).rounded()) }
-        case .counts(let n):
-            try checkListed(n.count)
-            counts = n
-        case .exponential(let ratio):
-            guard classCount >= 2 else {
-                throw ImbalanceProfileError.classCountMismatch(profile: name, expected: classCount, found: 2)
-            }
-            let n = Double(nMax(over: Array(0..<classCount)))
-            counts = (0..<classCount).map { c in
-                Int((n * pow(ratio, -Double(c) / Double(classCount - 1))).rounded())
-            }
-        case .step(let ratio, let minorityClasses):
-            let minority = minorityClasses ?? Array((classCount - classCount / 2)..<classCount)
-            for c in minority { try checkClass(c) }
-            let n = nMax(over: (0..<classCount).filter { !minority.contains($0) })
-            let reduced = Int((Double(n) / ratio).rounded())
-            counts = (0..<classCount).map { minority.contains($0) ? reduced : n }
-        case .binary(let ratio, let majority, let minority):
-            try checkClass(majority)
-            try checkClass(minority)
-            // n_max is bounded by the majority's images and by ratio × the minority's.
-            let n = maxCount ?? min(available[majority], Int((Double(available[minority]) * ratio).rounded(.down)))
-            counts = [Int](repeating: 0, count: classCount)
-            counts[majority] = n
-            counts[minority] = Int((Double(n) / ratio).rounded())
-        }
+        let counts = fractions.map { Int((Double(nMax) * $0).rounded()) }
         for c in 0..<classCount where counts[c] > available[c] {
             throw ImbalanceProfileError.notEnoughImages(profile: name, classIndex: c, requested: counts[c],
                                                         available: available[c])
         }
         return counts
+    }
+
+    /// Each class's count as a fraction of n_max (1 for the largest class, 0 for dropped ones).
+    private func classFractions(classCount: Int) throws -> [Double] {
+        func checkClass(_ c: Int) throws {
+            guard c >= 0 && c < classCount else {
+                throw ImbalanceProfileError.unknownClass(profile: name, classIndex: c, classCount: classCount)
+            }
+        }
+        switch shape {
+        case .counts(let n):
+            guard n.count == classCount else {
+                throw ImbalanceProfileError.classCountMismatch(profile: name, expected: classCount, found: n.count)
+            }
+            let largest = Double(max(n.max()!, 1))
+            return n.map { Double($0) / largest }
+        case .proportions(let p):
+            guard p.count == classCount else {
+                throw ImbalanceProfileError.classCountMismatch(profile: name, expected: classCount, found: p.count)
+            }
+            let largest = p.max()!
+            return p.map { $0 / largest }
+        case .exponential(let ratio):
+            guard classCount >= 2 else { return [Double](repeating: 1, count: classCount) }
+            return (0..<classCount).map { pow(ratio, -Double($0) / Double(classCount - 1)) }
+        case .step(let ratio, let minorityClasses):
+            let minority = minorityClasses ?? Array((classCount - classCount / 2)..<classCount)
+            for c in minority { try checkClass(c) }
+            return (0..<classCount).map { minority.contains($0) ? 1 / ratio : 1 }
+        case .binary(let ratio, let majority, let minority):
+            try checkClass(majority)
+            try checkClass(minority)
+            return (0..<classCount).map { $0 == majority ? 1 : $0 == minority ? 1 / ratio : 0 }
+        }
     }
 
     /// The images the profile keeps, as sorted indices into `labels`.
