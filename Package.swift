@@ -26,10 +26,16 @@ let package = Package(
         .systemLibrary(
             name: "CZlib", path: "Sources/CZlib", pkgConfig: "zlib",
             providers: [.apt(["zlib1g-dev"])]),
+        .systemLibrary(
+            name: "CSPNG", path: "Sources/CSPNG", pkgConfig: "spng",
+            providers: [.apt(["libspng-dev"])]),
+        .systemLibrary(
+            name: "CTurboJPEG", path: "Sources/CTurboJPEG", pkgConfig: "libturbojpeg",
+            providers: [.apt(["libturbojpeg0-dev"])]),
 
         // Libraries.
         .target(name: "LikenessCore", dependencies: ["CDNNL"]),
-        .target(name: "LikenessData", dependencies: ["LikenessCore", "CZlib"]),
+        .target(name: "LikenessData", dependencies: ["LikenessCore", "CZlib", "CSPNG", "CTurboJPEG"]),
         .target(name: "LikenessHDF5", dependencies: ["CHDF5"]),
         .target(name: "Likeness", dependencies: ["LikenessCore", "LikenessData", "LikenessHDF5"]),
 

@@ -31,10 +31,10 @@ final class ByteStream {
     /// Deflate's largest possible expansion (1032:1), which bounds what a gzip file can decode to.
     static let maximumInflationRatio = 1032
 
-    /// Opens `path`.
+    /// Opens `path`; when `decompressing` is false, gzip files are read as they are.
     ///
     /// - Throws: `DatasetFileError.missing` or `.unreadable`; `.corrupt` when zlib cannot start.
-    init(path: String) throws {
+    init(path: String, decompressing: Bool = true) throws {
         self.path = path
         let fd = open(path, O_RDONLY | O_CLOEXEC)
         guard fd >= 0 else {
@@ -60,7 +60,7 @@ final class ByteStream {
         var magic: [UInt8] = [0, 0]
         let n = magic.withUnsafeMutableBytes { systemRead(fd, $0.baseAddress, 2) }
         probe = Array(magic.prefix(max(n, 0)))
-        isGzip = probe == [0x1F, 0x8B]
+        isGzip = decompressing && probe == [0x1F, 0x8B]
         if isGzip {
             let stream = UnsafeMutablePointer<z_stream>.allocate(capacity: 1)
             stream.initialize(to: z_stream())
@@ -119,6 +119,33 @@ final class ByteStream {
         guard n == count else {
             throw DatasetFileError.truncated(file: path, field: field, expectedBytes: count, foundBytes: n)
         }
+        return bytes
+    }
+
+    /// Reads everything left, refusing more than `limit` bytes before setting memory aside.
+    ///
+    /// - Throws: `DatasetFileError.tooLarge` naming `field` past the limit, or any error of `read(into:)`.
+    func readAll(limit: Int, field: String) throws -> [UInt8] {
+        if !isGzip {
+            let remaining = fileSize - position
+            guard remaining <= limit else {
+                throw DatasetFileError.tooLarge(file: path, field: field, limit: limit, found: remaining)
+            }
+            let bytes = try read(remaining, field: field)
+            try expectEnd(expectedLength: "\(fileSize) bytes (the length when opened)")
+            return bytes
+        }
+        var bytes = [UInt8]()
+        var chunk = [UInt8](repeating: 0, count: 1 << 16)
+        while true {
+            let n = try chunk.withUnsafeMutableBytes { try read(into: $0) }
+            if n == 0 { break }
+            guard bytes.count + n <= limit else {
+                throw DatasetFileError.tooLarge(file: path, field: field, limit: limit, found: bytes.count + n)
+            }
+            bytes += chunk[0..<n]
+        }
+        try expectEnd(expectedLength: "\(bytes.count) bytes")
         return bytes
     }
 

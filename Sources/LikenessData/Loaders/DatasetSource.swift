@@ -1,0 +1,152 @@
+import Foundation
+
+/// A dataset as a user names it: a built-in name, or a path to files in one of the supported
+/// formats. Loading gives the dataset and the images the name selects (an index list).
+///
+/// Built-in names (Fashion-MNIST's splits follow PROTOCOL.md):
+///
+/// | name | dataset | images |
+/// |---|---|---|
+/// | `fashion-mnist`, `fashion-mnist:train` | training file | all 60,000 |
+/// | `fashion-mnist:pool` | training file | all but validation (55,000) |
+/// | `fashion-mnist:validation` | training file | the last 500 of each class |
+/// | `fmnist-lt` | training file | FMNIST-LT (15,279) |
+/// | `fashion-mnist:test` | t10k file | all 10,000 |
+/// | `mnist`, `mnist:train`, `mnist:test` | MNIST's files | all |
+///
+/// Paths: a folder holding `data_batch_1.bin` (CIFAR-10 training batches) or only
+/// `test_batch.bin`; a folder holding `train-images-idx3-ubyte[.gz]` (an IDX training pair);
+/// a CIFAR-10 `.bin` batch file; an IDX images file (`…-images-idx3-ubyte[.gz]`, its labels
+/// file found by name); any other folder is an image folder (one sub-folder per class).
+public enum DatasetSource: Sendable, Equatable {
+    /// Fashion-MNIST: a file and the part of it the protocol names.
+    case fashionMNIST(FashionMNISTPart, directory: String)
+    /// MNIST's training or test file.
+    case mnist(TrainTestSplit, directory: String)
+    /// An IDX images file and its labels file.
+    case idx(images: String, labels: String)
+    /// CIFAR-10 batch files, with the folder whose `batches.meta.txt` names the classes.
+    case cifar10(batches: [String], directory: String)
+    /// A folder of class sub-folders.
+    case imageFolder(directory: String)
+
+    /// The parts of Fashion-MNIST the protocol names.
+    public enum FashionMNISTPart: String, Sendable, CaseIterable {
+        case train, pool, validation, longTail = "lt", test
+    }
+
+    /// The built-in names, as accepted by `init(parsing:)`.
+    public static let builtInNames = ["fashion-mnist", "fashion-mnist:train", "fashion-mnist:pool",
+                                      "fashion-mnist:validation", "fashion-mnist:test", "fmnist-lt",
+                                      "mnist", "mnist:train", "mnist:test"]
+
+    /// Resolves `spec`; `directory` replaces a built-in dataset's default folder.
+    ///
+    /// - Throws: `DatasetFileError.missing` for a path that does not exist (and is no built-in
+    ///   name); `.invalidField` for a file of no supported kind.
+    public init(parsing spec: String, directory: String? = nil) throws {
+        switch spec.lowercased() {
+        case "fashion-mnist", "fashion-mnist:train":
+            self = .fashionMNIST(.train, directory: directory ?? FashionMNIST.defaultDirectory)
+        case "fashion-mnist:pool":
+            self = .fashionMNIST(.pool, directory: directory ?? FashionMNIST.defaultDirectory)
+        case "fashion-mnist:validation":
+            self = .fashionMNIST(.validation, directory: directory ?? FashionMNIST.defaultDirectory)
+        case "fashion-mnist:test":
+            self = .fashionMNIST(.test, directory: directory ?? FashionMNIST.defaultDirectory)
+        case "fmnist-lt", "fashion-mnist:lt":
+            self = .fashionMNIST(.longTail, directory: directory ?? FashionMNIST.defaultDirectory)
+        case "mnist", "mnist:train":
+            self = .mnist(.train, directory: directory ?? MNIST.defaultDirectory)
+        case "mnist:test":
+            self = .mnist(.test, directory: directory ?? MNIST.defaultDirectory)
+        default:
+            self = try Self.resolve(path: spec)
+        }
+    }
+
+    private static func resolve(path: String) throws -> DatasetSource {
+        let path = path.count > 1 && path.hasSuffix("/") ? String(path.dropLast()) : path
+        if directoryExists(path) {
+            let train = CIFAR10.batchFiles(split: .train, directory: path)
+            if fileExists(train[0]) { return .cifar10(batches: train, directory: path) }
+            let test = CIFAR10.batchFiles(split: .test, directory: path)
+            if fileExists(test[0]) { return .cifar10(batches: test, directory: path) }
+            let idx = TrainTestSplit.train.idxFiles(in: path)
+            if fileExists(idx.images) { return .idx(images: idx.images, labels: idx.labels) }
+            return .imageFolder(directory: path)
+        }
+        guard fileExists(path) else { throw DatasetFileError.missing(file: path) }
+        let name = (path as NSString).lastPathComponent
+        if name.hasSuffix(".bin") {
+            return .cifar10(batches: [path], directory: (path as NSString).deletingLastPathComponent)
+        }
+        if let range = name.range(of: "images-idx3") {
+            let labels = (path as NSString).deletingLastPathComponent + "/"
+                + name.replacingCharacters(in: range, with: "labels-idx1")
+            return .idx(images: path, labels: labels)
+        }
+        throw DatasetFileError.invalidField(
+            file: path, field: "file name",
+            expected: "a CIFAR-10 batch (*.bin), an IDX images file (*-images-idx3-ubyte[.gz]) or a folder",
+            found: "\"\(name)\"")
+    }
+
+    /// Loads the dataset; images from folders are converted to `channels` and resized to
+    /// `imageSize` (the other sources keep their own size and channels).
+    ///
+    /// - Throws: the `DatasetFileError` of the loader, or `ImbalanceProfileError` when a
+    ///   Fashion-MNIST folder's training file cannot give FMNIST-LT.
+    public func load(imageSize: ImageSize = ImageSize(height: 64, width: 64), channels: Int = 3) throws -> LoadedDataset {
+        switch self {
+        case .fashionMNIST(let part, let directory):
+            let dataset = try FashionMNIST.load(split: part == .test ? .test : .train, directory: directory)
+            let selection: [Int]
+            switch part {
+            case .train, .test: selection = Array(0..<dataset.count)
+            case .pool: selection = FashionMNIST.trainingPoolIndices(labels: dataset.labels)
+            case .validation: selection = FashionMNIST.validationIndices(labels: dataset.labels)
+            case .longTail: selection = try FashionMNIST.longTailIndices(labels: dataset.labels)
+            }
+            return LoadedDataset(dataset: dataset, selection: selection)
+        case .mnist(let split, let directory):
+            return LoadedDataset(dataset: try MNIST.load(split: split, directory: directory))
+        case .idx(let images, let labels):
+            return LoadedDataset(dataset: try Dataset(idxImages: images, labels: labels))
+        case .cifar10(let batches, let directory):
+            return LoadedDataset(dataset: try CIFAR10.load(batches: batches, classNames: CIFAR10.classNames(directory: directory)))
+        case .imageFolder(let directory):
+            let folder = try ImageFolder(directory: directory)
+            let dataset = try folder.load(height: imageSize.height, width: imageSize.width, channels: channels)
+            return LoadedDataset(dataset: dataset, sourceSizes: try folder.imageSizes())
+        }
+    }
+
+    /// A short description: the format and where it comes from.
+    public var summary: String {
+        switch self {
+        case .fashionMNIST(let part, let directory):
+            let name = part == .longTail ? "FMNIST-LT" : "Fashion-MNIST \(part.rawValue)"
+            return "\(name) (IDX files in \(directory))"
+        case .mnist(let split, let directory): return "MNIST \(split.rawValue) (IDX files in \(directory))"
+        case .idx(let images, let labels): return "IDX pair \(images), \(labels)"
+        case .cifar10(let batches, _): return "CIFAR-10 batches " + batches.joined(separator: ", ")
+        case .imageFolder(let directory): return "image folder \(directory)"
+        }
+    }
+}
+
+/// A loaded dataset and the images its name selects.
+public struct LoadedDataset: Sendable {
+    public var dataset: Dataset
+    /// The selected images, sorted indices into `dataset` (every image unless the name picks a part).
+    public var selection: [Int]
+    /// For image folders: each image's size before resizing, by dataset index.
+    public var sourceSizes: [ImageSize]?
+
+    public init(dataset: Dataset, selection: [Int]? = nil, sourceSizes: [ImageSize]? = nil) {
+        self.dataset = dataset
+        self.selection = selection ?? Array(0..<dataset.count)
+        self.sourceSizes = sourceSizes
+    }
+}

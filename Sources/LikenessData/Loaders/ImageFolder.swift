@@ -1,0 +1,100 @@
+import Foundation
+import LikenessCore
+
+/// An image folder: one sub-folder per class (named after it), PNG and JPEG files inside.
+///
+///     flowers/daisy/001.jpg
+///     flowers/daisy/002.png
+///     flowers/tulip/001.jpg
+///
+/// Classes are the sub-folders in name order; files are taken in name order within each
+/// class. Hidden entries and files without a `.png`, `.jpg` or `.jpeg` extension are skipped.
+public struct ImageFolder: Sendable {
+    /// The folder scanned.
+    public let directory: String
+    /// The class names: the sub-folders holding at least one image, in name order.
+    public let classNames: [String]
+    /// The image files, grouped by class.
+    public let files: [String]
+    /// The class of each file.
+    public let labels: [Int]
+
+    /// The file extensions read (compared without regard to case).
+    public static let imageExtensions: Set<String> = ["png", "jpg", "jpeg"]
+
+    /// Lists the classes and images of `directory`.
+    ///
+    /// - Throws: `DatasetFileError.missing` when the folder does not exist, `.unreadable`
+    ///   when it cannot be listed, `.invalidField("class folders")` when no sub-folder holds an image.
+    public init(directory: String) throws {
+        guard directoryExists(directory) else { throw DatasetFileError.missing(file: directory) }
+        let manager = FileManager.default
+        func list(_ folder: String) throws -> [String] {
+            do {
+                return try manager.contentsOfDirectory(atPath: folder).filter { !$0.hasPrefix(".") }.sorted()
+            } catch {
+                throw DatasetFileError.unreadable(file: folder, reason: error.localizedDescription)
+            }
+        }
+        var classNames = [String](), files = [String](), labels = [Int]()
+        for entry in try list(directory) where directoryExists("\(directory)/\(entry)") {
+            let images = try list("\(directory)/\(entry)").filter {
+                Self.imageExtensions.contains(($0 as NSString).pathExtension.lowercased())
+                    && fileExists("\(directory)/\(entry)/\($0)")
+            }
+            guard !images.isEmpty else { continue }
+            files += images.map { "\(directory)/\(entry)/\($0)" }
+            labels += [Int](repeating: classNames.count, count: images.count)
+            classNames.append(entry)
+        }
+        guard !classNames.isEmpty else {
+            throw DatasetFileError.invalidField(file: directory, field: "class folders",
+                                                expected: "sub-folders holding .png or .jpg images", found: "none")
+        }
+        self.directory = directory
+        self.classNames = classNames
+        self.files = files
+        self.labels = labels
+    }
+
+    /// Decodes every image, converts it to `channels` (1: gray, 3: RGB) and resizes it to
+    /// `height × width` (bilinear); ids are the file paths.
+    ///
+    /// Files are decoded in parallel; the error reported is that of the first failing file.
+    ///
+    /// - Throws: the `DatasetFileError` of the first file that cannot be decoded.
+    public func load(height: Int, width: Int, channels: Int,
+                     pixelLimit: Int = RasterImage.defaultPixelLimit) throws -> Dataset {
+        precondition(height > 0 && width > 0 && (channels == 1 || channels == 3),
+                     "target image \(height)×\(width)×\(channels): sizes must be positive, channels 1 or 3")
+        let size = height * width * channels
+        var pixels = [UInt8](repeating: 0, count: files.count * size)
+        var failures = [(index: Int, error: Error)?](repeating: nil, count: Parallel.threadCount)
+        pixels.withUnsafeMutableBufferPointer { out in
+            failures.withUnsafeMutableBufferPointer { failure in
+                Parallel.forEachPart(files.count, parts: failure.count) { part, range in
+                    for i in range {
+                        do {
+                            let image = try RasterImage(contentsOf: files[i], pixelLimit: pixelLimit)
+                                .converted(channels: channels).resized(height: height, width: width)
+                            for (k, byte) in image.pixels.enumerated() { out[i * size + k] = byte }
+                        } catch {
+                            failure[part] = (i, error)
+                            return
+                        }
+                    }
+                }
+            }
+        }
+        if let first = failures.compactMap({ $0 }).min(by: { $0.index < $1.index }) { throw first.error }
+        return Dataset(pixels: pixels, labels: labels, classNames: classNames, ids: files,
+                       height: height, width: width, channels: channels)
+    }
+
+    /// The size of every image as its file declares it (before any resizing), read from the headers.
+    ///
+    /// - Throws: the `DatasetFileError` of the first file whose header cannot be read.
+    public func imageSizes() throws -> [ImageSize] {
+        try files.map { try RasterImage.size(contentsOf: $0) }
+    }
+}
