@@ -50,7 +50,7 @@ let package = Package(
         // Tests.
         .testTarget(name: "LikenessCoreTests", dependencies: ["LikenessCore"], resources: [.copy("Fixtures")]),
         .testTarget(name: "LikenessDataTests", dependencies: ["LikenessData"], resources: [.copy("Fixtures")]),
-        .testTarget(name: "LikenessHDF5Tests", dependencies: ["LikenessHDF5"]),
+        .testTarget(name: "LikenessHDF5Tests", dependencies: ["LikenessHDF5"], resources: [.copy("Fixtures")]),
         .testTarget(name: "LikenessTests", dependencies: ["Likeness"]),
     ]
 )

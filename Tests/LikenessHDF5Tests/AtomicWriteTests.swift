@@ -1,0 +1,55 @@
+import LikenessHDF5
+import Testing
+
+private struct ClosureFailed: Error {}
+
+extension HDF5Tests {
+    @Suite struct AtomicWriteTests {
+        @Test func writeAtomicallyCreatesAndReplacesTheFile() throws {
+            let folder = try TemporaryFolder()
+            let path = folder.file("gallery.h5")
+            let first = try HDF5File.writeAtomically(to: path) { file in
+                try file.createDataset(at: "prototypes", values: [Float]([1, 2]), shape: [1, 2])
+                return "first"
+            }
+            #expect(first == "first")
+            try HDF5File.writeAtomically(to: path) { file in
+                try file.createDataset(at: "prototypes", values: [Float]([3, 4, 5, 6]), shape: [2, 2])
+            }
+            #expect(try HDF5File(openingAt: path).dataset(at: "prototypes").read(as: Float.self) == [3, 4, 5, 6])
+            #expect(try folder.contents() == ["gallery.h5"], "no temporary file is left behind")
+        }
+
+        @Test func throwingClosureLeavesTheOldFileIntact() throws {
+            let folder = try TemporaryFolder()
+            let path = folder.file("store.h5")
+            try HDF5File.writeAtomically(to: path) { file in
+                try file.createDataset(at: "labels", values: [Int32]([7, 8, 9]), shape: [3])
+                try file.attributes.write("v1", named: "version")
+            }
+            #expect(throws: ClosureFailed.self) {
+                try HDF5File.writeAtomically(to: path) { file in
+                    try file.createDataset(at: "labels", values: [Int32]([0]), shape: [1])
+                    try file.attributes.write("v2", named: "version")
+                    throw ClosureFailed()
+                }
+            }
+            let file = try HDF5File(openingAt: path)
+            #expect(try file.attributes.readString(named: "version") == "v1")
+            #expect(try file.dataset(at: "labels").read(as: Int32.self) == [7, 8, 9])
+            #expect(try folder.contents() == ["store.h5"], "the temporary file is removed")
+        }
+
+        @Test func hdf5ErrorInsideTheClosurePropagatesAndCreatesNothing() throws {
+            let folder = try TemporaryFolder()
+            let path = folder.file("never.h5")
+            let error = #expect(throws: HDF5Error.self) {
+                try HDF5File.writeAtomically(to: path) { file in
+                    try file.createDataset(at: "d", values: [Float]([1, 2, 3]), shape: [2])
+                }
+            }
+            #expect(error?.kind == .wrongShape)
+            #expect(try folder.contents() == [])
+        }
+    }
+}
