@@ -5,7 +5,6 @@
 #include <oneapi/dnnl/dnnl.h>
 
 // Debian's oneDNN runs on the OpenMP runtime (libgomp), whose header lives in GCC's private
-// include folder: declare the two calls used. The thread count is per calling thread.
+// include folder: declare the one call used. The thread count is per calling thread.
 void omp_set_num_threads(int num_threads);
-int omp_get_max_threads(void);
 #endif

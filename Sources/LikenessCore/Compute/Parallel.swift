@@ -23,8 +23,8 @@ public enum Parallel {
     /// Runs `body(range)` over `0..<count` split into contiguous ranges, one per thread
     /// (at most `threadCount`, and none smaller than `grain` elements), and waits for all.
     ///
-    /// Work inside `body` runs with a single-threaded matrix product, so that the two levels
-    /// of threading never oversubscribe the cores.
+    /// Matrix products called inside `body` stay on their thread, so that the two levels of
+    /// splitting never oversubscribe the cores.
     public static func forEachChunk(_ count: Int, grain: Int = 1, _ body: (Range<Int>) -> Void) {
         guard count > 0 else { return }
         let parts = Swift.min(threadCount, Swift.max(1, count / Swift.max(grain, 1)))
@@ -35,7 +35,7 @@ public enum Parallel {
         withoutActuallyEscaping(body) { body in
             let work = UncheckedSendable(body)
             DispatchQueue.concurrentPerform(iterations: parts) { p in
-                GEMM.withSingleThread { work.value(chunk(p, of: parts, count: count)) }
+                GEMM.withinParallelRegion { work.value(chunk(p, of: parts, count: count)) }
             }
         }
     }
@@ -52,7 +52,7 @@ public enum Parallel {
         withoutActuallyEscaping(body) { body in
             let work = UncheckedSendable(body)
             DispatchQueue.concurrentPerform(iterations: parts) { p in
-                GEMM.withSingleThread { work.value(p, chunk(p, of: parts, count: count)) }
+                GEMM.withinParallelRegion { work.value(p, chunk(p, of: parts, count: count)) }
             }
         }
     }

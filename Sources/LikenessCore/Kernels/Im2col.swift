@@ -51,22 +51,23 @@ public enum Im2col {
                 for kj in 0..<g.kernelWidth {
                     let xs = g.validOutputs(offset: kj, size: g.width, outSize: wo)
                     let dst = cols + row * plane
-                    if ys.isEmpty || xs.isEmpty {
-                        dst.update(repeating: 0, count: plane)
-                    } else {
-                        dst.update(repeating: 0, count: ys.lowerBound * wo)
-                        for oy in ys {
-                            let d = dst + oy * wo
-                            let src = xc + (oy * g.stride - g.padding + ki) * g.width
-                            d.update(repeating: 0, count: xs.lowerBound)
-                            if g.stride == 1 {
-                                (d + xs.lowerBound).update(from: src + xs.lowerBound - g.padding + kj, count: xs.count)
-                            } else {
-                                for ox in xs { d[ox] = src[ox * g.stride - g.padding + kj] }
-                            }
-                            (d + xs.upperBound).update(repeating: 0, count: wo - xs.upperBound)
+                    // Rows are short (an output row is tens of floats): plain loops, which the
+                    // compiler vectorises, beat a memcpy/memset call per segment.
+                    for oy in 0..<ho {
+                        let d = dst + oy * wo
+                        guard ys.contains(oy) && !xs.isEmpty else {
+                            for ox in 0..<wo { d[ox] = 0 }
+                            continue
                         }
-                        (dst + ys.upperBound * wo).update(repeating: 0, count: (ho - ys.upperBound) * wo)
+                        let src = xc + (oy * g.stride - g.padding + ki) * g.width
+                        for ox in 0..<xs.lowerBound { d[ox] = 0 }
+                        if g.stride == 1 {
+                            let shifted = src + (kj - g.padding)
+                            for ox in xs { d[ox] = shifted[ox] }
+                        } else {
+                            for ox in xs { d[ox] = src[ox * g.stride - g.padding + kj] }
+                        }
+                        for ox in xs.upperBound..<wo { d[ox] = 0 }
                     }
                     row += 1
                 }

@@ -19,11 +19,20 @@ public final class Dropout: Layer {
             return x
         }
         let scale = 1 / (1 - probability), keep = 1 - probability
-        var local = rng  // a local copy: no exclusivity check per draw
+        // One generator per block of elements, derived from this call's draw: the mask depends on
+        // the seed and the call, not on how many threads fill it.
+        let callSeed = rng.next()
+        let block = 1 << 14
         let m = Tensor(shape: x.shape) { buf in
-            for i in buf.indices { buf[i] = local.nextUniform() < keep ? scale : 0 }
+            Parallel.forEachChunk((buf.count + block - 1) / block) { blocks in
+                for b in blocks {
+                    var local = SeededGenerator(seed: callSeed &+ UInt64(b) &* 0x9E37_79B9_7F4A_7C15)
+                    for i in (b * block)..<min((b + 1) * block, buf.count) {
+                        buf[i] = local.nextUniform() < keep ? scale : 0
+                    }
+                }
+            }
         }
-        rng = local
         mask = m
         return Tensor(shape: x.shape) { y in
             x.withUnsafeBufferPointer { xp in m.withUnsafeBufferPointer { mp in
