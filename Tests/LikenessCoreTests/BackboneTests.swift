@@ -1,0 +1,42 @@
+import LikenessCore
+import Testing
+
+@Suite("Backbones")
+struct BackboneTests {
+    @Test(arguments: [(Backbone.reference, 1, 28, 28), (.cifar, 3, 32, 32), (.small, 3, 40, 36), (.reference, 3, 20, 24)])
+    func buildsTrainsAndNamesParameters(backbone: Backbone, channels: Int, height: Int, width: Int) throws {
+        for head in [Head.softmax(classCount: 5), .embedding(dimension: 16)] {
+            let model = Network.make(backbone: backbone, head: head, channels: channels, height: height, width: width, seed: 3)
+            var rng = SeededGenerator(seed: 1)
+            let x = Tensor.randomUniform(shape: [4, channels, height, width], using: &rng)
+            let y = model.forward(x, training: true)
+            switch head {
+            case .softmax(let c): #expect(y.shape == [4, c])
+            case .embedding(let d):
+                #expect(y.shape == [4, d])
+                for i in 0..<4 {
+                    let norm = (0..<d).map { y[i, $0] * y[i, $0] }.reduce(0, +).squareRoot()
+                    #expect(abs(norm - 1) < 1e-4)
+                }
+            }
+            #expect(model.outputShape(for: x.shape) == y.shape)
+            model.zeroGradients()
+            _ = model.backward(Tensor(shape: y.shape, repeating: 0.1), inputGradient: false)
+            // Every parameter receives a gradient.
+            for (name, p) in model.parameters {
+                #expect(p.gradient.scalars.contains { $0 != 0 }, "\(backbone) \(name) got no gradient")
+            }
+            let names = model.parameters.map(\.name)
+            #expect(Set(names).count == names.count)
+            #expect(names.first == "conv1.weight")
+        }
+    }
+
+    @Test func sameSeedSameWeights() {
+        let a = Network.make(backbone: .cifar, head: .softmax(classCount: 10), channels: 3, height: 32, width: 32, seed: 9)
+        let b = Network.make(backbone: .cifar, head: .softmax(classCount: 10), channels: 3, height: 32, width: 32, seed: 9)
+        let c = Network.make(backbone: .cifar, head: .softmax(classCount: 10), channels: 3, height: 32, width: 32, seed: 10)
+        #expect(zip(a.parameters, b.parameters).allSatisfy { $0.parameter.value == $1.parameter.value })
+        #expect(a.parameters[0].parameter.value != c.parameters[0].parameter.value)
+    }
+}
