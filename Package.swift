@@ -35,7 +35,7 @@ let package = Package(
 
         // Libraries.
         .target(name: "LikenessCore", dependencies: ["CDNNL"]),
-        .target(name: "LikenessData", dependencies: ["LikenessCore", "CZlib", "CSPNG", "CTurboJPEG"]),
+        .target(name: "LikenessData", dependencies: ["LikenessCore", "LikenessHDF5", "CZlib", "CSPNG", "CTurboJPEG"]),
         .target(name: "LikenessHDF5", dependencies: ["CHDF5"]),
         .target(name: "Likeness", dependencies: ["LikenessCore", "LikenessData", "LikenessHDF5"]),
 

@@ -17,7 +17,8 @@ import Foundation
 /// Paths: a folder holding `data_batch_1.bin` (CIFAR-10 training batches) or only
 /// `test_batch.bin`; a folder holding `train-images-idx3-ubyte[.gz]` (an IDX training pair);
 /// a CIFAR-10 `.bin` batch file; an IDX images file (`…-images-idx3-ubyte[.gz]`, its labels
-/// file found by name); any other folder is an image folder (one sub-folder per class).
+/// file found by name); an HDF5 image set (`.h5`, `.hdf5`: see `Dataset.init(hdf5:)`); any other
+/// folder is an image folder (one sub-folder per class).
 public enum DatasetSource: Sendable, Equatable {
     /// Fashion-MNIST: a file and the part of it the protocol names.
     case fashionMNIST(FashionMNISTPart, directory: String)
@@ -29,6 +30,8 @@ public enum DatasetSource: Sendable, Equatable {
     case cifar10(batches: [String], directory: String)
     /// A folder of class sub-folders.
     case imageFolder(directory: String)
+    /// An HDF5 image set, as `likeness data export` writes it.
+    case hdf5(file: String)
 
     /// The parts of Fashion-MNIST the protocol names.
     public enum FashionMNISTPart: String, Sendable, CaseIterable {
@@ -78,6 +81,7 @@ public enum DatasetSource: Sendable, Equatable {
         }
         guard fileExists(path) else { throw DatasetFileError.missing(file: path) }
         let name = (path as NSString).lastPathComponent
+        if name.hasSuffix(".h5") || name.hasSuffix(".hdf5") { return .hdf5(file: path) }
         if name.hasSuffix(".bin") {
             return .cifar10(batches: [path], directory: (path as NSString).deletingLastPathComponent)
         }
@@ -88,7 +92,7 @@ public enum DatasetSource: Sendable, Equatable {
         }
         throw DatasetFileError.invalidField(
             file: path, field: "file name",
-            expected: "a CIFAR-10 batch (*.bin), an IDX images file (*-images-idx3-ubyte[.gz]) or a folder",
+            expected: "a CIFAR-10 batch (*.bin), an IDX images file (*-images-idx3-ubyte[.gz]), an HDF5 image set (*.h5) or a folder",
             found: "\"\(name)\"")
     }
 
@@ -119,6 +123,8 @@ public enum DatasetSource: Sendable, Equatable {
             let folder = try ImageFolder(directory: directory)
             let dataset = try folder.load(height: imageSize.height, width: imageSize.width, channels: channels)
             return LoadedDataset(dataset: dataset, sourceSizes: try folder.imageSizes())
+        case .hdf5(let file):
+            return LoadedDataset(dataset: try Dataset(hdf5: file))
         }
     }
 
@@ -132,6 +138,7 @@ public enum DatasetSource: Sendable, Equatable {
         case .idx(let images, let labels): return "IDX pair \(images), \(labels)"
         case .cifar10(let batches, _): return "CIFAR-10 batches " + batches.joined(separator: ", ")
         case .imageFolder(let directory): return "image folder \(directory)"
+        case .hdf5(let file): return "HDF5 image set \(file)"
         }
     }
 }

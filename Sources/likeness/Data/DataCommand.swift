@@ -4,7 +4,7 @@ import ArgumentParser
 struct DataCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "data",
-        abstract: "Inspect datasets, make imbalanced sets and splits (as index lists).",
-        subcommands: [DataInspectCommand.self, DataImbalanceCommand.self, DataSplitCommand.self]
+        abstract: "Inspect datasets, make imbalanced sets and splits, export image sets to HDF5.",
+        subcommands: [DataInspectCommand.self, DataImbalanceCommand.self, DataSplitCommand.self, DataExportCommand.self]
     )
 }

@@ -41,7 +41,7 @@ struct DataImbalanceCommand: ParsableCommand {
     @Option(help: ArgumentHelp("Draw each class's images at random with this seed instead of taking the first ones.", valueName: "seed"))
     var randomSeed: UInt64?
 
-    @Option(name: .shortAndLong, help: ArgumentHelp("Write the indices here: .json for JSON, anything else for one index per line (default: standard output).", valueName: "file"))
+    @Option(name: .shortAndLong, help: ArgumentHelp("Write the result here: .h5 for the chosen images as an HDF5 image set, .json for the indices as JSON, anything else for one index per line (default: standard output).", valueName: "file"))
     var output: String?
 
     func validate() throws {
@@ -118,13 +118,19 @@ struct DataImbalanceCommand: ParsableCommand {
             summary += "imbalance ratio: \(String(format: "%.1f", Double(largest) / Double(smallest)))\n"
         }
 
+        if let output, [".h5", ".hdf5"].contains(where: output.lowercased().hasSuffix) {
+            try dataset.writeHDF5(to: output, indices: indices)
+            print(summary, terminator: "")
+            printDiagnostic("wrote \(output)")
+            return
+        }
         let text = output?.lowercased().hasSuffix(".json") == true
             ? try jsonText(Selection(dataset: data.dataset, profile: profile.name, classNames: dataset.classNames,
                                      classCounts: counts, indices: indices))
             : indices.map(String.init).joined(separator: "\n") + "\n"
         try writeResult(text, to: output)
         if output == nil || output == "-" {
-            standardError(summary)
+            printDiagnostic(summary)
         } else {
             print(summary, terminator: "")
         }

@@ -45,7 +45,7 @@ struct DataInspectCommand: ParsableCommand {
     func run() throws {
         let (source, loaded) = try data.load()
         let dataset = loaded.dataset
-        standardError("measuring \(loaded.selection.count) images")
+        printDiagnostic("measuring \(loaded.selection.count) images")
         let statistics = DatasetStatistics(dataset: dataset, indices: loaded.selection, edgeThreshold: edgeThreshold)
         let sizes = loaded.sourceSizes.flatMap { all in
             loaded.selection.isEmpty ? nil : ImageSizeSummary(sizes: loaded.selection.map { all[$0] })
@@ -62,9 +62,9 @@ struct DataInspectCommand: ParsableCommand {
                                         counts: statistics.classes.map(\.count),
                                         logarithmic: statistics.imbalanceRatio > 20)
             try chart.write(to: "\(charts)/class-counts.svg")
-            standardError("wrote \(charts)/class-counts.svg")
+            printDiagnostic("wrote \(charts)/class-counts.svg")
             try dataset.sampleGrid(indices: loaded.selection, perClass: samplesPerClass).writePNG(to: "\(charts)/samples.png")
-            standardError("wrote \(charts)/samples.png")
+            printDiagnostic("wrote \(charts)/samples.png")
         }
     }
 

@@ -46,7 +46,7 @@ struct DataSplitCommand: ParsableCommand {
         summary += [("train", split.train), ("validation", split.validation), ("test", split.test)]
             .map { "\($0.0) \($0.1.count)" }.joined(separator: ", ") + "\n"
         if output == nil || output == "-" {
-            standardError(summary)
+            printDiagnostic(summary)
         } else {
             print(summary, terminator: "")
         }

@@ -45,15 +45,10 @@ struct DatasetOptions: ParsableArguments {
     /// Loads the dataset, saying on stderr what is being read.
     func load() throws -> (source: DatasetSource, loaded: LoadedDataset) {
         let source = try source()
-        standardError("loading \(source.summary)")
+        printDiagnostic("loading \(source.summary)")
         let loaded = try source.load(imageSize: try parsedImageSize(), channels: grayscale ? 1 : 3)
         return (source, loaded)
     }
-}
-
-/// Writes a line to standard error (progress and diagnostics; results go to standard output).
-func standardError(_ line: String) {
-    FileHandle.standardError.write(Data((line + "\n").utf8))
 }
 
 /// Writes `text` to `path`, or to standard output when `path` is nil or `-`.
@@ -63,7 +58,7 @@ func writeResult(_ text: String, to path: String?) throws {
         return
     }
     try AtomicFile.write(Array(text.utf8), to: path)
-    standardError("wrote \(path)")
+    printDiagnostic("wrote \(path)")
 }
 
 /// JSON text of `value`, keys in snake case and sorted, for files other tools read.
