@@ -7,10 +7,11 @@ struct ReferenceWorkload {
     let model: Sequential
     let batches: [(images: Tensor, labels: [Int])]
 
-    init(batch: Int, count: Int = 8) {
+    init(batch: Int, count: Int = 8) throws {
         model = Network.make(backbone: .reference, head: .softmax(classCount: 10), channels: 1, height: 28, width: 28, seed: 1)
         var rng = SeededGenerator(seed: 3)
-        if let data = try? FashionMNIST.load(split: .train) {
+        if FileManager.default.fileExists(atPath: FashionMNIST.defaultDirectory) {
+            let data = try FashionMNIST.load(split: .train)
             batches = (0..<count).map { i in
                 let idx = Array((i * batch)..<((i + 1) * batch)).map { $0 % data.count }
                 return (data.batch(idx), data.labels(idx))
@@ -29,7 +30,7 @@ struct TrainingBenchmark {
     let pytorch: String?
 
     func run(_ out: FigureWriter) throws {
-        let work = ReferenceWorkload(batch: settings.batch)
+        let work = try ReferenceWorkload(batch: settings.batch)
         let step = ClassifierStep(model: work.model,
                                   optimizer: Adam(parameters: work.model.parameters.map(\.parameter), learningRate: 1e-3),
                                   loss: SoftmaxCrossEntropy())
@@ -66,7 +67,7 @@ struct InferenceBenchmark {
     let settings: BenchmarkSettings
 
     func run(_ out: FigureWriter) throws {
-        let work = ReferenceWorkload(batch: settings.batch)
+        let work = try ReferenceWorkload(batch: settings.batch)
         for b in work.batches.prefix(3) { _ = work.model.forward(b.images, training: false) }
         var runs: [Double] = []
         for _ in 0..<settings.repeats {
