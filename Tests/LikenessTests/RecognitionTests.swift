@@ -1,0 +1,70 @@
+import Likeness
+import Testing
+
+@Suite("Nearest-prototype classification and thresholds")
+struct RecognitionTests {
+    func unitRows(_ n: Int, _ d: Int, seed: UInt64) -> Tensor {
+        var rng = SeededGenerator(seed: seed)
+        let t = Tensor.randomNormal(shape: [n, d], using: &rng)
+        return L2Normalize().forward(t, training: false)
+    }
+
+    @Test func distancesMatchTheDefinition() {
+        let q = unitRows(7, 5, seed: 1), p = unitRows(3, 5, seed: 2)
+        let d = PrototypeClassifier.distances(q, p)
+        for i in 0..<7 {
+            for j in 0..<3 {
+                let exact = (0..<5).map { Double(q[i, $0] - p[j, $0]) }.map { $0 * $0 }.reduce(0, +).squareRoot()
+                #expect(abs(Double(d[i, j]) - exact) < 1e-5)
+            }
+        }
+    }
+
+    @Test func nearestClassOrUnknown() {
+        let prototypes = Tensor(shape: [2, 2], scalars: [1, 0, 0, 1])
+        let queries = Tensor(shape: [3, 2], scalars: [0.96, 0.28, 0.28, 0.96, -1, 0])
+        var classifier = PrototypeClassifier(prototypes: prototypes, classNames: ["a", "b"])
+        #expect(classifier.classify(queries).map(\.accepted) == [0, 1, 1])
+        classifier.thresholds = [0.5, 0.5]
+        let answers = classifier.classify(queries)
+        #expect(answers.map(\.accepted) == [0, 1, nil])
+        #expect(answers[2].nearest == 1 && abs(answers[2].distance - 2.squareRoot()) < 1e-5)
+    }
+
+    func rates(_ g: [Float], _ im: [Float], _ t: Float) -> (Double, Double) {
+        (Double(im.filter { $0 <= t }.count) / Double(im.count), Double(g.filter { $0 > t }.count) / Double(g.count))
+    }
+
+    @Test(arguments: [0.0, 0.1, 0.25, 0.5])
+    func falseAcceptTarget(rate: Double) {
+        var rng = SeededGenerator(seed: 4)
+        let genuine = (0..<40).map { _ in abs(rng.nextNormal()) * 0.4 }
+        let impostor = (0..<60).map { _ in 0.6 + rng.nextNormal() * 0.3 }
+        let r = ThresholdCalibration.threshold(genuine: genuine, impostor: impostor, target: .falseAcceptRate(rate))
+        let (far, frr) = rates(genuine, impostor, r.threshold)
+        #expect(far <= rate && r.falseAcceptRate == far && r.falseRejectRate == frr)
+        // No larger observed distance keeps the false-accept rate within the target.
+        for t in (genuine + impostor) where t > r.threshold { #expect(rates(genuine, impostor, t).0 > rate) }
+    }
+
+    @Test func equalErrorRate() {
+        var rng = SeededGenerator(seed: 5)
+        let genuine = (0..<50).map { _ in abs(rng.nextNormal()) * 0.5 }
+        let impostor = (0..<50).map { _ in 0.7 + rng.nextNormal() * 0.3 }
+        let r = ThresholdCalibration.threshold(genuine: genuine, impostor: impostor, target: .equalErrorRate)
+        let gap = abs(r.falseAcceptRate - r.falseRejectRate)
+        for t in genuine + impostor {
+            let (far, frr) = rates(genuine, impostor, t)
+            #expect(abs(far - frr) >= gap)
+        }
+    }
+
+    @Test func genuineAndImpostorSets() {
+        let d = Tensor(shape: [3, 2], scalars: [0.1, 0.9, 0.8, 0.2, 0.7, 0.6])
+        let all = ThresholdCalibration.distances(d, labels: [0, 1, nil])
+        #expect(all.genuine == [0.1, 0.2])
+        #expect(all.impostor == [0.9, 0.8, 0.7, 0.6])
+        let second = ThresholdCalibration.distances(d, labels: [0, 1, nil], forClass: 1)
+        #expect(second.genuine == [0.2] && second.impostor == [0.9, 0.6])
+    }
+}
