@@ -28,7 +28,7 @@ struct RecognitionTests {
         classifier.thresholds = [0.5, 0.5]
         let answers = classifier.classify(queries)
         #expect(answers.map(\.accepted) == [0, 1, nil])
-        #expect(answers[2].nearest == 1 && abs(answers[2].distance - 2.squareRoot()) < 1e-5)
+        #expect(answers[2].nearest == 1 && abs(answers[2].distance - Float(2).squareRoot()) < 1e-5)
     }
 
     func rates(_ g: [Float], _ im: [Float], _ t: Float) -> (Double, Double) {
