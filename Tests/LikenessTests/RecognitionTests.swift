@@ -68,3 +68,47 @@ struct RecognitionTests {
         #expect(second.genuine == [0.2] && second.impostor == [0.9, 0.6])
     }
 }
+
+@Suite("One-shot evaluation")
+struct OneShotEvaluationTests {
+    /// Unit embeddings around one axis per class.
+    func cluster(_ c: Int, count: Int, d: Int = 6, rng: inout SeededGenerator) -> Tensor {
+        var rows: [Float] = []
+        for _ in 0..<count {
+            var v = (0..<d).map { _ in rng.nextNormal() * 0.15 }
+            v[c] += 1
+            let norm = v.map { $0 * $0 }.reduce(0, +).squareRoot()
+            rows += v.map { $0 / norm }
+        }
+        return Tensor(shape: [count, d], scalars: rows)
+    }
+
+    func stack(_ parts: [Tensor]) -> Tensor {
+        Tensor(shape: [parts.map { $0.shape[0] }.reduce(0, +), parts[0].shape[1]], scalars: parts.flatMap(\.scalars))
+    }
+
+    @Test func prototypesAreNormalisedMeans() {
+        let e = Tensor(shape: [3, 2], scalars: [1, 0, 0, 1, -1, 0])
+        let p = Prototypes.mean(of: e, labels: [0, 0, 1], classes: [1, 0])
+        #expect(p.scalars.map { ($0 * 1e5).rounded() / 1e5 } == [-1, 0, 0.70711, 0.70711])
+    }
+
+    @Test func novelClassesAreRecognisedFromOneImage() {
+        var rng = SeededGenerator(seed: 1)
+        let known = (embeddings: stack([cluster(0, count: 30, rng: &rng), cluster(1, count: 30, rng: &rng)]),
+                     labels: Array(repeating: 0, count: 30) + Array(repeating: 1, count: 30))
+        let candidates = [cluster(2, count: 10, rng: &rng), cluster(3, count: 10, rng: &rng)]
+        let test = (embeddings: stack((0..<4).map { cluster($0, count: 25, rng: &rng) }),
+                    labels: (0..<4).flatMap { Array(repeating: $0, count: 25) })
+        let protocolRun = OneShotEvaluation(knownClasses: [0, 1], novelClasses: [2, 3], draws: 5)
+        let result = protocolRun.run(known: known, candidates: candidates, test: test)
+        #expect(result.novelRecall.allSatisfy { $0 > 0.9 }, "\(result.novelRecall)")
+        #expect(result.accuracy > 0.9)
+        #expect(result.chosen == protocolRun.run(known: known, candidates: candidates, test: test).chosen)
+        #expect(Set(result.chosen.map { $0[0] }).count > 1, "draws pick different images")
+        // Enrolling each novel class from the other's images swaps them: their recall collapses.
+        let swapped = protocolRun.run(known: known, candidates: candidates.reversed(), test: test)
+        #expect(swapped.novelRecall.allSatisfy { $0 < 0.1 })
+        #expect(swapped.knownRecall.allSatisfy { $0 > 0.9 })
+    }
+}
