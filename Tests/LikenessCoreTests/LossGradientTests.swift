@@ -47,3 +47,70 @@ struct SoftmaxCrossEntropyTests {
         #expect(gradient.scalars.allSatisfy { $0.isFinite })
     }
 }
+
+@Suite("Focal loss")
+struct FocalLossTests {
+    let logits: Tensor = {
+        var rng = SeededGenerator(seed: 6)
+        return .randomNormal(shape: [7, 5], std: 2, using: &rng)
+    }()
+    let labels = [0, 4, 1, 1, 3, 2, 4]
+
+    @Test(arguments: [Float(0), 0.5, 1, 2, 5])
+    func gradientMatchesFiniteDifferences(gamma: Float) {
+        let loss = FocalLoss(gamma: gamma, alpha: .perClass([0.5, 2, 1, 0.25, 1.5]))
+        let (_, gradient) = loss.lossAndGradient(logits: logits, labels: labels)
+        let h: Float = 1e-2
+        for i in 0..<logits.count {
+            var plus = logits, minus = logits
+            plus[flat: i] += h
+            minus[flat: i] -= h
+            let numeric = (loss.lossAndGradient(logits: plus, labels: labels).loss
+                           - loss.lossAndGradient(logits: minus, labels: labels).loss) / (2 * h)
+            #expect(abs(numeric - gradient[flat: i]) < 2e-3, "γ \(gamma) logit \(i): \(gradient[flat: i]) vs \(numeric)")
+        }
+    }
+
+    @Test func scalarAlphaScalesTheLoss() {
+        let one = FocalLoss(gamma: 2).lossAndGradient(logits: logits, labels: labels)
+        let three = FocalLoss(gamma: 2, alpha: .scalar(3)).lossAndGradient(logits: logits, labels: labels)
+        #expect(abs(three.loss - 3 * one.loss) < 1e-5)
+    }
+
+    @Test func gammaZeroAndUnitAlphaIsCrossEntropy() {
+        let focal = FocalLoss(gamma: 0).lossAndGradient(logits: logits, labels: labels)
+        let ce = SoftmaxCrossEntropy().lossAndGradient(logits: logits, labels: labels)
+        #expect(abs(focal.loss - ce.loss) < 1e-6)
+        for i in 0..<logits.count { #expect(abs(focal.gradient[flat: i] - ce.gradient[flat: i]) < 1e-6) }
+    }
+
+    /// The definition, in Double: `mean α_y (1 − p_y)^γ (−log p_y)`.
+    @Test func valueMatchesDefinition() {
+        let alpha: [Float] = [0.5, 2, 1, 0.25, 1.5]
+        let value = FocalLoss(gamma: 2, alpha: .perClass(alpha)).lossAndGradient(logits: logits, labels: labels).loss
+        var total = 0.0
+        for (i, y) in labels.enumerated() {
+            let row = (0..<5).map { Double(logits[i, $0]) }
+            let p = exp(row[y]) / row.map { exp($0) }.reduce(0, +)
+            total += Double(alpha[y]) * pow(1 - p, 2) * -log(p)
+        }
+        #expect(abs(Double(value) - total / Double(labels.count)) < 1e-5)
+    }
+
+    @Test func focusingDownWeightsEasyExamples() {
+        let easy = Tensor(shape: [1, 3], scalars: [6, 0, 0]), hard = Tensor(shape: [1, 3], scalars: [0, 1, 0])
+        let ratio = { (l: any ClassificationLoss) in
+            l.lossAndGradient(logits: easy, labels: [0]).loss / l.lossAndGradient(logits: hard, labels: [0]).loss
+        }
+        #expect(ratio(FocalLoss(gamma: 2)) < ratio(SoftmaxCrossEntropy()) / 50)
+    }
+
+    @Test func balancedAlphaHasMeanOne() {
+        guard case .perClass(let alpha) = FocalLoss.balanced(classCounts: [2139, 3056, 871, 5500, 764, 15, 153, 31, 229, 2521]).alpha else {
+            Issue.record("balanced α is not per class")
+            return
+        }
+        #expect(abs(alpha.reduce(0, +) / 10 - 1) < 1e-5)
+        #expect(alpha[5] > alpha[3] * 300)
+    }
+}
