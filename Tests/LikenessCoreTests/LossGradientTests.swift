@@ -2,6 +2,22 @@ import Foundation
 import LikenessCore
 import Testing
 
+/// Central differences of the loss against its gradient with respect to every logit.
+func expectLogitGradientMatchesFiniteDifferences(_ loss: some ClassificationLoss, logits: Tensor, labels: [Int],
+                                                 step h: Float = 1e-2, tolerance: Float = 1e-3,
+                                                 sourceLocation: SourceLocation = #_sourceLocation) {
+    let (_, gradient) = loss.lossAndGradient(logits: logits, labels: labels)
+    for i in 0..<logits.count {
+        var plus = logits, minus = logits
+        plus[flat: i] += h
+        minus[flat: i] -= h
+        let numeric = (loss.lossAndGradient(logits: plus, labels: labels).loss
+                       - loss.lossAndGradient(logits: minus, labels: labels).loss) / (2 * h)
+        #expect(abs(numeric - gradient[flat: i]) < tolerance, "logit \(i): \(gradient[flat: i]) vs \(numeric)",
+                sourceLocation: sourceLocation)
+    }
+}
+
 @Suite("Softmax cross-entropy")
 struct SoftmaxCrossEntropyTests {
     let logits: Tensor = {
@@ -12,17 +28,7 @@ struct SoftmaxCrossEntropyTests {
 
     @Test(arguments: [nil, [0.5, 2, 1, 0.25] as [Float]])
     func gradientMatchesFiniteDifferences(weights: [Float]?) {
-        let loss = SoftmaxCrossEntropy(classWeights: weights)
-        let (_, gradient) = loss.lossAndGradient(logits: logits, labels: labels)
-        let h: Float = 1e-2
-        for i in 0..<logits.count {
-            var plus = logits, minus = logits
-            plus[flat: i] += h
-            minus[flat: i] -= h
-            let numeric = (loss.lossAndGradient(logits: plus, labels: labels).loss
-                           - loss.lossAndGradient(logits: minus, labels: labels).loss) / (2 * h)
-            #expect(abs(numeric - gradient[flat: i]) < 1e-3, "logit \(i): \(gradient[flat: i]) vs \(numeric)")
-        }
+        expectLogitGradientMatchesFiniteDifferences(SoftmaxCrossEntropy(classWeights: weights), logits: logits, labels: labels)
     }
 
     /// The definition, computed in Double: `Σ w_y (logΣexp z − z_y) / Σ w_y`.
@@ -58,17 +64,8 @@ struct FocalLossTests {
 
     @Test(arguments: [Float(0), 0.5, 1, 2, 5])
     func gradientMatchesFiniteDifferences(gamma: Float) {
-        let loss = FocalLoss(gamma: gamma, alpha: .perClass([0.5, 2, 1, 0.25, 1.5]))
-        let (_, gradient) = loss.lossAndGradient(logits: logits, labels: labels)
-        let h: Float = 1e-2
-        for i in 0..<logits.count {
-            var plus = logits, minus = logits
-            plus[flat: i] += h
-            minus[flat: i] -= h
-            let numeric = (loss.lossAndGradient(logits: plus, labels: labels).loss
-                           - loss.lossAndGradient(logits: minus, labels: labels).loss) / (2 * h)
-            #expect(abs(numeric - gradient[flat: i]) < 2e-3, "γ \(gamma) logit \(i): \(gradient[flat: i]) vs \(numeric)")
-        }
+        expectLogitGradientMatchesFiniteDifferences(FocalLoss(gamma: gamma, alpha: .perClass([0.5, 2, 1, 0.25, 1.5])),
+                                                    logits: logits, labels: labels, tolerance: 2e-3)
     }
 
     @Test func scalarAlphaScalesTheLoss() {
