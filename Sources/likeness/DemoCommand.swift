@@ -37,8 +37,8 @@ struct DemoCommand: ParsableCommand {
         let step = ClassifierStep(model: model,
                                   optimizer: Adam(parameters: model.parameters.map(\.parameter), learningRate: 1e-3),
                                   loss: SoftmaxCrossEntropy())
-        ClassifierTrainer(epochs: quick ? 1 : epochs, batchSize: 128, seed: runtime.seed)
-            .fit(step, on: train, indices: trainIndices)
+        try ClassifierTrainer(epochs: quick ? 1 : epochs)
+            .fit(step, on: train, sampler: ShuffledBatchSampler(indices: trainIndices, batchSize: 128, seed: runtime.seed))
 
         let predictions = model.predict(test, indices: Array(0..<test.count)).argmaxRows
         var hits = [Int](repeating: 0, count: test.classNames.count)

@@ -1,3 +1,4 @@
+import Dispatch
 import LikenessCore
 import LikenessData
 
@@ -56,44 +57,106 @@ extension Tensor {
     }
 }
 
-/// Epochs of shuffled mini-batches over a labelled set, with progress on standard error.
+/// What one epoch of training did.
+public struct EpochReport: Sendable, Codable, Equatable {
+    public var epoch: Int
+    public var learningRate: Float
+    public var meanLoss: Float
+    /// Balanced accuracy (mean of per-class recall) on the validation images, when given.
+    public var validationBalancedAccuracy: Double?
+    public var seconds: Double
+    public var imagesPerSecond: Double
+}
+
+/// Epochs of mini-batches drawn by a `BatchSampler`, optionally augmented, with progress on
+/// standard error, validation after each epoch and early stopping on the validation's
+/// balanced accuracy (the weights of the best epoch are kept).
 public struct ClassifierTrainer {
     public var epochs: Int
-    public var batchSize: Int
-    public var seed: UInt64
     /// Sets the optimizer's learning rate at the start of each epoch from its base rate.
     public var schedule: LearningRateSchedule
+    /// Changes applied to each training batch (mixup, whose targets are soft, is not supported here).
+    public var augmentation: AugmentationPipeline?
+    /// Images to measure balanced accuracy on after each epoch.
+    public var validationIndices: [Int]?
+    /// Stop after this many epochs without a better validation score (needs `validationIndices`).
+    public var patience: Int?
+    public var showProgress: Bool
 
-    public init(epochs: Int, batchSize: Int = 128, seed: UInt64 = 0, schedule: LearningRateSchedule = .constant) {
-        precondition(epochs > 0 && batchSize > 0, "training for \(epochs) epochs in batches of \(batchSize)")
+    public init(epochs: Int, schedule: LearningRateSchedule = .constant, augmentation: AugmentationPipeline? = nil,
+                validationIndices: [Int]? = nil, patience: Int? = nil, showProgress: Bool = true) {
+        precondition(epochs > 0, "training for \(epochs) epochs")
+        precondition(augmentation?.mixup == nil, "mixup gives soft targets, which ClassifierTrainer does not take")
+        precondition(patience == nil || (patience! > 0 && validationIndices != nil), "early stopping needs validation images and a positive patience")
         self.epochs = epochs
-        self.batchSize = batchSize
-        self.seed = seed
         self.schedule = schedule
+        self.augmentation = augmentation
+        self.validationIndices = validationIndices
+        self.patience = patience
+        self.showProgress = showProgress
     }
 
-    /// Trains on the images at `indices` and returns the mean loss of each epoch.
+    /// Trains on the batches `sampler` draws from `dataset`; `onEpoch` sees each epoch's report
+    /// (a checkpoint can be written there). Returns the reports of the epochs run.
     @discardableResult
-    public func fit(_ step: ClassifierStep, on dataset: Dataset, indices: [Int], showProgress: Bool = true) -> [Float] {
-        precondition(!indices.isEmpty, "training on no images")
-        var rng = SeededGenerator(seed: seed)
+    public func fit(_ step: ClassifierStep, on dataset: Dataset, sampler: any BatchSampler, startEpoch: Int = 0,
+                    onEpoch: (EpochReport) throws -> Void = { _ in }) rethrows -> [EpochReport] {
         let baseRate = step.optimizer.learningRate
-        var epochLosses: [Float] = []
-        for epoch in 0..<epochs {
+        var reports: [EpochReport] = []
+        var best: (score: Double, epoch: Int, weights: [Tensor])?
+        for epoch in startEpoch..<epochs {
+            let started = DispatchTime.now().uptimeNanoseconds
             step.optimizer.learningRate = schedule.rate(base: baseRate, at: epoch)
-            let order = indices.shuffled(using: &rng)
-            let progress = showProgress ? ProgressBar("epoch \(epoch + 1)/\(epochs)", total: order.count, unit: "images") : nil
-            var sum: Double = 0, batches = 0
-            for start in stride(from: 0, to: order.count, by: batchSize) {
-                let batch = Array(order[start..<min(start + batchSize, order.count)])
-                let loss = step(images: dataset.batch(batch), labels: dataset.labels(batch))
-                sum += Double(loss)
-                batches += 1
-                progress?.advance(by: batch.count, note: "loss \(String(format: "%.4f", sum / Double(batches)))")
+            let batches = sampler.batches(epoch: epoch)
+            let images = batches.map(\.count).reduce(0, +)
+            let progress = showProgress ? ProgressBar("epoch \(epoch + 1)/\(epochs)", total: images, unit: "images") : nil
+            var sum: Double = 0
+            for (b, batch) in batches.enumerated() {
+                var x = dataset.batch(batch)
+                let y = dataset.labels(batch)
+                if let augmentation {
+                    x = augmentation.apply(to: x, labels: y, classCount: dataset.classNames.count,
+                                           batchIndex: epoch * batches.count + b).images
+                }
+                sum += Double(step(images: x, labels: y))
+                progress?.advance(by: batch.count, note: "loss \(String(format: "%.4f", sum / Double(b + 1)))")
             }
-            progress?.finish()
-            epochLosses.append(Float(sum / Double(batches)))
+            let seconds = Double(DispatchTime.now().uptimeNanoseconds - started) / 1e9
+            var report = EpochReport(epoch: epoch, learningRate: step.optimizer.learningRate,
+                                     meanLoss: Float(sum / Double(max(batches.count, 1))), validationBalancedAccuracy: nil,
+                                     seconds: seconds, imagesPerSecond: Double(images) / max(seconds, 1e-9))
+            if let validationIndices {
+                let predicted = step.model.predict(dataset, indices: validationIndices).argmaxRows
+                report.validationBalancedAccuracy = balancedAccuracy(predicted: predicted, labels: dataset.labels(validationIndices),
+                                                                     classCount: dataset.classNames.count)
+            }
+            progress?.finish(note: "loss \(String(format: "%.4f", report.meanLoss))"
+                             + (report.validationBalancedAccuracy.map { String(format: " · validation balanced accuracy %.4f", $0) } ?? ""))
+            reports.append(report)
+            try onEpoch(report)
+            if let score = report.validationBalancedAccuracy, let patience {
+                if best == nil || score > best!.score {
+                    best = (score, epoch, step.model.parameters.map(\.parameter.value))
+                } else if epoch - best!.epoch >= patience {
+                    printDiagnostic("early stop after epoch \(epoch + 1): no better validation score since epoch \(best!.epoch + 1)")
+                    break
+                }
+            }
         }
-        return epochLosses
+        if let best {
+            for ((_, p), value) in zip(step.model.parameters, best.weights) { p.value = value }
+        }
+        return reports
     }
+}
+
+/// The mean over classes present in `labels` of the share of their images predicted right.
+public func balancedAccuracy(predicted: [Int], labels: [Int], classCount: Int) -> Double {
+    var hits = [Int](repeating: 0, count: classCount), support = [Int](repeating: 0, count: classCount)
+    for (p, y) in zip(predicted, labels) {
+        support[y] += 1
+        if p == y { hits[y] += 1 }
+    }
+    let present = (0..<classCount).filter { support[$0] > 0 }
+    return present.map { Double(hits[$0]) / Double(support[$0]) }.reduce(0, +) / Double(max(present.count, 1))
 }
