@@ -27,7 +27,7 @@ struct ClassifierTrainerTests {
         let step = ClassifierStep(model: model, optimizer: Adam(parameters: model.parameters.map(\.parameter), learningRate: 3e-3),
                                   loss: SoftmaxCrossEntropy())
         var snapshots: [[Tensor]] = []
-        let trainer = ClassifierTrainer(epochs: 6, validationIndices: Array(200..<240), patience: 2, showProgress: false)
+        let trainer = ClassifierTrainer(epochs: 6, validation: ValidationImages(dataset: data, indices: Array(200..<240)), patience: 2, showProgress: false)
         let reports = try trainer.fit(step, on: data, sampler: ShuffledBatchSampler(indices: Array(0..<200), batchSize: 20, seed: 3)) { _ in
             snapshots.append(model.parameters.map(\.parameter.value))
         }

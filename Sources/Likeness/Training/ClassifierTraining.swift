@@ -78,20 +78,20 @@ public struct ClassifierTrainer {
     /// Changes applied to each training batch (mixup, whose targets are soft, is not supported here).
     public var augmentation: AugmentationPipeline?
     /// Images to measure balanced accuracy on after each epoch.
-    public var validationIndices: [Int]?
-    /// Stop after this many epochs without a better validation score (needs `validationIndices`).
+    public var validation: ValidationImages?
+    /// Stop after this many epochs without a better validation score (needs `validation`).
     public var patience: Int?
     public var showProgress: Bool
 
     public init(epochs: Int, schedule: LearningRateSchedule = .constant, augmentation: AugmentationPipeline? = nil,
-                validationIndices: [Int]? = nil, patience: Int? = nil, showProgress: Bool = true) {
+                validation: ValidationImages? = nil, patience: Int? = nil, showProgress: Bool = true) {
         precondition(epochs > 0, "training for \(epochs) epochs")
         precondition(augmentation?.mixup == nil, "mixup gives soft targets, which ClassifierTrainer does not take")
-        precondition(patience == nil || (patience! > 0 && validationIndices != nil), "early stopping needs validation images and a positive patience")
+        precondition(patience == nil || (patience! > 0 && validation != nil), "early stopping needs validation images and a positive patience")
         self.epochs = epochs
         self.schedule = schedule
         self.augmentation = augmentation
-        self.validationIndices = validationIndices
+        self.validation = validation
         self.patience = patience
         self.showProgress = showProgress
     }
@@ -125,10 +125,10 @@ public struct ClassifierTrainer {
             var report = EpochReport(epoch: epoch, learningRate: step.optimizer.learningRate,
                                      meanLoss: Float(sum / Double(max(batches.count, 1))), validationBalancedAccuracy: nil,
                                      seconds: seconds, imagesPerSecond: Double(images) / max(seconds, 1e-9))
-            if let validationIndices {
-                let predicted = step.model.predict(dataset, indices: validationIndices).argmaxRows
-                report.validationBalancedAccuracy = balancedAccuracy(predicted: predicted, labels: dataset.labels(validationIndices),
-                                                                     classCount: dataset.classNames.count)
+            if let validation {
+                let predicted = step.model.predict(validation.dataset, indices: validation.indices).argmaxRows
+                report.validationBalancedAccuracy = balancedAccuracy(predicted: predicted, labels: validation.dataset.labels(validation.indices),
+                                                                     classCount: validation.dataset.classNames.count)
             }
             progress?.finish(note: "loss \(String(format: "%.4f", report.meanLoss))"
                              + (report.validationBalancedAccuracy.map { String(format: " · validation balanced accuracy %.4f", $0) } ?? ""))
@@ -147,6 +147,18 @@ public struct ClassifierTrainer {
             for ((_, p), value) in zip(step.model.parameters, best.weights) { p.value = value }
         }
         return reports
+    }
+}
+
+/// Held-out images: indices into a dataset.
+public struct ValidationImages: Sendable {
+    public var dataset: Dataset
+    public var indices: [Int]
+
+    public init(dataset: Dataset, indices: [Int]) {
+        precondition(!indices.isEmpty, "no validation images")
+        self.dataset = dataset
+        self.indices = indices
     }
 }
 

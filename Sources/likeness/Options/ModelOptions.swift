@@ -1,0 +1,70 @@
+import ArgumentParser
+import Likeness
+
+/// The network to train.
+struct ModelOptions: ParsableArguments {
+    @Option(help: ArgumentHelp("The backbone: reference (PROTOCOL.md's network), cifar or small.", valueName: "name"))
+    var backbone: Backbone = .reference
+
+    @Option(help: ArgumentHelp("The head: embedding (dense then L2-normalised, trained with triplet loss) or softmax (dense logits).",
+                               valueName: "kind"))
+    var headName: HeadName = .embedding
+
+    @Option(help: "The embedding's dimension (embedding head).")
+    var embeddingDimension = 64
+
+    func validate() throws {
+        guard embeddingDimension >= 1 else { throw ValidationError("--embedding-dimension must be at least 1, not \(embeddingDimension).") }
+    }
+
+    func head(classCount: Int) -> Head {
+        headName == .embedding ? .embedding(dimension: embeddingDimension) : .softmax(classCount: classCount)
+    }
+}
+
+enum HeadName: String, ExpressibleByArgument, CaseIterable {
+    case embedding, softmax
+}
+
+extension Backbone: ExpressibleByArgument {}
+
+/// How the optimiser runs.
+struct OptimisationOptions: ParsableArguments {
+    @Option(help: "Training epochs.")
+    var epochs = 10
+
+    @Option(help: "Images per batch (softmax head; the embedding head's batches are P × K).")
+    var batchSize = 128
+
+    @Option(help: "Adam's learning rate.")
+    var learningRate: Float = 1e-3
+
+    @Option(help: ArgumentHelp("Stop after this many epochs without a better validation score (the best epoch's weights are kept).",
+                               valueName: "epochs"))
+    var patience: Int?
+
+    func validate() throws {
+        guard epochs >= 1 else { throw ValidationError("--epochs must be at least 1, not \(epochs).") }
+        guard batchSize >= 1 else { throw ValidationError("--batch-size must be at least 1, not \(batchSize).") }
+        guard learningRate > 0 && learningRate.isFinite else { throw ValidationError("--learning-rate must be positive, not \(learningRate).") }
+        if let patience, patience < 1 { throw ValidationError("--patience must be at least 1, not \(patience).") }
+    }
+}
+
+/// The softmax head's loss.
+struct SoftmaxLossOptions: ParsableArguments {
+    @Option(help: ArgumentHelp("ce (cross-entropy, weighted by --class-weights) or focal (α from --class-weights, divided by its mean).",
+                               valueName: "loss"))
+    var loss: SoftmaxLossName = .crossEntropy
+
+    @Option(help: "Focal loss's γ.")
+    var gamma: Float = 2
+
+    func validate() throws {
+        guard gamma >= 0 && gamma.isFinite else { throw ValidationError("--gamma must be 0 or more, not \(gamma).") }
+    }
+}
+
+enum SoftmaxLossName: String, ExpressibleByArgument, CaseIterable {
+    case crossEntropy = "ce", focal
+}
