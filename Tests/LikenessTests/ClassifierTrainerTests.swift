@@ -45,3 +45,63 @@ struct ClassifierTrainerTests {
         #expect(balancedAccuracy(predicted: [0, 0, 0, 1, 1], labels: [0, 0, 0, 0, 1], classCount: 3) == (0.75 + 1) / 2)
     }
 }
+
+@Suite("Softmax recipes")
+struct SoftmaxRecipeTests {
+    let data = ClassifierTrainerTests().stripes(count: 300, seed: 4)
+    /// An imbalanced training set: 110 images of class 0, 10 of class 1.
+    var imbalanced: [Int] { Array((0..<220).filter { $0 % 2 == 0 }) + Array((0..<20).filter { $0 % 2 == 1 }) }
+    var validation: ValidationImages { ValidationImages(dataset: data, indices: Array(240..<300)) }
+
+    func model() -> Sequential {
+        Network.make(backbone: .reference, head: .softmax(classCount: 2), channels: 1, height: 8, width: 8, seed: 5)
+    }
+
+    @Test(arguments: [SoftmaxRecipe.Resampling.none, .over(.auto), .under(.auto), .smote(.auto, neighbours: 3)])
+    func remediesTrain(resampling: SoftmaxRecipe.Resampling) throws {
+        var recipe = SoftmaxRecipe()
+        recipe.epochs = 4
+        recipe.batchSize = 16
+        recipe.learningRate = 3e-3
+        recipe.resampling = resampling
+        recipe.loss = .focal(gamma: 2)
+        recipe.classWeighting = .balanced
+        let reports = try recipe.train(model(), on: data, indices: imbalanced, validation: validation, showProgress: false)
+        #expect(reports.count == 4)
+        #expect(reports.compactMap(\.validationBalancedAccuracy).max()! > 0.85, "\(resampling): \(reports)")
+    }
+
+    @Test func resampledCounts() throws {
+        var recipe = SoftmaxRecipe()
+        recipe.resampling = .over(.auto)
+        var (set, indices) = try recipe.resampled(data, indices: imbalanced)
+        #expect(set.labels(indices).filter { $0 == 1 }.count == 110)
+        recipe.resampling = .under(.auto)
+        (set, indices) = try recipe.resampled(data, indices: imbalanced)
+        #expect(set.labels(indices).filter { $0 == 0 }.count == 10)
+        recipe.resampling = .smote(.auto, neighbours: 3)
+        (set, indices) = try recipe.resampled(data, indices: imbalanced)
+        #expect(set.count == 220 && set.labels.filter { $0 == 1 }.count == 110)
+    }
+
+    @Test func secondStageTrainsTheHeadAlone() throws {
+        var recipe = SoftmaxRecipe()
+        recipe.epochs = 2
+        recipe.batchSize = 16
+        recipe.secondStageEpochs = 2
+        let network = model()
+        var afterFirstStage: [String: Tensor] = [:]
+        let reports = try recipe.train(network, on: data, indices: imbalanced, validation: nil, showProgress: false) { report in
+            if report.epoch == 1 { afterFirstStage = Dictionary(uniqueKeysWithValues: network.parameters.map { ($0.name, $0.parameter.value) }) }
+        }
+        #expect(reports.map(\.epoch) == [0, 1, 2, 3])
+        for (name, p) in network.parameters {
+            if name.hasPrefix("dense.") {
+                #expect(p.value != afterFirstStage[name], "\(name) did not train in stage two")
+            } else {
+                #expect(p.value == afterFirstStage[name], "\(name) changed in stage two")
+            }
+            #expect(p.isTrainable)
+        }
+    }
+}
