@@ -51,6 +51,6 @@ let package = Package(
         .testTarget(name: "LikenessCoreTests", dependencies: ["LikenessCore"], resources: [.copy("Fixtures")]),
         .testTarget(name: "LikenessDataTests", dependencies: ["LikenessData"], resources: [.copy("Fixtures")]),
         .testTarget(name: "LikenessHDF5Tests", dependencies: ["LikenessHDF5"], resources: [.copy("Fixtures")]),
-        .testTarget(name: "LikenessTests", dependencies: ["Likeness"]),
+        .testTarget(name: "LikenessTests", dependencies: ["Likeness"], resources: [.copy("Fixtures")]),
     ]
 )
