@@ -14,6 +14,7 @@ let package = Package(
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+        .package(url: "https://github.com/apple/swift-crypto", from: "3.12.3"),
     ],
     targets: [
         // C libraries from Debian's -dev packages.
@@ -37,7 +38,9 @@ let package = Package(
         .target(name: "LikenessCore", dependencies: ["CDNNL"]),
         .target(name: "LikenessData", dependencies: ["LikenessCore", "LikenessHDF5", "CZlib", "CSPNG", "CTurboJPEG"]),
         .target(name: "LikenessHDF5", dependencies: ["CHDF5"]),
-        .target(name: "Likeness", dependencies: ["LikenessCore", "LikenessData", "LikenessHDF5"]),
+        .target(
+            name: "Likeness",
+            dependencies: ["LikenessCore", "LikenessData", "LikenessHDF5", .product(name: "Crypto", package: "swift-crypto")]),
 
         // Executables.
         .executableTarget(

@@ -7,6 +7,13 @@ public final class Dropout: Layer {
     private var rng: SeededGenerator
     private var mask: Tensor?
 
+    /// The generator the next masks are drawn from; saved and restored by checkpoints so that a
+    /// resumed run draws the masks an uninterrupted one would have drawn.
+    public var generator: SeededGenerator {
+        get { rng }
+        set { rng = newValue }
+    }
+
     public init(probability: Float, seed: UInt64 = 0) {
         precondition(probability >= 0 && probability < 1, "dropout probability \(probability) outside [0, 1)")
         self.probability = probability

@@ -6,9 +6,25 @@ public final class Adam: Optimizer {
     public let beta1: Float, beta2: Float, epsilon: Float, weightDecay: Float
     /// Whether weight decay is decoupled from the gradient (AdamW).
     public let decoupledWeightDecay: Bool
-    private let parameters: [Parameter]
+    /// The parameters it updates; its moments are kept in this order.
+    public let parameters: [Parameter]
     private var firstMoment: [Tensor], secondMoment: [Tensor]
+    /// The number of steps taken: `t` in the bias corrections.
     public private(set) var stepCount = 0
+
+    /// The moment estimates `m` and `v`, one pair per parameter in the order of `parameters`,
+    /// to save in a checkpoint.
+    public var moments: (first: [Tensor], second: [Tensor]) { (firstMoment, secondMoment) }
+
+    /// Continues from a saved state: the moments (shaped like `parameters`) and the step count.
+    public func restore(firstMoments: [Tensor], secondMoments: [Tensor], stepCount: Int) {
+        precondition(firstMoments.map(\.shape) == parameters.map(\.value.shape)
+                     && secondMoments.map(\.shape) == parameters.map(\.value.shape) && stepCount >= 0,
+                     "Adam state does not fit its \(parameters.count) parameters (step count \(stepCount))")
+        firstMoment = firstMoments
+        secondMoment = secondMoments
+        self.stepCount = stepCount
+    }
 
     public init(parameters: [Parameter], learningRate: Float = 1e-3, beta1: Float = 0.9, beta2: Float = 0.999,
                 epsilon: Float = 1e-8, weightDecay: Float = 0, decoupledWeightDecay: Bool = false) {

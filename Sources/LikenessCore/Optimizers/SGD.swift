@@ -3,8 +3,23 @@
 public final class SGD: Optimizer {
     public var learningRate: Float
     public let momentum: Float, weightDecay: Float, nesterov: Bool
-    private let parameters: [Parameter]
+    /// The parameters it updates; its momentum buffers are kept in this order.
+    public let parameters: [Parameter]
     private var velocity: [Tensor?]
+
+    /// The momentum buffers `b`, one per parameter in the order of `parameters`; nil until the
+    /// parameter's first step with momentum. Saved in a checkpoint.
+    public var momentumBuffers: [Tensor?] { velocity }
+
+    /// Continues from saved momentum buffers (nil, or shaped like their parameter).
+    public func restore(momentumBuffers: [Tensor?]) {
+        precondition(momentumBuffers.count == parameters.count
+                     && zip(momentumBuffers, parameters).allSatisfy { buffer, parameter in
+                         buffer.map { $0.shape == parameter.value.shape } ?? true
+                     },
+                     "SGD momentum buffers do not fit its \(parameters.count) parameters")
+        velocity = momentumBuffers
+    }
 
     public init(parameters: [Parameter], learningRate: Float, momentum: Float = 0, nesterov: Bool = false, weightDecay: Float = 0) {
         precondition(learningRate > 0 && momentum >= 0 && weightDecay >= 0, "SGD with lr \(learningRate), momentum \(momentum), weight decay \(weightDecay)")

@@ -16,6 +16,16 @@ public struct SeededGenerator: RandomNumberGenerator, Sendable {
         s = (splitMix(), splitMix(), splitMix(), splitMix())
     }
 
+    /// The generator's 256-bit state as four words, to save it in a checkpoint.
+    public var state: [UInt64] { [s.0, s.1, s.2, s.3] }
+
+    /// A generator continuing from a `state` saved earlier; the state must not be all zeros
+    /// (xoshiro256** would then draw only zeros).
+    public init(state: [UInt64]) {
+        precondition(state.count == 4 && state.contains { $0 != 0 }, "generator state \(state): expected four words, not all zero")
+        s = (state[0], state[1], state[2], state[3])
+    }
+
     @inlinable static func rotl(_ x: UInt64, _ k: UInt64) -> UInt64 { (x << k) | (x >> (64 - k)) }
 
     public mutating func next() -> UInt64 {

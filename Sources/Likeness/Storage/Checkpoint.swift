@@ -1,0 +1,232 @@
+import LikenessCore
+import LikenessHDF5
+
+/// What a model archive carries, beside the weights, to resume training where it stopped.
+///
+/// Stored under `/checkpoint`: the epoch and optimizer settings as attributes, the optimizer's
+/// per-parameter state as datasets `/checkpoint/optimizer/<slot>/<layer>/<param>`, and generator
+/// states as int64 datasets of four words: `/checkpoint/generators/<name>` for the training
+/// loop's own, `/checkpoint/dropout_generators/<layer>` for the network's dropout layers (saved
+/// from the network and restored into it by `ModelArchive.load`).
+public struct Checkpoint {
+    /// The number of epochs completed.
+    public var epoch: Int
+    public var optimizer: OptimizerState
+    /// The training loop's generators by name (batch order, augmentation), as they stood.
+    public var generators: [String: SeededGenerator]
+
+    public init(epoch: Int, optimizer: OptimizerState, generators: [String: SeededGenerator] = [:]) {
+        precondition(epoch >= 0, "checkpoint after epoch \(epoch)")
+        precondition(generators.keys.allSatisfy(isStorableName), "generator names must be non-empty, without '/' or '.': \(generators.keys.sorted())")
+        self.epoch = epoch
+        self.optimizer = optimizer
+        self.generators = generators
+    }
+}
+
+/// An optimizer's settings and its state from step to step, per parameter name
+/// (`conv1.weight`), so that training resumes with the updates it would have made.
+///
+/// Parameters' `isTrainable` flags are not part of it: a training stage sets them.
+public enum OptimizerState: Sendable, Equatable {
+    /// `Adam`: its settings, step count and moment estimates `m` and `v`.
+    case adam(
+        learningRate: Float, beta1: Float, beta2: Float, epsilon: Float, weightDecay: Float,
+        decoupledWeightDecay: Bool, stepCount: Int, firstMoments: [String: Tensor], secondMoments: [String: Tensor])
+    /// `SGD`: its settings and the momentum buffers of the parameters that have one.
+    case sgd(learningRate: Float, momentum: Float, nesterov: Bool, weightDecay: Float, momentumBuffers: [String: Tensor])
+
+    /// The state of `optimizer`, an `Adam` or `SGD` over `network.parameters` in their order.
+    public init(capturing optimizer: any Optimizer, of network: Sequential) {
+        let names = network.parameters.map(\.name)
+        func requireNetworkParameters(_ parameters: [Parameter]) {
+            precondition(parameters.count == names.count && zip(parameters, network.parameters).allSatisfy { $0 === $1.parameter },
+                         "the optimizer does not update the network's parameters in order")
+        }
+        func byName(_ tensors: [Tensor?]) -> [String: Tensor] {
+            Dictionary(uniqueKeysWithValues: zip(names, tensors).compactMap { name, tensor in tensor.map { (name, $0) } })
+        }
+        switch optimizer {
+        case let adam as Adam:
+            requireNetworkParameters(adam.parameters)
+            self = .adam(
+                learningRate: adam.learningRate, beta1: adam.beta1, beta2: adam.beta2, epsilon: adam.epsilon,
+                weightDecay: adam.weightDecay, decoupledWeightDecay: adam.decoupledWeightDecay, stepCount: adam.stepCount,
+                firstMoments: byName(adam.moments.first), secondMoments: byName(adam.moments.second))
+        case let sgd as SGD:
+            requireNetworkParameters(sgd.parameters)
+            self = .sgd(learningRate: sgd.learningRate, momentum: sgd.momentum, nesterov: sgd.nesterov,
+                        weightDecay: sgd.weightDecay, momentumBuffers: byName(sgd.momentumBuffers))
+        default:
+            preconditionFailure("checkpoints hold Adam or SGD state, not \(type(of: optimizer))")
+        }
+    }
+
+    /// An optimizer over `network.parameters` continuing from this state; the state's tensors
+    /// must be named and shaped as the network's parameters (as `ModelArchive.load` checks).
+    public func makeOptimizer(for network: Sequential) -> any Optimizer {
+        let parameters = network.parameters
+        func ordered(_ tensors: [String: Tensor]) -> [Tensor?] {
+            precondition(Set(tensors.keys).isSubset(of: parameters.map(\.name)),
+                         "optimizer state for parameters the network lacks: \(Set(tensors.keys).subtracting(parameters.map(\.name)).sorted())")
+            return parameters.map { tensors[$0.name] }
+        }
+        switch self {
+        case let .adam(learningRate, beta1, beta2, epsilon, weightDecay, decoupled, stepCount, first, second):
+            let adam = Adam(parameters: parameters.map(\.parameter), learningRate: learningRate, beta1: beta1, beta2: beta2,
+                            epsilon: epsilon, weightDecay: weightDecay, decoupledWeightDecay: decoupled)
+            let (m, v) = (ordered(first), ordered(second))
+            precondition(!m.contains(nil) && !v.contains(nil), "Adam state lacks the moments of some parameters")
+            adam.restore(firstMoments: m.compactMap { $0 }, secondMoments: v.compactMap { $0 }, stepCount: stepCount)
+            return adam
+        case let .sgd(learningRate, momentum, nesterov, weightDecay, buffers):
+            let sgd = SGD(parameters: parameters.map(\.parameter), learningRate: learningRate, momentum: momentum,
+                          nesterov: nesterov, weightDecay: weightDecay)
+            sgd.restore(momentumBuffers: ordered(buffers))
+            return sgd
+        }
+    }
+}
+
+/// Whether `name` can be one component of an HDF5 path and of a `layer.param` name.
+private func isStorableName(_ name: String) -> Bool {
+    !name.isEmpty && !name.contains("/") && !name.contains(".") && !name.utf8.contains(0)
+}
+
+// MARK: - File layout
+
+extension Checkpoint {
+    private static let group = "/checkpoint"
+    private static let optimizerGroup = "/checkpoint/optimizer"
+    private static let generatorsGroup = "/checkpoint/generators"
+    private static let dropoutGroup = "/checkpoint/dropout_generators"
+
+    func write(to file: HDF5File, network: Sequential) throws {
+        let checkpoint = try file.createGroup(at: Self.group)
+        let attributes = checkpoint.attributes
+        try attributes.write(epoch, named: "epoch")
+        func writeSlot(_ slot: String, _ tensors: [String: Tensor]) throws {
+            for (name, tensor) in tensors.sorted(by: { $0.key < $1.key }) {
+                try file.createDataset(at: "\(Self.optimizerGroup)/\(slot)/\(datasetPath(forName: name))",
+                                       values: tensor.scalars, shape: tensor.shape)
+            }
+        }
+        switch optimizer {
+        case let .adam(learningRate, beta1, beta2, epsilon, weightDecay, decoupled, stepCount, first, second):
+            try attributes.write("adam", named: "optimizer")
+            try attributes.write(Double(learningRate), named: "learning_rate")
+            try attributes.write(Double(beta1), named: "beta1")
+            try attributes.write(Double(beta2), named: "beta2")
+            try attributes.write(Double(epsilon), named: "epsilon")
+            try attributes.write(Double(weightDecay), named: "weight_decay")
+            try attributes.write(decoupled ? 1 : 0, named: "decoupled_weight_decay")
+            try attributes.write(stepCount, named: "step_count")
+            try writeSlot("first_moment", first)
+            try writeSlot("second_moment", second)
+        case let .sgd(learningRate, momentum, nesterov, weightDecay, buffers):
+            try attributes.write("sgd", named: "optimizer")
+            try attributes.write(Double(learningRate), named: "learning_rate")
+            try attributes.write(Double(momentum), named: "momentum")
+            try attributes.write(nesterov ? 1 : 0, named: "nesterov")
+            try attributes.write(Double(weightDecay), named: "weight_decay")
+            try writeSlot("momentum", buffers)
+        }
+        for (name, generator) in generators.sorted(by: { $0.key < $1.key }) {
+            try file.createDataset(at: "\(Self.generatorsGroup)/\(name)", values: generator.state.map { Int64(bitPattern: $0) }, shape: [4])
+        }
+        for (name, dropout) in network.dropoutLayers {
+            try file.createDataset(at: "\(Self.dropoutGroup)/\(name)", values: dropout.generator.state.map { Int64(bitPattern: $0) }, shape: [4])
+        }
+    }
+
+    /// The checkpoint stored in `file`, or nil if there is none; the network's dropout layers
+    /// get their saved generators back.
+    static func read(from file: HDF5File, network: Sequential) throws -> Checkpoint? {
+        guard try file.objectKind(at: group) == .group else { return nil }
+        let checkpoint = try file.group(at: group)
+        let epoch = try checkpoint.requiredInt("epoch")
+        guard epoch >= 0 else { throw checkpoint.invalidAttribute("epoch", expected: "a count of epochs (0 or more)", found: "\(epoch)") }
+        let optimizer = try readOptimizer(checkpoint, file: file, network: network)
+
+        var generators: [String: SeededGenerator] = [:]
+        if try file.objectKind(at: generatorsGroup) == .group {
+            for name in try file.group(at: generatorsGroup).childNames() {
+                generators[name] = try readGenerator(file, at: "\(generatorsGroup)/\(name)")
+            }
+        }
+        var dropoutStates: [String: SeededGenerator] = [:]
+        let dropouts = network.dropoutLayers
+        for (name, _) in dropouts {
+            dropoutStates[name] = try readGenerator(file, at: "\(dropoutGroup)/\(name)")
+        }
+        if try file.objectKind(at: dropoutGroup) == .group,
+           let extra = try file.group(at: dropoutGroup).childNames().first(where: { dropoutStates[$0] == nil }) {
+            throw StorageError(.unexpectedEntry, filePath: file.path, field: "\(dropoutGroup)/\(extra)",
+                               expected: "generators of the dropout layers \(dropouts.map(\.name))", found: "a layer the network does not have")
+        }
+        for (name, dropout) in dropouts { dropout.generator = dropoutStates[name] ?? dropout.generator }
+        return Checkpoint(epoch: epoch, optimizer: optimizer, generators: generators)
+    }
+
+    private static func readOptimizer(_ checkpoint: HDF5Group, file: HDF5File, network: Sequential) throws -> OptimizerState {
+        let expected = network.parameters.map { (name: $0.name, shape: $0.parameter.value.shape) }
+        func slot(_ name: String, requireAll: Bool) throws -> [String: Tensor] {
+            try file.readTensors(under: "\(optimizerGroup)/\(name)", expected: expected, requireAll: requireAll)
+        }
+        func number(_ name: String, in range: ClosedRange<Double>, _ meaning: String) throws -> Float {
+            let value = try checkpoint.requiredDouble(name)
+            guard range.contains(value) else { throw checkpoint.invalidAttribute(name, expected: meaning, found: "\(value)") }
+            return Float(value)
+        }
+        func flag(_ name: String) throws -> Bool {
+            let value = try checkpoint.requiredInt(name)
+            guard value == 0 || value == 1 else { throw checkpoint.invalidAttribute(name, expected: "0 or 1", found: "\(value)") }
+            return value == 1
+        }
+        let positive = Double.leastNonzeroMagnitude...Double.greatestFiniteMagnitude
+        let nonNegative = 0...Double.greatestFiniteMagnitude
+        let kind = try checkpoint.requiredString("optimizer")
+        switch kind {
+        case "adam":
+            let stepCount = try checkpoint.requiredInt("step_count")
+            guard stepCount >= 0 else { throw checkpoint.invalidAttribute("step_count", expected: "0 or more", found: "\(stepCount)") }
+            let below1 = 0...Double(Float(1).nextDown)
+            return .adam(
+                learningRate: try number("learning_rate", in: positive, "a positive learning rate"),
+                beta1: try number("beta1", in: below1, "a value in [0, 1)"),
+                beta2: try number("beta2", in: below1, "a value in [0, 1)"),
+                epsilon: try number("epsilon", in: positive, "a positive epsilon"),
+                weightDecay: try number("weight_decay", in: nonNegative, "a weight decay of 0 or more"),
+                decoupledWeightDecay: try flag("decoupled_weight_decay"), stepCount: stepCount,
+                firstMoments: try slot("first_moment", requireAll: true), secondMoments: try slot("second_moment", requireAll: true))
+        case "sgd":
+            let momentum = try number("momentum", in: nonNegative, "a momentum of 0 or more")
+            let nesterov = try flag("nesterov")
+            guard !nesterov || momentum > 0 else {
+                throw checkpoint.invalidAttribute("nesterov", expected: "0 when momentum is 0", found: "1")
+            }
+            return .sgd(
+                learningRate: try number("learning_rate", in: positive, "a positive learning rate"),
+                momentum: momentum, nesterov: nesterov,
+                weightDecay: try number("weight_decay", in: nonNegative, "a weight decay of 0 or more"),
+                momentumBuffers: try slot("momentum", requireAll: false))
+        default:
+            throw checkpoint.invalidAttribute("optimizer", expected: "\"adam\" or \"sgd\"", found: "\"\(kind)\"")
+        }
+    }
+
+    private static func readGenerator(_ file: HDF5File, at path: String) throws -> SeededGenerator {
+        let words = try file.requiredDataset(at: path, shape: [4]).read(as: Int64.self).map { UInt64(bitPattern: $0) }
+        guard words.contains(where: { $0 != 0 }) else {
+            throw StorageError(.invalidValue, filePath: file.path, field: path, expected: "a generator state", found: "all zeros")
+        }
+        return SeededGenerator(state: words)
+    }
+}
+
+extension Sequential {
+    /// The network's dropout layers by name, whose generators a checkpoint keeps.
+    var dropoutLayers: [(name: String, layer: Dropout)] {
+        layers.compactMap { name, layer in (layer as? Dropout).map { (name, $0) } }
+    }
+}

@@ -1,0 +1,270 @@
+import LikenessCore
+import LikenessHDF5
+
+/// Embeddings of many items in an HDF5 file, with their labels and identifiers, tied to the
+/// model that computed them.
+///
+/// Layout (docs/FILE-FORMATS.md has the details and an h5py reader):
+///
+///     /embeddings  float32 N×D, chunked, first dimension extendable
+///     /labels      int32 N (index into /classes, −1 for none)
+///     /ids         variable-length UTF-8 strings N
+///     /classes     variable-length UTF-8 strings C
+///     attributes: format = "likeness-embeddings", format_version = 1, model_digest, dimension,
+///                 distance = "euclidean", normalized (1 if every row has unit length, else 0)
+///
+/// The value describes the file as it was when created, opened or last appended to; reads
+/// go to the file each time, so that a store larger than memory is read chunk by chunk.
+///
+/// Appending rewrites the whole file: the rows already stored are copied with the new ones
+/// into a temporary file, which is then renamed over the store, so that a failed append
+/// leaves the store as it was. That costs a pass over the store per call: append many rows
+/// per call (the `fill` variants take any number of batches in one pass).
+public struct EmbeddingStore: Sendable, Equatable {
+    /// The `format` attribute of embedding stores.
+    public static let formatName = "likeness-embeddings"
+    /// The `format_version` written; files of this version or older are read.
+    public static let formatVersion = 1
+    /// The `distance` attribute: the metric the embeddings are compared with.
+    public static let distance = "euclidean"
+
+    public let path: String
+    /// The digest of the model archive whose network computed the embeddings.
+    public let modelDigest: String
+    /// `D`, the length of each embedding.
+    public let dimension: Int
+    /// The class names that labels index.
+    public let classNames: [String]
+    /// Whether every embedding has unit Euclidean length (checked when rows are appended).
+    public let isNormalized: Bool
+    /// The number of rows `N`.
+    public private(set) var count: Int
+
+    /// Creates a store at `path`, replacing any file there, with the rows that `fill` appends.
+    ///
+    /// - Throws: what `fill` or `EmbeddingStoreWriter.append` throws (no file is written then),
+    ///   or `HDF5Error` if the file cannot be written.
+    @discardableResult
+    public static func create(
+        at path: String, modelDigest: String, dimension: Int, classNames: [String], normalized: Bool = true,
+        _ fill: (inout EmbeddingStoreWriter) throws -> Void = { _ in }
+    ) throws -> EmbeddingStore {
+        precondition(dimension > 0, "embedding dimension \(dimension)")
+        var store = EmbeddingStore(path: path, modelDigest: modelDigest, dimension: dimension, classNames: classNames,
+                                   isNormalized: normalized, count: 0)
+        try store.requireStorable(modelDigest: modelDigest, classNames: classNames)
+        store.count = try HDF5File.writeAtomically(to: path) { file in
+            var writer = try EmbeddingStoreWriter(creatingIn: file, for: store)
+            try fill(&writer)
+            return writer.count
+        }
+        return store
+    }
+
+    /// Opens the store at `path` and checks its layout.
+    ///
+    /// - Throws: `HDF5Error` if the file is missing, not HDF5 or damaged; `StorageError` naming the
+    ///   file and field if it is not an embedding store of a version this build reads, or an
+    ///   attribute or dataset is missing or has another shape than the others imply.
+    public static func open(_ path: String) throws -> EmbeddingStore {
+        let file = try HDF5File(openingAt: path)
+        return try open(file).store
+    }
+
+    /// Adds `batch`, computed by the model of digest `modelDigest` with labels indexing `classNames`.
+    ///
+    /// - Throws: `StorageError.modelMismatch`, `.classListMismatch` or `.dimensionMismatch`
+    ///   (naming the file and both values) if the batch does not fit the store, `.invalidValue`
+    ///   for a label outside the class list or, in a normalised store, a row not of unit length;
+    ///   the store is unchanged then.
+    public mutating func append(_ batch: EmbeddingBatch, modelDigest: String, classNames: [String]) throws {
+        try append(modelDigest: modelDigest, classNames: classNames) { try $0.append(batch) }
+    }
+
+    /// Adds the batches that `fill` appends, in one rewrite of the file; if anything throws,
+    /// the store is unchanged. Errors as for `append(_:modelDigest:classNames:)`.
+    public mutating func append(
+        modelDigest: String, classNames: [String], _ fill: (inout EmbeddingStoreWriter) throws -> Void
+    ) throws {
+        // The file is read again: it, not this value, is what is appended to.
+        let current = try Self.open(path)
+        try current.requireCompatible(modelDigest: modelDigest, classNames: classNames)
+        let newCount = try HDF5File.writeAtomically(to: path) { file in
+            var writer = try EmbeddingStoreWriter(creatingIn: file, for: current)
+            try current.forEachChunk(rows: Self.copyChunkRows) { chunk, _ in try writer.appendUnchecked(chunk) }
+            try fill(&writer)
+            return writer.count
+        }
+        self = current
+        count = newCount
+    }
+
+    /// Rows copied at a time when a store is rewritten.
+    static let copyChunkRows = 16_384
+}
+
+// MARK: - Checks
+
+extension EmbeddingStore {
+    /// Throws unless embeddings of `modelDigest` labelled over `classNames` belong in this store.
+    func requireCompatible(modelDigest: String, classNames: [String]) throws {
+        guard modelDigest == self.modelDigest else {
+            throw StorageError(.modelMismatch, filePath: path, field: "attribute 'model_digest'",
+                               expected: self.modelDigest, found: modelDigest)
+        }
+        guard classNames == self.classNames else {
+            throw StorageError(.classListMismatch, filePath: path, field: "/classes",
+                               expected: describe(names: self.classNames), found: describe(names: classNames))
+        }
+    }
+
+    /// Throws `invalidValue` for text HDF5 cannot store (NUL), before anything is written.
+    func requireStorable(modelDigest: String, classNames: [String]) throws {
+        if modelDigest.utf8.contains(0) {
+            throw StorageError(.invalidValue, filePath: path, field: "attribute 'model_digest'",
+                               expected: "text without NUL characters", found: "a NUL character")
+        }
+        if let index = classNames.firstIndex(where: { $0.utf8.contains(0) }) {
+            throw StorageError(.invalidValue, filePath: path, field: "/classes",
+                               expected: "names without NUL characters", found: "a NUL character in name \(index)")
+        }
+    }
+
+    /// The store in `file`, after checking its format, attributes and dataset shapes, with its
+    /// datasets opened.
+    static func open(_ file: HDF5File) throws -> (store: EmbeddingStore, datasets: Datasets) {
+        try format.check(file)
+        let modelDigest = try file.requiredString("model_digest")
+        let dimension = try file.requiredInt("dimension")
+        guard dimension > 0 else {
+            throw file.invalidAttribute("dimension", expected: "a positive embedding dimension", found: "\(dimension)")
+        }
+        let distance = try file.requiredString("distance")
+        guard distance == Self.distance else {
+            throw file.invalidAttribute("distance", expected: "\"\(Self.distance)\"", found: "\"\(distance)\"")
+        }
+        let normalized = try file.requiredInt("normalized")
+        guard normalized == 0 || normalized == 1 else {
+            throw file.invalidAttribute("normalized", expected: "0 or 1", found: "\(normalized)")
+        }
+        let embeddings = try file.requiredDataset(at: "/embeddings", shape: [nil, dimension])
+        let count = try embeddings.shape[0]
+        let datasets = Datasets(
+            embeddings: embeddings,
+            labels: try file.requiredDataset(at: "/labels", shape: [count]),
+            ids: try file.requiredDataset(at: "/ids", shape: [count]))
+        let classNames = try file.requiredDataset(at: "/classes", shape: [nil]).readStrings()
+        let store = EmbeddingStore(path: file.path, modelDigest: modelDigest, dimension: dimension, classNames: classNames,
+                                   isNormalized: normalized == 1, count: count)
+        return (store, datasets)
+    }
+
+    struct Datasets {
+        let embeddings: HDF5Dataset
+        let labels: HDF5Dataset
+        let ids: HDF5Dataset
+    }
+
+    static let format = FileFormat(name: formatName, version: formatVersion)
+}
+
+// MARK: - Writing
+
+/// Appends rows to an embedding store being written; given to the `fill` closures of
+/// `EmbeddingStore.create` and `append`, and valid only inside them.
+public struct EmbeddingStoreWriter {
+    private let store: EmbeddingStore
+    private let datasets: EmbeddingStore.Datasets
+    /// The number of rows written so far, those copied from the store included.
+    public private(set) var count = 0
+
+    /// Lays out an empty store described by `store` in the new `file`.
+    init(creatingIn file: HDF5File, for store: EmbeddingStore) throws {
+        self.store = store
+        try EmbeddingStore.format.write(to: file)
+        try file.attributes.write(store.modelDigest, named: "model_digest")
+        try file.attributes.write(store.dimension, named: "dimension")
+        try file.attributes.write(EmbeddingStore.distance, named: "distance")
+        try file.attributes.write(store.isNormalized ? 1 : 0, named: "normalized")
+        try file.createDataset(at: "/classes", strings: store.classNames)
+        datasets = EmbeddingStore.Datasets(
+            embeddings: try file.createDataset(at: "/embeddings", elementType: .float32, shape: [0, store.dimension], extendable: true),
+            labels: try file.createDataset(at: "/labels", elementType: .int32, shape: [0], extendable: true),
+            ids: try file.createDataset(at: "/ids", elementType: .string, shape: [0], extendable: true))
+    }
+
+    /// Adds the rows of `batch`.
+    ///
+    /// - Throws: `StorageError.dimensionMismatch` if its embeddings are not `D` wide,
+    ///   `.invalidValue` for a label outside −1..<C, an id containing NUL, or (in a normalised
+    ///   store) a row that is not of unit length.
+    public mutating func append(_ batch: EmbeddingBatch) throws {
+        let path = store.path
+        guard batch.dimension == store.dimension else {
+            throw StorageError(.dimensionMismatch, filePath: path, field: "/embeddings",
+                               expected: "\(store.dimension)", found: "\(batch.dimension)")
+        }
+        if let row = batch.labels.firstIndex(where: { !(-1..<store.classNames.count).contains($0) }) {
+            throw StorageError(.invalidValue, filePath: path, field: "/labels",
+                               expected: "labels in -1..<\(store.classNames.count) (the class list)",
+                               found: "\(batch.labels[row]) in row \(row) of the batch")
+        }
+        if let row = batch.ids.firstIndex(where: { $0.utf8.contains(0) }) {
+            throw StorageError(.invalidValue, filePath: path, field: "/ids",
+                               expected: "ids without NUL characters", found: "a NUL character in row \(row) of the batch")
+        }
+        if store.isNormalized, let (row, length) = batch.embeddings.firstRowNotUnitLength() {
+            throw StorageError(.invalidValue, filePath: path, field: "/embeddings",
+                               expected: "unit-length embeddings (the store is normalized)",
+                               found: "length \(length) in row \(row) of the batch")
+        }
+        try appendUnchecked(batch)
+    }
+
+    /// Adds rows read back from a store of the same layout, which were checked when first appended.
+    mutating func appendUnchecked(_ batch: EmbeddingBatch) throws {
+        guard batch.count > 0 else { return }
+        try datasets.embeddings.append(batch.embeddings.scalars)
+        try datasets.labels.append(batch.labels.map { Int32($0) })
+        try datasets.ids.append(batch.ids)
+        count += batch.count
+    }
+}
+
+// MARK: - Reading
+
+extension EmbeddingStore {
+    /// Every row.
+    public func readAll() throws -> EmbeddingBatch {
+        let (store, datasets) = try Self.open(try HDF5File(openingAt: path))
+        return try store.read(rows: 0..<store.count, from: datasets)
+    }
+
+    /// The rows in `rows`, which must lie within the store (`outOfBounds` otherwise).
+    public func read(rows: Range<Int>) throws -> EmbeddingBatch {
+        let (store, datasets) = try Self.open(try HDF5File(openingAt: path))
+        return try store.read(rows: rows, from: datasets)
+    }
+
+    /// Calls `body` with consecutive blocks of at most `rows` rows and the index of each
+    /// block's first row, from the first row to the last, holding one block in memory at a time.
+    public func forEachChunk(rows: Int, _ body: (_ chunk: EmbeddingBatch, _ offset: Int) throws -> Void) throws {
+        precondition(rows > 0, "chunks of \(rows) rows")
+        let (store, datasets) = try Self.open(try HDF5File(openingAt: path))
+        for offset in stride(from: 0, to: store.count, by: rows) {
+            try body(try store.read(rows: offset..<min(offset + rows, store.count), from: datasets), offset)
+        }
+    }
+
+    private func read(rows: Range<Int>, from datasets: Datasets) throws -> EmbeddingBatch {
+        let values = try datasets.embeddings.read(as: Float.self, rows: rows)
+        let labels = try datasets.labels.read(as: Int32.self, rows: rows).map { Int($0) }
+        if let index = labels.firstIndex(where: { !(-1..<classNames.count).contains($0) }) {
+            throw StorageError(.invalidValue, filePath: path, field: "/labels",
+                               expected: "labels in -1..<\(classNames.count) (the class list)",
+                               found: "\(labels[index]) in row \(rows.lowerBound + index)")
+        }
+        return EmbeddingBatch(embeddings: Tensor(shape: [rows.count, dimension], scalars: values),
+                              labels: labels, ids: try datasets.ids.readStrings(rows: rows))
+    }
+}
