@@ -2,14 +2,15 @@ import Foundation
 
 /// The triplet loss on a batch of embeddings, over the triplets a miner picks:
 /// `ℓ(a, p, n) = max(d(a, p) − d(a, n) + m, 0)` with margin `m`, or with the soft margin of
-/// Hermans et al. 2017 `ℓ(a, p, n) = log(1 + exp(d(a, p) − d(a, n)))`; the batch's loss is the
-/// mean of `ℓ` by `reduction`.
+/// Hermans et al. 2017 `ℓ(a, p, n) = log(1 + exp(d(a, p) − d(a, n)))` (no margin inside, unlike
+/// pytorch-metric-learning's `smooth_loss`, which takes the softplus of `d(a, p) − d(a, n) + m`);
+/// the batch's loss is the mean of `ℓ` by `reduction`.
 ///
 /// Embeddings `N × D` (unit rows from an embedding head), `N` labels. Distances come from one
 /// matrix product (`EmbeddingDistance.squaredEuclideanMatrix`); the gradient with respect to
 /// the embeddings is `∂L/∂xᵢ = 2 Σⱼ (Gᵢⱼ + Gⱼᵢ)(xᵢ − xⱼ)` with `Gᵢⱼ = ∂L/∂‖xᵢ − xⱼ‖²`. For the
-/// Euclidean distance `∂d/∂s = 1 / (2 max(d, ε))`, `ε = 1e-12`: a pair
-/// at distance zero adds nothing rather than dividing by zero.
+/// Euclidean distance `∂d/∂s = 1 / (2 max(d, ε))`, `ε = 1e-12`: a pair at distance zero adds
+/// nothing rather than dividing by zero.
 public struct TripletLoss: Sendable {
     /// How the losses of a batch's triplets become one number.
     public enum Reduction: String, Sendable, Codable, CaseIterable {
