@@ -1,0 +1,224 @@
+import Foundation
+import LikenessCore
+import LikenessData
+
+/// Trains an embedding network (`Head.embedding`) with a triplet loss on PK batches, with
+/// progress on standard error, validation recall@1 after each epoch and early stopping on it.
+///
+/// Each epoch draws its batches from a `PKBatchSampler` (`P` classes × `K` images), optionally
+/// augments them, and takes one `EmbeddingStep` per batch; then it embeds the validation
+/// images and measures leave-one-out recall@1 among them (`EmbeddingEvaluation.recallAtOne`).
+public struct EmbeddingTrainer {
+    public var epochs: Int
+    /// `P`: classes per batch (all the training classes when there are fewer).
+    public var classesPerBatch: Int
+    /// `K`: images of each class per batch.
+    public var imagesPerClass: Int
+    /// Batches per epoch; `⌈N / (P · K)⌉` for `N` training images when nil.
+    public var batchesPerEpoch: Int?
+    public var loss: TripletLoss
+    /// Applied to each training batch; its mixup must be off (it mixes labels, triplets need
+    /// hard ones).
+    public var augmentation: AugmentationPipeline?
+    /// Sets the optimizer's learning rate at the start of each epoch from its base rate.
+    public var schedule: LearningRateSchedule
+    /// Stop after this many epochs without a better validation recall@1 (never when nil).
+    public var earlyStoppingPatience: Int?
+    /// Give the model back the weights of its best validation epoch when training ends.
+    public var restoresBestModel: Bool
+    /// Draws the batches (the sampler's seed); dropout and augmentation have their own.
+    public var seed: UInt64
+    /// A progress bar per epoch and a summary line on standard error.
+    public var showsProgress: Bool
+    /// An epoch whose embedding spread is under this, with the loss near its collapsed value,
+    /// is reported as collapsed (unit embeddings spread evenly have a spread near 1).
+    public var collapseSpread: Float
+
+    /// The defaults are PROTOCOL.md's: PK batches of 8 × 16, margin 0.2 on the Euclidean
+    /// distance with semi-hard mining.
+    public init(epochs: Int, classesPerBatch: Int = 8, imagesPerClass: Int = 16, batchesPerEpoch: Int? = nil,
+                loss: TripletLoss = TripletLoss(), augmentation: AugmentationPipeline? = nil,
+                schedule: LearningRateSchedule = .constant, earlyStoppingPatience: Int? = nil,
+                restoresBestModel: Bool = true, seed: UInt64 = 0, showsProgress: Bool = true,
+                collapseSpread: Float = 0.05) {
+        precondition(epochs > 0, "training for \(epochs) epochs")
+        precondition(classesPerBatch >= 2 && imagesPerClass >= 2,
+                     "PK batches of \(classesPerBatch) × \(imagesPerClass): triplets need at least 2 classes of 2 images")
+        precondition(batchesPerEpoch.map { $0 > 0 } ?? true, "\(batchesPerEpoch!) batches per epoch")
+        precondition(earlyStoppingPatience.map { $0 > 0 } ?? true, "early-stopping patience \(earlyStoppingPatience!)")
+        self.epochs = epochs
+        self.classesPerBatch = classesPerBatch
+        self.imagesPerClass = imagesPerClass
+        self.batchesPerEpoch = batchesPerEpoch
+        self.loss = loss
+        self.augmentation = augmentation
+        self.schedule = schedule
+        self.earlyStoppingPatience = earlyStoppingPatience
+        self.restoresBestModel = restoresBestModel
+        self.seed = seed
+        self.showsProgress = showsProgress
+        self.collapseSpread = collapseSpread
+    }
+
+    /// Trains `model` on the images at `trainingIndices` and returns the report of each epoch.
+    ///
+    /// - Parameters:
+    ///   - model: a network with an embedding head (`Network.make(head: .embedding(dimension:))`).
+    ///   - optimizer: updates `model`'s parameters; Adam with learning rate 1e-3 (PROTOCOL.md)
+    ///     when nil.
+    ///   - validationIndices: held-out images for recall@1 and early stopping (none: no
+    ///     validation, no early stopping, nothing restored).
+    ///   - onEpochEnd: called after each epoch's validation, before the early-stopping
+    ///     decision (to write a checkpoint, say); an error it throws ends training.
+    /// - Precondition: `augmentation` has no mixup and validates for the dataset's channels.
+    @discardableResult
+    public func fit(_ model: Sequential, optimizer: (any Optimizer)? = nil, on dataset: Dataset,
+                    trainingIndices: [Int], validationIndices: [Int] = [],
+                    onEpochEnd: (EmbeddingEpochReport) throws -> Void) rethrows -> EmbeddingTrainingHistory {
+        precondition(augmentation?.mixup == nil, "mixup mixes labels; triplet training needs hard labels")
+        let trainingClasses = Set(trainingIndices.map { dataset.labels[$0] }).count
+        precondition(trainingClasses >= 2, "triplet training needs images of at least 2 classes, got \(trainingClasses)")
+        let optimizer = optimizer ?? Adam(parameters: model.parameters.map(\.parameter), learningRate: 1e-3)
+        let sampler = PKBatchSampler(labels: dataset.labels, indices: trainingIndices,
+                                     classesPerBatch: min(classesPerBatch, trainingClasses), imagesPerClass: imagesPerClass,
+                                     batchesPerEpoch: batchesPerEpoch, seed: seed)
+        let step = EmbeddingStep(model: model, optimizer: optimizer, loss: loss)
+        let baseRate = optimizer.learningRate
+        let validationLabels = dataset.labels(validationIndices)
+
+        var history = EmbeddingTrainingHistory(epochs: [], bestEpoch: nil, stoppedEarly: false, restoredBestModel: false)
+        var best: (recall: Double, weights: ModelWeights)?
+        var epochsSinceBest = 0
+        for epoch in 0..<epochs {
+            let start = Date()
+            optimizer.learningRate = schedule.rate(base: baseRate, at: epoch)
+            let batches = sampler.batches(epoch: epoch)
+            let imageCount = batches.reduce(0) { $0 + $1.count }
+            let progress = showsProgress ? ProgressBar("epoch \(epoch + 1)/\(epochs)", total: imageCount, unit: "images") : nil
+            var tally = EpochTally()
+            for (b, batch) in batches.enumerated() {
+                let labels = dataset.labels(batch)
+                var images = dataset.batch(batch)
+                if let augmentation {
+                    images = augmentation.apply(to: images, labels: labels, classCount: dataset.classNames.count,
+                                                batchIndex: epoch * batches.count + b).images
+                }
+                tally.add(step(images: images, labels: labels))
+                progress?.advance(by: batch.count, note: tally.note)
+            }
+            progress?.finish()
+            let trainingSeconds = Date().timeIntervalSince(start)
+
+            var recall: Double?
+            if !validationIndices.isEmpty {
+                recall = EmbeddingEvaluation.recallAtOne(embeddings: model.predict(dataset, indices: validationIndices),
+                                                         labels: validationLabels)
+            }
+            let isBest = recall.map { r in best.map { r > $0.recall } ?? true } ?? false
+            if let recall, isBest {
+                best = (recall, ModelWeights(of: model))
+                history.bestEpoch = epoch + 1
+                epochsSinceBest = 0
+            } else {
+                epochsSinceBest += 1
+            }
+            let meanLoss = tally.meanLoss
+            let collapsed = tally.meanSpread < collapseSpread
+                && abs(meanLoss - loss.collapsedValue) <= 0.05 * max(loss.collapsedValue, 1e-6)
+            let report = EmbeddingEpochReport(
+                epoch: epoch + 1, learningRate: optimizer.learningRate, meanLoss: meanLoss,
+                activeTripletFraction: tally.activeFraction, meanTripletsPerBatch: tally.meanTriplets,
+                meanPositiveDistance: tally.meanPositiveDistance, meanNegativeDistance: tally.meanNegativeDistance,
+                embeddingSpread: tally.meanSpread, validationRecallAtOne: recall, isBest: isBest, collapsed: collapsed,
+                imagesPerSecond: trainingSeconds > 0 ? Double(imageCount) / trainingSeconds : 0,
+                seconds: Date().timeIntervalSince(start))
+            history.epochs.append(report)
+            if showsProgress { printDiagnostic(Self.summary(report, of: epochs)) }
+            if collapsed {
+                printDiagnostic("warning: epoch \(epoch + 1): the embeddings have collapsed (spread \(Self.format(report.embeddingSpread, 4)), "
+                                + "loss \(Self.format(meanLoss, 4)) ≈ its collapsed value \(Self.format(loss.collapsedValue, 4))); "
+                                + "try a lower learning rate, a smaller margin or semi-hard rather than batch-hard mining")
+            }
+            try onEpochEnd(report)
+            if let patience = earlyStoppingPatience, best != nil, epochsSinceBest >= patience, epoch + 1 < epochs {
+                history.stoppedEarly = true
+                if showsProgress {
+                    printDiagnostic("early stopping: no better validation recall@1 for \(patience) epochs (best: epoch \(history.bestEpoch!))")
+                }
+                break
+            }
+        }
+        if restoresBestModel, let best, history.bestEpoch != history.epochs.last?.epoch {
+            best.weights.restore(into: model)
+            history.restoredBestModel = true
+        }
+        return history
+    }
+
+    /// Trains `model` with no per-epoch hook; see `fit(_:optimizer:on:trainingIndices:validationIndices:onEpochEnd:)`.
+    @discardableResult
+    public func fit(_ model: Sequential, optimizer: (any Optimizer)? = nil, on dataset: Dataset,
+                    trainingIndices: [Int], validationIndices: [Int] = []) -> EmbeddingTrainingHistory {
+        fit(model, optimizer: optimizer, on: dataset, trainingIndices: trainingIndices,
+            validationIndices: validationIndices, onEpochEnd: { _ in })
+    }
+
+    static func summary(_ r: EmbeddingEpochReport, of epochs: Int) -> String {
+        var line = "epoch \(r.epoch)/\(epochs): loss \(format(r.meanLoss, 4)) · active \(format(100 * r.activeTripletFraction, 1))%"
+            + " · d(a,p) \(format(r.meanPositiveDistance, 3)) d(a,n) \(format(r.meanNegativeDistance, 3))"
+            + " · spread \(format(r.embeddingSpread, 3)) · \(Int(r.imagesPerSecond.rounded())) images/s"
+        if let recall = r.validationRecallAtOne {
+            line += " · validation recall@1 \(format(recall, 4))\(r.isBest ? " (best)" : "")"
+        }
+        return line
+    }
+
+    static func format(_ value: some BinaryFloatingPoint, _ digits: Int) -> String {
+        String(format: "%.\(digits)f", Double(value))
+    }
+}
+
+/// Running sums over the batches of an epoch.
+private struct EpochTally {
+    var batches = 0, triplets = 0, active = 0
+    var lossSum = 0.0, spreadSum = 0.0, positiveSum = 0.0, negativeSum = 0.0
+
+    mutating func add(_ outcome: EmbeddingStep.Outcome) {
+        let s = outcome.statistics
+        batches += 1
+        triplets += s.tripletCount
+        active += s.activeCount
+        lossSum += Double(outcome.loss)
+        spreadSum += Double(outcome.spread)
+        positiveSum += Double(s.meanPositiveDistance) * Double(s.tripletCount)
+        negativeSum += Double(s.meanNegativeDistance) * Double(s.tripletCount)
+    }
+
+    var meanLoss: Float { batches > 0 ? Float(lossSum / Double(batches)) : 0 }
+    var meanSpread: Float { batches > 0 ? Float(spreadSum / Double(batches)) : 0 }
+    var meanTriplets: Double { batches > 0 ? Double(triplets) / Double(batches) : 0 }
+    var activeFraction: Double { triplets > 0 ? Double(active) / Double(triplets) : 0 }
+    var meanPositiveDistance: Float { triplets > 0 ? Float(positiveSum / Double(triplets)) : 0 }
+    var meanNegativeDistance: Float { triplets > 0 ? Float(negativeSum / Double(triplets)) : 0 }
+    var note: String {
+        "loss \(EmbeddingTrainer.format(meanLoss, 4)) · active \(EmbeddingTrainer.format(100 * activeFraction, 1))%"
+    }
+}
+
+/// A copy of a model's parameter values and buffers, to give back later.
+///
+/// Tensors are copy-on-write: the copy costs nothing until the optimizer next writes a parameter.
+private struct ModelWeights {
+    let parameters: [(parameter: Parameter, value: Tensor)]
+    let buffers: [(name: String, tensor: Tensor)]
+
+    init(of model: Sequential) {
+        parameters = model.parameters.map { ($0.parameter, $0.parameter.value) }
+        buffers = model.buffers
+    }
+
+    func restore(into model: Sequential) {
+        for (parameter, value) in parameters { parameter.value = value }
+        for (name, tensor) in buffers { model.setBuffer(name, to: tensor) }
+    }
+}
