@@ -84,3 +84,14 @@ public struct Dataset: Sendable {
                        ids: indices.map { ids[$0] }, height: height, width: width, channels: channels)
     }
 }
+
+extension Dataset {
+    /// This dataset followed by `other`'s images, which must have the same size, channels and classes.
+    public func appending(_ other: Dataset) -> Dataset {
+        precondition(other.height == height && other.width == width && other.channels == channels,
+                     "appending \(other.height)×\(other.width)×\(other.channels) images to \(height)×\(width)×\(channels) ones")
+        precondition(other.classNames == classNames, "appending a dataset with other classes")
+        return Dataset(pixels: pixels + other.pixels, labels: labels + other.labels, classNames: classNames,
+                       ids: ids + other.ids, height: height, width: width, channels: channels)
+    }
+}

@@ -68,13 +68,16 @@ public struct EmbeddingTrainer {
     ///     when nil.
     ///   - validationIndices: held-out images for recall@1 and early stopping (none: no
     ///     validation, no early stopping, nothing restored).
+    ///   - startEpoch: the number of epochs already done (to resume from a checkpoint: the
+    ///     batches of each epoch depend only on the seed and the epoch).
     ///   - onEpochEnd: called after each epoch's validation, before the early-stopping
     ///     decision (to write a checkpoint, say); an error it throws ends training.
     /// - Precondition: `augmentation` has no mixup and validates for the dataset's channels.
     @discardableResult
     public func fit(_ model: Sequential, optimizer: (any Optimizer)? = nil, on dataset: Dataset,
-                    trainingIndices: [Int], validationIndices: [Int] = [],
+                    trainingIndices: [Int], validationIndices: [Int] = [], startEpoch: Int = 0,
                     onEpochEnd: (EmbeddingEpochReport) throws -> Void) rethrows -> EmbeddingTrainingHistory {
+        precondition(startEpoch >= 0 && startEpoch < epochs, "resuming after epoch \(startEpoch) of \(epochs)")
         precondition(augmentation?.mixup == nil, "mixup mixes labels; triplet training needs hard labels")
         let trainingClasses = Set(trainingIndices.map { dataset.labels[$0] }).count
         precondition(trainingClasses >= 2, "triplet training needs images of at least 2 classes, got \(trainingClasses)")
@@ -89,7 +92,7 @@ public struct EmbeddingTrainer {
         var history = EmbeddingTrainingHistory(epochs: [], bestEpoch: nil, stoppedEarly: false, restoredBestModel: false)
         var best: (recall: Double, weights: ModelWeights)?
         var epochsSinceBest = 0
-        for epoch in 0..<epochs {
+        for epoch in startEpoch..<epochs {
             let start = Date()
             optimizer.learningRate = schedule.rate(base: baseRate, at: epoch)
             let batches = sampler.batches(epoch: epoch)

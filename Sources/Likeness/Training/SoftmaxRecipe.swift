@@ -91,19 +91,25 @@ public struct SoftmaxRecipe: Sendable {
 
     /// Trains `model` (a `.softmax` head on `backbone`) and returns the reports of every epoch of
     /// both stages.
+    ///
+    /// - Parameters:
+    ///   - optimizer: updates `model`'s parameters in the first stage (Adam at `learningRate` when nil).
+    ///   - startEpoch: the first-stage epochs already done, to resume from a checkpoint.
     public func train(_ model: Sequential, on dataset: Dataset, indices: [Int], validation: ValidationImages?,
-                      showProgress: Bool = true, onEpoch: (EpochReport) throws -> Void = { _ in }) throws -> [EpochReport] {
+                      optimizer: (any Optimizer)? = nil, startEpoch: Int = 0, showProgress: Bool = true,
+                      onEpoch: (EpochReport) throws -> Void = { _ in }) throws -> [EpochReport] {
         let (trainSet, trainIndices) = try resampled(dataset, indices: indices)
         let counts = trainSet.labels(trainIndices).reduce(into: [Int](repeating: 0, count: dataset.classNames.count)) { $0[$1] += 1 }
         let step = ClassifierStep(model: model,
-                                  optimizer: Adam(parameters: model.parameters.map(\.parameter), learningRate: learningRate),
+                                  optimizer: optimizer ?? Adam(parameters: model.parameters.map(\.parameter), learningRate: learningRate),
                                   loss: makeLoss(classCounts: counts))
         let pipeline = augmentation.isEmpty ? nil : AugmentationPipeline(
             augmentation, scope: augmentBelow.map { .classesWithFewerImages(than: $0, classCounts: counts) } ?? .allImages, seed: seed)
         var trainer = ClassifierTrainer(epochs: epochs, augmentation: pipeline, validation: validation,
                                         patience: validation == nil ? nil : patience, showProgress: showProgress)
-        var reports = try trainer.fit(step, on: trainSet, sampler: makeSampler(trainSet, trainIndices, kind: sampler, seed: seed),
-                                      onEpoch: onEpoch)
+        var reports = startEpoch >= epochs ? [] : try trainer.fit(
+            step, on: trainSet, sampler: makeSampler(trainSet, trainIndices, kind: sampler, seed: seed),
+            startEpoch: startEpoch, onEpoch: onEpoch)
         guard secondStageEpochs > 0 else { return reports }
 
         // Stage two: the head alone, on class-balanced batches over the frozen backbone.
@@ -115,7 +121,7 @@ public struct SoftmaxRecipe: Sendable {
                                       loss: SoftmaxCrossEntropy())
         trainer.epochs = secondStageEpochs
         trainer.augmentation = nil
-        let offset = reports.count
+        let offset = epochs
         reports += try trainer.fit(headStep, on: trainSet, sampler: makeSampler(trainSet, trainIndices, kind: .classBalanced, seed: seed &+ 1)) {
             var r = $0
             r.epoch += offset

@@ -50,6 +50,18 @@ struct ImbalanceOptions: ParsableArguments {
         guard secondStage >= 0 else { throw ValidationError("--second-stage must be 0 or more epochs, not \(secondStage).") }
     }
 
+    /// The augmentation to apply to training batches, or nil; checked against the images' channels.
+    func augmentationPipeline(channels: Int, seed: UInt64) throws -> AugmentationPipeline? {
+        guard let augment else { return nil }
+        let pipeline = AugmentationPipeline(augment.steps, seed: seed)
+        do {
+            try pipeline.validate(channels: channels)
+        } catch {
+            throw ValidationError("--augment: \(error)")
+        }
+        return pipeline
+    }
+
     /// Writes these remedies into `recipe`.
     func apply(to recipe: inout SoftmaxRecipe) {
         switch classWeights {

@@ -23,6 +23,12 @@ struct TrainingDataOptions: ParsableArguments {
     }
 
     func load(seed: UInt64) throws -> Selection {
+        let selection = try loadSelection(seed: seed)
+        guard !selection.train.isEmpty else { throw ValidationError("No training images left after --exclude-classes.") }
+        return selection
+    }
+
+    private func loadSelection(seed: UInt64) throws -> Selection {
         let (source, loaded) = try data.load()
         let excluded = Set(excludeClasses?.classes ?? [])
         let keep = { (d: Dataset, i: Int) in !excluded.contains(d.labels[i]) }
@@ -50,6 +56,16 @@ struct TrainingDataOptions: ParsableArguments {
             throw ValidationError("The validation set's classes \(validationSet.classNames) differ from the training set's \(loaded.dataset.classNames).")
         }
         return Selection(dataset: loaded.dataset, train: train, validationSet: validationSet, validation: held)
+    }
+}
+
+extension TrainingDataOptions.Selection {
+    /// The training dataset and validation indices into it: the validation set's images are
+    /// appended when they come from another file.
+    func validationInTrainingSet() -> (dataset: Dataset, validation: [Int]) {
+        if validationSet.ids == dataset.ids { return (dataset, validation) }
+        let offset = dataset.count
+        return (dataset.appending(validationSet.subset(validation)), validation.indices.map { offset + $0 })
     }
 }
 
