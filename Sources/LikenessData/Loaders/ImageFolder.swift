@@ -65,30 +65,8 @@ public struct ImageFolder: Sendable {
     /// - Throws: the `DatasetFileError` of the first file that cannot be decoded.
     public func load(height: Int, width: Int, channels: Int,
                      pixelLimit: Int = RasterImage.defaultPixelLimit) throws -> Dataset {
-        precondition(height > 0 && width > 0 && (channels == 1 || channels == 3),
-                     "target image \(height)×\(width)×\(channels): sizes must be positive, channels 1 or 3")
-        let size = height * width * channels
-        var pixels = [UInt8](repeating: 0, count: files.count * size)
-        var failures = [(index: Int, error: Error)?](repeating: nil, count: Parallel.threadCount)
-        pixels.withUnsafeMutableBufferPointer { out in
-            failures.withUnsafeMutableBufferPointer { failure in
-                Parallel.forEachPart(files.count, parts: failure.count) { part, range in
-                    for i in range {
-                        do {
-                            let image = try RasterImage(contentsOf: files[i], pixelLimit: pixelLimit)
-                                .converted(channels: channels).resized(height: height, width: width)
-                            for (k, byte) in image.pixels.enumerated() { out[i * size + k] = byte }
-                        } catch {
-                            failure[part] = (i, error)
-                            return
-                        }
-                    }
-                }
-            }
-        }
-        if let first = failures.compactMap({ $0 }).min(by: { $0.index < $1.index }) { throw first.error }
-        return Dataset(pixels: pixels, labels: labels, classNames: classNames, ids: files,
-                       height: height, width: width, channels: channels)
+        try Dataset(imageFiles: files, labels: labels, classNames: classNames,
+                    height: height, width: width, channels: channels, pixelLimit: pixelLimit)
     }
 
     /// The size of every image as its file declares it (before any resizing), read from the headers.

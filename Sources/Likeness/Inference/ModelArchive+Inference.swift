@@ -1,0 +1,34 @@
+import Dispatch
+import LikenessCore
+import LikenessData
+
+extension ModelArchive {
+    /// Checks that `dataset`'s images are the size and channels the model takes.
+    public func requireInput(of dataset: Dataset, source: String) throws {
+        let a = architecture
+        guard dataset.channels == a.channels, dataset.height == a.height, dataset.width == a.width else {
+            throw StorageError(.invalidValue, filePath: source, field: "images",
+                               expected: "\(a.channels)×\(a.height)×\(a.width) images, as the model was trained on",
+                               found: "\(dataset.channels)×\(dataset.height)×\(dataset.width)")
+        }
+    }
+
+    /// The network's outputs in inference mode (embeddings, or logits for a softmax head) for the
+    /// images at `indices`, normalised as the model expects, in batches: `N × D`.
+    public func outputs(for dataset: Dataset, indices: [Int], batchSize: Int = 256, showProgress: Bool = false) -> Tensor {
+        precondition(batchSize > 0, "batch size \(batchSize)")
+        let width = network.outputShape(for: [1, architecture.channels, architecture.height, architecture.width])[1]
+        let progress = showProgress ? ProgressBar("embedding", total: indices.count, unit: "images") : nil
+        var out = Tensor(shape: [indices.count, width])
+        out.withUnsafeMutableBufferPointer { o in
+            for start in stride(from: 0, to: indices.count, by: batchSize) {
+                let batch = Array(indices[start..<min(start + batchSize, indices.count)])
+                let y = network.forward(architecture.normalization.apply(to: dataset.batch(batch)), training: false)
+                y.withUnsafeBufferPointer { (o.baseAddress! + start * width).update(from: $0.baseAddress!, count: $0.count) }
+                progress?.advance(by: batch.count)
+            }
+        }
+        progress?.finish()
+        return out
+    }
+}

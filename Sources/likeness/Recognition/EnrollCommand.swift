@@ -1,0 +1,57 @@
+import ArgumentParser
+import Likeness
+
+/// `likeness enroll --model M --gallery G.h5 --class NAME IMAGE…`: adds a class to a gallery from
+/// one or a few images (or more shots to a class already there), without retraining;
+/// with `--dataset`, every class of a labelled set at once.
+struct EnrollCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "enroll",
+        abstract: "Enrol a class from one or a few images (or every class of a labelled dataset) into a gallery.",
+        discussion: """
+        A class's prototype is the re-normalised mean of its images' embeddings; enrolling more \
+        images of a class already in the gallery adds them as shots. The gallery is written to a \
+        temporary file and renamed into place: a failed enrolment leaves it as it was.
+
+        Examples:
+          likeness enroll --model embedder.h5 --gallery gallery.h5 --class Sandal sandal.png
+          likeness enroll --model embedder.h5 --gallery gallery.h5 --dataset fmnist-lt --classes 0,1,2,3,4,6,8,9
+        """
+    )
+
+    @OptionGroup var input: ModelInputOptions
+    @OptionGroup var galleryOptions: GalleryOptions
+    @OptionGroup var runtime: RuntimeOptions
+
+    @Option(name: .customLong("class"), help: ArgumentHelp("The class the image files show.", valueName: "name"))
+    var className: String?
+
+    @Option(help: ArgumentHelp("With --dataset: only these classes, comma-separated indices (default: all).", valueName: "classes"))
+    var classes: ClassList?
+
+    func validate() throws {
+        if input.dataset == nil && className == nil { throw ValidationError("Name the class of the image files with --class.") }
+        if input.dataset != nil && className != nil { throw ValidationError("--class names the class of image files; with --dataset the classes come from its labels.") }
+        if classes != nil && input.dataset == nil { throw ValidationError("--classes selects classes of --dataset.") }
+    }
+
+    func run() throws {
+        runtime.apply()
+        let (model, loaded, source) = try input.load()
+        var gallery = try galleryOptions.load(for: model, creating: true)
+        let dataset = loaded.dataset
+        let chosen = Set(classes?.classes ?? Array(dataset.classNames.indices))
+        let indices = loaded.selection.filter { chosen.contains(dataset.labels[$0]) }
+        let embeddings = model.outputs(for: dataset, indices: indices, showProgress: indices.count > 1000)
+        if let className {
+            try gallery.enroll(name: className, embeddings: embeddings)
+            try gallery.save(to: galleryOptions.gallery)
+            print("enrolled \(className) from \(indices.count) image\(indices.count == 1 ? "" : "s") (\(gallery[className]!.shotCount) in all) into \(galleryOptions.gallery)")
+        } else {
+            try gallery.enroll(embeddings: embeddings, labels: dataset.labels(indices), classNames: dataset.classNames)
+            try gallery.save(to: galleryOptions.gallery)
+            let names = chosen.sorted().map { dataset.classNames[$0] }
+            print("enrolled \(names.count) classes from \(indices.count) images of \(source) into \(galleryOptions.gallery): \(names.joined(separator: ", "))")
+        }
+    }
+}
