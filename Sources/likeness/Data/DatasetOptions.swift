@@ -5,7 +5,7 @@ import Likeness
 /// The dataset a `data` subcommand works on, and how to read image folders.
 struct DatasetOptions: ParsableArguments {
     @Argument(help: ArgumentHelp(
-        "A built-in name (\(DatasetSource.builtInNames.joined(separator: ", "))) or a path: a folder of CIFAR-10 batches, a folder or images file of an IDX pair, a CIFAR-10 .bin file, or an image folder (one sub-folder per class).",
+        "A built-in name (\(DatasetSource.builtInNames.joined(separator: ", "))) or a path: a folder of CIFAR-10 batches, a folder or images file of an IDX pair, a CIFAR-10 .bin file, an HDF5 image set (.h5), or an image folder (one sub-folder per class).",
         valueName: "dataset"))
     var dataset: String
 

@@ -6,7 +6,7 @@ struct ModelOptions: ParsableArguments {
     @Option(help: ArgumentHelp("The backbone: reference (PROTOCOL.md's network), cifar or small.", valueName: "name"))
     var backbone: Backbone = .reference
 
-    @Option(help: ArgumentHelp("The head: embedding (dense then L2-normalised, trained with triplet loss) or softmax (dense logits).",
+    @Option(name: .customLong("head"), help: ArgumentHelp("The head: embedding (dense then L2-normalised, trained with triplet loss) or softmax (dense logits).",
                                valueName: "kind"))
     var headName: HeadName = .embedding
 

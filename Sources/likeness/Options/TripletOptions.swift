@@ -42,6 +42,8 @@ enum MinerName: String, ExpressibleByArgument, CaseIterable {
 }
 
 extension EmbeddingDistance: ExpressibleByArgument {
+    public static var allValueStrings: [String] { ["euclidean", "squared-euclidean"] }
+
     public init?(argument: String) {
         switch argument {
         case "euclidean": self = .euclidean
