@@ -14,7 +14,6 @@ let package = Package(
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
-        .package(url: "https://github.com/apple/swift-crypto", from: "3.12.3"),
     ],
     targets: [
         // C libraries from Debian's -dev packages.
@@ -24,6 +23,9 @@ let package = Package(
         .systemLibrary(
             name: "CHDF5", path: "Sources/CHDF5", pkgConfig: "hdf5",
             providers: [.apt(["libhdf5-dev"])]),
+        .systemLibrary(
+            name: "COpenSSL", path: "Sources/COpenSSL", pkgConfig: "libcrypto",
+            providers: [.apt(["libssl-dev"])]),
         .systemLibrary(
             name: "CZlib", path: "Sources/CZlib", pkgConfig: "zlib",
             providers: [.apt(["zlib1g-dev"])]),
@@ -40,7 +42,7 @@ let package = Package(
         .target(name: "LikenessHDF5", dependencies: ["CHDF5"]),
         .target(
             name: "Likeness",
-            dependencies: ["LikenessCore", "LikenessData", "LikenessHDF5", .product(name: "Crypto", package: "swift-crypto")]),
+            dependencies: ["LikenessCore", "LikenessData", "LikenessHDF5", "COpenSSL"]),
 
         // Executables.
         .executableTarget(

@@ -8,6 +8,7 @@ packages=(
   libdnnl-dev            # oneDNN: the matrix product (dnnl_sgemm)
   libhdf5-dev hdf5-tools # HDF5 files, and h5dump to look into them
   zlib1g-dev             # gzip-compressed IDX files
+  libssl-dev             # SHA-256 of model weights (OpenSSL's libcrypto)
   libspng-dev            # PNG images
   libturbojpeg0-dev      # JPEG images
   dataset-fashion-mnist  # the default dataset
