@@ -66,6 +66,23 @@ struct CommandLineTests {
 
         let embedded = try likeness(["embed", "--model", "model.h5", "--dataset", sample, "-o", "store.h5"] + common, in: dir.path)
         #expect(embedded.out.contains("wrote 200 embeddings of dimension 64"))
+
+        // A softmax model beside it, and both compared on the sample's test images (whose classes
+        // are named by index: class 5 is enrolled one-shot under its own name).
+        try likeness(["enroll", "--model", "model.h5", "--gallery", "gallery.h5", "--class", "5", sandals[1]] + common, in: dir.path)
+        try likeness(["train", sample, "--head", "softmax", "--loss", "focal", "--class-weights", "balanced", "--epochs", "1",
+                      "--batch-size", "16", "-o", "softmax.h5"] + common, in: dir.path)
+        let compared = try likeness(["compare", sample + "/t10k-images-idx3-ubyte.gz", "--softmax", "softmax.h5", "--embedding", "model.h5",
+                                     "--gallery", "gallery.h5", "--out", "report", "--target-recall", "0.9", "--for-class", "5",
+                                     "--prior-correction", "1"] + common, in: dir.path)
+        #expect(compared.out.contains("balanced accuracy"))
+        let json = try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: dir.path + "/report/report.json")))
+        let approaches = try #require((json as? [String: Any])?["approaches"] as? [[String: Any]])
+        #expect(approaches.count == 2)
+        // Class 5 was left out of the embedding model's training and enrolled from one image.
+        let markdown = try String(contentsOfFile: dir.path + "/report/report.md", encoding: .utf8)
+        #expect(markdown.contains("novel for B"))
+        #expect(FileManager.default.fileExists(atPath: dir.path + "/report/report.html"))
     }
 
     @Test func refusalsLeaveTheGalleryAsItWas() throws {

@@ -1,3 +1,4 @@
+import Foundation
 import Likeness
 import Testing
 
@@ -110,5 +111,20 @@ struct OneShotEvaluationTests {
         let swapped = protocolRun.run(known: known, candidates: candidates.reversed(), test: test)
         #expect(swapped.novelRecall.allSatisfy { $0 < 0.1 })
         #expect(swapped.knownRecall.allSatisfy { $0 > 0.9 })
+    }
+}
+
+@Suite("Prior correction")
+struct PriorCorrectionTests {
+    @Test func subtractsTheScaledLogPrior() {
+        let logits = Tensor(shape: [1, 3], scalars: [1, 1, 1])
+        let adjusted = PriorCorrection(classCounts: [80, 15, 5], tau: 1).adjust(logits)
+        let expected = [0.8, 0.15, 0.05].map { Float(1 - log($0)) }
+        for j in 0..<3 { #expect(abs(adjusted[0, j] - expected[j]) < 1e-5) }
+        // The rarest class wins a tie; τ = 0 and a uniform prior change nothing that matters.
+        #expect(adjusted.argmaxRows == [2])
+        #expect(PriorCorrection(classCounts: [80, 15, 5], tau: 0).adjust(logits) == logits)
+        let uniform = PriorCorrection(classCounts: [7, 7, 7]).adjust(Tensor(shape: [1, 3], scalars: [0.5, 2, 1]))
+        #expect(uniform.argmaxRows == [1])
     }
 }

@@ -69,11 +69,12 @@ struct TrainCommand: ParsableCommand {
         }
         printDiagnostic("train: \(model.backbone) backbone, \(model.headName) head, \(selection.train.count) training and \(selection.validation.count) validation images, \(Parallel.threadCount) threads")
 
+        let counts = dataset.labels(selection.train).reduce(into: [Int](repeating: 0, count: dataset.classNames.count)) { $0[$1] += 1 }
         var history: [String] = []
         func writeCheckpoint(afterEpoch epoch: Int, report: some Encodable) throws {
             history.append(String(decoding: try JSONEncoder().encode(report), as: UTF8.self))
             try ModelArchive(network: network, architecture: architecture, classNames: dataset.classNames,
-                             trainingSettings: settings(history),
+                             trainingSettings: settings(history, classCounts: counts),
                              checkpoint: Checkpoint(epoch: epoch, optimizer: OptimizerState(capturing: optimizer, of: network)))
                 .save(to: checkpointPath)
         }
@@ -108,20 +109,23 @@ struct TrainCommand: ParsableCommand {
         }
 
         try ModelArchive(network: network, architecture: architecture, classNames: dataset.classNames,
-                         trainingSettings: settings(history))
+                         trainingSettings: settings(history, classCounts: counts))
             .save(to: output)
         print("wrote \(output) (model digest \(network.weightDigest))")
     }
 
     /// What the model file records of how it was trained: the command line and each epoch's report.
-    func settings(_ epochs: [String]) -> TrainingSettings {
-        TrainingSettings(command: (["likeness"] + CommandLine.arguments.dropFirst()).joined(separator: " "), epochs: epochs)
+    func settings(_ epochs: [String], classCounts: [Int]) -> TrainingSettings {
+        TrainingSettings(command: (["likeness"] + CommandLine.arguments.dropFirst()).joined(separator: " "),
+                         trainingClassCounts: classCounts, epochs: epochs)
     }
 }
 
 /// What a model file records of how it was trained.
 struct TrainingSettings: Codable {
     var command: String
+    /// Training images per class (before resampling): 0 for a class the model never saw.
+    var trainingClassCounts: [Int]
     /// Each epoch's report, as JSON.
     var epochs: [String]
 }
