@@ -104,4 +104,28 @@ struct SoftmaxRecipeTests {
             #expect(p.isTrainable)
         }
     }
+
+    @Test func easyEnsembleAveragesItsHeads() throws {
+        var recipe = SoftmaxRecipe()
+        recipe.epochs = 1
+        recipe.batchSize = 8
+        recipe.secondStageEpochs = 1
+        recipe.ensembleHeads = 3
+        let network = model()
+        var heads: [[Tensor]] = [], backbone: [Tensor] = []
+        let reports = try recipe.train(network, on: data, indices: imbalanced, validation: nil, showProgress: false) { report in
+            if report.epoch == 0 { backbone = network.parameters.filter { !$0.name.hasPrefix("dense.") }.map(\.parameter.value) }
+            if report.epoch >= 1 { heads.append(network.parameters.filter { $0.name.hasPrefix("dense.") }.map(\.parameter.value)) }
+        }
+        #expect(reports.map(\.epoch) == [0, 1, 2, 3])
+        #expect(heads.count == 3 && heads[0][0] != heads[1][0])
+        let final = network.parameters.filter { $0.name.hasPrefix("dense.") }.map(\.parameter.value)
+        for (i, f) in final.enumerated() {
+            for j in 0..<f.count {
+                let mean = heads.map { $0[i][flat: j] }.reduce(0, +) / 3
+                #expect(abs(f[flat: j] - mean) < 1e-6)
+            }
+        }
+        #expect(network.parameters.filter { !$0.name.hasPrefix("dense.") }.map(\.parameter.value) == backbone)
+    }
 }

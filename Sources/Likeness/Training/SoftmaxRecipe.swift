@@ -6,7 +6,8 @@ import LikenessData
 /// Remedies act at three places: on the training index list (random over- or under-sampling,
 /// SMOTE's synthetic images), on the batches (class-balanced sampling, augmentation of the rare
 /// classes) and on the loss (class weights, focal loss). Two-stage training re-trains the head
-/// alone, on class-balanced batches over frozen features, after the first stage.
+/// alone, on class-balanced batches over frozen features, after the first stage; EasyEnsemble
+/// trains several heads instead, each on its own balanced random under-sample, and averages them.
 public struct SoftmaxRecipe: Sendable {
     public enum Loss: Sendable, Equatable {
         case crossEntropy
@@ -47,6 +48,11 @@ public struct SoftmaxRecipe: Sendable {
     public var augmentBelow: Int?
     /// Epochs of the second stage (head only, class-balanced batches), or 0 for none.
     public var secondStageEpochs = 0
+    /// EasyEnsemble (Liu et al. 2009) in the second stage: this many heads, each trained for
+    /// `secondStageEpochs` on a balanced random under-sample over the frozen backbone, then
+    /// averaged. The heads are linear, so averaging their logits is one head with their mean
+    /// weights and biases: the model keeps its shape. 0: a single class-balanced head.
+    public var ensembleHeads = 0
     /// Early stopping: epochs without a better validation score.
     public var patience: Int?
 
@@ -116,17 +122,39 @@ public struct SoftmaxRecipe: Sendable {
         let head = model.layers.last!.name
         for (name, p) in model.parameters { p.isTrainable = name.hasPrefix(head + ".") }
         defer { for (_, p) in model.parameters { p.isTrainable = true } }
-        let headStep = ClassifierStep(model: model,
-                                      optimizer: Adam(parameters: model.parameters.map(\.parameter), learningRate: learningRate),
-                                      loss: SoftmaxCrossEntropy())
         trainer.epochs = secondStageEpochs
         trainer.augmentation = nil
-        let offset = epochs
-        reports += try trainer.fit(headStep, on: trainSet, sampler: makeSampler(trainSet, trainIndices, kind: .classBalanced, seed: seed &+ 1)) {
-            var r = $0
-            r.epoch += offset
-            try onEpoch(r)
-        }.map { var r = $0; r.epoch += offset; return r }
+        var offset = epochs
+        func trainHead(sampler: any BatchSampler) throws {
+            let headStep = ClassifierStep(model: model,
+                                          optimizer: Adam(parameters: model.parameters.map(\.parameter), learningRate: learningRate),
+                                          loss: SoftmaxCrossEntropy())
+            let base = offset
+            reports += try trainer.fit(headStep, on: trainSet, sampler: sampler) {
+                var r = $0
+                r.epoch += base
+                try onEpoch(r)
+            }.map { var r = $0; r.epoch += base; return r }
+            offset += secondStageEpochs
+        }
+        guard ensembleHeads > 0 else {
+            try trainHead(sampler: makeSampler(trainSet, trainIndices, kind: .classBalanced, seed: seed &+ 1))
+            return reports
+        }
+        let headParameters = model.parameters.filter { $0.name.hasPrefix(head + ".") }.map(\.parameter)
+        let start = headParameters.map(\.value)
+        var sums = start.map { Tensor(shape: $0.shape) }
+        for k in 0..<ensembleHeads {
+            for (p, value) in zip(headParameters, start) { p.value = value }
+            let sample = try RandomUnderSampler(strategy: .auto, seed: seed &+ 2 &+ UInt64(k)).resample(trainSet, indices: trainIndices)
+            try trainHead(sampler: ShuffledBatchSampler(indices: sample, batchSize: batchSize, seed: seed &+ 2 &+ UInt64(k)))
+            for (i, p) in headParameters.enumerated() {
+                sums[i].withUnsafeMutableBufferPointer { s in p.value.withUnsafeBufferPointer { v in for j in s.indices { s[j] += v[j] } } }
+            }
+        }
+        for (p, sum) in zip(headParameters, sums) {
+            p.value = Tensor(shape: sum.shape, scalars: sum.scalars.map { $0 / Float(ensembleHeads) })
+        }
         return reports
     }
 

@@ -40,7 +40,13 @@ struct ImbalanceOptions: ParsableArguments {
                                valueName: "epochs"))
     var secondStage = 0
 
+    @Option(help: ArgumentHelp("EasyEnsemble in the second stage: this many heads, each on a balanced random under-sample over the frozen features, averaged (needs --second-stage).",
+                               valueName: "heads"))
+    var easyEnsemble = 0
+
     func validate() throws {
+        guard easyEnsemble >= 0 else { throw ValidationError("--easy-ensemble must be 0 or more heads, not \(easyEnsemble).") }
+        if easyEnsemble > 0 && secondStage == 0 { throw ValidationError("--easy-ensemble trains its heads in the second stage: give --second-stage EPOCHS too.") }
         let resamplers = [oversample != nil, undersample != nil, smote != nil].filter { $0 }.count
         guard resamplers <= 1 else { throw ValidationError("Give at most one of --oversample, --undersample and --smote.") }
         guard beta > 0 && beta < 1 else { throw ValidationError("--beta must lie strictly between 0 and 1, not \(beta).") }
@@ -76,6 +82,7 @@ struct ImbalanceOptions: ParsableArguments {
         recipe.augmentation = augment?.steps ?? []
         recipe.augmentBelow = augmentBelow
         recipe.secondStageEpochs = secondStage
+        recipe.ensembleHeads = easyEnsemble
     }
 }
 
