@@ -107,20 +107,75 @@ struct NearestNeighbourTests {
         }
     }
 
-    /// Rows closer to each other than the byte codes can tell apart (the filter's resolution is
-    /// about 1/63 of the largest value) are still ranked by their true distances.
-    @Test func nearDuplicatesFinerThanTheFilterAreRankedExactly() throws {
+    /// Rows closer to each other than the byte codes can tell apart (a block's codes resolve
+    /// about 1/127 of its largest offset from the block's centre, a query's 1/63 of its largest
+    /// value) are still ranked by their true distances.
+    @Test(arguments: [1e-2, 1e-3, 1e-4] as [Float])
+    func nearDuplicatesFinerThanTheFilterAreRankedExactly(spread: Float) throws {
         let d = 64, centre = Self.vectors(1, d, unit: true, seed: 3).scalars
         var rng = SeededGenerator(seed: 4)
-        let near = (0..<500 * d).map { centre[$0 % d] + 1e-4 * rng.nextNormal() }
-        let far = Self.vectors(1_500, d, unit: true, seed: 5).scalars
-        let base = Tensor(shape: [2_000, d], scalars: far[0..<(700 * d)] + near + far[(700 * d)...])
-        let queries = Tensor(shape: [12, d], scalars: (0..<12 * d).map { centre[$0 % d] + 1e-4 * rng.nextNormal() })
+        let near = (0..<1_800 * d).map { centre[$0 % d] + spread * rng.nextNormal() }
+        let far = Self.vectors(200, d, unit: true, seed: 5).scalars
+        let base = Tensor(shape: [2_000, d], scalars: near[0..<(700 * d)] + far + near[(700 * d)...])
+        let queries = Tensor(shape: [12, d], scalars: (0..<12 * d).map { centre[$0 % d] + spread * rng.nextNormal() })
         let results = try ExactNearestNeighbours(base: base).search(queries: queries, k: 20)
         Self.expectMatchesBruteForce(results, base: base, queries: queries, k: 20)
         let expected = Self.bruteForce(base: base, queries: queries, k: 20)
         let agreeing = zip(results.indices, expected.flatMap { $0.map(\.index) }).filter { $0 == $1 }.count
         #expect(agreeing >= results.indices.count * 9 / 10, "only \(agreeing) of \(results.indices.count) indices as brute force")
+    }
+
+    /// The worst case of the filter's bound: every code of the query rounds down by almost half
+    /// a step, and the base rows spread along that rounding error, so the byte product's error
+    /// is as large as the bound allows for rows far from their block's centre. A bound missing
+    /// a term loses rows.
+    @Test func queryRoundingAlignedWithTheBaseIsCovered() throws {
+        let d = 64
+        var rng = SeededGenerator(seed: 26)
+        // q₀ = 0.3 sets the query's step to 0.3/63; every other value sits 0.49 steps above a code.
+        let step: Float = 0.3 / 63
+        let query = [Float(0.3)] + (1..<d).map { _ in (Float(Int(rng.next() % 81) - 40) + 0.49) * step }
+        let along = [Float(0)] + [Float](repeating: 1 / Float(d - 1).squareRoot(), count: d - 1)
+        let base = Tensor(shape: [3_000, d]) { b in
+            for r in 0..<3_000 {
+                let t = 0.6 * rng.nextUniform() - 0.3
+                for c in 0..<d { b[r * d + c] = query[c] + t * along[c] + (c == 0 ? 1e-4 * rng.nextNormal() : 0) }
+            }
+        }
+        let queries = Tensor(shape: [1, d], scalars: query)
+        let index = try ExactNearestNeighbours(base: base)
+        for k in [1, 10, 50, 200] {
+            let results = try index.search(queries: queries, k: k)
+            let expected = Self.bruteForce(base: base, queries: queries, k: k)
+            #expect(results.indices == expected[0].map(\.index), "k = \(k)")
+        }
+    }
+
+    /// Unit rows in tight clusters, like the embeddings of a trained network: the base is grouped
+    /// and coded relative to its blocks' centres, and the results stay brute force's.
+    @Test func tightClustersMatchBruteForce() throws {
+        let d = 32
+        let centres = Self.vectors(6, d, seed: 24).scalars
+        var rng = SeededGenerator(seed: 25)
+        func clustered(_ count: Int) -> Tensor {
+            var x = Tensor(shape: [count, d]) { v in
+                for r in 0..<count {
+                    let c = Int(rng.next() % 6)
+                    for i in 0..<d { v[r * d + i] = centres[c * d + i] + 0.2 * rng.nextNormal() }
+                }
+            }
+            x.withUnsafeMutableBufferPointer { v in
+                for r in 0..<count {
+                    let row = r * d..<(r + 1) * d
+                    let norm = row.reduce(Float(0)) { $0 + v[$1] * v[$1] }.squareRoot()
+                    for i in row { v[i] /= norm }
+                }
+            }
+            return x
+        }
+        let base = clustered(3_000), queries = clustered(60)
+        let results = try ExactNearestNeighbours(base: base).search(queries: queries, k: 15)
+        Self.expectMatchesBruteForce(results, base: base, queries: queries, k: 15)
     }
 
     /// k beyond the base's size is clipped: every row, nearest first.
@@ -197,6 +252,14 @@ struct NearestNeighbourTests {
             for range in [700..<n, 0..<5, 300..<700, 5..<300] { try search.add(Self.chunk(base, range)) }
             #expect(search.rowsSearched == n)
             #expect(search.results == inMemory)
+
+            // Enough queries that each chunk is grouped as the in-memory base is.
+            let manyQueries = Tensor(shape: [1_100, queries.shape[1]],
+                                     scalars: (0..<1_100 * queries.shape[1]).map { queries.scalars[$0 % queries.count] + Float($0 % 7) })
+            let manyInMemory = try ExactNearestNeighbours(base: base).search(queries: manyQueries, k: 3)
+            var manySearch = try StreamingNeighbourSearch(queries: manyQueries, k: 3)
+            for range in [n / 3..<n, 0..<n / 3] { try manySearch.add(Self.chunk(base, range)) }
+            #expect(manySearch.results == manyInMemory)
 
             let nothing = try StreamingNeighbourSearch(queries: queries, k: 12).results
             #expect(nothing.k == 0 && nothing.queryCount == queries.shape[0] && nothing.indices.isEmpty)

@@ -25,7 +25,7 @@ public struct ExactNearestNeighbours: Sendable {
     ///
     /// - Throws: `NearestNeighbourError.nonFiniteValue` when a base value is NaN or infinite.
     public init(base: Tensor) throws(NearestNeighbourError) {
-        self.base = try QuantizedBase(rows: base, firstIndex: 0)
+        self.base = try QuantizedBase(rows: base, firstIndex: 0, grouped: true)
     }
 
     /// The `min(k, N)` nearest base rows of each query (`Q × D`), on `Parallel.threadCount` threads.

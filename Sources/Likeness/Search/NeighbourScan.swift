@@ -1,18 +1,19 @@
 /// The kernel of exact search: an integer product filters, `Float` distances decide.
 ///
-/// For a block of queries × a block of base rows, `C = codes_q · codes_bᵀ` (bytes, exact integers)
-/// gives `ã = ‖b‖² − 2 q̃·b̃`, within `M = 2E + slop` of `d² − ‖q‖²`, where `d² = Σ (qᵢ − bᵢ)²`
-/// is the squared distance computed in `Float`, `E = ‖q − q̃‖ · max‖b‖ + ‖q̃‖ · max‖b − b̃‖`
-/// bounds `|q·b − q̃·b̃|`, and `slop` the `Float` rounding of both sides. A row can enter a
-/// query's list only if `d² ≤ Tₖ` (`Tₖ` its k-th best so far), hence only if
+/// For a block of queries × a block of base rows (centre `μ`, offsets `δ = b − μ`, see
+/// `QuantizedBase`), `C = codes_q · codes_δᵀ` (bytes, exact integers) gives
+/// `ã = ‖b‖² − 2 q·μ − 2 q̃·δ̃`, within `M = 2E + slop` of `d² − ‖q‖²`, where
+/// `d² = Σ (qᵢ − bᵢ)²` is the squared distance computed in `Float`,
+/// `E = ‖q − q̃‖ · max‖δ‖ + ‖q̃‖ · max‖δ − δ̃‖` bounds `|q·δ − q̃·δ̃|`, and `slop` the `Float`
+/// rounding of both sides. A row can enter a query's list only if `d² ≤ Tₖ` (`Tₖ` its k-th best so far), hence only if
 /// `ã ≤ Tₖ − ‖q‖² + M`: those few rows get `d²` computed and offered to the list, ordered by
 /// `d²` then index. No other row can enter, so the lists are those of brute force on `d²`,
 /// whatever the blocking, the thread count or the chunks.
 ///
-/// The integer product runs at about twice the rate of the `Float` one, and fewer than one row
-/// in three hundred reaches the exact stage on 64-d unit vectors, so the product sets the speed
-/// (on 2 threads, 60,000 rows × 10,000 queries: 65 % of the time in the product, 20 % in the
-/// scan of its results, 15 % in exact distances).
+/// The integer product runs at about twice the rate of the `Float` one, and about one row in
+/// four hundred reaches the exact stage on 64-d random unit vectors (one in a hundred on tight
+/// clusters), so the product sets the speed (60,000 rows × 10,000 queries, 2 threads: about
+/// 65 % of the time in the product, 20 % in the scan of its results, 15 % in exact distances).
 enum NeighbourScan {
     /// At most this many queries per integer product. Measured on 60,000 × 10,000 64-d rows
     /// (2 threads): 1,024 × 256 beat 512 × 512 and 256 × 256 by 3 to 10 %; larger query blocks
@@ -27,6 +28,7 @@ enum NeighbourScan {
                      "base rows have \(base.dimension) columns, queries \(queries.dimension)")
         let queryCount = queries.count, k = lists.k
         guard queryCount > 0, base.count > 0 else { return }
+        let queries = base.grouped ? queries.reordered(BaseGrouping.order(queries, base)) : queries
         // Equal blocks, as many for each thread.
         let threads = Parallel.threadCount
         let blocksPerThread = (queryCount + threads * queryBlockRows - 1) / (threads * queryBlockRows)
@@ -39,10 +41,14 @@ enum NeighbourScan {
                                      counts: listCounts.baseAddress!, k: k)
             Parallel.forEachPart(blockCount) { _, blocks in
                 let products = UnsafeMutablePointer<Int32>.allocate(capacity: blockRows * min(baseBlockRows, base.count))
-                defer { products.deallocate() }
+                let centreProducts = UnsafeMutablePointer<Float>.allocate(capacity: blockRows)
+                defer {
+                    products.deallocate()
+                    centreProducts.deallocate()
+                }
                 for block in blocks {
                     scan(queries: queries, rows: block * blockRows..<min((block + 1) * blockRows, queryCount),
-                         base: base, products: products, lists: lists)
+                         base: base, products: products, centreProducts: centreProducts, lists: lists)
                 }
             }
         }
@@ -50,35 +56,45 @@ enum NeighbourScan {
         }
     }
 
-    /// One block of queries against every row of `base`, block of base rows by block.
+    /// One block of queries against every block of `base`.
     private static func scan(queries: QuantizedQueries, rows: Range<Int>, base: QuantizedBase,
-                             products: UnsafeMutablePointer<Int32>, lists: ListPointers) {
+                             products: UnsafeMutablePointer<Int32>, centreProducts: UnsafeMutablePointer<Float>,
+                             lists: ListPointers) {
         let d = base.dimension, k = lists.k
         let slopFactor = Float(16 * (d + 8)) * Float.ulpOfOne
         queries.rows.withUnsafeBufferPointer { queryValues in
         base.rows.withUnsafeBufferPointer { baseValues in
         queries.codes.withUnsafeBufferPointer { queryCodes in
         base.codes.withUnsafeBufferPointer { baseCodes in
+        base.centres.withUnsafeBufferPointer { centres in
+        base.order.withUnsafeBufferPointer { order in
         base.squaredNorms.withUnsafeBufferPointer { baseSquaredNorms in
-            for start in stride(from: 0, to: base.count, by: baseBlockRows) {
-                let n = min(baseBlockRows, base.count - start)
+            for block in blockOrder(queryValues.baseAddress!, rows: rows, base: base) {
+                let start = block * baseBlockRows, n = min(baseBlockRows, base.count - start)
+                // q̃·δ̃ for the block's rows, and q·μ for its centre.
                 GEMM.multiply(.none, .transposed, m: rows.count, n: n, k: d,
                               a: queryCodes.baseAddress! + rows.lowerBound * d, aOffset: Quantization.queryOffset,
                               b: baseCodes.baseAddress! + start * d, c: products, ldc: n)
-                let minimumSquaredNorm = baseSquaredNorms[start..<start + n].min()!
+                GEMM.multiply(.none, .transposed, m: rows.count, n: 1, k: d,
+                              a: queryValues.baseAddress! + rows.lowerBound * d, b: centres.baseAddress! + block * d,
+                              c: centreProducts)
                 for q in rows {
-                    let error = queries.residualNorms[q] * base.maxNorm + queries.codeNorms[q] * base.maxResidualNorm
-                    let reach = queries.squaredNorms[q].squareRoot() + base.maxNorm
+                    let list = queries.indices[q]
+                    let error = queries.residualNorms[q] * base.maximumOffsetNorms[block]
+                        + queries.codeNorms[q] * base.maximumResidualNorms[block]
+                    let reach = queries.squaredNorms[q].squareRoot() + base.maximumNorms[block]
                     var scan = QueryScan(
                         query: queryValues.baseAddress! + q * d, dimension: d,
                         squaredNorm: queries.squaredNorms[q], margin: 2 * error * 1.001 + slopFactor * reach * reach,
-                        list: NeighbourList(squaredDistances: lists.squaredDistances + q * k,
-                                            indices: lists.indices + q * k, k: k, count: lists.counts[q]),
-                        baseRows: baseValues.baseAddress!, firstIndex: base.firstIndex)
-                    scan.scan(products: products + (q - rows.lowerBound) * n, count: n, first: start,
-                              alpha: 2 * queries.inverseScales[q] / base.scale,
-                              baseSquaredNorms: baseSquaredNorms.baseAddress!, minimumSquaredNorm: minimumSquaredNorm)
-                    lists.counts[q] = scan.list.count
+                        list: NeighbourList(squaredDistances: lists.squaredDistances + list * k,
+                                            indices: lists.indices + list * k, k: k, count: lists.counts[list]),
+                        baseRows: baseValues.baseAddress! + start * d, baseSquaredNorms: baseSquaredNorms.baseAddress! + start,
+                        indices: order.baseAddress! + start, firstIndex: base.firstIndex)
+                    scan.scan(products: products + (q - rows.lowerBound) * n, count: n,
+                              shift: 2 * centreProducts[q - rows.lowerBound],
+                              alpha: 2 * queries.inverseScales[q] / base.scales[block],
+                              minimumSquaredNorm: base.minimumSquaredNorms[block])
+                    lists.counts[list] = scan.list.count
                 }
             }
         }
@@ -86,6 +102,28 @@ enum NeighbourScan {
         }
         }
         }
+        }
+        }
+    }
+}
+
+extension NeighbourScan {
+    /// The base blocks nearest the queries' mean first (by their centres), when the base is grouped.
+    fileprivate static func blockOrder(_ queryValues: UnsafePointer<Float>, rows: Range<Int>, base: QuantizedBase) -> [Int] {
+        guard base.grouped else { return Array(0..<base.blockCount) }
+        let d = base.dimension
+        var mean = [Float](repeating: 0, count: d)
+        for q in rows {
+            for c in 0..<d { mean[c] += queryValues[q * d + c] }
+        }
+        for c in 0..<d { mean[c] /= Float(rows.count) }
+        let distances = (0..<base.blockCount).map { block in
+            (0..<d).reduce(Float(0)) { s, c in
+                let x = base.centres[block * d + c] - mean[c]
+                return s + x * x
+            }
+        }
+        return (0..<base.blockCount).sorted { (distances[$0], $0) < (distances[$1], $1) }
     }
 }
 
@@ -105,8 +143,11 @@ private struct QueryScan {
     /// `M`: how far `ã` may be from `d² − ‖q‖²`.
     let margin: Float
     var list: NeighbourList
-    /// The chunk's rows (`Float`) and the global index of its row 0.
+    /// The block's rows (`Float`), their `‖b‖²`, and their indices in the chunk.
     let baseRows: UnsafePointer<Float>
+    let baseSquaredNorms: UnsafePointer<Float>
+    let indices: UnsafePointer<Int>
+    /// The global index of the chunk's row 0.
     let firstIndex: Int
 
     /// The largest `ã` a row may have and still enter the list: `Tₖ − ‖q‖² + M` (∞ while the
@@ -116,36 +157,36 @@ private struct QueryScan {
         return limit.isNaN ? .infinity : limit
     }
 
-    /// Offers rows `first..<first + count` of the chunk, whose products with the query are
-    /// `products[0..<count]`. Sixteen products at a time are compared with the integer bound
-    /// the limit implies (`ã ≤ τ` needs `C ≥ (min‖b‖² − τ) / alpha`); the rare ones above it get
-    /// `ã = ‖b‖² − alpha · C` checked against the limit, and those within it their `d²`. Where
-    /// `ã` is NaN (norms overflowing `Float`), the row is let through.
+    /// Offers the block's `count` rows, whose byte products with the query are `products`:
+    /// `ã = ‖b‖² − shift − alpha · C` (`shift = 2 q·μ`). Sixteen products at a time are
+    /// compared with the integer bound the limit implies (`ã ≤ τ` needs
+    /// `C ≥ (min‖b‖² − shift − τ) / alpha`); the rare ones above it get `ã` checked against the
+    /// limit, and those within it their `d²`. Where `ã` is NaN (norms overflowing `Float`), the
+    /// row is let through.
     @inline(__always)
-    mutating func scan(products: UnsafePointer<Int32>, count n: Int, first: Int, alpha: Float,
-                       baseSquaredNorms: UnsafePointer<Float>, minimumSquaredNorm: Float) {
+    mutating func scan(products: UnsafePointer<Int32>, count n: Int, shift: Float, alpha: Float, minimumSquaredNorm: Float) {
         var limit = self.limit
-        var productLimits = SIMD16<Int32>(repeating: Self.productLimit(limit, minimumSquaredNorm: minimumSquaredNorm, alpha: alpha))
+        var productLimits = SIMD16<Int32>(repeating: Self.productLimit(limit, minimumSquaredNorm - shift, alpha: alpha))
         var j = 0
         while j + 16 <= n {
             let above = UnsafeRawPointer(products + j).loadUnaligned(as: SIMD16<Int32>.self) .>= productLimits
             if any(above) {
                 var lanes = UInt32(truncatingIfNeeded: SIMD16<Int32>().replacing(with: Self.laneBits, where: above).wrappedSum())
                 while lanes != 0 {
-                    let lane = lanes.trailingZeroBitCount
+                    let row = j + lanes.trailingZeroBitCount
                     lanes &= lanes - 1
-                    if !(baseSquaredNorms[first + j + lane] - alpha * Float(products[j + lane]) > limit) {
-                        offer(row: first + j + lane)
+                    if !(baseSquaredNorms[row] - shift - alpha * Float(products[row]) > limit) {
+                        offer(row: row)
                         limit = self.limit
                     }
                 }
-                productLimits = SIMD16(repeating: Self.productLimit(limit, minimumSquaredNorm: minimumSquaredNorm, alpha: alpha))
+                productLimits = SIMD16(repeating: Self.productLimit(limit, minimumSquaredNorm - shift, alpha: alpha))
             }
             j += 16
         }
         while j < n {
-            if !(baseSquaredNorms[first + j] - alpha * Float(products[j]) > limit) {
-                offer(row: first + j)
+            if !(baseSquaredNorms[j] - shift - alpha * Float(products[j]) > limit) {
+                offer(row: j)
                 limit = self.limit
             }
             j += 1
@@ -156,20 +197,20 @@ private struct QueryScan {
     static let laneBits = SIMD16<Int32>(1 << 0, 1 << 1, 1 << 2, 1 << 3, 1 << 4, 1 << 5, 1 << 6, 1 << 7,
                                         1 << 8, 1 << 9, 1 << 10, 1 << 11, 1 << 12, 1 << 13, 1 << 14, 1 << 15)
 
-    /// The smallest product that can pass `‖b‖² − alpha · C ≤ limit`, rounded down with room
+    /// The smallest product that can pass `lowest − alpha · C ≤ limit`, rounded down with room
     /// for `Float` rounding (the `Float` check follows, so a low bound only costs time).
     @inline(__always)
-    static func productLimit(_ limit: Float, minimumSquaredNorm: Float, alpha: Float) -> Int32 {
-        let bound = (minimumSquaredNorm - limit) / alpha
+    static func productLimit(_ limit: Float, _ lowest: Float, alpha: Float) -> Int32 {
+        let bound = (lowest - limit) / alpha
         let lowered = (bound - abs(bound) * 0x1p-16 - 2).rounded(.down)
         if !(lowered > Float(Int32.min)) { return .min }
         return lowered < Float(Int32.max) ? Int32(lowered) : .max
     }
 
-    /// Computes the row's `d²` and offers it to the list.
+    /// Computes the block row's `d²` and offers it to the list.
     @inline(__always)
     mutating func offer(row: Int) {
-        list.offer(squaredDistance(query, baseRows + row * dimension, dimension), index: firstIndex + row)
+        list.offer(squaredDistance(query, baseRows + row * dimension, dimension), index: firstIndex + indices[row])
     }
 }
 

@@ -50,7 +50,9 @@ public struct StreamingNeighbourSearch: Sendable {
     public mutating func add(_ chunk: BaseChunk) throws(NearestNeighbourError) {
         precondition(chunk.rows.shape[1] == queries.dimension,
                      "base chunk has \(chunk.rows.shape[1]) columns, the queries \(queries.dimension)")
-        merge(try QuantizedBase(rows: chunk.rows, firstIndex: chunk.firstIndex))
+        // Grouping the chunk's rows costs a few passes over them: worth it for many queries.
+        let grouped = queries.count >= BaseGrouping.rounds * BaseGrouping.maximumGroups * 8
+        merge(try QuantizedBase(rows: chunk.rows, firstIndex: chunk.firstIndex, grouped: grouped))
     }
 
     mutating func merge(_ base: QuantizedBase) {
