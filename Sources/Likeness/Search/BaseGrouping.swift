@@ -18,11 +18,12 @@ enum BaseGrouping {
         let n = rows.shape[0], d = rows.shape[1]
         let groupCount = min(maximumGroups, n / (2 * NeighbourScan.baseBlockRows))
         guard groupCount >= 2 else { return Array(0..<n) }
-        let values = rows.scalars
-        var centres: [Float] = []
-        for g in 0..<groupCount {
-            let row = g * n / groupCount
-            centres += values[row * d..<(row + 1) * d]
+        var centres = [Float](repeating: 0, count: groupCount * d)
+        rows.withUnsafeBufferPointer { x in
+            for g in 0..<groupCount {
+                let row = g * n / groupCount
+                for c in 0..<d { centres[g * d + c] = x[row * d + c] }
+            }
         }
         var assignment: [Int] = []
         for round in 0..<rounds {

@@ -21,7 +21,8 @@ public struct ExactNearestNeighbours: Sendable {
     /// The number of columns of every row.
     public var dimension: Int { base.dimension }
 
-    /// An index over `base` (`N × D`, `D ≥ 1`), prepared once for any number of searches.
+    /// An index over `base` (`N × D`, `D ≥ 1`), prepared once for any number of searches: a
+    /// copy of the rows grouped by nearness (`N × D` floats) and their byte codes (`N × D` bytes).
     ///
     /// - Throws: `NearestNeighbourError.nonFiniteValue` when a base value is NaN or infinite.
     public init(base: Tensor) throws(NearestNeighbourError) {

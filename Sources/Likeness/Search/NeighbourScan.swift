@@ -5,10 +5,10 @@
 /// `ã = ‖b‖² − 2 q·μ − 2 q̃·δ̃`, within `M = 2E + slop` of `d² − ‖q‖²`, where
 /// `d² = Σ (qᵢ − bᵢ)²` is the squared distance computed in `Float`,
 /// `E = ‖q − q̃‖ · max‖δ‖ + ‖q̃‖ · max‖δ − δ̃‖` bounds `|q·δ − q̃·δ̃|`, and `slop` the `Float`
-/// rounding of both sides. A row can enter a query's list only if `d² ≤ Tₖ` (`Tₖ` its k-th best so far), hence only if
-/// `ã ≤ Tₖ − ‖q‖² + M`: those few rows get `d²` computed and offered to the list, ordered by
-/// `d²` then index. No other row can enter, so the lists are those of brute force on `d²`,
-/// whatever the blocking, the thread count or the chunks.
+/// rounding of both sides. A row can enter a query's list only if `d² ≤ Tₖ` (`Tₖ` its k-th
+/// best so far), hence only if `ã ≤ Tₖ − ‖q‖² + M`: those few rows get `d²` computed and
+/// offered to the list, ordered by `d²` then index. No other row can enter, so the lists are
+/// those of brute force on `d²`, whatever the blocking, the orders, the threads or the chunks.
 ///
 /// The integer product runs at about twice the rate of the `Float` one, and about one row in
 /// four hundred reaches the exact stage on 64-d random unit vectors (one in a hundred on tight
