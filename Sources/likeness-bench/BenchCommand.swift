@@ -33,12 +33,18 @@ struct BenchCommand: ParsableCommand {
     @Option(help: "A Python with torch installed: runs Benchmarks/peers/pytorch_train.py with the same settings, interleaved with Likeness's runs, and reports the ratio.")
     var pytorch: String?
 
+    @Option(help: "A Python with faiss-cpu installed: runs Benchmarks/peers/faiss_query.py (exact IndexFlatL2) on the same data shape and threads, interleaved with Likeness's runs, and reports the ratio.")
+    var faiss: String?
+
     func validate() throws {
         for (name, value) in [("threads", threads), ("batch", batch), ("steps", steps), ("repeats", repeats)] where value < 1 {
             throw ValidationError("--\(name) must be at least 1, got \(value).")
         }
         if let pytorch, !FileManager.default.isExecutableFile(atPath: pytorch) {
             throw ValidationError("--pytorch \(pytorch): not an executable file.")
+        }
+        if let faiss, !FileManager.default.isExecutableFile(atPath: faiss) {
+            throw ValidationError("--faiss \(faiss): not an executable file.")
         }
     }
 
@@ -51,6 +57,7 @@ struct BenchCommand: ParsableCommand {
             case .gemm: try GEMMBenchmark(settings: settings).run(out)
             case .train: try TrainingBenchmark(settings: settings, pytorch: pytorch).run(out)
             case .infer: try InferenceBenchmark(settings: settings).run(out)
+            case .query: try QueryBenchmark(settings: settings, faiss: faiss).run(out)
             case .memory: try out.write("peak_memory_mib", PeakMemory.residentMiB, unit: "MiB")
             }
         }
@@ -58,7 +65,7 @@ struct BenchCommand: ParsableCommand {
 }
 
 enum Measure: String, CaseIterable, ExpressibleByArgument {
-    case gemm, train, infer, memory
+    case gemm, train, infer, query, memory
 }
 
 struct BenchmarkSettings {

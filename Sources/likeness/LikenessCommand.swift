@@ -6,6 +6,6 @@ struct LikenessCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "likeness",
         abstract: "Image classification with imbalanced and rare classes: triplet embeddings, one-shot enrolment, focal loss.",
-        subcommands: [DemoCommand.self, DataCommand.self, TrainCommand.self, EmbedCommand.self, EnrollCommand.self, CalibrateCommand.self, ClassifyCommand.self, OneShotCommand.self, CompareCommand.self]
+        subcommands: [DemoCommand.self, DataCommand.self, TrainCommand.self, EmbedCommand.self, EnrollCommand.self, CalibrateCommand.self, ClassifyCommand.self, OneShotCommand.self, QueryCommand.self, CompareCommand.self]
     )
 }
