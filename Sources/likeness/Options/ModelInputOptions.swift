@@ -25,6 +25,11 @@ struct ModelInputOptions: ParsableArguments {
 
     /// The model, and the images to run it on (labels are 0 for image files).
     func load() throws -> (model: ModelArchive, images: LoadedDataset, source: String) {
+        try Self.load(model: model, dataset: dataset, dataDirectory: dataDirectory, images: images)
+    }
+
+    static func load(model: String, dataset: String?, dataDirectory: String?, images: [String]) throws
+        -> (model: ModelArchive, images: LoadedDataset, source: String) {
         let archive = try ModelArchive.load(model)
         let a = archive.architecture
         let loaded: LoadedDataset

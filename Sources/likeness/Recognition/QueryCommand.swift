@@ -102,9 +102,7 @@ struct QueryCommand: ParsableCommand {
             }
             return (stored.embeddings, stored.ids)
         }
-        var input = try ModelInputOptions.parse(["--model", model!] + (dataset.map { ["--dataset", $0] } ?? []) + images)
-        input.dataDirectory = nil
-        let (archive, loaded, _) = try input.load()
+        let (archive, loaded, _) = try ModelInputOptions.load(model: model!, dataset: dataset, dataDirectory: nil, images: images)
         guard archive.digest == base.modelDigest else {
             throw StorageError(.modelMismatch, filePath: store, field: "model_digest",
                                expected: "\(archive.digest) (the model given)", found: base.modelDigest)
