@@ -92,32 +92,11 @@ struct FaissPeer {
     let python: String
     let threads: Int
 
-    static var script: String {
-        URL(fileURLWithPath: PyTorchPeer.script).deletingLastPathComponent().appendingPathComponent("faiss_query.py").path
-    }
-
     func queriesPerSecond() throws -> Double {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: python)
-        process.arguments = [Self.script, "--threads", String(threads), "--base", String(QueryBenchmark.baseCount),
-                             "--queries", String(QueryBenchmark.queryCount), "--dimension", String(QueryBenchmark.dimension),
-                             "--k", String(QueryBenchmark.k), "--repeats", "1"]
-        let pipe = Pipe()
-        process.standardOutput = pipe
-        process.standardError = FileHandle.nullDevice
-        try process.run()
-        let output = pipe.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        guard process.terminationStatus == 0 else {
-            throw PyTorchPeer.Failure(description: "\(python) \(Self.script) exited with status \(process.terminationStatus)")
-        }
-        for line in String(decoding: output, as: UTF8.self).split(separator: "\n") {
-            if let object = try JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any],
-               object["name"] as? String == "faiss_query_queries_per_s", let value = object["value"] as? Double {
-                return value
-            }
-        }
-        throw PyTorchPeer.Failure(description: "\(Self.script) printed no faiss_query_queries_per_s figure")
+        try PeerScript(python: python, name: "faiss_query.py").figure(
+            "faiss_query_queries_per_s",
+            arguments: ["--threads", String(threads), "--base", String(QueryBenchmark.baseCount),
+                        "--queries", String(QueryBenchmark.queryCount), "--dimension", String(QueryBenchmark.dimension),
+                        "--k", String(QueryBenchmark.k), "--repeats", "1"])
     }
 }
-

@@ -85,37 +85,10 @@ struct PyTorchPeer {
     let python: String
     let settings: BenchmarkSettings
 
-    struct Failure: Error, CustomStringConvertible {
-        let description: String
-    }
-
-    static var script: String {
-        // The package root: two levels above this source file's folder.
-        let here = URL(fileURLWithPath: #filePath)
-        return here.deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
-            .appendingPathComponent("Benchmarks/peers/pytorch_train.py").path
-    }
-
     func trainImagesPerSecond() throws -> Double {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: python)
-        process.arguments = [Self.script, "--threads", String(settings.threads), "--batch", String(settings.batch),
-                             "--steps", String(settings.steps), "--repeats", "1", "--measure", "train"]
-        let pipe = Pipe()
-        process.standardOutput = pipe
-        process.standardError = FileHandle.nullDevice
-        try process.run()
-        let output = pipe.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        guard process.terminationStatus == 0 else {
-            throw Failure(description: "\(python) \(Self.script) exited with status \(process.terminationStatus)")
-        }
-        for line in String(decoding: output, as: UTF8.self).split(separator: "\n") {
-            if let object = try JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any],
-               object["name"] as? String == "pytorch_train_images_per_s", let value = object["value"] as? Double {
-                return value
-            }
-        }
-        throw Failure(description: "\(Self.script) printed no pytorch_train_images_per_s figure")
+        try PeerScript(python: python, name: "pytorch_train.py").figure(
+            "pytorch_train_images_per_s",
+            arguments: ["--threads", String(settings.threads), "--batch", String(settings.batch),
+                        "--steps", String(settings.steps), "--repeats", "1", "--measure", "train"])
     }
 }
