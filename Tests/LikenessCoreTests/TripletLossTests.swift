@@ -127,6 +127,19 @@ struct TripletMinerTests {
         #expect(mined.contains(Triplet(anchor: 7, positive: 6, negative: 0)))
     }
 
+    @Test func semiHardWithinMarginKeepsEveryNegativeInsideTheMargin() {
+        let mined = SemiHardWithinMarginMiner(margin: 0.2).triplets(distances: lineDistances, labels: lineLabels)
+        let expected = allValidTriplets(labels: lineLabels).filter { t in
+            let dap = lineDistance(t.anchor, t.positive), dan = lineDistance(t.anchor, t.negative)
+            return dan > dap && dan < dap + 0.2
+        }
+        #expect(Set(mined) == Set(expected) && mined.count == expected.count)
+        // Worked by hand: (0, 1) has d_ap = 0.13; negative 3 at 0.31 is inside 0.33, negative 4 at 0.94 is not.
+        #expect(mined.contains(Triplet(anchor: 0, positive: 1, negative: 3)))
+        #expect(!mined.contains(Triplet(anchor: 0, positive: 1, negative: 4)))
+        #expect(!expected.isEmpty)
+    }
+
     @Test(arguments: [11, 12, 13] as [UInt64])
     func minersMatchTheirDefinitionsOnRandomBatches(seed: UInt64) {
         let (x, labels) = randomBatch(classes: 4, perClass: 6, dimension: 3, seed: seed)

@@ -6,7 +6,7 @@ struct TripletOptions: ParsableArguments {
     @Option(help: "The triplet margin on the distance between unit embeddings.")
     var margin: Float = 0.2
 
-    @Option(help: ArgumentHelp("Which triplets each batch trains on: semi-hard, batch-hard or batch-all.", valueName: "miner"))
+    @Option(help: ArgumentHelp("Which triplets each batch trains on: semi-hard (FaceNet: per anchor-positive pair the nearest negative farther than the positive), semi-hard-all (every negative inside the margin, as pytorch-metric-learning), batch-hard or batch-all.", valueName: "miner"))
     var miner: MinerName = .semiHard
 
     @Option(help: ArgumentHelp("euclidean or squared-euclidean.", valueName: "distance"))
@@ -30,6 +30,7 @@ struct TripletOptions: ParsableArguments {
     var loss: TripletLoss {
         let mining: any TripletMiner = switch miner {
         case .semiHard: SemiHardMiner()
+        case .semiHardAll: SemiHardWithinMarginMiner(margin: margin)
         case .batchHard: BatchHardMiner()
         case .batchAll: BatchAllMiner()
         }
@@ -38,7 +39,7 @@ struct TripletOptions: ParsableArguments {
 }
 
 enum MinerName: String, ExpressibleByArgument, CaseIterable {
-    case semiHard = "semi-hard", batchHard = "batch-hard", batchAll = "batch-all"
+    case semiHard = "semi-hard", semiHardAll = "semi-hard-all", batchHard = "batch-hard", batchAll = "batch-all"
 }
 
 extension EmbeddingDistance: ExpressibleByArgument {
