@@ -7,7 +7,7 @@ struct TripletOptions: ParsableArguments {
     var margin: Float = 0.2
 
     @Option(help: ArgumentHelp("Which triplets each batch trains on: semi-hard (FaceNet: per anchor-positive pair the nearest negative farther than the positive), semi-hard-all (every negative inside the margin, as pytorch-metric-learning), batch-hard or batch-all.", valueName: "miner"))
-    var miner: MinerName = .semiHard
+    var miner: MinerName = .semiHardAll
 
     @Option(help: ArgumentHelp("euclidean or squared-euclidean.", valueName: "distance"))
     var distance: EmbeddingDistance = .euclidean
