@@ -90,16 +90,17 @@ public final class BatchNorm: Layer {
         inverseStd = invStd
         let gamma = weight.value.scalars, beta = bias.value.scalars
         var xhat = training ? Tensor(shape: x.shape) : nil
-        let xhatBase = xhat?.withUnsafeMutableBufferPointer { $0.baseAddress! }
         let y = Tensor(shape: x.shape) { out in
             x.withUnsafeBufferPointer { xp in
-                Parallel.forEachChunk(n * c, grain: 4) { rows in
-                    for r in rows {
-                        let ch = r % c, off = r * plane
-                        for j in 0..<plane {
-                            let h = (xp[off + j] - mean[ch]) * invStd[ch]
-                            xhatBase?[off + j] = h
-                            out[off + j] = gamma[ch] * h + beta[ch]
+                withOptionalMutableBuffer(&xhat) { xhatBase in
+                    Parallel.forEachChunk(n * c, grain: 4) { rows in
+                        for r in rows {
+                            let ch = r % c, off = r * plane
+                            for j in 0..<plane {
+                                let h = (xp[off + j] - mean[ch]) * invStd[ch]
+                                xhatBase?[off + j] = h
+                                out[off + j] = gamma[ch] * h + beta[ch]
+                            }
                         }
                     }
                 }

@@ -209,9 +209,3 @@ public final class Conv2d: Layer {
         return dx
     }
 }
-
-/// Runs `body` with the base address of `tensor`'s storage, or nil when there is no tensor.
-func withOptionalMutableBuffer<R>(_ tensor: inout Tensor?, _ body: (UnsafeMutablePointer<Float>?) -> R) -> R {
-    guard tensor != nil else { return body(nil) }
-    return tensor!.withUnsafeMutableBufferPointer { body($0.baseAddress!) }
-}

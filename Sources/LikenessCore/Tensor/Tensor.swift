@@ -132,3 +132,9 @@ final class TensorStorage: @unchecked Sendable {
 
     deinit { UnsafeMutableRawPointer(base).deallocate() }
 }
+
+/// Runs `body` with the base address of `tensor`'s storage, or nil when there is no tensor.
+func withOptionalMutableBuffer<R>(_ tensor: inout Tensor?, _ body: (UnsafeMutablePointer<Float>?) -> R) -> R {
+    guard tensor != nil else { return body(nil) }
+    return tensor!.withUnsafeMutableBufferPointer { body($0.baseAddress!) }
+}
