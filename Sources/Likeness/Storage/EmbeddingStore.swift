@@ -134,15 +134,7 @@ extension EmbeddingStore {
     /// datasets opened.
     static func open(_ file: HDF5File) throws -> (store: EmbeddingStore, datasets: Datasets) {
         try format.check(file)
-        let modelDigest = try file.requiredString("model_digest")
-        let dimension = try file.requiredInt("dimension")
-        guard dimension > 0 else {
-            throw file.invalidAttribute("dimension", expected: "a positive embedding dimension", found: "\(dimension)")
-        }
-        let distance = try file.requiredString("distance")
-        guard distance == Self.distance else {
-            throw file.invalidAttribute("distance", expected: "\"\(Self.distance)\"", found: "\"\(distance)\"")
-        }
+        let (modelDigest, dimension) = try file.embeddingSpace()
         let normalized = try file.requiredInt("normalized")
         guard normalized == 0 || normalized == 1 else {
             throw file.invalidAttribute("normalized", expected: "0 or 1", found: "\(normalized)")

@@ -100,3 +100,20 @@ extension HDF5Container {
         return dataset
     }
 }
+
+extension HDF5File {
+    /// The embedding space a store or gallery lives in, from its attributes: the model's digest,
+    /// a positive dimension, and the Euclidean distance.
+    func embeddingSpace() throws -> (modelDigest: String, dimension: Int) {
+        let modelDigest = try requiredString("model_digest")
+        let dimension = try requiredInt("dimension")
+        guard dimension > 0 else {
+            throw invalidAttribute("dimension", expected: "a positive embedding dimension", found: "\(dimension)")
+        }
+        let distance = try requiredString("distance")
+        guard distance == EmbeddingStore.distance else {
+            throw invalidAttribute("distance", expected: "\"\(EmbeddingStore.distance)\"", found: "\"\(distance)\"")
+        }
+        return (modelDigest, dimension)
+    }
+}

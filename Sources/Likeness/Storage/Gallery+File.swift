@@ -60,15 +60,7 @@ extension Gallery {
     public static func load(_ path: String) throws -> Gallery {
         let file = try HDF5File(openingAt: path)
         try format.check(file)
-        let modelDigest = try file.requiredString("model_digest")
-        let dimension = try file.requiredInt("dimension")
-        guard dimension > 0 else {
-            throw file.invalidAttribute("dimension", expected: "a positive embedding dimension", found: "\(dimension)")
-        }
-        let distance = try file.requiredString("distance")
-        guard distance == EmbeddingStore.distance else {
-            throw file.invalidAttribute("distance", expected: "\"\(EmbeddingStore.distance)\"", found: "\"\(distance)\"")
-        }
+        let (modelDigest, dimension) = try file.embeddingSpace()
         let names = try file.requiredDataset(at: "/classes", shape: [nil]).readStrings()
         let rows = names.count
         let prototypes = try file.requiredDataset(at: "/prototypes", shape: [rows, dimension]).read(as: Float.self)
