@@ -41,9 +41,12 @@ public struct Dataset: Sendable {
     public var imageByteCount: Int { height * width * channels }
 
     /// The number of images of each class, by class index.
-    public var classCounts: [Int] {
+    public var classCounts: [Int] { classCounts(of: labels.indices) }
+
+    /// The number of images of each class among those at `indices`, by class index.
+    public func classCounts(of indices: some Sequence<Int>) -> [Int] {
         var counts = [Int](repeating: 0, count: classNames.count)
-        for l in labels { counts[l] += 1 }
+        for i in indices { counts[labels[i]] += 1 }
         return counts
     }
 

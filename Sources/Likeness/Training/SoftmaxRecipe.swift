@@ -105,7 +105,7 @@ public struct SoftmaxRecipe: Sendable {
                       optimizer: (any Optimizer)? = nil, startEpoch: Int = 0, showProgress: Bool = true,
                       onEpoch: (EpochReport) throws -> Void = { _ in }) throws -> [EpochReport] {
         let (trainSet, trainIndices) = try resampled(dataset, indices: indices)
-        let counts = trainSet.labels(trainIndices).reduce(into: [Int](repeating: 0, count: dataset.classNames.count)) { $0[$1] += 1 }
+        let counts = trainSet.classCounts(of: trainIndices)
         let step = ClassifierStep(model: model,
                                   optimizer: optimizer ?? Adam(parameters: model.parameters.map(\.parameter), learningRate: learningRate),
                                   loss: makeLoss(classCounts: counts))

@@ -107,7 +107,7 @@ struct DataImbalanceCommand: ParsableCommand {
         let dataset = loaded.dataset
         let indices = try profile.apply(to: dataset, pool: loaded.selection,
                                         selection: randomSeed.map { .random(seed: $0) } ?? .fileOrder)
-        let counts = dataset.labels(indices).reduce(into: [Int](repeating: 0, count: dataset.classNames.count)) { $0[$1] += 1 }
+        let counts = dataset.classCounts(of: indices)
 
         var summary = "profile \(profile.name) on \(data.dataset): \(indices.count) images\n"
         for (c, name) in dataset.classNames.enumerated() {

@@ -69,7 +69,7 @@ struct TrainCommand: ParsableCommand {
         }
         printDiagnostic("train: \(model.backbone) backbone, \(model.headName) head, \(selection.train.count) training and \(selection.validation.count) validation images, \(Parallel.threadCount) threads")
 
-        let counts = dataset.labels(selection.train).reduce(into: [Int](repeating: 0, count: dataset.classNames.count)) { $0[$1] += 1 }
+        let counts = dataset.classCounts(of: selection.train)
         var history: [String] = []
         func writeCheckpoint(afterEpoch epoch: Int, report: some Encodable) throws {
             history.append(String(decoding: try JSONEncoder().encode(report), as: UTF8.self))
