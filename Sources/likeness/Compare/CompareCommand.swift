@@ -146,16 +146,18 @@ struct CompareCommand: ParsableCommand {
 
     func printSummary(_ comparison: Comparison) {
         let a = comparison.approaches
-        print("class                 " + a.map { ($0.name.prefix(18)).padding(toLength: 20, withPad: " ", startingAt: 0) }.joined() + " (recall)")
+        let width = (a.map(\.name.count) + [18]).max()! + 2
+        func cell(_ s: String) -> String { s.padding(toLength: width, withPad: " ", startingAt: 0) }
+        print("recall                " + a.map { cell($0.name) }.joined())
         for (c, name) in comparison.classNames.enumerated() {
             let cells = a.map { approach -> String in
                 let m = approach.report.classes[c]
-                return (String(format: "%.4f", m.recall) + (m.isNovel ? " novel" : "")).padding(toLength: 20, withPad: " ", startingAt: 0)
+                return cell(String(format: "%.4f", m.recall) + (m.isNovel ? " novel" : ""))
             }
             print(name.padding(toLength: 22, withPad: " ", startingAt: 0) + cells.joined())
         }
-        print("balanced accuracy     " + a.map { String(format: "%.4f", $0.report.balancedAccuracy).padding(toLength: 20, withPad: " ", startingAt: 0) }.joined())
-        print("macro ROC AUC         " + a.map { ($0.report.macroROCAUC.map { String(format: "%.4f", $0) } ?? "n/a").padding(toLength: 20, withPad: " ", startingAt: 0) }.joined())
+        print("balanced accuracy     " + a.map { cell(String(format: "%.4f", $0.report.balancedAccuracy)) }.joined())
+        print("macro ROC AUC         " + a.map { cell($0.report.macroROCAUC.map { String(format: "%.4f", $0) } ?? "n/a") }.joined())
     }
 }
 

@@ -28,8 +28,11 @@ struct OneShotCommand: ParsableCommand {
     @Option(help: "Draws of the enrolment image.")
     var draws = 20
 
-    @Flag(help: "Print the result as JSON.")
+    @Flag(help: "Print the result as JSON instead of a table.")
     var json = false
+
+    @Option(name: .shortAndLong, help: ArgumentHelp("Also write the result as JSON to this file.", valueName: "file"))
+    var output: String?
 
     @OptionGroup var runtime: RuntimeOptions
 
@@ -74,13 +77,11 @@ struct OneShotCommand: ParsableCommand {
         var recall = [String: Double]()
         for (c, r) in zip(known, result.knownRecall) { recall[train.classNames[c]] = r }
         for (c, r) in zip(novel, result.novelRecall) { recall[train.classNames[c]] = r }
+        let report = Report(model: model, draws: draws, novelClasses: novel.map { train.classNames[$0] }, recall: recall,
+                            accuracy: result.accuracy, accuracyPerDraw: result.accuracyPerDraw)
+        if let output { try writeResult(try jsonText(report), to: output) }
         if json {
-            let encoder = JSONEncoder()
-            encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
-            encoder.keyEncodingStrategy = .convertToSnakeCase
-            let report = Report(model: model, draws: draws, novelClasses: novel.map { train.classNames[$0] }, recall: recall,
-                                accuracy: result.accuracy, accuracyPerDraw: result.accuracyPerDraw)
-            print(String(decoding: try encoder.encode(report), as: UTF8.self))
+            print(try jsonText(report), terminator: "")
             return
         }
         print("class                 recall   enrolled from")

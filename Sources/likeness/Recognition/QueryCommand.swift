@@ -42,6 +42,9 @@ struct QueryCommand: ParsableCommand {
     @Option(help: ArgumentHelp("csv or jsonl.", valueName: "format"))
     var format: OutputFormat = .csv
 
+    @Option(name: .shortAndLong, help: ArgumentHelp("Write the neighbours to this file instead of standard output.", valueName: "file"))
+    var output: String?
+
     @OptionGroup var runtime: RuntimeOptions
 
     func validate() throws {
@@ -77,19 +80,20 @@ struct QueryCommand: ParsableCommand {
         progress?.finish()
         let results = search.results
 
-        if format == .csv { print("query,rank,neighbour,class,distance") }
+        var lines = format == .csv ? ["query,rank,neighbour,class,distance"] : []
         for q in 0..<queryIDs.count {
             for (rank, n) in results[q].enumerated() {
                 let label = labels[n.index]
                 let line = Line(query: queryIDs[q], rank: rank + 1, neighbour: ids[n.index],
                                 class: label >= 0 && label < base.classNames.count ? base.classNames[label] : nil, distance: n.distance)
                 switch format {
-                case .jsonl: print(try OutputFormat.jsonLine(line))
-                case .csv: print([line.query, "\(line.rank)", line.neighbour, line.class ?? "", "\(line.distance)"]
-                                    .map(OutputFormat.csvField).joined(separator: ","))
+                case .jsonl: lines.append(try OutputFormat.jsonLine(line))
+                case .csv: lines.append([line.query, "\(line.rank)", line.neighbour, line.class ?? "", "\(line.distance)"]
+                                            .map(OutputFormat.csvField).joined(separator: ","))
                 }
             }
         }
+        try writeResult(lines.joined(separator: "\n") + "\n", to: output)
     }
 
     /// The query embeddings and their ids.

@@ -1,0 +1,42 @@
+import Foundation
+import Likeness
+
+/// The PNG files the demo enrols and queries with, so that its steps are the commands a user
+/// would run on their own images.
+enum DemoImages {
+    /// Writes one validation image of each class to `folder/NAME.png`: the image draw `draw` of
+    /// the one-shot protocol enrols (`OneShotEvaluation`'s rule: one generator seeded with the draw,
+    /// `index = next() mod count`, class after class).
+    static func writeEnrolmentImages(directory: String, classes: [Int], draw: UInt64,
+                                     into folder: String) throws -> [(name: String, file: String)] {
+        let train = try FashionMNIST.load(split: .train, directory: directory)
+        let validation = FashionMNIST.validationIndices(labels: train.labels)
+        try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
+        var generator = SeededGenerator(seed: draw)
+        return try classes.map { c in
+            let candidates = validation.filter { train.labels[$0] == c }
+            let chosen = candidates[Int(generator.next() % UInt64(candidates.count))]
+            let file = (folder as NSString).appendingPathComponent(train.classNames[c] + ".png")
+            try image(chosen, of: train).writePNG(to: file)
+            return (train.classNames[c], file)
+        }
+    }
+
+    /// Writes the first test image of each class to `folder/test-INDEX-NAME.png`.
+    static func writeQueryImages(directory: String, classes: [Int], into folder: String) throws -> [String] {
+        let test = try FashionMNIST.load(split: .test, directory: directory)
+        try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
+        return try classes.compactMap { c in
+            guard let i = test.labels.firstIndex(of: c) else { return nil }
+            let file = (folder as NSString).appendingPathComponent("test-\(i)-\(test.classNames[c]).png")
+            try image(i, of: test).writePNG(to: file)
+            return file
+        }
+    }
+
+    static func image(_ i: Int, of dataset: Dataset) -> RasterImage {
+        let n = dataset.imageByteCount
+        return RasterImage(pixels: Array(dataset.pixels[i * n..<(i + 1) * n]), height: dataset.height,
+                           width: dataset.width, channels: dataset.channels)
+    }
+}
