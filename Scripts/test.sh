@@ -4,10 +4,14 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 Scripts/setup.sh
 
-# A Python environment with h5py, so that the tests check that other HDF5 clients read our files.
-if [ ! -x .venv/bin/python3 ] || ! .venv/bin/python3 -c "import h5py" 2>/dev/null; then
+# A Python environment with h5py, so that the tests check that other HDF5 clients read our files, and
+# with what the notebooks need (Scripts/run-notebooks.sh). Installed again when a requirements file changes.
+requirements=(Scripts/requirements-test.txt Notebooks/requirements.txt)
+stamp=$(cat "${requirements[@]}" | sha256sum | cut -d' ' -f1)
+if [ ! -x .venv/bin/python3 ] || [ "$(cat .venv/requirements.sha256 2>/dev/null)" != "$stamp" ]; then
   python3 -m venv .venv
-  .venv/bin/pip install --quiet --disable-pip-version-check -r Scripts/requirements-test.txt
+  .venv/bin/pip install --quiet --disable-pip-version-check -r Scripts/requirements-test.txt -r Notebooks/requirements.txt
+  echo "$stamp" > .venv/requirements.sha256
 fi
 export PATH="$PWD/.venv/bin:$PATH"
 
