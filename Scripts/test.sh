@@ -17,3 +17,7 @@ export PATH="$PWD/.venv/bin:$PATH"
 
 swift build -c release --build-tests
 swift test -c release --skip-build 2>&1
+
+# The demo's small version end to end, then the notebooks on what it wrote, so neither can rot.
+.build/release/likeness demo --quick --out .build/demo-quick
+Scripts/run-notebooks.sh .build/demo-quick

@@ -3,7 +3,8 @@ import Foundation
 import Likeness
 
 /// `likeness demo`: PROTOCOL.md's whole story on Fashion-MNIST, run as the subcommands a user
-/// would type, each printed before it runs so that any step can be repeated by hand.
+/// would type (child processes of this executable), each printed before it runs so that any step
+/// can be repeated by hand.
 struct DemoCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "demo",
@@ -55,13 +56,9 @@ struct DemoCommand: ParsableCommand {
             try body()
             printDiagnostic(String(format: "demo: step %d took %.1f s", stepNumber, Date().timeIntervalSince(start)))
         }
-        /// A step that is one subcommand: prints `$ likeness NAME ARGUMENTS…`, then runs it here.
-        func command<Command: ParsableCommand>(_ title: String, _ type: Command.Type, _ arguments: [String]) throws {
-            try step(title) {
-                print("$ likeness \(type.configuration.commandName ?? "") " + arguments.map(shellWord).joined(separator: " "))
-                var parsed = try type.parse(arguments)
-                try parsed.run()
-            }
+        /// A step that is one subcommand.
+        func command(_ title: String, _ arguments: [String]) throws {
+            try step(title) { try likeness(arguments) }
         }
 
         let epochCount = String(epochs ?? (quick ? 2 : 10))
@@ -74,19 +71,19 @@ struct DemoCommand: ParsableCommand {
             print(summary.table)
             try writeResult(try jsonText(summary), to: path("imbalance.json"))
         }
-        try command("Train the embedding network (triplet loss, semi-hard mining) without Sandal and Sneaker", TrainCommand.self,
-                    ["fmnist-lt", "--exclude-classes", Self.novelClasses.map(String.init).joined(separator: ","),
+        try command("Train the embedding network (triplet loss, semi-hard mining) without Sandal and Sneaker", 
+                    ["train", "fmnist-lt", "--exclude-classes", Self.novelClasses.map(String.init).joined(separator: ","),
                      "--epochs", epochCount, "-o", embedder] + dataDirectory + runtimeArguments)
-        try command("Train the softmax network with focal loss (γ = 2, balanced α)", TrainCommand.self,
-                    ["fmnist-lt", "--head", "softmax", "--loss", "focal", "--class-weights", "balanced",
+        try command("Train the softmax network with focal loss (γ = 2, balanced α)", 
+                    ["train", "fmnist-lt", "--head", "softmax", "--loss", "focal", "--class-weights", "balanced",
                      "--epochs", epochCount, "-o", focal] + dataDirectory + runtimeArguments)
-        try command("Store the embeddings of the 60,000 training images", EmbedCommand.self,
-                    ["--model", embedder, "--dataset", "fashion-mnist:train", "-o", trainStore] + dataDirectory + runtimeArguments)
-        try command("Store the embeddings of the 10,000 test images", EmbedCommand.self,
-                    ["--model", embedder, "--dataset", "fashion-mnist:test", "-o", path("test-embeddings.h5")] + dataDirectory + runtimeArguments)
+        try command("Store the embeddings of the 60,000 training images", 
+                    ["embed", "--model", embedder, "--dataset", "fashion-mnist:train", "-o", trainStore] + dataDirectory + runtimeArguments)
+        try command("Store the embeddings of the 10,000 test images", 
+                    ["embed", "--model", embedder, "--dataset", "fashion-mnist:test", "-o", path("test-embeddings.h5")] + dataDirectory + runtimeArguments)
         try FileManager.default.removeItemIfPresent(atPath: gallery)
-        try command("Enrol the eight known classes from their FMNIST-LT training images", EnrollCommand.self,
-                    ["--model", embedder, "--gallery", gallery, "--dataset", "fmnist-lt",
+        try command("Enrol the eight known classes from their FMNIST-LT training images", 
+                    ["enroll", "--model", embedder, "--gallery", gallery, "--dataset", "fmnist-lt",
                      "--classes", known.map(String.init).joined(separator: ",")] + dataDirectory + runtimeArguments)
 
         var enrolment: [(name: String, file: String)] = [], queries: [String] = []
@@ -97,28 +94,41 @@ struct DemoCommand: ParsableCommand {
         }
         try step("Enrol \(enrolment.map(\.name).joined(separator: " and ")) from one image each") {
             for (name, file) in enrolment {
-                let arguments = ["--model", embedder, "--gallery", gallery, "--class", name, file] + runtimeArguments
-                print("$ likeness enroll " + arguments.map(shellWord).joined(separator: " "))
-                var parsed = try EnrollCommand.parse(arguments)
-                try parsed.run()
+                try likeness(["enroll", "--model", embedder, "--gallery", gallery, "--class", name, file] + runtimeArguments)
             }
         }
-        try command("Calibrate the distance threshold on the validation images (equal error rate)", CalibrateCommand.self,
-                    ["--model", embedder, "--gallery", gallery, "--dataset", "fashion-mnist:validation"] + dataDirectory + runtimeArguments)
-        try command("Classify the query images: the nearest enrolled class, or unknown above the threshold", ClassifyCommand.self,
-                    ["--model", embedder, "--gallery", gallery] + queries + runtimeArguments)
-        try command("Their 5 nearest neighbours among the stored training embeddings", QueryCommand.self,
-                    ["--store", trainStore, "--model", embedder, "-k", "5", "-o", path("neighbours.csv")] + queries + runtimeArguments)
+        try command("Calibrate the distance threshold on the validation images (equal error rate)", 
+                    ["calibrate", "--model", embedder, "--gallery", gallery, "--dataset", "fashion-mnist:validation"] + dataDirectory + runtimeArguments)
+        try command("Classify the query images: the nearest enrolled class, or unknown above the threshold", 
+                    ["classify", "--model", embedder, "--gallery", gallery] + queries + runtimeArguments)
+        try command("Their 5 nearest neighbours among the stored training embeddings", 
+                    ["query", "--store", trainStore, "--model", embedder, "-k", "5", "-o", path("neighbours.csv")] + queries + runtimeArguments)
         print(try String(contentsOfFile: path("neighbours.csv"), encoding: .utf8), terminator: "")
-        try command("The one-shot protocol: Sandal and Sneaker each enrolled from one image, \(quick ? 5 : 20) draws", OneShotCommand.self,
-                    ["--model", embedder, "--draws", quick ? "5" : "20", "-o", path("one-shot.json")]
+        try command("The one-shot protocol: Sandal and Sneaker each enrolled from one image, \(quick ? 5 : 20) draws", 
+                    ["one-shot", "--model", embedder, "--draws", quick ? "5" : "20", "-o", path("one-shot.json")]
                         + (data == FashionMNIST.defaultDirectory ? [] : ["--data", data]) + runtimeArguments)
-        try command("Compare both approaches on the test set", CompareCommand.self,
-                    ["fashion-mnist:test", "--softmax", focal, "--embedding", embedder, "--gallery", gallery,
+        try command("Compare both approaches on the test set", 
+                    ["compare", "fashion-mnist:test", "--softmax", focal, "--embedding", embedder, "--gallery", gallery,
                      "--out", path("report")] + dataDirectory + runtimeArguments)
 
         print(String(format: "\ndemo finished in %.0f s. Open %@ in a browser; the notebooks in Notebooks/ read %@.",
                      Date().timeIntervalSince(started), path("report/report.html"), out))
+    }
+
+    /// Prints `$ likeness ARGUMENTS…` and runs it as a child process of this executable, sharing
+    /// its standard output and error: each model file records the command that made it.
+    func likeness(_ arguments: [String]) throws {
+        let line = "likeness " + arguments.map(shellWord).joined(separator: " ")
+        print("$ " + line)
+        fflush(nil)  // what this process printed comes before what the child prints
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: try FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe"))
+        process.arguments = arguments
+        try process.run()
+        process.waitUntilExit()
+        guard process.terminationStatus == 0 else {
+            throw DemoStepFailure(command: line, status: process.terminationStatus)
+        }
     }
 
     func path(_ name: String) -> String { (out as NSString).appendingPathComponent(name) }
@@ -130,6 +140,14 @@ struct DemoCommand: ParsableCommand {
     var runtimeArguments: [String] {
         (runtime.seed == 0 ? [] : ["--seed", String(runtime.seed)]) + (runtime.threads.map { ["--threads", String($0)] } ?? [])
     }
+}
+
+/// A demo step whose command failed (its own message is already on standard error).
+struct DemoStepFailure: Error, CustomStringConvertible {
+    var command: String
+    var status: Int32
+
+    var description: String { "the demo stopped: `\(command)` exited with status \(status)." }
 }
 
 /// `word` as a shell would need it typed: quoted when it holds anything but plain characters.
