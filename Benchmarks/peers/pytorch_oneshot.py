@@ -18,20 +18,19 @@ Run: /path/to/venv/bin/python pytorch_oneshot.py [--epochs 10] [--threads 2] [--
 """
 
 import argparse
-import gzip
 import json
-import os
 import sys
 import time
 
-import numpy as np
-import pytorch_metric_learning
-import torch
-import torch.nn as nn
-import torch.nn.functional as F
-from pytorch_metric_learning import losses, miners, samplers
+from common import fashion_mnist, import_or_skip, np, positive
 
-FASHION_MNIST = "/usr/share/datasets/fashion-mnist"
+torch = import_or_skip("torch")
+pytorch_metric_learning = import_or_skip("pytorch_metric_learning")
+import torch.nn.functional as F  # noqa: E402
+from pytorch_metric_learning import losses, miners, samplers  # noqa: E402
+
+from reference_network import ReferenceNetwork  # noqa: E402
+
 CLASS_NAMES = ["T-shirt/top", "Trouser", "Pullover", "Dress", "Coat",
                "Sandal", "Shirt", "Sneaker", "Bag", "Ankle boot"]
 LONG_TAIL_PROPORTIONS = [0.14, 0.2, 0.057, 0.36, 0.05, 0.001, 0.01, 0.002, 0.015, 0.165]
@@ -77,46 +76,12 @@ class SeededGenerator:
         return result
 
 
-class EmbeddingNetwork(nn.Module):
-    """PROTOCOL.md's reference backbone with the embedding head: N×1×28×28 → N×64, unit rows."""
-
-    def __init__(self, dimension=64):
-        super().__init__()
-        self.conv1 = nn.Conv2d(1, 32, kernel_size=3, padding=1)
-        self.conv2 = nn.Conv2d(32, 64, kernel_size=3, padding=1)
-        self.dropout = nn.Dropout(0.5)
-        self.dense = nn.Linear(64 * 7 * 7, dimension)
-
-    def forward(self, x):
-        x = F.max_pool2d(F.relu(self.conv1(x)), 2)
-        x = F.max_pool2d(F.relu(self.conv2(x)), 2)
-        return F.normalize(self.dense(self.dropout(torch.flatten(x, 1))), dim=1)
-
-
-def positive(text):
-    value = int(text)
-    if value < 1:
-        raise argparse.ArgumentTypeError(f"expected a positive integer, got {text}")
-    return value
-
-
-def read_idx(path):
-    """All items of a gzip IDX file of unsigned bytes."""
-    with gzip.open(path, "rb") as f:
-        header = f.read(4)
-        if header[:3] != b"\x00\x00\x08":
-            raise ValueError(f"{path}: expected an IDX file of unsigned bytes, found header {header.hex()}")
-        dims = np.frombuffer(f.read(4 * header[3]), dtype=">u4").astype(int)
-        data = np.frombuffer(f.read(), dtype=np.uint8)
-    if data.size != int(np.prod(dims)):
-        raise ValueError(f"{path}: expected {int(np.prod(dims))} bytes of data for shape {tuple(dims)}, found {data.size}")
-    return data.reshape(tuple(dims))
-
-
 def load(split):
     """(N×1×28×28 float32 images in [0, 1], int64 labels) of the `train` or `t10k` file."""
-    images = read_idx(os.path.join(FASHION_MNIST, f"{split}-images-idx3-ubyte.gz"))
-    labels = read_idx(os.path.join(FASHION_MNIST, f"{split}-labels-idx1-ubyte.gz")).astype(np.int64)
+    data = fashion_mnist(split)
+    if data is None:
+        sys.exit("pytorch_oneshot.py: needs Debian's dataset-fashion-mnist (the figures depend on the images)")
+    images, labels = data
     return (images.astype(np.float32) / 255).reshape(-1, 1, 28, 28), labels
 
 
@@ -220,7 +185,7 @@ def main():
           f"{torch.get_num_threads()} threads; training on {len(known_indices)} FMNIST-LT images "
           f"of the known classes for {args.epochs} epochs", file=sys.stderr)
 
-    model = EmbeddingNetwork()
+    model = ReferenceNetwork("embedding")
     train_seconds, seen = train(model, train_images[known_indices], train_labels[known_indices], args.epochs)
 
     known_embeddings = embed(model, train_images[known_indices])

@@ -2,72 +2,104 @@ import ArgumentParser
 import Foundation
 import Likeness
 
-/// Speed figures of PROTOCOL.md's reference network, one JSON object per line on stdout.
+/// PROTOCOL.md's measures of Likeness, with peers run beside them, one JSON object per line on stdout.
 @main
 struct BenchCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "likeness-bench",
-        abstract: "Measure Likeness's speed on the protocol's reference network (JSON lines on stdout).",
+        abstract: "Measure Likeness on PROTOCOL.md's work: one JSON line per figure on stdout, progress on stderr.",
         discussion: """
-        Measures: gemm (GFLOP/s of the matrix products the network really calls), train (training \
-        images/s, softmax head, Adam), infer (inference images/s), memory (peak resident memory). \
-        Run on the release build: swift run -c release likeness-bench gemm train infer memory
+        Measures:
+        \(Measure.allCases.map { "  " + $0.rawValue.padding(toLength: 14, withPad: " ", startingAt: 0) + $0.summary }.joined(separator: "\n"))
+
+        Every figure line has name, value, unit, protocol, command (to measure it again), machine, \
+        date and threads (Benchmarks/README.md lists every figure). Speed figures are medians of \
+        --runs runs; with a peer, each run of ours is followed by one of the peer's, and the ratio \
+        is the median of the pairs' ratios. A peer whose packages are missing is skipped with a note.
+
+        Run the release build on an idle machine, e.g.:
+          likeness-bench all --pytorch PYTHON --faiss PYTHON --output figures.jsonl
+          likeness-bench accuracy one-shot --epochs 1      (a quick check)
         """
     )
 
-    @Argument(help: "What to measure: \(Measure.allCases.map(\.rawValue).joined(separator: ", ")).")
-    var measures: [Measure] = Measure.allCases
+    @Argument(help: ArgumentHelp("What to measure.", valueName: "measure"))
+    var measures: [Measure] = [.all]
 
-    @Option(help: "Threads for every kernel.")
+    @Option(help: "Threads for every kernel, and for the peers (PROTOCOL.md: 2).")
     var threads = 2
 
-    @Option(help: "Images per batch.")
-    var batch = 128
+    @OptionGroup(title: "Speed figures") var speed: SpeedOptions
+    @OptionGroup(title: "Accuracy figures, and the embeddings of query") var training: TrainingOptions
+    @OptionGroup(title: "Peers (Benchmarks/peers/)") var peers: PeerOptions
 
-    @Option(help: "Training or inference steps per timed run.")
-    var steps = 30
-
-    @Option(help: "Timed runs per figure; the median is reported.")
-    var repeats = 5
-
-    @Option(help: "A Python with torch installed: runs Benchmarks/peers/pytorch_train.py with the same settings, interleaved with Likeness's runs, and reports the ratio.")
-    var pytorch: String?
-
-    @Option(help: "A Python with faiss-cpu installed: runs Benchmarks/peers/faiss_query.py (exact IndexFlatL2) on the same data shape and threads, interleaved with Likeness's runs, and reports the ratio.")
-    var faiss: String?
+    @Option(help: ArgumentHelp("Append every figure to this file as well.", valueName: "figures.jsonl"))
+    var output: String?
 
     func validate() throws {
-        for (name, value) in [("threads", threads), ("batch", batch), ("steps", steps), ("repeats", repeats)] where value < 1 {
-            throw ValidationError("--\(name) must be at least 1, got \(value).")
-        }
-        if let pytorch, !FileManager.default.isExecutableFile(atPath: pytorch) {
-            throw ValidationError("--pytorch \(pytorch): not an executable file.")
-        }
-        if let faiss, !FileManager.default.isExecutableFile(atPath: faiss) {
-            throw ValidationError("--faiss \(faiss): not an executable file.")
-        }
+        guard threads >= 1 else { throw ValidationError("--threads must be at least 1, got \(threads).") }
     }
 
     func run() throws {
         Parallel.threadCount = threads
-        let settings = BenchmarkSettings(threads: threads, batch: batch, steps: steps, repeats: repeats)
-        let out = FigureWriter(settings: settings)
-        for measure in measures {
+        let writer = try FigureWriter(appendingTo: output)
+        let data = ProtocolData(training: training)
+        var done: [Measure] = []
+        for measure in Measure.expand(measures) {
+            printDiagnostic("likeness-bench \(measure.rawValue): \(measure.summary)")
+            let out = FigureOutput(writer: writer, stamp: FigureStamp(protocolReference: measure.protocolReference,
+                                                                      command: command(for: measure), threads: threads))
             switch measure {
-            case .gemm: try GEMMBenchmark(settings: settings).run(out)
-            case .train: try TrainingBenchmark(settings: settings, pytorch: pytorch).run(out)
-            case .infer: try InferenceBenchmark(settings: settings).run(out)
-            case .query: try QueryBenchmark(settings: settings, faiss: faiss).run(out)
-            case .memory: try out.write("peak_memory_mib", PeakMemory.residentMiB, unit: "MiB")
+            case .gemm: try GEMMBenchmark(speed: speed).run(out)
+            case .train: try TrainingBenchmark(speed: speed, miner: training.miner, threads: threads, pytorch: peers.pytorch, data: data).run(out)
+            case .embed: try EmbeddingBenchmark(speed: speed, threads: threads, pytorch: peers.pytorch, data: data).run(out)
+            case .queryRandom: try QueryBenchmark(runs: speed.runs, threads: threads, faiss: peers.faiss).runOnRandomVectors(out)
+            case .query: try QueryBenchmark(runs: speed.runs, threads: threads, faiss: peers.faiss).runOnEmbeddings(out, data: data)
+            case .accuracy: try AccuracyBenchmark(data: data).run(out)
+            case .oneShot: try OneShotBenchmark(data: data, threads: threads, pytorch: peers.pytorch).run(out)
+            case .memory:
+                try out.write(Figure(name: "peak_memory_mib", value: PeakMemory.residentMiB, unit: .mebibytes,
+                                     details: ["after": done.map(\.rawValue)]))
+            case .all: preconditionFailure("Measure.expand replaces all")
             }
+            done.append(measure)
         }
+    }
+
+    /// The command that measures `measure`'s figures again, with the settings of this run.
+    func command(for measure: Measure) -> String {
+        var words = ["likeness-bench", measure.rawValue, "--threads", "\(threads)"]
+        let runs = ["--runs", "\(speed.runs)"]
+        switch measure {
+        case .gemm: words += speed.arguments
+        case .train: words += speed.arguments + ["--miner", training.miner.rawValue] + peers.pytorchArguments
+        case .embed: words += ["--batch", "\(speed.batch)"] + runs + peers.pytorchArguments
+        case .queryRandom: words += runs + peers.faissArguments
+        case .query: words += runs + (training.model.map { ["--model", $0] } ?? training.arguments) + peers.faissArguments
+        case .accuracy: words += training.arguments
+        case .oneShot: words += training.arguments + ["--draws", "\(training.draws)"] + peers.pytorchArguments
+        // The peak depends on everything run before it: the invocation itself.
+        case .memory, .all: words = ["likeness-bench"] + CommandLine.arguments.dropFirst()
+        }
+        return words.map(Self.shellQuoted).joined(separator: " ")
+    }
+
+    /// `word` as a shell reads it back: as it is when it has no special character, else single-quoted.
+    static func shellQuoted(_ word: String) -> String {
+        let plain = Set("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_-./:=,+@%")
+        if !word.isEmpty && word.allSatisfy(plain.contains) { return word }
+        return "'" + word.replacingOccurrences(of: "'", with: "'\\''") + "'"
     }
 }
 
-enum Measure: String, CaseIterable, ExpressibleByArgument {
-    case gemm, train, infer, query, memory
-}
+/// Where a measure's figures go, stamped with the protocol and the command.
+struct FigureOutput {
+    let writer: FigureWriter
+    let stamp: FigureStamp
 
-struct BenchmarkSettings {
-    let threads: Int, batch: Int, steps: Int, repeats: Int
+    func write(_ figure: Figure) throws {
+        var stamp = stamp
+        stamp.date = Date()
+        try writer.write(figure, stamp: stamp)
+    }
 }

@@ -1,43 +1,114 @@
 import Foundation
 
-/// Prints one figure per line: `{"name", "value", "unit", "runs", "threads", "batch", "machine", "date", …}`.
-struct FigureWriter {
-    let settings: BenchmarkSettings
+/// The unit of a figure, which also sets how many decimals it keeps.
+enum FigureUnit: String {
+    case imagesPerSecond = "images/s"
+    case queriesPerSecond = "queries/s"
+    case gflops = "GFLOP/s"
+    case mebibytes = "MiB"
+    case seconds = "s"
+    /// One speed over another.
+    case ratio
+    /// A share in [0, 1]: recall, ROC AUC, accuracy.
+    case fraction
 
-    func write(_ name: String, _ value: Double, unit: String, runs: [Double]? = nil, extra: [String: Any] = [:]) throws {
-        var object: [String: Any] = [
-            "name": name, "value": Self.round(value), "unit": unit,
-            "threads": settings.threads, "batch": settings.batch,
-            "machine": Machine.description, "date": ISO8601DateFormatter().string(from: Date()),
-        ]
-        if let runs { object["runs"] = runs.map(Self.round) }
-        object.merge(extra) { $1 }
-        // Sorted keys with the name first keep the lines easy to read and to diff.
-        let data = try JSONSerialization.data(withJSONObject: object, options: [.sortedKeys])
-        var line = String(decoding: data, as: UTF8.self)
-        line = "{\"name\":\"\(name)\"," + line.dropFirst().replacingOccurrences(of: "\"name\":\"\(name)\",", with: "")
-        print(line)
-        FileHandle.standardOutput.synchronizeFile()
+    var decimals: Int {
+        switch self {
+        case .ratio: 3
+        case .fraction: 4
+        default: 1
+        }
     }
 
-    static func round(_ x: Double) -> Double { (x * 10).rounded() / 10 }
+    /// How a figure's name ends for a throughput (`train_softmax` → `train_softmax_images_per_s`).
+    var nameSuffix: String {
+        rawValue.replacingOccurrences(of: "/", with: "_per_").lowercased()
+    }
+
+    func rounded(_ x: Double) -> Double {
+        let scale = pow(10, Double(decimals))
+        return (x * scale).rounded() / scale
+    }
 }
 
-/// The median of the runs: the figure every measure reports.
-func median(_ xs: [Double]) -> Double {
-    let s = xs.sorted()
-    return s.isEmpty ? 0 : s.count % 2 == 1 ? s[s.count / 2] : (s[s.count / 2 - 1] + s[s.count / 2]) / 2
+/// One measured number: a JSON line of its own.
+struct Figure {
+    var name: String
+    var value: Double
+    var unit: FigureUnit
+    /// Each run's value, for a figure that is the median of several.
+    var runs: [Double]?
+    /// Fields of this figure alone (shape of the data, peer versions, class); scalars, strings or arrays of them.
+    var details: [String: Any] = [:]
 }
 
-/// Seconds taken by `body`.
-func seconds(_ body: () throws -> Void) rethrows -> Double {
-    let start = DispatchTime.now().uptimeNanoseconds
-    try body()
-    return Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
+/// What every figure of a measure carries besides its own fields.
+struct FigureStamp {
+    /// The PROTOCOL.md part the figure measures.
+    var protocolReference: String
+    /// The command that measures it again.
+    var command: String
+    var threads: Int
+    var machine = Machine.description
+    var date = Date()
+
+    /// The keys every line has, in this order of importance; a figure's details never replace them.
+    static let keys = ["name", "value", "unit", "protocol", "command", "machine", "date", "threads"]
+}
+
+/// Prints figures on standard output, one JSON object a line, and appends them to a file too when given:
+///
+///     {"name":…,"command":…,"date":…,"machine":…,"protocol":…,"runs":[…],"threads":2,"unit":…,"value":…, details…}
+///
+/// `name` comes first, the other keys are sorted; Benchmarks/README.md documents every field.
+final class FigureWriter {
+    private let file: FileHandle?
+
+    /// - Parameter appendingTo: a file to append the lines to (created when missing).
+    init(appendingTo path: String?) throws {
+        guard let path else { file = nil; return }
+        if !FileManager.default.fileExists(atPath: path) {
+            guard FileManager.default.createFile(atPath: path, contents: nil) else { throw OutputError(path: path) }
+        }
+        guard let handle = FileHandle(forWritingAtPath: path) else { throw OutputError(path: path) }
+        try handle.seekToEnd()
+        file = handle
+    }
+
+    struct OutputError: Error, CustomStringConvertible {
+        let path: String
+        var description: String { "--output \(path): cannot open the file to append figures to." }
+    }
+
+    func write(_ figure: Figure, stamp: FigureStamp) throws {
+        let line = try Self.line(figure, stamp: stamp) + "\n"
+        FileHandle.standardOutput.write(Data(line.utf8))
+        try file?.write(contentsOf: Data(line.utf8))
+    }
+
+    /// The JSON line of `figure`, without its newline.
+    static func line(_ figure: Figure, stamp: FigureStamp) throws -> String {
+        precondition(Set(figure.details.keys).isDisjoint(with: FigureStamp.keys + ["runs"]),
+                     "details of \(figure.name) replace a common key: \(figure.details.keys.sorted())")
+        var object = figure.details
+        object["value"] = figure.unit.rounded(figure.value)
+        object["unit"] = figure.unit.rawValue
+        if let runs = figure.runs { object["runs"] = runs.map(figure.unit.rounded) }
+        object["protocol"] = stamp.protocolReference
+        object["command"] = stamp.command
+        object["machine"] = stamp.machine
+        object["date"] = ISO8601DateFormatter().string(from: stamp.date)
+        object["threads"] = stamp.threads
+        let options: JSONSerialization.WritingOptions = [.sortedKeys, .withoutEscapingSlashes]
+        let name = String(decoding: try JSONSerialization.data(withJSONObject: figure.name, options: .fragmentsAllowed), as: UTF8.self)
+        let rest = String(decoding: try JSONSerialization.data(withJSONObject: object, options: options), as: UTF8.self)
+        // The name first keeps the lines easy to read and to grep; the rest sorted, easy to diff.
+        return "{\"name\":\(name)," + rest.dropFirst()
+    }
 }
 
 enum Machine {
-    /// The processor's name and the number of processors, from /proc/cpuinfo.
+    /// The processor's name, the number of processors and the widest vector instructions, from /proc/cpuinfo.
     static let description: String = {
         let info = (try? String(contentsOfFile: "/proc/cpuinfo", encoding: .utf8)) ?? ""
         let model = info.split(separator: "\n").first { $0.hasPrefix("model name") }?

@@ -3,7 +3,7 @@ import Likeness
 /// GFLOP/s of the matrix products one training step of the reference network calls, called as
 /// the layers call them: per image, images split across the threads, one-thread GEMM in each.
 struct GEMMBenchmark {
-    let settings: BenchmarkSettings
+    let speed: SpeedOptions
 
     struct Shape {
         let name: String
@@ -51,17 +51,17 @@ struct GEMMBenchmark {
         }
     }
 
-    func run(_ out: FigureWriter) throws {
-        let list = shapes(batch: settings.batch)
+    func run(_ out: FigureOutput) throws {
+        let list = shapes(batch: speed.batch)
         var totalRuns: [Double] = []
         var perShape = [[Double]](repeating: [], count: list.count)
-        for shape in list { _ = time(shape, batch: settings.batch) }  // warm-up
-        for _ in 0..<settings.repeats {
+        for shape in list { _ = time(shape, batch: speed.batch) }  // warm-up
+        for _ in 0..<speed.runs {
             var flops = 0.0, elapsed = 0.0
             for (s, shape) in list.enumerated() {
                 var t = 0.0
-                for _ in 0..<settings.steps { t += time(shape, batch: settings.batch) }
-                let f = shape.flops * Double(shape.perImage ? settings.batch : 1) * Double(settings.steps)
+                for _ in 0..<speed.steps { t += time(shape, batch: speed.batch) }
+                let f = shape.flops * Double(shape.perImage ? speed.batch : 1) * Double(speed.steps)
                 perShape[s].append(f / t / 1e9)
                 flops += f
                 elapsed += t
@@ -69,11 +69,11 @@ struct GEMMBenchmark {
             totalRuns.append(flops / elapsed / 1e9)
         }
         for (s, shape) in list.enumerated() {
-            try out.write("gemm_gflops_\(shape.name)", median(perShape[s]), unit: "GFLOP/s", runs: perShape[s],
-                          extra: ["m": shape.m, "n": shape.n, "k": shape.k, "calls_per_step": shape.perImage ? settings.batch : 1])
+            try out.write(Figure(name: "gemm_gflops_\(shape.name)", value: median(perShape[s]), unit: .gflops, runs: perShape[s],
+                                 details: ["m": shape.m, "n": shape.n, "k": shape.k, "calls_per_step": shape.perImage ? speed.batch : 1]))
         }
-        try out.write("gemm_gflops", median(totalRuns), unit: "GFLOP/s", runs: totalRuns,
-                      extra: ["what": "all GEMMs of one training step of the reference network, weighted by their flops"])
+        try out.write(Figure(name: "gemm_gflops", value: median(totalRuns), unit: .gflops, runs: totalRuns,
+                             details: ["what": "all GEMMs of one training step of the reference network, weighted by their flops"]))
 
         // What the library reaches on a large square product with all threads: the machine's attainable peak.
         let n = 1024
@@ -82,15 +82,15 @@ struct GEMMBenchmark {
         var c = Tensor(shape: [n * n])
         var peakRuns: [Double] = []
         a.withUnsafeBufferPointer { ap in b.withUnsafeBufferPointer { bp in c.withUnsafeMutableBufferPointer { cp in
-            for r in 0...settings.repeats {
+            for r in 0...speed.runs {
                 let t = seconds {
                     for _ in 0..<4 { GEMM.multiply(.none, .none, m: n, n: n, k: n, a: ap.baseAddress!, b: bp.baseAddress!, c: cp.baseAddress!) }
                 }
                 if r > 0 { peakRuns.append(4 * 2 * Double(n * n * n) / t / 1e9) }
             }
         } } }
-        try out.write("gemm_square_gflops", median(peakRuns), unit: "GFLOP/s", runs: peakRuns,
-                      extra: ["m": n, "n": n, "k": n, "what": "one 1024³ product on all threads: the attainable peak"])
-        try out.write("gemm_fraction_of_square", median(totalRuns) / median(peakRuns), unit: "ratio")
+        try out.write(Figure(name: "gemm_square_gflops", value: median(peakRuns), unit: .gflops, runs: peakRuns,
+                             details: ["m": n, "n": n, "k": n, "what": "one 1024³ product on all threads: the attainable peak"]))
+        try out.write(Figure(name: "gemm_fraction_of_square", value: median(totalRuns) / median(peakRuns), unit: .ratio))
     }
 }

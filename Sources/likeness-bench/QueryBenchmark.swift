@@ -2,49 +2,75 @@ import Foundation
 import Likeness
 
 /// PROTOCOL.md's batch nearest-neighbour query: queries/s of exact k-NN search, 10,000 queries
-/// against a base of 60,000 64-d unit vectors, k = 10, embedding time excluded.
+/// against a base of 60,000 64-d unit vectors, k = 10, the time to compute the embeddings and
+/// to build the index left out (FAISS's `index.add` is left out too).
 ///
-/// The vectors are seeded random unit vectors (normal draws, L2-normalised), not embeddings of
-/// Fashion-MNIST, so that no trained model is needed: the integer product and its scan, most of
-/// the time, do the same work whatever the values; only the rows that reach the exact-distance
-/// stage (about 1 in 380 here) depend on them. FAISS gets data of the same shape.
+/// `query` searches the embeddings of the training images for those of the test images, as the
+/// protocol says; `query-random` seeded random unit vectors, which need no model. The exact
+/// search's filter lets more candidates through on clustered embeddings, so the two differ.
+/// FAISS gets the very same vectors, through .npy files.
 struct QueryBenchmark {
-    let settings: BenchmarkSettings
+    let runs: Int
+    let threads: Int
     let faiss: String?
 
     static let baseCount = 60_000, queryCount = 10_000, dimension = 64, k = 10
     /// Queries whose results are checked against brute force after the timed runs.
     static let checkedQueries = 64
 
-    func run(_ out: FigureWriter) throws {
+    func runOnRandomVectors(_ out: FigureOutput) throws {
         var rng = SeededGenerator(seed: 7)
-        let base = Self.unitVectors(count: Self.baseCount, using: &rng)
-        let queries = Self.unitVectors(count: Self.queryCount, using: &rng)
+        try run(out, base: Self.unitVectors(count: Self.baseCount, using: &rng), queries: Self.unitVectors(count: Self.queryCount, using: &rng),
+                name: "query_random", details: ["data": "seeded random unit vectors"])
+    }
+
+    func runOnEmbeddings(_ out: FigureOutput, data: ProtocolData) throws {
+        let model: ModelArchive
+        var details: [String: Any] = ["data": "embeddings of the Fashion-MNIST training (base) and test (queries) images"]
+        if let path = data.training.model {
+            model = try ModelArchive.load(path)
+            guard case .embedding = model.architecture.head else {
+                throw Mismatch(description: "--model \(path) has a softmax head; the query measure needs an embedding model.")
+            }
+            details["model"] = path
+        } else {
+            model = try data.protocolEmbedder()
+            details["model"] = "the reference embedding network trained here"
+            details.merge(data.trainingDetails(head: "embedding")) { $1 }
+        }
+        let train = try data.train(), test = try data.test()
+        try model.requireInput(of: train, source: FashionMNIST.defaultDirectory)
+        printDiagnostic("query: embedding the \(train.count) training and \(test.count) test images (not timed)")
+        let base = model.outputs(for: train, indices: Array(0..<train.count), showProgress: true)
+        let queries = model.outputs(for: test, indices: Array(0..<test.count), showProgress: true)
+        try run(out, base: base, queries: queries, name: "query", details: details)
+    }
+
+    func run(_ out: FigureOutput, base: Tensor, queries: Tensor, name: String, details: [String: Any]) throws {
+        let started = Date()
         let index = try ExactNearestNeighbours(base: base)
+        let building = Date().timeIntervalSince(started)
         var results = try index.search(queries: queries, k: Self.k)  // warm-up
 
-        var ours: [Double] = [], theirs: [Double] = [], ratios: [Double] = []
-        for _ in 0..<settings.repeats {
-            let t = try seconds { results = try index.search(queries: queries, k: Self.k) }
-            ours.append(Double(Self.queryCount) / t)
-            if let faiss {
-                // Interleaved with ours, so both see the same load on a shared machine.
-                let peer = try FaissPeer(python: faiss, threads: settings.threads).queriesPerSecond()
-                theirs.append(peer)
-                ratios.append(ours.last! / peer)
-            }
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("likeness-bench-\(UUID().uuidString)")
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let peer = try faiss.map { python in
+            try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+            let files = (folder.appendingPathComponent("base.npy").path, folder.appendingPathComponent("queries.npy").path)
+            try NumpyFile.write(base, to: files.0)
+            try NumpyFile.write(queries, to: files.1)
+            return Peer(title: "FAISS", versionField: "faiss", script: PeerScript(python: python, name: "faiss_query.py"),
+                        arguments: ["--threads", "\(threads)", "--base-file", files.0, "--queries-file", files.1, "--k", "\(Self.k)", "--repeats", "1"],
+                        figure: "faiss_query_queries_per_s")
         }
+        let paired = try PairedRuns.measure(name.replacingOccurrences(of: "_", with: " "), count: runs, unit: .queriesPerSecond, ours: {
+            let count = queries.shape[0]
+            return Double(count) / (try seconds { results = try index.search(queries: queries, k: Self.k) })
+        }, peer: peer)
         try Self.check(results, base: base, queries: queries)
-        let shape: [String: Any] = ["base": Self.baseCount, "queries": Self.queryCount, "dimension": Self.dimension,
-                                    "k": Self.k, "data": "random unit vectors"]
-        try out.write("query_queries_per_s", median(ours), unit: "queries/s", runs: ours,
-                      extra: shape.merging(["checked_against_brute_force": Self.checkedQueries]) { $1 })
-        if faiss != nil {
-            try out.write("faiss_query_queries_per_s", median(theirs), unit: "queries/s", runs: theirs,
-                          extra: shape.merging(["index": "IndexFlatL2"]) { $1 })
-            try out.write("query_speedup_vs_faiss", median(ratios), unit: "ratio", runs: ratios,
-                          extra: ["what": "Likeness / FAISS IndexFlatL2 queries/s, each run paired with the FAISS run after it"])
-        }
+        try out.write(paired, base: name, unit: .queriesPerSecond, peerName: "faiss",
+                      details: details.merging(["base": base.shape[0], "queries": queries.shape[0], "dimension": base.shape[1], "k": Self.k]) { $1 },
+                      ownDetails: ["index_build_seconds": (building * 1000).rounded() / 1000, "checked_against_brute_force": Self.checkedQueries])
     }
 
     static func unitVectors(count: Int, using rng: inout SeededGenerator) -> Tensor {
@@ -66,17 +92,17 @@ struct QueryBenchmark {
     /// The first `checkedQueries` queries' results against brute force in `Double`: the same
     /// distances, each reported distance that of its index.
     static func check(_ results: NeighbourResults, base: Tensor, queries: Tensor) throws {
-        let b = base.scalars, q = queries.scalars
+        let b = base.scalars, q = queries.scalars, d = base.shape[1], n = base.shape[0]
         func distance(_ query: Int, _ row: Int) -> Double {
             var s = 0.0
-            for i in 0..<dimension {
-                let x = Double(q[query * dimension + i]) - Double(b[row * dimension + i])
+            for i in 0..<d {
+                let x = Double(q[query * d + i]) - Double(b[row * d + i])
                 s += x * x
             }
             return s.squareRoot()
         }
-        for query in 0..<checkedQueries {
-            let exact = (0..<baseCount).map { distance(query, $0) }.sorted().prefix(k)
+        for query in 0..<min(checkedQueries, queries.shape[0]) {
+            let exact = (0..<n).map { distance(query, $0) }.sorted().prefix(k)
             let found = results[query]
             for (rank, (neighbour, expected)) in zip(found, exact).enumerated()
             where abs(Double(neighbour.distance) - expected) > 1e-5 || abs(distance(query, neighbour.index) - expected) > 1e-5 {
@@ -84,19 +110,5 @@ struct QueryBenchmark {
             }
             if found.count != k { throw Mismatch(description: "query \(query): \(found.count) neighbours, expected \(k)") }
         }
-    }
-}
-
-/// Runs Benchmarks/peers/faiss_query.py (exact IndexFlatL2) on the same shape and threads.
-struct FaissPeer {
-    let python: String
-    let threads: Int
-
-    func queriesPerSecond() throws -> Double {
-        try PeerScript(python: python, name: "faiss_query.py").figure(
-            "faiss_query_queries_per_s",
-            arguments: ["--threads", String(threads), "--base", String(QueryBenchmark.baseCount),
-                        "--queries", String(QueryBenchmark.queryCount), "--dimension", String(QueryBenchmark.dimension),
-                        "--k", String(QueryBenchmark.k), "--repeats", "1"])
     }
 }

@@ -1,94 +1,84 @@
 import Foundation
 import Likeness
 
-/// The reference network with its softmax head on batches of Fashion-MNIST (random images when
-/// the dataset is missing: the speed is the same).
-struct ReferenceWorkload {
-    let model: Sequential
-    let batches: [(images: Tensor, labels: [Int])]
+/// Training images/s of the reference network, each head: forward, loss, backward and an Adam
+/// step per batch, on batches made before the clock starts (the PyTorch peer's are too).
+///
+/// Softmax head: cross-entropy on batches of `--batch` training images. Embedding head: triplet
+/// loss with `--miner`'s semi-hard mining on PK batches of 8 classes × 16 images drawn from the
+/// whole training file. Random images (and PK labels) when Fashion-MNIST is missing: the speed
+/// does not depend on the pixels.
+struct TrainingBenchmark {
+    let speed: SpeedOptions
+    let miner: MinerName
+    let threads: Int
+    let pytorch: String?
+    let data: ProtocolData
 
-    init(batch: Int, count: Int = 8) throws {
-        model = Network.make(backbone: .reference, head: .softmax(classCount: 10), channels: 1, height: 28, width: 28, seed: 1)
-        var rng = SeededGenerator(seed: 3)
-        if FileManager.default.fileExists(atPath: FashionMNIST.defaultDirectory) {
-            let data = try FashionMNIST.load(split: .train)
-            batches = (0..<count).map { i in
-                let idx = Array((i * batch)..<((i + 1) * batch)).map { $0 % data.count }
-                return (data.batch(idx), data.labels(idx))
-            }
-        } else {
-            batches = (0..<count).map { _ in
-                (Tensor.randomUniform(shape: [batch, 1, 28, 28], using: &rng), (0..<batch).map { _ in Int(rng.next() % 10) })
-            }
+    /// Distinct batches cycled through, so each step reads new memory as in a real epoch.
+    static let batchPool = 8
+    static let classesPerBatch = 8, imagesPerClass = 16
+
+    func run(_ out: FigureOutput) throws {
+        let train = ProtocolData.isInstalled ? try data.train() : nil
+        let source = train == nil ? "random" : "fashion-mnist"
+
+        let softmax = Network.make(backbone: .reference, head: .softmax(classCount: 10), channels: 1, height: 28, width: 28, seed: 1)
+        let softmaxStep = ClassifierStep(model: softmax, optimizer: Adam(parameters: softmax.parameters.map(\.parameter), learningRate: 1e-3),
+                                         loss: SoftmaxCrossEntropy())
+        let plain = (0..<Self.batchPool).map { i in
+            let indices = Array((i * speed.batch)..<((i + 1) * speed.batch))
+            return Self.batch(indices, of: train)
+        }
+        try measure(out, head: "softmax", batches: plain, details: ["batch": speed.batch, "data": source]) { softmaxStep(images: $0, labels: $1) }
+
+        let embedding = Network.make(backbone: .reference, head: .embedding(dimension: 64), channels: 1, height: 28, width: 28, seed: 1)
+        let embeddingStep = EmbeddingStep(model: embedding, optimizer: Adam(parameters: embedding.parameters.map(\.parameter), learningRate: 1e-3),
+                                          loss: miner.loss)
+        let sampler = PKBatchSampler(labels: train?.labels ?? (0..<60_000).map { $0 % 10 }, classesPerBatch: Self.classesPerBatch,
+                                     imagesPerClass: Self.imagesPerClass, seed: 3)
+        let pk = sampler.batches(epoch: 0).prefix(Self.batchPool).map { Self.batch($0, of: train) }
+        try measure(out, head: "embedding", batches: pk,
+                    details: ["batch": Self.classesPerBatch * Self.imagesPerClass, "classes_per_batch": Self.classesPerBatch,
+                              "images_per_class": Self.imagesPerClass, "miner": miner.rawValue, "margin": 0.2, "data": source],
+                    peerArguments: ["--miner", miner.rawValue, "-P", "\(Self.classesPerBatch)", "-K", "\(Self.imagesPerClass)"]) {
+            embeddingStep(images: $0, labels: $1)
         }
     }
-}
 
-/// Training images/s: forward, cross-entropy, backward and an Adam step per batch.
-struct TrainingBenchmark {
-    let settings: BenchmarkSettings
-    let pytorch: String?
+    /// The images at `indices` of `dataset`, or without it random images labelled `index mod 10`.
+    static func batch(_ indices: [Int], of dataset: Dataset?) -> (images: Tensor, labels: [Int]) {
+        if let dataset {
+            let wrapped = indices.map { $0 % dataset.count }
+            return (dataset.batch(wrapped), dataset.labels(wrapped))
+        }
+        var rng = SeededGenerator(seed: UInt64(indices.first ?? 0))
+        return (Tensor.randomUniform(shape: [indices.count, 1, 28, 28], using: &rng), indices.map { $0 % 10 })
+    }
 
-    func run(_ out: FigureWriter) throws {
-        let work = try ReferenceWorkload(batch: settings.batch)
-        let step = ClassifierStep(model: work.model,
-                                  optimizer: Adam(parameters: work.model.parameters.map(\.parameter), learningRate: 1e-3),
-                                  loss: SoftmaxCrossEntropy())
-        for b in work.batches.prefix(3) { step(images: b.images, labels: b.labels) }
-
-        var ours: [Double] = [], theirs: [Double] = [], ratios: [Double] = []
-        for _ in 0..<settings.repeats {
+    /// Runs `step` over `batches` and writes `train_<head>_images_per_s`, with PyTorch's and the ratio.
+    func measure(_ out: FigureOutput, head: String, batches: [(images: Tensor, labels: [Int])], details: [String: Any],
+                 peerArguments: [String] = [], step: (Tensor, [Int]) -> Void) throws {
+        for b in batches.prefix(3) { step(b.images, b.labels) }  // warm-up
+        let images = batches.map(\.labels.count)
+        let peer = pytorch.map {
+            Peer(title: "PyTorch", versionField: "torch", script: PeerScript(python: $0, name: "pytorch_train.py"),
+                 arguments: ["--head", head, "--threads", "\(threads)", "--batch", "\(speed.batch)", "--steps", "\(speed.steps)", "--repeats", "1"]
+                    + peerArguments,
+                 figure: "pytorch_train_\(head)_images_per_s")
+        }
+        let runs = try PairedRuns.measure("train \(head)", count: speed.runs, unit: .imagesPerSecond, ours: {
+            var seen = 0
             let t = seconds {
-                for i in 0..<settings.steps {
-                    let b = work.batches[i % work.batches.count]
-                    step(images: b.images, labels: b.labels)
+                for i in 0..<speed.steps {
+                    let b = batches[i % batches.count]
+                    step(b.images, b.labels)
+                    seen += images[i % batches.count]
                 }
             }
-            ours.append(Double(settings.steps * settings.batch) / t)
-            if let pytorch {
-                // Interleaved with ours, so both see the same load on a shared machine.
-                let peer = try PyTorchPeer(python: pytorch, settings: settings).trainImagesPerSecond()
-                theirs.append(peer)
-                ratios.append(ours.last! / peer)
-            }
-        }
-        try out.write("train_images_per_s", median(ours), unit: "images/s", runs: ours,
-                      extra: ["network": "reference", "head": "softmax", "optimizer": "adam"])
-        if pytorch != nil {
-            try out.write("pytorch_train_images_per_s", median(theirs), unit: "images/s", runs: theirs)
-            try out.write("train_speedup_vs_pytorch", median(ratios), unit: "ratio", runs: ratios,
-                          extra: ["what": "Likeness / PyTorch training images/s, each run paired with the PyTorch run after it"])
-        }
-    }
-}
-
-/// Inference images/s: the forward pass in inference mode.
-struct InferenceBenchmark {
-    let settings: BenchmarkSettings
-
-    func run(_ out: FigureWriter) throws {
-        let work = try ReferenceWorkload(batch: settings.batch)
-        for b in work.batches.prefix(3) { _ = work.model.forward(b.images, training: false) }
-        var runs: [Double] = []
-        for _ in 0..<settings.repeats {
-            let t = seconds {
-                for i in 0..<settings.steps { _ = work.model.forward(work.batches[i % work.batches.count].images, training: false) }
-            }
-            runs.append(Double(settings.steps * settings.batch) / t)
-        }
-        try out.write("infer_images_per_s", median(runs), unit: "images/s", runs: runs, extra: ["network": "reference", "head": "softmax"])
-    }
-}
-
-/// Runs Benchmarks/peers/pytorch_train.py with the same threads, batch and steps.
-struct PyTorchPeer {
-    let python: String
-    let settings: BenchmarkSettings
-
-    func trainImagesPerSecond() throws -> Double {
-        try PeerScript(python: python, name: "pytorch_train.py").figure(
-            "pytorch_train_images_per_s",
-            arguments: ["--threads", String(settings.threads), "--batch", String(settings.batch),
-                        "--steps", String(settings.steps), "--repeats", "1", "--measure", "train"])
+            return Double(seen) / t
+        }, peer: peer)
+        try out.write(runs, base: "train_\(head)", unit: .imagesPerSecond, peerName: "pytorch",
+                      details: details.merging(["network": "reference", "head": head, "optimizer": "adam", "steps": speed.steps]) { $1 })
     }
 }

@@ -1,0 +1,82 @@
+import ArgumentParser
+import Foundation
+import Likeness
+
+/// How the speed figures are timed.
+struct SpeedOptions: ParsableArguments {
+    @Option(help: "Images per batch (softmax training, embedding, GEMM shapes; the embedding head trains on P × K = 8 × 16).")
+    var batch = 128
+
+    @Option(help: "Training steps (or GEMM calls) per timed run.")
+    var steps = 30
+
+    @Option(help: "Timed runs per speed figure: the median is reported, and each run is paired with a peer run right after it.")
+    var runs = 5
+
+    func validate() throws {
+        for (name, value) in [("batch", batch), ("steps", steps), ("runs", runs)] where value < 1 {
+            throw ValidationError("--\(name) must be at least 1, got \(value).")
+        }
+    }
+
+    var arguments: [String] { ["--batch", "\(batch)", "--steps", "\(steps)", "--runs", "\(runs)"] }
+}
+
+/// How the networks of the accuracy measures are trained: PROTOCOL.md's reference training.
+struct TrainingOptions: ParsableArguments {
+    @Option(help: "Training epochs (PROTOCOL.md: 10; fewer for a quick check).")
+    var epochs = 10
+
+    @Option(help: "Seed of the weights, batches and dropout.")
+    var seed: UInt64 = 0
+
+    @Option(help: ArgumentHelp("The embedding head's mining: semi-hard-all (every negative inside the margin, as pytorch-metric-learning) or semi-hard (FaceNet's one negative per anchor-positive pair).",
+                               valueName: "miner"))
+    var miner: MinerName = .semiHardAll
+
+    @Option(help: "One-shot: draws of the enrolment image.")
+    var draws = 20
+
+    @Option(help: ArgumentHelp("query: the embedding model to embed the images with (default: the one accuracy trains, trained here when accuracy does not run).",
+                               valueName: "file"))
+    var model: String?
+
+    func validate() throws {
+        guard epochs >= 1 else { throw ValidationError("--epochs must be at least 1, not \(epochs).") }
+        guard draws >= 1 else { throw ValidationError("--draws must be at least 1, not \(draws).") }
+        if let model, !FileManager.default.fileExists(atPath: model) { throw ValidationError("--model \(model): no such file.") }
+    }
+
+    var arguments: [String] { ["--epochs", "\(epochs)", "--seed", "\(seed)", "--miner", miner.rawValue] }
+}
+
+enum MinerName: String, ExpressibleByArgument, CaseIterable {
+    case semiHardAll = "semi-hard-all", semiHard = "semi-hard"
+
+    /// PROTOCOL.md's triplet loss: margin 0.2 on the Euclidean distance, with this mining.
+    var loss: TripletLoss {
+        let margin: Float = 0.2
+        return TripletLoss(margin: margin, miner: self == .semiHard ? SemiHardMiner() : SemiHardWithinMarginMiner(margin: margin))
+    }
+}
+
+/// The Pythons that run the peer benchmarks of Benchmarks/peers/.
+struct PeerOptions: ParsableArguments {
+    @Option(help: ArgumentHelp("A Python with torch (and optionally pytorch-metric-learning): PyTorch peers for train, embed and one-shot.",
+                               valueName: "python"))
+    var pytorch: String?
+
+    @Option(help: ArgumentHelp("A Python with faiss-cpu: the FAISS IndexFlatL2 peer for query and query-random.", valueName: "python"))
+    var faiss: String?
+
+    func validate() throws {
+        for (name, python) in [("pytorch", pytorch), ("faiss", faiss)] {
+            if let python, !FileManager.default.isExecutableFile(atPath: python) {
+                throw ValidationError("--\(name) \(python): not an executable file.")
+            }
+        }
+    }
+
+    var pytorchArguments: [String] { pytorch.map { ["--pytorch", $0] } ?? [] }
+    var faissArguments: [String] { faiss.map { ["--faiss", $0] } ?? [] }
+}

@@ -1,0 +1,94 @@
+import Foundation
+import Likeness
+
+/// PROTOCOL.md's data and trained networks, shared by the measures of one run: Fashion-MNIST is
+/// read once, and the embedding network trained on FMNIST-LT serves both accuracy and query.
+final class ProtocolData {
+    let training: TrainingOptions
+    private var trainingFile: Dataset?
+    private var testFile: Dataset?
+    private var embedder: ModelArchive?
+
+    init(training: TrainingOptions) {
+        self.training = training
+    }
+
+    /// Whether Debian's dataset-fashion-mnist is installed; without it the speed measures run on
+    /// random images (their speed does not depend on the pixels) and the accuracy ones cannot run.
+    static var isInstalled: Bool { FileManager.default.fileExists(atPath: FashionMNIST.defaultDirectory) }
+
+    /// Fashion-MNIST's training file (60,000 images).
+    func train() throws -> Dataset {
+        if trainingFile == nil { trainingFile = try FashionMNIST.load(split: .train) }
+        return trainingFile!
+    }
+
+    /// Fashion-MNIST's test file (10,000 images): PROTOCOL.md's test set.
+    func test() throws -> Dataset {
+        if testFile == nil { testFile = try FashionMNIST.load(split: .test) }
+        return testFile!
+    }
+
+    /// FMNIST-LT's indices into the training file, without the classes `excluded`.
+    func longTail(excluding excluded: [Int] = []) throws -> [Int] {
+        let train = try train()
+        return try FashionMNIST.longTailIndices(labels: train.labels).filter { !excluded.contains(train.labels[$0]) }
+    }
+
+    /// The validation indices into the training file (the last 500 of each class), without the classes `excluded`.
+    func validation(excluding excluded: [Int] = []) throws -> [Int] {
+        let train = try train()
+        return FashionMNIST.validationIndices(labels: train.labels).filter { !excluded.contains(train.labels[$0]) }
+    }
+
+    /// A description of the training, for the figures' details.
+    func trainingDetails(head: String) -> [String: Any] {
+        var details: [String: Any] = ["training_set": "FMNIST-LT", "epochs": training.epochs, "seed": Int(training.seed)]
+        if head == "embedding" { details["miner"] = training.miner.rawValue }
+        return details
+    }
+
+    /// The reference network with its embedding head, trained as `likeness train fmnist-lt
+    /// --exclude-classes …` trains it: triplet loss (margin 0.2, `--miner`), PK batches of 8 × 16,
+    /// Adam 1e-3, validation recall@1 on the validation images each epoch, the best epoch's weights kept.
+    func trainEmbedding(excluding excluded: [Int]) throws -> ModelArchive {
+        let train = try train()
+        let network = Network.make(backbone: .reference, head: .embedding(dimension: 64), channels: 1, height: 28, width: 28,
+                                   seed: training.seed)
+        EmbeddingTrainer(epochs: training.epochs, loss: training.miner.loss, seed: training.seed)
+            .fit(network, optimizer: Adam(parameters: network.parameters.map(\.parameter), learningRate: 1e-3), on: train,
+                 trainingIndices: try longTail(excluding: excluded), validationIndices: try validation(excluding: excluded))
+        return try Self.archive(network, head: .embedding(dimension: 64))
+    }
+
+    /// The embedding network trained on the whole of FMNIST-LT, trained once per run.
+    func protocolEmbedder() throws -> ModelArchive {
+        if embedder == nil {
+            printDiagnostic("training the embedding network on FMNIST-LT, \(training.epochs) epochs")
+            embedder = try trainEmbedding(excluding: [])
+        }
+        return embedder!
+    }
+
+    /// The reference network with its softmax head, trained as `likeness train fmnist-lt --head softmax
+    /// --loss focal --class-weights balanced` trains it: focal loss γ 2 with the balanced α divided by
+    /// its mean, shuffled batches of 128, Adam 1e-3, validated each epoch, the last epoch kept.
+    func trainFocal() throws -> ModelArchive {
+        let train = try train()
+        let network = Network.make(backbone: .reference, head: .softmax(classCount: 10), channels: 1, height: 28, width: 28,
+                                   seed: training.seed)
+        var recipe = SoftmaxRecipe()
+        recipe.epochs = training.epochs
+        recipe.seed = training.seed
+        recipe.loss = .focal(gamma: 2)
+        recipe.classWeighting = .balanced
+        _ = try recipe.train(network, on: train, indices: try longTail(),
+                         validation: ValidationImages(dataset: train, indices: try validation()))
+        return try Self.archive(network, head: .softmax(classCount: 10))
+    }
+
+    static func archive(_ network: Sequential, head: Head) throws -> ModelArchive {
+        try ModelArchive(network: network, architecture: ModelDescription(backbone: .reference, head: head, channels: 1, height: 28, width: 28),
+                         classNames: FashionMNIST.classNames)
+    }
+}
