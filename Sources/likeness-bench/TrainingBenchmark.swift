@@ -34,14 +34,14 @@ struct TrainingBenchmark {
         let step = ClassifierStep(model: work.model,
                                   optimizer: Adam(parameters: work.model.parameters.map(\.parameter), learningRate: 1e-3),
                                   loss: SoftmaxCrossEntropy())
-        for b in work.batches.prefix(3) { step(images: b.images, labels: b.labels) }
+        for b in work.batches.prefix(3) { try step(images: b.images, labels: b.labels) }
 
         var ours: [Double] = [], theirs: [Double] = [], ratios: [Double] = []
         for _ in 0..<settings.repeats {
-            let t = seconds {
+            let t = try seconds {
                 for i in 0..<settings.steps {
                     let b = work.batches[i % work.batches.count]
-                    step(images: b.images, labels: b.labels)
+                    try step(images: b.images, labels: b.labels)
                 }
             }
             ours.append(Double(settings.steps * settings.batch) / t)
