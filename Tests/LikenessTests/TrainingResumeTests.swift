@@ -33,10 +33,13 @@ struct TrainingResumeTests {
         }
     }
 
-    @Test func softmaxRecipeWithEasyEnsembleAndEarlyStopping() throws {
+    /// With validation, early stopping and the best epochs given back; without, the last
+    /// epochs' weights, which early stopping would otherwise hide.
+    @Test(arguments: [true, false])
+    func softmaxRecipeWithEasyEnsemble(validates: Bool) throws {
         let data = ClassifierTrainerTests().stripes(count: 300, seed: 4)
         let imbalanced = Array((0..<220).filter { $0 % 2 == 0 }) + Array((0..<20).filter { $0 % 2 == 1 })
-        let validation = ValidationImages(dataset: data, indices: Array(240..<300))
+        let validation = validates ? ValidationImages(dataset: data, indices: Array(240..<300)) : nil
         var recipe = SoftmaxRecipe()
         recipe.epochs = 3
         recipe.batchSize = 16
@@ -72,21 +75,22 @@ struct TrainingResumeTests {
         }
     }
 
-    /// The embedding head with dropout (the reference backbone), validation, early stopping and
-    /// the best epoch given back at the end.
-    @Test func embeddingTrainerWithEarlyStoppingAndBestEpoch() throws {
+    /// The embedding head with dropout (the reference backbone) and a learning-rate schedule;
+    /// with validation, early stopping and the best epoch given back at the end, or without.
+    @Test(arguments: [true, false])
+    func embeddingTrainer(validates: Bool) throws {
         let data = ClassifierTrainerTests().stripes(count: 160, seed: 6)
+        let validation = validates ? Array(120..<160) : []
         let trainer = EmbeddingTrainer(epochs: 5, classesPerBatch: 2, imagesPerClass: 8, loss: TripletLoss(margin: 2.5),
                                        augmentation: AugmentationPipeline([AugmentationStep(.gaussianNoise(std: 0.05))], seed: 2),
-                                       earlyStoppingPatience: 2, seed: 4, showsProgress: false)
+                                       schedule: .step(stepSize: 1, gamma: 0.5), earlyStoppingPatience: 2, seed: 4, showsProgress: false)
         let architecture = ModelDescription(backbone: .reference, head: .embedding(dimension: 4), channels: 1, height: 8, width: 8)
         try expectEveryResumeMatches(architecture: architecture, classNames: data.classNames) { network, save in
-            try trainer.fit(network, on: data, trainingIndices: Array(0..<120), validationIndices: Array(120..<160)) { _, checkpoint in
+            try trainer.fit(network, on: data, trainingIndices: Array(0..<120), validationIndices: validation) { _, checkpoint in
                 try save(checkpoint)
             }
         } resume: { network, checkpoint in
-            try trainer.fit(network, on: data, trainingIndices: Array(0..<120), validationIndices: Array(120..<160),
-                            resumingFrom: checkpoint)
+            try trainer.fit(network, on: data, trainingIndices: Array(0..<120), validationIndices: validation, resumingFrom: checkpoint)
         }
     }
 }

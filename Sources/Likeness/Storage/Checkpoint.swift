@@ -37,6 +37,14 @@ public struct Checkpoint: Sendable {
         self.ensemble = ensemble
     }
 
+    /// The checkpoint a trainer hands its hook after `epoch` epochs: `optimizer`'s state, with
+    /// the base learning rate its schedule sets each epoch's rate from (the resumed run's too).
+    init(afterEpoch epoch: Int, optimizer: any Optimizer, baseLearningRate: Float, of model: Sequential, best: BestEpoch?) {
+        var state = OptimizerState(capturing: optimizer, of: model)
+        state.learningRate = baseLearningRate
+        self.init(epoch: epoch, optimizer: state, best: best)
+    }
+
     /// The same checkpoint with its epochs (and its best epoch's) counted from `offset` more:
     /// how a training stage's own count becomes the whole run's, and back.
     func shifted(by offset: Int) -> Checkpoint {
@@ -58,6 +66,25 @@ public enum OptimizerState: Sendable, Equatable {
         decoupledWeightDecay: Bool, stepCount: Int, firstMoments: [String: Tensor], secondMoments: [String: Tensor])
     /// `SGD`: its settings and the momentum buffers of the parameters that have one.
     case sgd(learningRate: Float, momentum: Float, nesterov: Bool, weightDecay: Float, momentumBuffers: [String: Tensor])
+
+    /// The learning rate an optimizer made from the state starts with.
+    public var learningRate: Float {
+        get {
+            switch self {
+            case .adam(let rate, _, _, _, _, _, _, _, _), .sgd(let rate, _, _, _, _): rate
+            }
+        }
+        set {
+            switch self {
+            case let .adam(_, beta1, beta2, epsilon, weightDecay, decoupled, stepCount, first, second):
+                self = .adam(learningRate: newValue, beta1: beta1, beta2: beta2, epsilon: epsilon, weightDecay: weightDecay,
+                             decoupledWeightDecay: decoupled, stepCount: stepCount, firstMoments: first, secondMoments: second)
+            case let .sgd(_, momentum, nesterov, weightDecay, buffers):
+                self = .sgd(learningRate: newValue, momentum: momentum, nesterov: nesterov, weightDecay: weightDecay,
+                            momentumBuffers: buffers)
+            }
+        }
+    }
 
     /// The state of `optimizer`, an `Adam` or `SGD` over `network.parameters` in their order.
     public init(capturing optimizer: any Optimizer, of network: Sequential) {

@@ -166,8 +166,8 @@ public struct ClassifierTrainer {
                 best = BestEpoch(epoch: epoch + 1, score: score, of: step.model)
             }
             reports.append(report)
-            try onEpochEnd?(report, Checkpoint(epoch: epoch + 1, optimizer: OptimizerState(capturing: step.optimizer, of: step.model),
-                                               best: best))
+            try onEpochEnd?(report, Checkpoint(afterEpoch: epoch + 1, optimizer: step.optimizer, baseLearningRate: baseRate,
+                                               of: step.model, best: best))
         }
         best?.restore(into: step.model)
         return reports

@@ -165,7 +165,7 @@ public struct EmbeddingTrainer {
                                 + "loss \(Self.format(meanLoss, 4)) ≈ its collapsed value \(Self.format(loss.collapsedValue, 4))); "
                                 + "try a lower learning rate, a smaller margin or semi-hard rather than batch-hard mining")
             }
-            try onEpochEnd?(report, Checkpoint(epoch: completed, optimizer: OptimizerState(capturing: optimizer, of: model), best: best))
+            try onEpochEnd?(report, Checkpoint(afterEpoch: completed, optimizer: optimizer, baseLearningRate: baseRate, of: model, best: best))
         }
         if restoresBestModel, let best, best.epoch != completed {
             best.restore(into: model)
