@@ -2,31 +2,32 @@ import CHDF5
 import Foundation
 
 extension HDF5File {
-    /// Creates the file at `path` as a whole, or not at all.
+    /// Creates the file at `path` as a whole, or not at all (see `FileReplacement`).
     ///
     /// `body` fills a new file created in the same folder under a temporary name; the file is
     /// then closed, synced to disk and renamed to `path`, replacing any file there in one step.
     /// If `body` or any step throws, the temporary file is removed and the file at `path`
-    /// is left as it was.
+    /// is left as it was; if the process is killed, the temporary file stays until the next
+    /// write of `path` removes it.
     ///
     /// Groups and datasets opened in `body` should not outlive it: they keep the file open.
     @discardableResult
     public static func writeAtomically<Result>(
         to path: String, _ body: (HDF5File) throws -> Result
     ) throws -> Result {
-        let name = (path as NSString).lastPathComponent
-        let folder = (path as NSString).deletingLastPathComponent
-        let temporaryName = ".\(name).\(UUID().uuidString).tmp"
-        let temporaryPath = folder.isEmpty ? temporaryName : (folder as NSString).appendingPathComponent(temporaryName)
+        let temporaryPath = FileReplacement.temporaryPath(replacing: path)
         let file = try HDF5File(creatingAt: temporaryPath, replacingExisting: false)
         do {
             let result = try body(file)
             try file.close()
             guard syncToDisk(temporaryPath) else {
-                throw fileSystemError(path, operation: "sync '\(temporaryName)' to disk")
+                throw fileSystemError(path, operation: "sync '\((temporaryPath as NSString).lastPathComponent)' to disk",
+                                      reason: String(cString: strerror(errno)))
             }
-            guard rename(temporaryPath, path) == 0 else {
-                throw fileSystemError(path, operation: "rename '\(temporaryName)' into place")
+            do throws(FileReplacement.Failure) {
+                try FileReplacement.commit(temporaryPath, to: path)
+            } catch {
+                throw fileSystemError(path, operation: error.step, reason: error.reason)
             }
             return result
         } catch {
@@ -38,9 +39,8 @@ extension HDF5File {
         }
     }
 
-    private static func fileSystemError(_ path: String, operation: String) -> HDF5Error {
-        HDF5Context(filePath: path, objectPath: nil, operation: operation)
-            .error(.fileSystemFailure, found: String(cString: strerror(errno)))
+    private static func fileSystemError(_ path: String, operation: String, reason: String) -> HDF5Error {
+        HDF5Context(filePath: path, objectPath: nil, operation: operation).error(.fileSystemFailure, found: reason)
     }
 }
 

@@ -55,7 +55,7 @@ final class ProtocolData {
         let train = try train()
         let network = Network.make(backbone: .reference, head: .embedding(dimension: 64), channels: 1, height: 28, width: 28,
                                    seed: training.seed)
-        EmbeddingTrainer(epochs: training.epochs, loss: training.miner.loss, seed: training.seed)
+        try EmbeddingTrainer(epochs: training.epochs, loss: training.miner.loss, seed: training.seed)
             .fit(network, optimizer: Adam(parameters: network.parameters.map(\.parameter), learningRate: 1e-3), on: train,
                  trainingIndices: try longTail(excluding: excluded), validationIndices: try validation(excluding: excluded))
         return try Self.archive(network, head: .embedding(dimension: 64))

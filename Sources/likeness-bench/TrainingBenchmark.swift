@@ -30,7 +30,7 @@ struct TrainingBenchmark {
             let indices = Array((i * speed.batch)..<((i + 1) * speed.batch))
             return Self.batch(indices, of: train)
         }
-        try measure(out, head: "softmax", batches: plain, details: ["batch": speed.batch, "data": source]) { softmaxStep(images: $0, labels: $1) }
+        try measure(out, head: "softmax", batches: plain, details: ["batch": speed.batch, "data": source]) { try softmaxStep(images: $0, labels: $1) }
 
         let embedding = Network.make(backbone: .reference, head: .embedding(dimension: 64), channels: 1, height: 28, width: 28, seed: 1)
         let embeddingStep = EmbeddingStep(model: embedding, optimizer: Adam(parameters: embedding.parameters.map(\.parameter), learningRate: 1e-3),
@@ -42,7 +42,7 @@ struct TrainingBenchmark {
                     details: ["batch": Self.classesPerBatch * Self.imagesPerClass, "classes_per_batch": Self.classesPerBatch,
                               "images_per_class": Self.imagesPerClass, "miner": miner.rawValue, "margin": 0.2, "data": source],
                     peerArguments: ["--miner", miner.rawValue, "-P", "\(Self.classesPerBatch)", "-K", "\(Self.imagesPerClass)"]) {
-            embeddingStep(images: $0, labels: $1)
+            try embeddingStep(images: $0, labels: $1)
         }
     }
 
@@ -58,8 +58,8 @@ struct TrainingBenchmark {
 
     /// Runs `step` over `batches` and writes `train_<head>_images_per_s`, with PyTorch's and the ratio.
     func measure(_ out: FigureOutput, head: String, batches: [(images: Tensor, labels: [Int])], details: [String: Any],
-                 peerArguments: [String] = [], step: (Tensor, [Int]) -> Void) throws {
-        for b in batches.prefix(3) { step(b.images, b.labels) }  // warm-up
+                 peerArguments: [String] = [], step: (Tensor, [Int]) throws -> Void) throws {
+        for b in batches.prefix(3) { try step(b.images, b.labels) }  // warm-up
         let images = batches.map(\.labels.count)
         let peer = pytorch.map {
             Peer(title: "PyTorch", versionField: "torch", script: PeerScript(python: $0, name: "pytorch_train.py"),
@@ -69,10 +69,10 @@ struct TrainingBenchmark {
         }
         let runs = try PairedRuns.measure("train \(head)", count: speed.runs, unit: .imagesPerSecond, ours: {
             var seen = 0
-            let t = seconds {
+            let t = try seconds {
                 for i in 0..<speed.steps {
                     let b = batches[i % batches.count]
-                    step(b.images, b.labels)
+                    try step(b.images, b.labels)
                     seen += images[i % batches.count]
                 }
             }

@@ -123,7 +123,7 @@ import Testing
 
     @Test func imageFolderLoadsResizedImagesWithTheirClasses() throws {
         let dir = try TemporaryDirectory()
-        for name in ["cats", "dogs", "empty", ".hidden"] {
+        for name in ["cats", "dogs", ".hidden"] {
             try FileManager.default.createDirectory(atPath: dir.file(name), withIntermediateDirectories: true)
         }
         let cat1 = Self.gradient(height: 8, width: 8, channels: 3)
@@ -164,5 +164,14 @@ import Testing
         let folder = try ImageFolder(directory: dir.path)
         let error = datasetFileError { _ = try folder.load(height: 4, width: 4, channels: 1) }
         #expect(error?.file == dir.file("a/zbad.jpg"))
+
+        // A class folder without an image would shift the labels of the classes after it if skipped.
+        try FileManager.default.createDirectory(atPath: dir.file("b"), withIntermediateDirectories: true)
+        try dir.write(Array("notes".utf8), to: "b/readme.txt")
+        let emptyClass = datasetFileError { _ = try ImageFolder(directory: dir.path) }
+        guard case .invalidField(dir.file("b"), "class folder", _, "none") = emptyClass else {
+            Issue.record("expected .invalidField(class folder) naming b, got \(String(describing: emptyClass))")
+            return
+        }
     }
 }

@@ -28,7 +28,7 @@ struct ClassifierTrainerTests {
                                   loss: SoftmaxCrossEntropy())
         var snapshots: [[Tensor]] = []
         let trainer = ClassifierTrainer(epochs: 6, validation: ValidationImages(dataset: data, indices: Array(200..<240)), patience: 2, showProgress: false)
-        let reports = try trainer.fit(step, on: data, sampler: ShuffledBatchSampler(indices: Array(0..<200), batchSize: 20, seed: 3)) { _ in
+        let reports = try trainer.fit(step, on: data, sampler: ShuffledBatchSampler(indices: Array(0..<200), batchSize: 20, seed: 3)) { _, _ in
             snapshots.append(model.parameters.map(\.parameter.value))
         }
         #expect(!reports.isEmpty && reports.count <= 6)
@@ -91,7 +91,7 @@ struct SoftmaxRecipeTests {
         recipe.secondStageEpochs = 2
         let network = model()
         var afterFirstStage: [String: Tensor] = [:]
-        let reports = try recipe.train(network, on: data, indices: imbalanced, validation: nil, showProgress: false) { report in
+        let reports = try recipe.train(network, on: data, indices: imbalanced, validation: nil, showProgress: false) { report, _ in
             if report.epoch == 1 { afterFirstStage = Dictionary(uniqueKeysWithValues: network.parameters.map { ($0.name, $0.parameter.value) }) }
         }
         #expect(reports.map(\.epoch) == [0, 1, 2, 3])
@@ -113,7 +113,7 @@ struct SoftmaxRecipeTests {
         recipe.ensembleHeads = 3
         let network = model()
         var heads: [[Tensor]] = [], backbone: [Tensor] = []
-        let reports = try recipe.train(network, on: data, indices: imbalanced, validation: nil, showProgress: false) { report in
+        let reports = try recipe.train(network, on: data, indices: imbalanced, validation: nil, showProgress: false) { report, _ in
             if report.epoch == 0 { backbone = network.parameters.filter { !$0.name.hasPrefix("dense.") }.map(\.parameter.value) }
             if report.epoch >= 1 { heads.append(network.parameters.filter { $0.name.hasPrefix("dense.") }.map(\.parameter.value)) }
         }

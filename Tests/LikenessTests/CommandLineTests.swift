@@ -12,24 +12,7 @@ struct CommandLineTests {
     @discardableResult
     func likeness(_ arguments: [String], in folder: String, expectFailure: Bool = false,
                   sourceLocation: SourceLocation = #_sourceLocation) throws -> (out: String, err: String) {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: CommandLine.likeness!)
-        process.arguments = arguments
-        process.currentDirectoryURL = URL(fileURLWithPath: folder)
-        var environment = ProcessInfo.processInfo.environment
-        environment["HDF5_USE_FILE_LOCKING"] = "FALSE"
-        process.environment = environment
-        let out = Pipe(), err = Pipe()
-        process.standardOutput = out
-        process.standardError = err
-        try process.run()
-        let stdout = String(decoding: out.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-        let stderr = String(decoding: err.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-        process.waitUntilExit()
-        #expect((process.terminationStatus != 0) == expectFailure,
-                "likeness \(arguments.joined(separator: " ")) exited with \(process.terminationStatus): \(stderr)",
-                sourceLocation: sourceLocation)
-        return (stdout, stderr)
+        try runLikeness(arguments, in: folder, expectFailure: expectFailure, sourceLocation: sourceLocation)
     }
 
     @Test func trainEnrolCalibrateClassifyEmbed() throws {
@@ -109,6 +92,37 @@ struct CommandLineTests {
 
         #expect(try Data(contentsOf: URL(fileURLWithPath: dir.path + "/gallery.h5")) == before)
     }
+}
+
+/// Runs `likeness` with `arguments` in `folder` to its end and returns what it printed;
+/// records an issue unless it fails exactly when `expectFailure`.
+@discardableResult
+func runLikeness(_ arguments: [String], in folder: String, expectFailure: Bool = false,
+                 sourceLocation: SourceLocation = #_sourceLocation) throws -> (out: String, err: String) {
+    let out = Pipe(), err = Pipe()
+    let process = likenessProcess(arguments, in: folder)
+    process.standardOutput = out
+    process.standardError = err
+    try process.run()
+    let stdout = String(decoding: out.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+    let stderr = String(decoding: err.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+    process.waitUntilExit()
+    #expect((process.terminationStatus != 0) == expectFailure,
+            "likeness \(arguments.joined(separator: " ")) exited with \(process.terminationStatus): \(stderr)",
+            sourceLocation: sourceLocation)
+    return (stdout, stderr)
+}
+
+/// A `likeness` process with `arguments` in `folder`, not started yet.
+func likenessProcess(_ arguments: [String], in folder: String) -> Process {
+    let process = Process()
+    process.executableURL = URL(fileURLWithPath: CommandLine.likeness!)
+    process.arguments = arguments
+    process.currentDirectoryURL = URL(fileURLWithPath: folder)
+    var environment = ProcessInfo.processInfo.environment
+    environment["HDF5_USE_FILE_LOCKING"] = "FALSE"
+    process.environment = environment
+    return process
 }
 
 extension CommandLine {

@@ -132,7 +132,7 @@ extension StorageTests {
                 }
             }
             #expect(try StorageTests.bytes(path) == before)
-            #expect(try folder.contents() == ["store.h5"])
+            #expect(try folder.contents() == ["store.h5", "store.h5.lock"], "no temporary file is left; the lock file stays")
             #expect(store.count == 4)
             #expect(try EmbeddingStore.open(path).readAll().count == 4)
         }

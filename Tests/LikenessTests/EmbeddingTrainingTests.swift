@@ -83,7 +83,7 @@ struct EmbeddingTrainingTests {
         let model = smallEmbeddingNetwork(seed: 2)
         let trainer = EmbeddingTrainer(epochs: 3, classesPerBatch: 4, imagesPerClass: 4, seed: 3, showsProgress: false)
         var seen: [EmbeddingEpochReport] = []
-        let history = trainer.fit(model, on: data, trainingIndices: training, validationIndices: validation) { seen.append($0) }
+        let history = try trainer.fit(model, on: data, trainingIndices: training, validationIndices: validation) { report, _ in seen.append(report) }
         #expect(history.epochs.map(\.epoch) == [1, 2, 3])
         #expect(seen == history.epochs)
         for report in history.epochs {
@@ -105,7 +105,7 @@ struct EmbeddingTrainingTests {
         let trainer = EmbeddingTrainer(epochs: 3, classesPerBatch: 4, imagesPerClass: 4, showsProgress: false)
         var calls = 0
         #expect(throws: CheckpointFailed.self) {
-            try trainer.fit(smallEmbeddingNetwork(seed: 2), on: data, trainingIndices: training) { _ in
+            try trainer.fit(smallEmbeddingNetwork(seed: 2), on: data, trainingIndices: training) { _, _ in
                 calls += 1
                 throw CheckpointFailed()
             }
@@ -115,14 +115,14 @@ struct EmbeddingTrainingTests {
 
     /// A learning rate too small to move the recall: epoch 1 stays the best, and training stops
     /// `patience` epochs later.
-    @Test func earlyStoppingWaitsForPatienceEpochs() {
+    @Test func earlyStoppingWaitsForPatienceEpochs() throws {
         let model = smallEmbeddingNetwork(seed: 2)
         let optimizer = SGD(parameters: model.parameters.map(\.parameter), learningRate: 1e-9)
         let trainer = EmbeddingTrainer(epochs: 10, classesPerBatch: 4, imagesPerClass: 4, earlyStoppingPatience: 2, showsProgress: false)
-        let history = trainer.fit(model, optimizer: optimizer, on: data, trainingIndices: training, validationIndices: validation)
+        let history = try trainer.fit(model, optimizer: optimizer, on: data, trainingIndices: training, validationIndices: validation)
         #expect(history.epochs.count == 3)
         #expect(history.stoppedEarly && history.bestEpoch == 1)
-        let noPatience = EmbeddingTrainer(epochs: 3, classesPerBatch: 4, imagesPerClass: 4, showsProgress: false)
+        let noPatience = try EmbeddingTrainer(epochs: 3, classesPerBatch: 4, imagesPerClass: 4, showsProgress: false)
             .fit(smallEmbeddingNetwork(seed: 2), on: data, trainingIndices: training, validationIndices: validation)
         #expect(noPatience.epochs.count == 3 && !noPatience.stoppedEarly)
     }
@@ -136,7 +136,7 @@ struct EmbeddingTrainingTests {
         let trainer = EmbeddingTrainer(epochs: 3, classesPerBatch: 4, imagesPerClass: 4, loss: TripletLoss(margin: 2.5),
                                        restoresBestModel: restore, showsProgress: false)
         var embeddingsByEpoch: [Tensor] = []
-        let history = trainer.fit(model, on: data, trainingIndices: training, validationIndices: validation) { _ in
+        let history = try trainer.fit(model, on: data, trainingIndices: training, validationIndices: validation) { _, _ in
             embeddingsByEpoch.append(model.predict(data, indices: validation))
         }
         try #require(history.epochs.first?.validationRecallAtOne == 1)
@@ -149,31 +149,31 @@ struct EmbeddingTrainingTests {
 
     /// An embedding layer with zero weights maps every image to one point: the loss sits at the
     /// margin, nothing moves, and the epoch is reported collapsed.
-    @Test func collapseIsReported() {
+    @Test func collapseIsReported() throws {
         let model = smallEmbeddingNetwork(seed: 2)
         let weight = model.parameters.first { $0.name == "embedding.weight" }!.parameter
         let bias = model.parameters.first { $0.name == "embedding.bias" }!.parameter
         weight.value = Tensor(shape: weight.value.shape)
         bias.value = Tensor(shape: bias.value.shape, repeating: 0.5)
         let trainer = EmbeddingTrainer(epochs: 1, classesPerBatch: 4, imagesPerClass: 4, showsProgress: false)
-        let report = trainer.fit(model, on: data, trainingIndices: training).epochs[0]
+        let report = try trainer.fit(model, on: data, trainingIndices: training).epochs[0]
         #expect(report.collapsed)
         #expect(abs(report.meanLoss - 0.2) < 1e-6 && report.embeddingSpread < 1e-6)
         #expect(report.validationRecallAtOne == nil)
     }
 
     /// Noise on the training batches changes what the loss sees, not the run's shape.
-    @Test func augmentationChangesTheTrainingBatches() {
+    @Test func augmentationChangesTheTrainingBatches() throws {
         let augmentation = AugmentationPipeline([AugmentationStep(.gaussianNoise(std: 0.1), probability: 1)], seed: 4)
-        func run(_ augmentation: AugmentationPipeline?) -> EmbeddingTrainingHistory {
-            EmbeddingTrainer(epochs: 2, classesPerBatch: 4, imagesPerClass: 4, augmentation: augmentation, showsProgress: false)
+        func run(_ augmentation: AugmentationPipeline?) throws -> EmbeddingTrainingHistory {
+            try EmbeddingTrainer(epochs: 2, classesPerBatch: 4, imagesPerClass: 4, augmentation: augmentation, showsProgress: false)
                 .fit(smallEmbeddingNetwork(seed: 2), on: data, trainingIndices: training, validationIndices: validation)
         }
-        let plain = run(nil), augmented = run(augmentation)
+        let plain = try run(nil), augmented = try run(augmentation)
         #expect(augmented.epochs.count == 2)
         #expect(augmented.epochs.allSatisfy { $0.meanLoss.isFinite && $0.embeddingSpread > 0.1 })
         #expect(augmented.epochs.map(\.meanLoss) != plain.epochs.map(\.meanLoss))
-        #expect(run(nil).epochs.map(\.meanLoss) == plain.epochs.map(\.meanLoss), "a seeded run repeats")
+        #expect(try run(nil).epochs.map(\.meanLoss) == plain.epochs.map(\.meanLoss), "a seeded run repeats")
     }
 }
 
@@ -196,7 +196,7 @@ struct FashionMNISTEmbeddingTrainingTests {
         let untrained = EmbeddingEvaluation.recallAtOne(embeddings: model.predict(train, indices: validationIndices),
                                                         labels: train.labels(validationIndices))
         let trainer = EmbeddingTrainer(epochs: 2, classesPerBatch: 3, imagesPerClass: 16, seed: 5, showsProgress: false)
-        let history = trainer.fit(model, on: train, trainingIndices: trainingIndices, validationIndices: validationIndices)
+        let history = try trainer.fit(model, on: train, trainingIndices: trainingIndices, validationIndices: validationIndices)
         let recall = try #require(history.epochs.last?.validationRecallAtOne)
         #expect(recall > 0.88, "validation recall@1 \(recall) (chance 1/3)")
         #expect(recall > untrained + 0.05, "trained recall@1 \(recall), untrained \(untrained)")

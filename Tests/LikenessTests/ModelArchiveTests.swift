@@ -87,8 +87,8 @@ extension StorageTests {
             var rng = SeededGenerator(seed: 5)
             let batches = (0..<3).map { _ in Tensor.randomUniform(shape: [6, 1, 8, 8], using: &rng) }
             let labels = [0, 1, 2, 0, 1, 2]
-            step(images: batches[0], labels: labels)
-            step(images: batches[1], labels: labels)
+            try step(images: batches[0], labels: labels)
+            try step(images: batches[1], labels: labels)
 
             var loopGenerator = SeededGenerator(seed: 99)
             _ = loopGenerator.next()
@@ -108,8 +108,8 @@ extension StorageTests {
             // The third step (with a dropout mask drawn from the saved generator) lands on the same weights.
             let resumed = ClassifierStep(model: loaded.network, optimizer: restored.optimizer.makeOptimizer(for: loaded.network),
                                          loss: SoftmaxCrossEntropy())
-            let lossUninterrupted = step(images: batches[2], labels: labels)
-            let lossResumed = resumed(images: batches[2], labels: labels)
+            let lossUninterrupted = try step(images: batches[2], labels: labels)
+            let lossResumed = try resumed(images: batches[2], labels: labels)
             #expect(lossResumed == lossUninterrupted)
             for (original, reloaded) in zip(network.parameters, loaded.network.parameters) {
                 #expect(original.parameter.value == reloaded.parameter.value, "\(original.name)")

@@ -18,7 +18,7 @@ struct ReferenceTrainingTests {
         var rng = SeededGenerator(seed: 2)
         var losses: [Float] = []
         for batch in trainIndices.shuffled(using: &rng).chunks(ofCount: 32) {
-            losses.append(step(images: train.batch(batch), labels: train.labels(batch)))
+            losses.append(try step(images: train.batch(batch), labels: train.labels(batch)))
         }
         let predictions = model.predict(train, indices: heldOut).argmaxRows
         let accuracy = Double(zip(predictions, train.labels(heldOut)).filter { $0 == $1 }.count) / Double(heldOut.count)

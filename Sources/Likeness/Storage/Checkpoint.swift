@@ -4,23 +4,54 @@ import LikenessHDF5
 /// What a model archive carries, beside the weights, to resume training where it stopped.
 ///
 /// Stored under `/checkpoint`: the epoch and optimizer settings as attributes, the optimizer's
-/// per-parameter state as datasets `/checkpoint/optimizer/<slot>/<layer>/<param>`, and generator
+/// per-parameter state as datasets `/checkpoint/optimizer/<slot>/<layer>/<param>`, generator
 /// states as int64 datasets of four words: `/checkpoint/generators/<name>` for the training
 /// loop's own, `/checkpoint/dropout_generators/<layer>` for the network's dropout layers (saved
-/// from the network and restored into it by `ModelArchive.load`).
-public struct Checkpoint {
-    /// The number of epochs completed.
+/// from the network and restored into it by `ModelArchive.load`); the best epoch's weights under
+/// `/checkpoint/best/<layer>/<param>`, EasyEnsemble's under `/checkpoint/ensemble/`.
+///
+/// The trainers hand one to their `onEpochEnd` hook after every epoch and resume from one
+/// (`resumingFrom:`): batches, augmentation and the softmax recipe's stages follow from the
+/// seed and the epoch, so with the same settings a resumed run ends with the weights of an
+/// uninterrupted one.
+public struct Checkpoint: Sendable {
+    /// The number of epochs completed (for a `SoftmaxRecipe`, both stages' epochs together).
     public var epoch: Int
     public var optimizer: OptimizerState
     /// The training loop's generators by name (batch order, augmentation), as they stood.
     public var generators: [String: SeededGenerator]
+    /// The best validation epoch of the training stage in progress, when it keeps one.
+    public var best: BestEpoch?
+    /// EasyEnsemble's heads so far, when the checkpoint falls in its stage.
+    public var ensemble: EnsembleProgress?
 
-    public init(epoch: Int, optimizer: OptimizerState, generators: [String: SeededGenerator] = [:]) {
+    public init(epoch: Int, optimizer: OptimizerState, generators: [String: SeededGenerator] = [:],
+                best: BestEpoch? = nil, ensemble: EnsembleProgress? = nil) {
         precondition(epoch >= 0, "checkpoint after epoch \(epoch)")
         precondition(generators.keys.allSatisfy(isStorableName), "generator names must be non-empty, without '/' or '.': \(generators.keys.sorted())")
+        precondition(best.map { $0.epoch <= epoch } ?? true, "best epoch \(best!.epoch) after the checkpoint's epoch \(epoch)")
         self.epoch = epoch
         self.optimizer = optimizer
         self.generators = generators
+        self.best = best
+        self.ensemble = ensemble
+    }
+
+    /// The checkpoint a trainer hands its hook after `epoch` epochs: `optimizer`'s state, with
+    /// the base learning rate its schedule sets each epoch's rate from (the resumed run's too).
+    init(afterEpoch epoch: Int, optimizer: any Optimizer, baseLearningRate: Float, of model: Sequential, best: BestEpoch?) {
+        var state = OptimizerState(capturing: optimizer, of: model)
+        state.learningRate = baseLearningRate
+        self.init(epoch: epoch, optimizer: state, best: best)
+    }
+
+    /// The same checkpoint with its epochs (and its best epoch's) counted from `offset` more:
+    /// how a training stage's own count becomes the whole run's, and back.
+    func shifted(by offset: Int) -> Checkpoint {
+        var shifted = self
+        shifted.epoch += offset
+        shifted.best?.epoch += offset
+        return shifted
     }
 }
 
@@ -35,6 +66,25 @@ public enum OptimizerState: Sendable, Equatable {
         decoupledWeightDecay: Bool, stepCount: Int, firstMoments: [String: Tensor], secondMoments: [String: Tensor])
     /// `SGD`: its settings and the momentum buffers of the parameters that have one.
     case sgd(learningRate: Float, momentum: Float, nesterov: Bool, weightDecay: Float, momentumBuffers: [String: Tensor])
+
+    /// The learning rate an optimizer made from the state starts with.
+    public var learningRate: Float {
+        get {
+            switch self {
+            case .adam(let rate, _, _, _, _, _, _, _, _), .sgd(let rate, _, _, _, _): rate
+            }
+        }
+        set {
+            switch self {
+            case let .adam(_, beta1, beta2, epsilon, weightDecay, decoupled, stepCount, first, second):
+                self = .adam(learningRate: newValue, beta1: beta1, beta2: beta2, epsilon: epsilon, weightDecay: weightDecay,
+                             decoupledWeightDecay: decoupled, stepCount: stepCount, firstMoments: first, secondMoments: second)
+            case let .sgd(_, momentum, nesterov, weightDecay, buffers):
+                self = .sgd(learningRate: newValue, momentum: momentum, nesterov: nesterov, weightDecay: weightDecay,
+                            momentumBuffers: buffers)
+            }
+        }
+    }
 
     /// The state of `optimizer`, an `Adam` or `SGD` over `network.parameters` in their order.
     public init(capturing optimizer: any Optimizer, of network: Sequential) {
@@ -100,16 +150,21 @@ extension Checkpoint {
     private static let optimizerGroup = "/checkpoint/optimizer"
     private static let generatorsGroup = "/checkpoint/generators"
     private static let dropoutGroup = "/checkpoint/dropout_generators"
+    private static let bestGroup = "/checkpoint/best"
+    private static let ensembleStartGroup = "/checkpoint/ensemble/start"
+    private static let ensembleSumsGroup = "/checkpoint/ensemble/sums"
 
     func write(to file: HDF5File, network: Sequential) throws {
         let checkpoint = try file.createGroup(at: Self.group)
         let attributes = checkpoint.attributes
         try attributes.write(epoch, named: "epoch")
-        func writeSlot(_ slot: String, _ tensors: [String: Tensor]) throws {
+        func writeTensors(_ tensors: [String: Tensor], under group: String) throws {
             for (name, tensor) in tensors.sorted(by: { $0.key < $1.key }) {
-                try file.createDataset(at: "\(Self.optimizerGroup)/\(slot)/\(datasetPath(forName: name))",
-                                       values: tensor.scalars, shape: tensor.shape)
+                try file.createDataset(at: "\(group)/\(datasetPath(forName: name))", values: tensor.scalars, shape: tensor.shape)
             }
+        }
+        func writeSlot(_ slot: String, _ tensors: [String: Tensor]) throws {
+            try writeTensors(tensors, under: "\(Self.optimizerGroup)/\(slot)")
         }
         switch optimizer {
         case let .adam(learningRate, beta1, beta2, epsilon, weightDecay, decoupled, stepCount, first, second):
@@ -136,6 +191,15 @@ extension Checkpoint {
         }
         for (name, dropout) in network.dropoutLayers {
             try file.createDataset(at: "\(Self.dropoutGroup)/\(name)", values: dropout.generator.state.map { Int64(bitPattern: $0) }, shape: [4])
+        }
+        if let best {
+            try attributes.write(best.epoch, named: "best_epoch")
+            try attributes.write(best.score, named: "best_score")
+            try writeTensors(best.weights, under: Self.bestGroup)
+        }
+        if let ensemble {
+            try writeTensors(ensemble.start, under: Self.ensembleStartGroup)
+            try writeTensors(ensemble.sums, under: Self.ensembleSumsGroup)
         }
     }
 
@@ -165,7 +229,31 @@ extension Checkpoint {
                                expected: "generators of the dropout layers \(dropouts.map(\.name))", found: "a layer the network does not have")
         }
         for (name, dropout) in dropouts { dropout.generator = dropoutStates[name] ?? dropout.generator }
-        return Checkpoint(epoch: epoch, optimizer: optimizer, generators: generators)
+        return Checkpoint(epoch: epoch, optimizer: optimizer, generators: generators,
+                          best: try readBest(checkpoint, file: file, network: network, epoch: epoch),
+                          ensemble: try readEnsemble(file: file, network: network))
+    }
+
+    private static func readBest(_ checkpoint: HDF5Group, file: HDF5File, network: Sequential, epoch: Int) throws -> BestEpoch? {
+        guard try checkpoint.attributes.contains("best_epoch") else { return nil }
+        let bestEpoch = try checkpoint.requiredInt("best_epoch")
+        guard bestEpoch >= 1 && bestEpoch <= epoch else {
+            throw checkpoint.invalidAttribute("best_epoch", expected: "an epoch from 1 to the checkpoint's \(epoch)", found: "\(bestEpoch)")
+        }
+        let score = try checkpoint.requiredDouble("best_score")
+        guard score.isFinite else { throw checkpoint.invalidAttribute("best_score", expected: "a finite score", found: "\(score)") }
+        let expected = network.weightEntries.map { (name: $0.name, shape: $0.tensor.shape) }
+        return BestEpoch(epoch: bestEpoch, score: score,
+                         weights: try file.readTensors(under: bestGroup, expected: expected, requireAll: true))
+    }
+
+    private static func readEnsemble(file: HDF5File, network: Sequential) throws -> EnsembleProgress? {
+        guard try file.objectKind(at: "/checkpoint/ensemble") == .group else { return nil }
+        // EasyEnsemble averages the head: the network's last layer.
+        let head = network.layers.last.map { $0.name + "." } ?? ""
+        let expected = network.parameters.filter { $0.name.hasPrefix(head) }.map { (name: $0.name, shape: $0.parameter.value.shape) }
+        return EnsembleProgress(start: try file.readTensors(under: ensembleStartGroup, expected: expected, requireAll: true),
+                                sums: try file.readTensors(under: ensembleSumsGroup, expected: expected, requireAll: true))
     }
 
     private static func readOptimizer(_ checkpoint: HDF5Group, file: HDF5File, network: Sequential) throws -> OptimizerState {

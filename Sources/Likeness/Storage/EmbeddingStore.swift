@@ -1,4 +1,5 @@
 import LikenessCore
+import LikenessData
 import LikenessHDF5
 
 /// Embeddings of many items in an HDF5 file, with their labels and identifiers, tied to the
@@ -19,7 +20,9 @@ import LikenessHDF5
 /// Appending rewrites the whole file: the rows already stored are copied with the new ones
 /// into a temporary file, which is then renamed over the store, so that a failed append
 /// leaves the store as it was. That costs a pass over the store per call: append many rows
-/// per call (the `fill` variants take any number of batches in one pass).
+/// per call (the `fill` variants take any number of batches in one pass). Appends hold the
+/// store's `FileLock`, so concurrent appenders keep each other's rows; `create` replaces
+/// whatever is at its path.
 public struct EmbeddingStore: Sendable, Equatable {
     /// The `format` attribute of embedding stores.
     public static let formatName = "likeness-embeddings"
@@ -73,27 +76,38 @@ public struct EmbeddingStore: Sendable, Equatable {
 
     /// Adds `batch`, computed by the model of digest `modelDigest` with labels indexing `classNames`.
     ///
+    /// The store's `FileLock` (`PATH.lock`) is held from reading the store to writing it back,
+    /// so that processes appending to one store at once take turns and keep every row;
+    /// `waiting` is called with the lock file's path when another process holds it, before
+    /// waiting for it.
+    ///
     /// - Throws: `StorageError.modelMismatch`, `.classListMismatch` or `.dimensionMismatch`
     ///   (naming the file and both values) if the batch does not fit the store, `.invalidValue`
     ///   for a label outside the class list or, in a normalised store, a row not of unit length;
-    ///   the store is unchanged then.
-    public mutating func append(_ batch: EmbeddingBatch, modelDigest: String, classNames: [String]) throws {
-        try append(modelDigest: modelDigest, classNames: classNames) { try $0.append(batch) }
+    ///   the store is unchanged then. `FileLockError` when the lock cannot be taken.
+    public mutating func append(_ batch: EmbeddingBatch, modelDigest: String, classNames: [String],
+                                waiting: (String) -> Void = { _ in }) throws {
+        try append(modelDigest: modelDigest, classNames: classNames, waiting: waiting) { try $0.append(batch) }
     }
 
-    /// Adds the batches that `fill` appends, in one rewrite of the file; if anything throws,
-    /// the store is unchanged. Errors as for `append(_:modelDigest:classNames:)`.
+    /// Adds the batches that `fill` appends, in one rewrite of the file under the store's lock;
+    /// if anything throws, the store is unchanged. As `append(_:modelDigest:classNames:waiting:)`.
     public mutating func append(
-        modelDigest: String, classNames: [String], _ fill: (inout EmbeddingStoreWriter) throws -> Void
+        modelDigest: String, classNames: [String], waiting: (String) -> Void = { _ in },
+        _ fill: (inout EmbeddingStoreWriter) throws -> Void
     ) throws {
-        // The file is read again: it, not this value, is what is appended to.
-        let current = try Self.open(path)
-        try current.requireCompatible(modelDigest: modelDigest, classNames: classNames)
-        let newCount = try HDF5File.writeAtomically(to: path) { file in
-            var writer = try EmbeddingStoreWriter(creatingIn: file, for: current)
-            try current.forEachChunk(rows: Self.copyChunkRows) { chunk, _ in try writer.appendUnchecked(chunk) }
-            try fill(&writer)
-            return writer.count
+        let lock = try FileLock(locking: path, waiting: waiting)
+        let (current, newCount) = try withExtendedLifetime(lock) {
+            // The file is read again: it, not this value, is what is appended to.
+            let current = try Self.open(path)
+            try current.requireCompatible(modelDigest: modelDigest, classNames: classNames)
+            let newCount = try HDF5File.writeAtomically(to: path) { file in
+                var writer = try EmbeddingStoreWriter(creatingIn: file, for: current)
+                try current.forEachChunk(rows: Self.copyChunkRows) { chunk, _ in try writer.appendUnchecked(chunk) }
+                try fill(&writer)
+                return writer.count
+            }
+            return (current, newCount)
         }
         self = current
         count = newCount

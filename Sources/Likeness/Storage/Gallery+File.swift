@@ -1,4 +1,6 @@
+import Foundation
 import LikenessCore
+import LikenessData
 import LikenessHDF5
 
 /// The gallery file.
@@ -48,6 +50,34 @@ extension Gallery {
                     try file.attributes.write(rate, named: "threshold_false_rejection_rate")
                 }
             }
+        }
+    }
+
+    /// Reads the gallery at `path`, lets `change` change it and writes it back, holding the
+    /// gallery's `FileLock` (`PATH.lock`) from the read to the write: processes updating one
+    /// gallery at once take turns, and each sees the changes of those before it.
+    ///
+    /// - Parameters:
+    ///   - empty: the gallery to start from when no file is at `path` (nil: that is an error).
+    ///   - waiting: called with the lock file's path when another process holds the lock,
+    ///     before waiting for it.
+    ///   - change: changes the gallery; when it throws, nothing is written.
+    /// - Returns: the gallery as written.
+    /// - Throws: `FileLockError`, `load`'s and `save`'s errors, what `change` throws.
+    @discardableResult
+    public static func update(at path: String, creatingIfMissing empty: Gallery? = nil, waiting: (String) -> Void = { _ in },
+                              _ change: (inout Gallery) throws -> Void) throws -> Gallery {
+        let lock = try FileLock(locking: path, waiting: waiting)
+        return try withExtendedLifetime(lock) {
+            var gallery: Gallery
+            if let empty, !FileManager.default.fileExists(atPath: path) {
+                gallery = empty
+            } else {
+                gallery = try load(path)
+            }
+            try change(&gallery)
+            try gallery.save(to: path)
+            return gallery
         }
     }
 

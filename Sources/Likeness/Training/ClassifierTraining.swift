@@ -15,13 +15,21 @@ public struct ClassifierStep {
     }
 
     /// Trains on one batch (`N × C × H × W` images, `N` labels) and returns the batch's loss.
+    ///
+    /// - Throws: `NonFiniteValue` when the loss or a gradient is NaN or infinite (the optimizer
+    ///   has not stepped then, and the network's parameters and buffers are as they were), or
+    ///   when the step made a parameter so (`updatedWeights`).
     @discardableResult
-    public func callAsFunction(images: Tensor, labels: [Int]) -> Float {
-        model.zeroGradients()
-        let logits = model.forward(images, training: true)
-        let (value, gradient) = loss.lossAndGradient(logits: logits, labels: labels)
-        _ = model.backward(gradient, inputGradient: false)
+    public func callAsFunction(images: Tensor, labels: [Int]) throws(NonFiniteValue) -> Float {
+        let value = try model.checkedPass(images: images) {
+            model.zeroGradients()
+            let logits = model.forward(images, training: true)
+            let (value, gradient) = loss.lossAndGradient(logits: logits, labels: labels)
+            _ = model.backward(gradient, inputGradient: false)
+            return (value, value)
+        }
         optimizer.step()
+        try model.requireFiniteParameters(afterStepWithLoss: value)
         return value
     }
 }
@@ -96,15 +104,32 @@ public struct ClassifierTrainer {
         self.showProgress = showProgress
     }
 
-    /// Trains on the batches `sampler` draws from `dataset`; `onEpoch` sees each epoch's report
-    /// (a checkpoint can be written there). Returns the reports of the epochs run.
+    /// Trains on the batches `sampler` draws from `dataset` and returns the reports of the
+    /// epochs run.
+    ///
+    /// - Parameters:
+    ///   - checkpoint: where an interrupted run stood (one `onEpochEnd` was given): training goes
+    ///     on after its epoch, with its best epoch for early stopping. The step's optimizer must
+    ///     be the one its state makes (`checkpoint.optimizer.makeOptimizer(for:)`).
+    ///   - onEpochEnd: sees each epoch's report and the checkpoint to resume after it (which
+    ///     captures the optimizer's state: Adam or SGD over the model's parameters); an error it
+    ///     throws ends training.
+    /// - Throws: `TrainingError.nonFinite` naming the epoch, the batch and where a NaN or an
+    ///   infinity appeared (`onEpochEnd` is not called for that epoch); what `onEpochEnd` throws.
     @discardableResult
-    public func fit(_ step: ClassifierStep, on dataset: Dataset, sampler: any BatchSampler, startEpoch: Int = 0,
-                    onEpoch: (EpochReport) throws -> Void = { _ in }) rethrows -> [EpochReport] {
+    public func fit(_ step: ClassifierStep, on dataset: Dataset, sampler: any BatchSampler, resumingFrom checkpoint: Checkpoint? = nil,
+                    onEpochEnd: ((EpochReport, Checkpoint) throws -> Void)? = nil) throws -> [EpochReport] {
+        let startEpoch = checkpoint?.epoch ?? 0
+        precondition(startEpoch <= epochs, "resuming after epoch \(startEpoch) of \(epochs)")
         let baseRate = step.optimizer.learningRate
         var reports: [EpochReport] = []
-        var best: (score: Double, epoch: Int, weights: [Tensor])?
+        // Only early stopping keeps a best epoch.
+        var best = patience == nil ? nil : checkpoint?.best
         for epoch in startEpoch..<epochs {
+            if let patience, let best, epoch - best.epoch >= patience {
+                printDiagnostic("early stop after epoch \(epoch): no better validation score since epoch \(best.epoch)")
+                break
+            }
             let started = DispatchTime.now().uptimeNanoseconds
             step.optimizer.learningRate = schedule.rate(base: baseRate, at: epoch)
             let batches = sampler.batches(epoch: epoch)
@@ -118,7 +143,12 @@ public struct ClassifierTrainer {
                     x = augmentation.apply(to: x, labels: y, classCount: dataset.classNames.count,
                                            batchIndex: epoch * batches.count + b).images
                 }
-                sum += Double(step(images: x, labels: y))
+                do throws(NonFiniteValue) {
+                    sum += Double(try step(images: x, labels: y))
+                } catch {
+                    progress?.finish(note: "stopped")
+                    throw TrainingError.nonFinite(epoch: epoch + 1, batch: b + 1, error)
+                }
                 progress?.advance(by: batch.count, note: "loss \(String(format: "%.4f", sum / Double(b + 1)))")
             }
             let seconds = Double(DispatchTime.now().uptimeNanoseconds - started) / 1e9
@@ -132,20 +162,14 @@ public struct ClassifierTrainer {
             }
             progress?.finish(note: "loss \(String(format: "%.4f", report.meanLoss))"
                              + (report.validationBalancedAccuracy.map { String(format: " · validation balanced accuracy %.4f", $0) } ?? ""))
-            reports.append(report)
-            try onEpoch(report)
-            if let score = report.validationBalancedAccuracy, let patience {
-                if best == nil || score > best!.score {
-                    best = (score, epoch, step.model.parameters.map(\.parameter.value))
-                } else if epoch - best!.epoch >= patience {
-                    printDiagnostic("early stop after epoch \(epoch + 1): no better validation score since epoch \(best!.epoch + 1)")
-                    break
-                }
+            if patience != nil, let score = report.validationBalancedAccuracy, score > best?.score ?? -.infinity {
+                best = BestEpoch(epoch: epoch + 1, score: score, of: step.model)
             }
+            reports.append(report)
+            try onEpochEnd?(report, Checkpoint(afterEpoch: epoch + 1, optimizer: step.optimizer, baseLearningRate: baseRate,
+                                               of: step.model, best: best))
         }
-        if let best {
-            for ((_, p), value) in zip(step.model.parameters, best.weights) { p.value = value }
-        }
+        best?.restore(into: step.model)
         return reports
     }
 }

@@ -22,14 +22,22 @@ public struct EmbeddingStep {
     }
 
     /// Trains on one batch (`N × C × H × W` images, `N` labels).
+    ///
+    /// - Throws: `NonFiniteValue` when the loss or a gradient is NaN or infinite (the optimizer
+    ///   has not stepped then, and the network's parameters and buffers are as they were), or
+    ///   when the step made a parameter so (`updatedWeights`).
     @discardableResult
-    public func callAsFunction(images: Tensor, labels: [Int]) -> Outcome {
-        model.zeroGradients()
-        let embeddings = model.forward(images, training: true)
-        precondition(embeddings.rank == 2, "an embedding network outputs N × D, got \(embeddings.shape)")
-        let result = loss.lossAndGradient(embeddings: embeddings, labels: labels)
-        _ = model.backward(result.gradient, inputGradient: false)
+    public func callAsFunction(images: Tensor, labels: [Int]) throws(NonFiniteValue) -> Outcome {
+        let (result, embeddings) = try model.checkedPass(images: images) {
+            model.zeroGradients()
+            let embeddings = model.forward(images, training: true)
+            precondition(embeddings.rank == 2, "an embedding network outputs N × D, got \(embeddings.shape)")
+            let result = loss.lossAndGradient(embeddings: embeddings, labels: labels)
+            _ = model.backward(result.gradient, inputGradient: false)
+            return (result.loss, (result, embeddings))
+        }
         optimizer.step()
+        try model.requireFiniteParameters(afterStepWithLoss: result.loss)
         return Outcome(loss: result.loss, statistics: result.statistics, spread: EmbeddingEvaluation.spread(embeddings))
     }
 }

@@ -64,24 +64,37 @@ public struct EmbeddingTrainer {
     ///
     /// - Parameters:
     ///   - model: a network with an embedding head (`Network.make(head: .embedding(dimension:))`).
-    ///   - optimizer: updates `model`'s parameters; Adam with learning rate 1e-3 (PROTOCOL.md)
-    ///     when nil.
+    ///   - optimizer: updates `model`'s parameters; when nil, the one the checkpoint's state
+    ///     makes when resuming, else Adam with learning rate 1e-3 (PROTOCOL.md).
     ///   - validationIndices: held-out images for recall@1 and early stopping (none: no
     ///     validation, no early stopping, nothing restored).
-    ///   - startEpoch: the number of epochs already done (to resume from a checkpoint: the
-    ///     batches of each epoch depend only on the seed and the epoch).
-    ///   - onEpochEnd: called after each epoch's validation, before the early-stopping
-    ///     decision (to write a checkpoint, say); an error it throws ends training.
+    ///   - checkpoint: where an interrupted run stood (one `onEpochEnd` was given): training goes
+    ///     on after its epoch, with its best epoch (the batches of each epoch depend only on the
+    ///     seed and the epoch).
+    ///   - onEpochEnd: called after each epoch's validation, before the early-stopping decision,
+    ///     with the epoch's report and the checkpoint to resume after it (which captures the
+    ///     optimizer's state: Adam or SGD over the model's parameters); an error it throws ends
+    ///     training.
+    /// - Throws: `TrainingError.tooFewClasses` or `.tooFewImages` when the training images do
+    ///   not make triplets (fewer than 2 classes, or a class with a single image);
+    ///   `TrainingError.nonFinite` naming the epoch, the batch and where a NaN or an infinity
+    ///   appeared (`onEpochEnd` is not called for that epoch); what `onEpochEnd` throws.
     /// - Precondition: `augmentation` has no mixup and validates for the dataset's channels.
     @discardableResult
     public func fit(_ model: Sequential, optimizer: (any Optimizer)? = nil, on dataset: Dataset,
-                    trainingIndices: [Int], validationIndices: [Int] = [], startEpoch: Int = 0,
-                    onEpochEnd: (EmbeddingEpochReport) throws -> Void) rethrows -> EmbeddingTrainingHistory {
-        precondition(startEpoch >= 0 && startEpoch < epochs, "resuming after epoch \(startEpoch) of \(epochs)")
+                    trainingIndices: [Int], validationIndices: [Int] = [], resumingFrom checkpoint: Checkpoint? = nil,
+                    onEpochEnd: ((EmbeddingEpochReport, Checkpoint) throws -> Void)? = nil) throws -> EmbeddingTrainingHistory {
+        let startEpoch = checkpoint?.epoch ?? 0
+        precondition(startEpoch <= epochs, "resuming after epoch \(startEpoch) of \(epochs)")
         precondition(augmentation?.mixup == nil, "mixup mixes labels; triplet training needs hard labels")
-        let trainingClasses = Set(trainingIndices.map { dataset.labels[$0] }).count
-        precondition(trainingClasses >= 2, "triplet training needs images of at least 2 classes, got \(trainingClasses)")
-        let optimizer = optimizer ?? Adam(parameters: model.parameters.map(\.parameter), learningRate: 1e-3)
+        let counts = dataset.classCounts(of: trainingIndices)
+        let trainingClasses = counts.filter { $0 > 0 }.count
+        guard trainingClasses >= 2 else { throw TrainingError.tooFewClasses(found: trainingClasses) }
+        if let single = counts.firstIndex(of: 1) {
+            throw TrainingError.tooFewImages(label: single, className: dataset.classNames[single], count: 1)
+        }
+        let optimizer = optimizer ?? checkpoint?.optimizer.makeOptimizer(for: model)
+            ?? Adam(parameters: model.parameters.map(\.parameter), learningRate: 1e-3)
         let sampler = PKBatchSampler(labels: dataset.labels, indices: trainingIndices,
                                      classesPerBatch: min(classesPerBatch, trainingClasses), imagesPerClass: imagesPerClass,
                                      batchesPerEpoch: batchesPerEpoch, seed: seed)
@@ -89,10 +102,17 @@ public struct EmbeddingTrainer {
         let baseRate = optimizer.learningRate
         let validationLabels = dataset.labels(validationIndices)
 
-        var history = EmbeddingTrainingHistory(epochs: [], bestEpoch: nil, stoppedEarly: false, restoredBestModel: false)
-        var best: (recall: Double, weights: ModelWeights)?
-        var epochsSinceBest = 0
+        var best = validationIndices.isEmpty ? nil : checkpoint?.best
+        var history = EmbeddingTrainingHistory(epochs: [], bestEpoch: best?.epoch, stoppedEarly: false, restoredBestModel: false)
+        var completed = startEpoch
         for epoch in startEpoch..<epochs {
+            if let patience = earlyStoppingPatience, let best, epoch - best.epoch >= patience {
+                history.stoppedEarly = true
+                if showsProgress {
+                    printDiagnostic("early stopping: no better validation recall@1 for \(patience) epochs (best: epoch \(best.epoch))")
+                }
+                break
+            }
             let start = Date()
             optimizer.learningRate = schedule.rate(base: baseRate, at: epoch)
             let batches = sampler.batches(epoch: epoch)
@@ -106,30 +126,33 @@ public struct EmbeddingTrainer {
                     images = augmentation.apply(to: images, labels: labels, classCount: dataset.classNames.count,
                                                 batchIndex: epoch * batches.count + b).images
                 }
-                tally.add(step(images: images, labels: labels))
+                do throws(NonFiniteValue) {
+                    tally.add(try step(images: images, labels: labels))
+                } catch {
+                    progress?.finish(note: "stopped")
+                    throw TrainingError.nonFinite(epoch: epoch + 1, batch: b + 1, error)
+                }
                 progress?.advance(by: batch.count, note: tally.note)
             }
             progress?.finish()
             let trainingSeconds = Date().timeIntervalSince(start)
+            completed = epoch + 1
 
             var recall: Double?
             if !validationIndices.isEmpty {
                 recall = EmbeddingEvaluation.recallAtOne(embeddings: model.predict(dataset, indices: validationIndices),
                                                          labels: validationLabels)
             }
-            let isBest = recall.map { r in best.map { r > $0.recall } ?? true } ?? false
+            let isBest = recall.map { r in best.map { r > $0.score } ?? true } ?? false
             if let recall, isBest {
-                best = (recall, ModelWeights(of: model))
-                history.bestEpoch = epoch + 1
-                epochsSinceBest = 0
-            } else {
-                epochsSinceBest += 1
+                best = BestEpoch(epoch: completed, score: recall, of: model)
+                history.bestEpoch = completed
             }
             let meanLoss = tally.meanLoss
             let collapsed = tally.meanSpread < collapseSpread
                 && abs(meanLoss - loss.collapsedValue) <= 0.05 * max(loss.collapsedValue, 1e-6)
             let report = EmbeddingEpochReport(
-                epoch: epoch + 1, learningRate: optimizer.learningRate, meanLoss: meanLoss,
+                epoch: completed, learningRate: optimizer.learningRate, meanLoss: meanLoss,
                 activeTripletFraction: tally.activeFraction, meanTripletsPerBatch: tally.meanTriplets,
                 meanPositiveDistance: tally.meanPositiveDistance, meanNegativeDistance: tally.meanNegativeDistance,
                 embeddingSpread: tally.meanSpread, validationRecallAtOne: recall, isBest: isBest, collapsed: collapsed,
@@ -138,32 +161,17 @@ public struct EmbeddingTrainer {
             history.epochs.append(report)
             if showsProgress { printDiagnostic(Self.summary(report, of: epochs)) }
             if collapsed {
-                printDiagnostic("warning: epoch \(epoch + 1): the embeddings have collapsed (spread \(Self.format(report.embeddingSpread, 4)), "
+                printDiagnostic("warning: epoch \(completed): the embeddings have collapsed (spread \(Self.format(report.embeddingSpread, 4)), "
                                 + "loss \(Self.format(meanLoss, 4)) ≈ its collapsed value \(Self.format(loss.collapsedValue, 4))); "
                                 + "try a lower learning rate, a smaller margin or semi-hard rather than batch-hard mining")
             }
-            try onEpochEnd(report)
-            if let patience = earlyStoppingPatience, best != nil, epochsSinceBest >= patience, epoch + 1 < epochs {
-                history.stoppedEarly = true
-                if showsProgress {
-                    printDiagnostic("early stopping: no better validation recall@1 for \(patience) epochs (best: epoch \(history.bestEpoch!))")
-                }
-                break
-            }
+            try onEpochEnd?(report, Checkpoint(afterEpoch: completed, optimizer: optimizer, baseLearningRate: baseRate, of: model, best: best))
         }
-        if restoresBestModel, let best, history.bestEpoch != history.epochs.last?.epoch {
-            best.weights.restore(into: model)
+        if restoresBestModel, let best, best.epoch != completed {
+            best.restore(into: model)
             history.restoredBestModel = true
         }
         return history
-    }
-
-    /// Trains `model` with no per-epoch hook; see `fit(_:optimizer:on:trainingIndices:validationIndices:onEpochEnd:)`.
-    @discardableResult
-    public func fit(_ model: Sequential, optimizer: (any Optimizer)? = nil, on dataset: Dataset,
-                    trainingIndices: [Int], validationIndices: [Int] = []) -> EmbeddingTrainingHistory {
-        fit(model, optimizer: optimizer, on: dataset, trainingIndices: trainingIndices,
-            validationIndices: validationIndices, onEpochEnd: { _ in })
     }
 
     static func summary(_ r: EmbeddingEpochReport, of epochs: Int) -> String {
@@ -205,23 +213,5 @@ private struct EpochTally {
     var meanNegativeDistance: Float { triplets > 0 ? Float(negativeSum / Double(triplets)) : 0 }
     var note: String {
         "loss \(EmbeddingTrainer.format(meanLoss, 4)) · active \(EmbeddingTrainer.format(100 * activeFraction, 1))%"
-    }
-}
-
-/// A copy of a model's parameter values and buffers, to give back later.
-///
-/// Tensors are copy-on-write: the copy costs nothing until the optimizer next writes a parameter.
-private struct ModelWeights {
-    let parameters: [(parameter: Parameter, value: Tensor)]
-    let buffers: [(name: String, tensor: Tensor)]
-
-    init(of model: Sequential) {
-        parameters = model.parameters.map { ($0.parameter, $0.parameter.value) }
-        buffers = model.buffers
-    }
-
-    func restore(into model: Sequential) {
-        for (parameter, value) in parameters { parameter.value = value }
-        for (name, tensor) in buffers { model.setBuffer(name, to: tensor) }
     }
 }

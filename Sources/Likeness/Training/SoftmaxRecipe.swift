@@ -95,27 +95,49 @@ public struct SoftmaxRecipe: Sendable {
         }
     }
 
-    /// Trains `model` (a `.softmax` head on `backbone`) and returns the reports of every epoch of
-    /// both stages.
+    /// The epochs of both stages: `epochs`, then `secondStageEpochs` for the head, or for each
+    /// of the `ensembleHeads`. Checkpoints count epochs this way.
+    public var totalEpochs: Int {
+        epochs + secondStageEpochs * max(ensembleHeads, 1)
+    }
+
+    /// Trains `model` (a `.softmax` head on `backbone`) and returns the reports of the epochs run,
+    /// of both stages, numbered from 0 across them.
     ///
     /// - Parameters:
-    ///   - optimizer: updates `model`'s parameters in the first stage (Adam at `learningRate` when nil).
-    ///   - startEpoch: the first-stage epochs already done, to resume from a checkpoint.
+    ///   - optimizer: updates `model`'s parameters in the first stage (Adam at `learningRate` when
+    ///     nil); nil when resuming.
+    ///   - checkpoint: where an interrupted run of this recipe stood (one `onEpochEnd` was given):
+    ///     the stage, the head and the epoch follow from its epoch; the optimizer of the stage in
+    ///     progress is made from its state, and the head parameters' trainable flags are set as
+    ///     that stage sets them.
+    ///   - onEpochEnd: sees each epoch's report and the checkpoint to resume after it; an error
+    ///     it throws ends training.
+    /// - Throws: resampling errors; `TrainingError.nonFinite` naming the epoch (counted across
+    ///   both stages), the batch and where a NaN or an infinity appeared; what `onEpochEnd` throws.
     public func train(_ model: Sequential, on dataset: Dataset, indices: [Int], validation: ValidationImages?,
-                      optimizer: (any Optimizer)? = nil, startEpoch: Int = 0, showProgress: Bool = true,
-                      onEpoch: (EpochReport) throws -> Void = { _ in }) throws -> [EpochReport] {
+                      optimizer: (any Optimizer)? = nil, resumingFrom checkpoint: Checkpoint? = nil, showProgress: Bool = true,
+                      onEpochEnd: ((EpochReport, Checkpoint) throws -> Void)? = nil) throws -> [EpochReport] {
+        precondition(optimizer == nil || checkpoint == nil, "a resumed run takes its optimizer from the checkpoint")
+        let done = checkpoint?.epoch ?? 0
+        precondition(done <= totalEpochs, "resuming after epoch \(done) of \(totalEpochs)")
         let (trainSet, trainIndices) = try resampled(dataset, indices: indices)
         let counts = trainSet.classCounts(of: trainIndices)
-        let step = ClassifierStep(model: model,
-                                  optimizer: optimizer ?? Adam(parameters: model.parameters.map(\.parameter), learningRate: learningRate),
-                                  loss: makeLoss(classCounts: counts))
         let pipeline = augmentation.isEmpty ? nil : AugmentationPipeline(
             augmentation, scope: augmentBelow.map { .classesWithFewerImages(than: $0, classCounts: counts) } ?? .allImages, seed: seed)
         var trainer = ClassifierTrainer(epochs: epochs, augmentation: pipeline, validation: validation,
                                         patience: validation == nil ? nil : patience, showProgress: showProgress)
-        var reports = startEpoch >= epochs ? [] : try trainer.fit(
-            step, on: trainSet, sampler: makeSampler(trainSet, trainIndices, kind: sampler, seed: seed),
-            startEpoch: startEpoch, onEpoch: onEpoch)
+        var reports: [EpochReport] = []
+        // A checkpoint at the end of a stage (or of a head) resumes it with no epoch left to run:
+        // the stage still gives back its best epoch's weights, as the uninterrupted run did.
+        if done <= epochs {
+            let step = ClassifierStep(model: model,
+                                      optimizer: checkpoint?.optimizer.makeOptimizer(for: model) ?? optimizer
+                                          ?? Adam(parameters: model.parameters.map(\.parameter), learningRate: learningRate),
+                                      loss: makeLoss(classCounts: counts))
+            reports = try trainer.fit(step, on: trainSet, sampler: makeSampler(trainSet, trainIndices, kind: sampler, seed: seed),
+                                      resumingFrom: checkpoint, onEpochEnd: onEpochEnd)
+        }
         guard secondStageEpochs > 0 else { return reports }
 
         // Stage two: the head alone, on class-balanced batches over the frozen backbone.
@@ -124,35 +146,55 @@ public struct SoftmaxRecipe: Sendable {
         defer { for (_, p) in model.parameters { p.isTrainable = true } }
         trainer.epochs = secondStageEpochs
         trainer.augmentation = nil
-        var offset = epochs
-        func trainHead(sampler: any BatchSampler) throws {
+        /// Trains head `index` of stage two (0 without EasyEnsemble), resuming it if the
+        /// checkpoint falls within its epochs; `ensemble` goes into its checkpoints.
+        func trainHead(_ index: Int, sampler: any BatchSampler, ensemble: EnsembleProgress?) throws {
+            let base = epochs + index * secondStageEpochs
+            let resumed = checkpoint.flatMap { done > base ? $0.shifted(by: -base) : nil }
             let headStep = ClassifierStep(model: model,
-                                          optimizer: Adam(parameters: model.parameters.map(\.parameter), learningRate: learningRate),
+                                          optimizer: resumed?.optimizer.makeOptimizer(for: model)
+                                              ?? Adam(parameters: model.parameters.map(\.parameter), learningRate: learningRate),
                                           loss: SoftmaxCrossEntropy())
-            let base = offset
-            reports += try trainer.fit(headStep, on: trainSet, sampler: sampler) {
-                var r = $0
-                r.epoch += base
-                try onEpoch(r)
+            reports += try trainer.fit(headStep, on: trainSet, sampler: sampler, resumingFrom: resumed) { report, headCheckpoint in
+                var report = report
+                report.epoch += base
+                var whole = headCheckpoint.shifted(by: base)
+                whole.ensemble = ensemble
+                try onEpochEnd?(report, whole)
             }.map { var r = $0; r.epoch += base; return r }
-            offset += secondStageEpochs
         }
+        /// Whether the checkpoint lies past head `index`'s epochs: the head was trained (and, in an
+        /// ensemble, summed) before it.
+        func isBehindCheckpoint(_ index: Int) -> Bool { done > epochs + (index + 1) * secondStageEpochs }
+
         guard ensembleHeads > 0 else {
-            try trainHead(sampler: makeSampler(trainSet, trainIndices, kind: .classBalanced, seed: seed &+ 1))
+            if !isBehindCheckpoint(0) {
+                try trainHead(0, sampler: makeSampler(trainSet, trainIndices, kind: .classBalanced, seed: seed &+ 1), ensemble: nil)
+            }
             return reports
         }
-        let headParameters = model.parameters.filter { $0.name.hasPrefix(head + ".") }.map(\.parameter)
-        let start = headParameters.map(\.value)
-        var sums = start.map { Tensor(shape: $0.shape) }
-        for k in 0..<ensembleHeads {
-            for (p, value) in zip(headParameters, start) { p.value = value }
+        let headParameters = model.parameters.filter { $0.name.hasPrefix(head + ".") }
+        var progress = checkpoint?.ensemble ?? EnsembleProgress(
+            start: Dictionary(uniqueKeysWithValues: headParameters.map { ($0.name, $0.parameter.value) }),
+            sums: Dictionary(uniqueKeysWithValues: headParameters.map { ($0.name, Tensor(shape: $0.parameter.value.shape)) }))
+        precondition(Set(progress.start.keys) == Set(headParameters.map(\.name)), "EasyEnsemble checkpoint for other head parameters")
+        for k in 0..<ensembleHeads where !isBehindCheckpoint(k) {
+            // A head resumed mid-way carries on from the checkpoint's weights; a new one starts
+            // from the head stage two began with.
+            if done <= epochs + k * secondStageEpochs {
+                for (name, p) in headParameters { p.value = progress.start[name]! }
+            }
             let sample = try RandomUnderSampler(strategy: .auto, seed: seed &+ 2 &+ UInt64(k)).resample(trainSet, indices: trainIndices)
-            try trainHead(sampler: ShuffledBatchSampler(indices: sample, batchSize: batchSize, seed: seed &+ 2 &+ UInt64(k)))
-            for (i, p) in headParameters.enumerated() {
-                sums[i].withUnsafeMutableBufferPointer { s in p.value.withUnsafeBufferPointer { v in for j in s.indices { s[j] += v[j] } } }
+            try trainHead(k, sampler: ShuffledBatchSampler(indices: sample, batchSize: batchSize, seed: seed &+ 2 &+ UInt64(k)),
+                          ensemble: progress)
+            for (name, p) in headParameters {
+                progress.sums[name]!.withUnsafeMutableBufferPointer { s in
+                    p.value.withUnsafeBufferPointer { v in for j in s.indices { s[j] += v[j] } }
+                }
             }
         }
-        for (p, sum) in zip(headParameters, sums) {
+        for (name, p) in headParameters {
+            let sum = progress.sums[name]!
             p.value = Tensor(shape: sum.shape, scalars: sum.scalars.map { $0 / Float(ensembleHeads) })
         }
         return reports
@@ -163,5 +205,19 @@ public struct SoftmaxRecipe: Sendable {
         case .shuffled: return ShuffledBatchSampler(indices: indices, batchSize: batchSize, seed: seed)
         case .classBalanced: return ClassBalancedBatchSampler(labels: data.labels, indices: indices, batchSize: batchSize, seed: seed)
         }
+    }
+}
+
+/// EasyEnsemble's heads so far, which a checkpoint in its stage keeps: the head's parameters
+/// when stage two began (each head starts from them) and the sum of the heads trained, by
+/// parameter name (`dense.weight`).
+public struct EnsembleProgress: Sendable {
+    public var start: [String: Tensor]
+    public var sums: [String: Tensor]
+
+    public init(start: [String: Tensor], sums: [String: Tensor]) {
+        precondition(Set(start.keys) == Set(sums.keys), "EasyEnsemble sums for other parameters than its start")
+        self.start = start
+        self.sums = sums
     }
 }

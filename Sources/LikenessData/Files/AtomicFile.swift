@@ -3,23 +3,23 @@ import Glibc
 #elseif canImport(Darwin)
 import Darwin
 #endif
+import LikenessHDF5
 
-/// Writing files so that nothing already stored is lost when a write fails: the bytes go to a
-/// temporary file in the destination's folder, which is then renamed over the destination.
+/// Writing files so that nothing already stored is lost when a write fails or is killed: the
+/// bytes go to a temporary file in the destination's folder, which is then renamed over the
+/// destination (`FileReplacement`, which also says how temporary files left by killed writers
+/// are cleared away).
 public enum AtomicFile {
     /// Writes `bytes` to `path`, replacing any file there only once all bytes are on disk.
     ///
     /// - Throws: `DatasetFileError.missing` when the folder does not exist, `.unreadable`
     ///   (with the system's reason) when the file cannot be written.
     public static func write(_ bytes: some Collection<UInt8>, to path: String) throws {
-        let slash = path.lastIndex(of: "/")
-        let folder = slash.map { String(path[..<$0]) } ?? "."
-        let name = slash.map { String(path[path.index(after: $0)...]) } ?? path
-        let temporary = "\(folder.isEmpty ? "" : folder)/.\(name).\(getpid()).\(UInt32.random(in: 0...UInt32.max)).tmp"
+        let temporary = FileReplacement.temporaryPath(replacing: path)
         let fd = open(temporary, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o644)
         guard fd >= 0 else {
             let code = errno
-            if code == ENOENT || code == ENOTDIR { throw DatasetFileError.missing(file: folder) }
+            if code == ENOENT || code == ENOTDIR { throw DatasetFileError.missing(file: folder(of: path)) }
             throw DatasetFileError.unreadable(file: path, reason: String(cString: strerror(code)))
         }
         func fail(_ code: Int32) -> DatasetFileError {
@@ -47,10 +47,11 @@ public enum AtomicFile {
             unlink(temporary)
             throw DatasetFileError.unreadable(file: path, reason: String(cString: strerror(code)))
         }
-        guard rename(temporary, path) == 0 else {
-            let code = errno
+        do throws(FileReplacement.Failure) {
+            try FileReplacement.commit(temporary, to: path)
+        } catch {
             unlink(temporary)
-            throw DatasetFileError.unreadable(file: path, reason: String(cString: strerror(code)))
+            throw DatasetFileError.unreadable(file: path, reason: error.description)
         }
     }
 }
@@ -58,4 +59,10 @@ public enum AtomicFile {
 /// The system's `write(2)`, named apart from `AtomicFile.write`.
 private func systemWrite(_ fd: Int32, _ buffer: UnsafeRawPointer, _ count: Int) -> Int {
     write(fd, buffer, count)
+}
+
+/// The folder part of `path` ("." for a bare name).
+private func folder(of path: String) -> String {
+    guard let slash = path.lastIndex(of: "/") else { return "." }
+    return slash == path.startIndex ? "/" : String(path[..<slash])
 }

@@ -8,11 +8,13 @@ import LikenessCore
 ///     flowers/tulip/001.jpg
 ///
 /// Classes are the sub-folders in name order; files are taken in name order within each
-/// class. Hidden entries and files without a `.png`, `.jpg` or `.jpeg` extension are skipped.
+/// class. Hidden entries and files without a `.png`, `.jpg` or `.jpeg` extension are skipped;
+/// a class folder without any image is an error. Images of any size are read: `load` resizes
+/// them all to the size asked for.
 public struct ImageFolder: Sendable {
     /// The folder scanned.
     public let directory: String
-    /// The class names: the sub-folders holding at least one image, in name order.
+    /// The class names: the sub-folders, in name order.
     public let classNames: [String]
     /// The image files, grouped by class.
     public let files: [String]
@@ -25,7 +27,8 @@ public struct ImageFolder: Sendable {
     /// Lists the classes and images of `directory`.
     ///
     /// - Throws: `DatasetFileError.missing` when the folder does not exist, `.unreadable`
-    ///   when it cannot be listed, `.invalidField("class folders")` when no sub-folder holds an image.
+    ///   when it cannot be listed, `.invalidField("class folders")` when it has no sub-folder,
+    ///   `.invalidField("class folder")` naming a sub-folder that holds no image.
     public init(directory: String) throws {
         guard directoryExists(directory) else { throw DatasetFileError.missing(file: directory) }
         let manager = FileManager.default
@@ -42,7 +45,13 @@ public struct ImageFolder: Sendable {
                 Self.imageExtensions.contains(($0 as NSString).pathExtension.lowercased())
                     && fileExists("\(directory)/\(entry)/\($0)")
             }
-            guard !images.isEmpty else { continue }
+            // An empty class folder is a mistake more often than not, and skipping it would
+            // shift the labels of the classes after it.
+            guard !images.isEmpty else {
+                throw DatasetFileError.invalidField(file: "\(directory)/\(entry)", field: "class folder",
+                                                    expected: "at least one .png, .jpg or .jpeg image (remove the folder of a class without images)",
+                                                    found: "none")
+            }
             files += images.map { "\(directory)/\(entry)/\($0)" }
             labels += [Int](repeating: classNames.count, count: images.count)
             classNames.append(entry)

@@ -22,9 +22,22 @@ struct TrainingDataOptions: ParsableArguments {
         var validation: [Int]
     }
 
+    /// The selection, after checking that every class not excluded has training images.
     func load(seed: UInt64) throws -> Selection {
         let selection = try loadSelection(seed: seed)
+        let classNames = selection.dataset.classNames
+        let excluded = excludeClasses?.classes ?? []
+        if let unknown = excluded.first(where: { $0 >= classNames.count }) {
+            throw ValidationError("--exclude-classes \(unknown): the dataset's classes are 0 to \(classNames.count - 1).")
+        }
         guard !selection.train.isEmpty else { throw ValidationError("No training images left after --exclude-classes.") }
+        let counts = selection.dataset.classCounts(of: selection.train)
+        let empty = counts.indices.filter { counts[$0] == 0 && !excluded.contains($0) }
+        guard empty.isEmpty else {
+            let named = empty.map { "\($0) (\(classNames[$0]))" }.joined(separator: ", ")
+            throw ValidationError("No training image of class\(empty.count == 1 ? "" : "es") \(named): add images, or leave "
+                                  + "\(empty.count == 1 ? "it" : "them") out with --exclude-classes \((excluded + empty).sorted().map(String.init).joined(separator: ",")).")
+        }
         return selection
     }
 
@@ -38,6 +51,11 @@ struct TrainingDataOptions: ParsableArguments {
         if let spec = validation {
             let other = try DatasetSource(parsing: spec, directory: data.dataDirectory)
                 .load(imageSize: try data.parsedImageSize(), channels: data.grayscale ? 1 : 3)
+            let (v, t) = (other.dataset, loaded.dataset)
+            guard (v.height, v.width, v.channels) == (t.height, t.width, t.channels) else {
+                throw ValidationError("--validation \(spec): its images are \(v.height)×\(v.width)×\(v.channels), the training images "
+                                      + "\(t.height)×\(t.width)×\(t.channels); give a validation set of the same size.")
+            }
             validationSet = other.dataset
             held = other.selection
         } else if case .fashionMNIST(let part, _) = source, part != .test {

@@ -11,7 +11,8 @@ struct CalibrateCommand: ParsableCommand {
         Validation images of an enrolled class (matched by name) give genuine distances (to their \
         own class's prototype) and impostor distances (to every other prototype); images of classes \
         that are not enrolled give impostor distances only. The false-accept rate is the share of \
-        impostor distances at or under the threshold; the false-reject rate, of genuine distances above it.
+        impostor distances at or under the threshold; the false-reject rate, of genuine distances above it. \
+        The gallery is locked (GALLERY.lock) from reading its prototypes to writing the thresholds.
         """
     )
 
@@ -37,20 +38,9 @@ struct CalibrateCommand: ParsableCommand {
     func run() throws {
         runtime.apply()
         let (model, loaded, _) = try input.load()
-        var gallery = try galleryOptions.load(for: model)
-        guard !gallery.classes.isEmpty else { throw ValidationError("--gallery \(galleryOptions.gallery) has no class enrolled yet.") }
         let dataset = loaded.dataset
-        let row = Dictionary(uniqueKeysWithValues: gallery.classNames.enumerated().map { ($1, $0) })
-        let labels = loaded.selection.map { row[dataset.classNames[dataset.labels[$0]]] }
         let embeddings = model.outputs(for: dataset, indices: loaded.selection, showProgress: true)
-        let distances = PrototypeClassifier.distances(embeddings, gallery.prototypes)
         let target: ThresholdCalibration.Target = falseAcceptRate.map { .falseAcceptRate($0) } ?? .equalErrorRate
-
-        func calibrated(forClass c: Int?) -> ThresholdCalibration.Result? {
-            let sets = ThresholdCalibration.distances(distances, labels: labels, forClass: c)
-            guard !sets.genuine.isEmpty && !sets.impostor.isEmpty else { return nil }
-            return ThresholdCalibration.threshold(genuine: sets.genuine, impostor: sets.impostor, target: target)
-        }
         func threshold(_ r: ThresholdCalibration.Result) -> Gallery.Threshold {
             Gallery.Threshold(distance: r.threshold, falseAcceptanceRate: r.falseAcceptRate, falseRejectionRate: r.falseRejectRate)
         }
@@ -58,23 +48,36 @@ struct CalibrateCommand: ParsableCommand {
             "\(name): threshold \(format(r.threshold)) · false-accept rate \(format(r.falseAcceptRate)) · false-reject rate \(format(r.falseRejectRate)) (\(r.genuineCount) genuine, \(r.impostorCount) impostor distances)"
         }
 
-        guard let global = calibrated(forClass: nil) else {
-            throw ValidationError("--dataset has no image of an enrolled class (by name): nothing to calibrate on. Enrolled: \(gallery.classNames.joined(separator: ", ")).")
-        }
-        gallery.globalThreshold = threshold(global)
-        print(describe("all classes", global))
-        if perClass {
-            for (c, name) in gallery.classNames.enumerated() {
-                guard let r = calibrated(forClass: c) else {
-                    printDiagnostic("calibrate: no validation image of \(name): it keeps the global threshold")
-                    try gallery.setThreshold(nil, forClass: name)
-                    continue
+        // The thresholds come from the prototypes, so the gallery stays locked from the read to the write.
+        var report: [String] = []
+        try galleryOptions.update(for: model, command: "calibrate") { gallery in
+            guard !gallery.classes.isEmpty else { throw ValidationError("--gallery \(galleryOptions.gallery) has no class enrolled yet.") }
+            let row = Dictionary(uniqueKeysWithValues: gallery.classNames.enumerated().map { ($1, $0) })
+            let labels = loaded.selection.map { row[dataset.classNames[dataset.labels[$0]]] }
+            let distances = PrototypeClassifier.distances(embeddings, gallery.prototypes)
+            func calibrated(forClass c: Int?) -> ThresholdCalibration.Result? {
+                let sets = ThresholdCalibration.distances(distances, labels: labels, forClass: c)
+                guard !sets.genuine.isEmpty && !sets.impostor.isEmpty else { return nil }
+                return ThresholdCalibration.threshold(genuine: sets.genuine, impostor: sets.impostor, target: target)
+            }
+            guard let global = calibrated(forClass: nil) else {
+                throw ValidationError("--dataset has no image of an enrolled class (by name): nothing to calibrate on. Enrolled: \(gallery.classNames.joined(separator: ", ")).")
+            }
+            gallery.globalThreshold = threshold(global)
+            report.append(describe("all classes", global))
+            if perClass {
+                for (c, name) in gallery.classNames.enumerated() {
+                    guard let r = calibrated(forClass: c) else {
+                        printDiagnostic("calibrate: no validation image of \(name): it keeps the global threshold")
+                        try gallery.setThreshold(nil, forClass: name)
+                        continue
+                    }
+                    try gallery.setThreshold(threshold(r), forClass: name)
+                    report.append(describe(name, r))
                 }
-                try gallery.setThreshold(threshold(r), forClass: name)
-                print(describe(name, r))
             }
         }
-        try gallery.save(to: galleryOptions.gallery)
+        for line in report { print(line) }
         print("wrote the threshold\(perClass ? "s" : "") to \(galleryOptions.gallery)")
     }
 

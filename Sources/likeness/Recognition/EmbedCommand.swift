@@ -6,7 +6,8 @@ import Likeness
 struct EmbedCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "embed",
-        abstract: "Embed images with a trained model into an HDF5 embedding store (appending to an existing one with --append)."
+        abstract: "Embed images with a trained model into an HDF5 embedding store (appending to an existing one with --append).",
+        discussion: "Appends to one store at once take turns, under the lock file STORE.lock beside it."
     )
 
     @OptionGroup var input: ModelInputOptions
@@ -30,7 +31,9 @@ struct EmbedCommand: ParsableCommand {
                                    ids: loaded.selection.map { dataset.ids[$0] })
         if append {
             var store = try EmbeddingStore.open(output)
-            try store.append(batch, modelDigest: model.digest, classNames: dataset.classNames)
+            try store.append(batch, modelDigest: model.digest, classNames: dataset.classNames) { lock in
+                printDiagnostic("embed: waiting for the lock on \(output), held by another likeness process (\(lock))")
+            }
             print("appended \(batch.count) embeddings to \(output) (\(store.count) in all)")
         } else {
             let store = try EmbeddingStore.create(at: output, modelDigest: model.digest, dimension: dimension,

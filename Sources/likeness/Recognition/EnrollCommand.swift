@@ -11,7 +11,8 @@ struct EnrollCommand: ParsableCommand {
         discussion: """
         A class's prototype is the re-normalised mean of its images' embeddings; enrolling more \
         images of a class already in the gallery adds them as shots. The gallery is written to a \
-        temporary file and renamed into place: a failed enrolment leaves it as it was.
+        temporary file and renamed into place: a failed enrolment leaves it as it was. Enrolments \
+        into one gallery at once take turns, under the lock file GALLERY.lock beside it.
 
         Examples:
           likeness enroll --model embedder.h5 --gallery gallery.h5 --class Sandal sandal.png
@@ -38,19 +39,38 @@ struct EnrollCommand: ParsableCommand {
     func run() throws {
         runtime.apply()
         let (model, loaded, source) = try input.load()
-        var gallery = try galleryOptions.load(for: model, creating: true)
         let dataset = loaded.dataset
         let chosen = Set(classes?.classes ?? Array(dataset.classNames.indices))
+        if let unknown = chosen.sorted().first(where: { $0 >= dataset.classNames.count }) {
+            throw ValidationError("--classes \(unknown): \(source) has classes 0 to \(dataset.classNames.count - 1).")
+        }
         let indices = loaded.selection.filter { chosen.contains(dataset.labels[$0]) }
+        let counts = dataset.classCounts(of: indices)
+        let enrolled = chosen.sorted().filter { counts[$0] > 0 }
+        guard !enrolled.isEmpty else {
+            throw ValidationError("\(source) has no image of the classes to enrol (\(chosen.sorted().map { dataset.classNames[$0] }.joined(separator: ", "))): nothing to enrol.")
+        }
+        if className == nil {
+            let missing = chosen.sorted().filter { counts[$0] == 0 }.map { "\($0) (\(dataset.classNames[$0]))" }
+            if classes != nil && !missing.isEmpty {
+                throw ValidationError("--classes: \(source) has no image of class\(missing.count == 1 ? "" : "es") \(missing.joined(separator: ", ")).")
+            }
+            if !missing.isEmpty {
+                printDiagnostic("enroll: \(source) has no image of \(missing.joined(separator: ", ")): not enrolled")
+            }
+        }
         let embeddings = model.outputs(for: dataset, indices: indices, showProgress: indices.count > 1000)
+        let gallery = try galleryOptions.update(for: model, creating: true, command: "enroll") { gallery in
+            if let className {
+                try gallery.enroll(name: className, embeddings: embeddings)
+            } else {
+                try gallery.enroll(embeddings: embeddings, labels: dataset.labels(indices), classNames: dataset.classNames)
+            }
+        }
         if let className {
-            try gallery.enroll(name: className, embeddings: embeddings)
-            try gallery.save(to: galleryOptions.gallery)
             print("enrolled \(className) from \(indices.count) image\(indices.count == 1 ? "" : "s") (\(gallery[className]!.shotCount) in all) into \(galleryOptions.gallery)")
         } else {
-            try gallery.enroll(embeddings: embeddings, labels: dataset.labels(indices), classNames: dataset.classNames)
-            try gallery.save(to: galleryOptions.gallery)
-            let names = chosen.sorted().map { dataset.classNames[$0] }
+            let names = enrolled.map { dataset.classNames[$0] }
             print("enrolled \(names.count) classes from \(indices.count) images of \(source) into \(galleryOptions.gallery): \(names.joined(separator: ", "))")
         }
     }

@@ -1,0 +1,96 @@
+import Foundation
+import Likeness
+import Testing
+
+/// Resuming from any epoch's checkpoint, written to a file and read back, ends with the weights
+/// of the uninterrupted run: bit for bit, early stopping, best-epoch restoring and the softmax
+/// recipe's second stage and EasyEnsemble included.
+@Suite("Resuming training from a checkpoint")
+struct TrainingResumeTests {
+    /// Runs `train` uninterrupted, saving the checkpoint its hook gets after every epoch; then
+    /// resumes from each saved checkpoint in turn with `resume`. Every resumed run must end on
+    /// the uninterrupted run's weights.
+    func expectEveryResumeMatches(
+        architecture: ModelDescription, classNames: [String],
+        train: (_ network: Sequential, _ onEpochEnd: @escaping (Checkpoint) throws -> Void) throws -> Void,
+        resume: (_ network: Sequential, _ checkpoint: Checkpoint) throws -> Void
+    ) throws {
+        let folder = try TemporaryFolder()
+        let network = architecture.makeNetwork(seed: 3)
+        var saved: [String] = []
+        try train(network) { checkpoint in
+            let path = "\(folder.path)/after-\(checkpoint.epoch).h5"
+            try ModelArchive(network: network, architecture: architecture, classNames: classNames, checkpoint: checkpoint)
+                .save(to: path)
+            saved.append(path)
+        }
+        let uninterrupted = network.weightDigest
+        try #require(saved.count >= 3, "a run long enough to resume in the middle")
+        for path in saved {
+            let archive = try ModelArchive.load(path)
+            try resume(archive.network, try #require(archive.checkpoint))
+            #expect(archive.network.weightDigest == uninterrupted, "resumed from \(path)")
+        }
+    }
+
+    /// With validation, early stopping and the best epochs given back; without, the last
+    /// epochs' weights, which early stopping would otherwise hide.
+    @Test(arguments: [true, false])
+    func softmaxRecipeWithEasyEnsemble(validates: Bool) throws {
+        let data = ClassifierTrainerTests().stripes(count: 300, seed: 4)
+        let imbalanced = Array((0..<220).filter { $0 % 2 == 0 }) + Array((0..<20).filter { $0 % 2 == 1 })
+        let validation = validates ? ValidationImages(dataset: data, indices: Array(240..<300)) : nil
+        var recipe = SoftmaxRecipe()
+        recipe.epochs = 3
+        recipe.batchSize = 16
+        recipe.learningRate = 3e-3
+        recipe.patience = 1
+        recipe.secondStageEpochs = 2
+        recipe.ensembleHeads = 2
+        recipe.augmentation = [AugmentationStep(.gaussianNoise(std: 0.05))]
+        let architecture = ModelDescription(backbone: .reference, head: .softmax(classCount: 2), channels: 1, height: 8, width: 8)
+        try expectEveryResumeMatches(architecture: architecture, classNames: data.classNames) { network, save in
+            _ = try recipe.train(network, on: data, indices: imbalanced, validation: validation, showProgress: false) { _, checkpoint in
+                try save(checkpoint)
+            }
+        } resume: { network, checkpoint in
+            _ = try recipe.train(network, on: data, indices: imbalanced, validation: validation, resumingFrom: checkpoint, showProgress: false)
+            #expect(network.parameters.allSatisfy { $0.parameter.isTrainable }, "stage two gives the flags back")
+        }
+    }
+
+    @Test func softmaxRecipeWithASecondStage() throws {
+        let data = ClassifierTrainerTests().stripes(count: 200, seed: 5)
+        var recipe = SoftmaxRecipe()
+        recipe.epochs = 2
+        recipe.batchSize = 16
+        recipe.secondStageEpochs = 2
+        let architecture = ModelDescription(backbone: .reference, head: .softmax(classCount: 2), channels: 1, height: 8, width: 8)
+        try expectEveryResumeMatches(architecture: architecture, classNames: data.classNames) { network, save in
+            _ = try recipe.train(network, on: data, indices: Array(0..<200), validation: nil, showProgress: false) { _, checkpoint in
+                try save(checkpoint)
+            }
+        } resume: { network, checkpoint in
+            _ = try recipe.train(network, on: data, indices: Array(0..<200), validation: nil, resumingFrom: checkpoint, showProgress: false)
+        }
+    }
+
+    /// The embedding head with dropout (the reference backbone) and a learning-rate schedule;
+    /// with validation, early stopping and the best epoch given back at the end, or without.
+    @Test(arguments: [true, false])
+    func embeddingTrainer(validates: Bool) throws {
+        let data = ClassifierTrainerTests().stripes(count: 160, seed: 6)
+        let validation = validates ? Array(120..<160) : []
+        let trainer = EmbeddingTrainer(epochs: 5, classesPerBatch: 2, imagesPerClass: 8, loss: TripletLoss(margin: 2.5),
+                                       augmentation: AugmentationPipeline([AugmentationStep(.gaussianNoise(std: 0.05))], seed: 2),
+                                       schedule: .step(stepSize: 1, gamma: 0.5), earlyStoppingPatience: 2, seed: 4, showsProgress: false)
+        let architecture = ModelDescription(backbone: .reference, head: .embedding(dimension: 4), channels: 1, height: 8, width: 8)
+        try expectEveryResumeMatches(architecture: architecture, classNames: data.classNames) { network, save in
+            try trainer.fit(network, on: data, trainingIndices: Array(0..<120), validationIndices: validation) { _, checkpoint in
+                try save(checkpoint)
+            }
+        } resume: { network, checkpoint in
+            try trainer.fit(network, on: data, trainingIndices: Array(0..<120), validationIndices: validation, resumingFrom: checkpoint)
+        }
+    }
+}
