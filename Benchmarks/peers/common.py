@@ -1,4 +1,5 @@
-"""What the peer scripts share: the skip convention, Fashion-MNIST's files, argument types.
+"""What the peer scripts share: the skip convention, Fashion-MNIST's files and PROTOCOL.md's
+splits of them (FMNIST-LT, validation), argument types.
 
 A script whose packages are missing prints why on stderr and exits with SKIPPED (77, the
 automake convention for a skipped test); likeness-bench reports the note and goes on without
@@ -14,6 +15,13 @@ import sys
 
 SKIPPED = 77
 FASHION_MNIST = "/usr/share/datasets/fashion-mnist"
+
+CLASS_NAMES = ["T-shirt/top", "Trouser", "Pullover", "Dress", "Coat",
+               "Sandal", "Shirt", "Sneaker", "Bag", "Ankle boot"]
+# PROTOCOL.md, FMNIST-LT: n_c = round(5500 × p_c / 0.36) first images of each class, in file order.
+LONG_TAIL_PROPORTIONS = [0.14, 0.2, 0.057, 0.36, 0.05, 0.001, 0.01, 0.002, 0.015, 0.165]
+LONG_TAIL_COUNTS = [2139, 3056, 871, 5500, 764, 15, 153, 31, 229, 2521]
+VALIDATION_PER_CLASS = 500
 
 
 def import_or_skip(name):
@@ -64,3 +72,29 @@ def fashion_mnist(split, count=None):
     if not (os.path.exists(images) and os.path.exists(labels)):
         return None
     return read_idx(images, count), read_idx(labels, count).astype(np.int64)
+
+
+def load_protocol_images(split):
+    """(N×1×28×28 float32 images in [0, 1], int64 labels) of the `train` or `t10k` file; exits
+    (status 1) without Debian's dataset-fashion-mnist: accuracy figures depend on the images."""
+    data = fashion_mnist(split)
+    if data is None:
+        sys.exit(f"{os.path.basename(sys.argv[0])}: needs Debian's dataset-fashion-mnist "
+                 f"(the figures depend on the images)")
+    images, labels = data
+    return (images.astype(np.float32) / 255).reshape(-1, 1, 28, 28), labels
+
+
+def protocol_split(labels):
+    """FMNIST-LT indices (the first n_c of each class) and validation indices (the last 500 of
+    each class) into the training file, both sorted."""
+    long_tail, validation = [], []
+    for c, p in enumerate(LONG_TAIL_PROPORTIONS):
+        members = np.flatnonzero(labels == c)
+        pool, held_out = members[:-VALIDATION_PER_CLASS], members[-VALIDATION_PER_CLASS:]
+        n = int(np.floor(5500 * p / 0.36 + 0.5))
+        if n != LONG_TAIL_COUNTS[c] or n > len(pool):
+            raise ValueError(f"FMNIST-LT class {c}: expected {LONG_TAIL_COUNTS[c]} images, computed {n} from a pool of {len(pool)}")
+        long_tail.extend(pool[:n])
+        validation.extend(held_out)
+    return np.sort(np.array(long_tail)), np.sort(np.array(validation))

@@ -22,7 +22,7 @@ import json
 import sys
 import time
 
-from common import fashion_mnist, import_or_skip, np, positive
+from common import CLASS_NAMES, import_or_skip, load_protocol_images, np, positive, protocol_split
 
 torch = import_or_skip("torch")
 pytorch_metric_learning = import_or_skip("pytorch_metric_learning")
@@ -31,11 +31,6 @@ from pytorch_metric_learning import losses, miners, samplers  # noqa: E402
 
 from reference_network import ReferenceNetwork  # noqa: E402
 
-CLASS_NAMES = ["T-shirt/top", "Trouser", "Pullover", "Dress", "Coat",
-               "Sandal", "Shirt", "Sneaker", "Bag", "Ankle boot"]
-LONG_TAIL_PROPORTIONS = [0.14, 0.2, 0.057, 0.36, 0.05, 0.001, 0.01, 0.002, 0.015, 0.165]
-LONG_TAIL_COUNTS = [2139, 3056, 871, 5500, 764, 15, 153, 31, 229, 2521]
-VALIDATION_PER_CLASS = 500
 NOVEL_CLASSES = [5, 7]
 MARGIN = 0.2
 IMAGES_PER_CLASS = 16
@@ -74,29 +69,6 @@ class SeededGenerator:
         s[2] ^= t
         s[3] = self.rotl(s[3], 45)
         return result
-
-
-def load(split):
-    """(N×1×28×28 float32 images in [0, 1], int64 labels) of the `train` or `t10k` file."""
-    data = fashion_mnist(split)
-    if data is None:
-        sys.exit("pytorch_oneshot.py: needs Debian's dataset-fashion-mnist (the figures depend on the images)")
-    images, labels = data
-    return (images.astype(np.float32) / 255).reshape(-1, 1, 28, 28), labels
-
-
-def protocol_split(labels):
-    """FMNIST-LT indices (first n_c of each class) and validation indices (last 500), both sorted."""
-    long_tail, validation = [], []
-    for c, p in enumerate(LONG_TAIL_PROPORTIONS):
-        members = np.flatnonzero(labels == c)
-        pool, held_out = members[:-VALIDATION_PER_CLASS], members[-VALIDATION_PER_CLASS:]
-        n = int(np.floor(5500 * p / 0.36 + 0.5))
-        if n != LONG_TAIL_COUNTS[c] or n > len(pool):
-            raise ValueError(f"FMNIST-LT class {c}: expected {LONG_TAIL_COUNTS[c]} images, computed {n} from a pool of {len(pool)}")
-        long_tail.extend(pool[:n])
-        validation.extend(held_out)
-    return np.sort(np.array(long_tail)), np.sort(np.array(validation))
 
 
 def embed(model, images):
@@ -177,8 +149,8 @@ def main():
     torch.manual_seed(args.seed)
     np.random.seed(args.seed)  # pytorch-metric-learning's samplers and miners draw from np.random
 
-    train_images, train_labels = load("train")
-    test_images, test_labels = load("t10k")
+    train_images, train_labels = load_protocol_images("train")
+    test_images, test_labels = load_protocol_images("t10k")
     long_tail, validation = protocol_split(train_labels)
     known_indices = long_tail[~np.isin(train_labels[long_tail], NOVEL_CLASSES)]
     print(f"torch {torch.__version__}, pytorch-metric-learning {pytorch_metric_learning.__version__}, "

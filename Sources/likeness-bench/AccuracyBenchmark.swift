@@ -7,9 +7,13 @@ import Likeness
 /// the class's prototype); macro recall (balanced accuracy), macro ROC AUC and accuracy.
 ///
 /// Figures: `fmnist_lt_<approach>_<measure>_<class>` per class and `fmnist_lt_<approach>_<measure>`
-/// overall, with approach `focal` or `embedding`.
+/// overall, with approach `focal` or `embedding`. With `--pytorch`, the peer
+/// (Benchmarks/peers/pytorch_accuracy.py) trains and measures both networks the same way, and each
+/// figure has its twin `pytorch_fmnist_lt_…`.
 struct AccuracyBenchmark {
     let data: ProtocolData
+    var threads = 2
+    var pytorch: String?
 
     func run(_ out: FigureOutput) throws {
         let train = try data.train(), test = try data.test()
@@ -22,11 +26,11 @@ struct AccuracyBenchmark {
         let probabilities = Softmax.probabilities(focal.outputs(for: test, indices: all, showProgress: true))
         let focalReport = try ClassificationReport(trueLabels: test.labels, predictedLabels: probabilities.argmaxRows,
                                                    scores: Self.rows(probabilities), classNames: test.classNames, keepingCurves: false)
-        try write(focalReport, approach: "focal", classCounts: counts, to: out,
-                  details: data.trainingDetails(head: "softmax").merging([
-                      "approach": "softmax head, focal loss γ 2, balanced α divided by its mean",
-                      "score": "softmax probability",
-                  ]) { $1 })
+        var written = try write(focalReport, approach: "focal", classCounts: counts, to: out,
+                                details: data.trainingDetails(head: "softmax").merging([
+                                    "approach": "softmax head, focal loss γ 2, balanced α divided by its mean",
+                                    "score": "softmax probability",
+                                ]) { $1 })
 
         let embedder = try data.protocolEmbedder()
         printDiagnostic("accuracy: embedding the FMNIST-LT training images and the test images")
@@ -37,43 +41,85 @@ struct AccuracyBenchmark {
         let embeddingReport = try ClassificationReport(trueLabels: test.labels, predictedLabels: classifier.classify(embeddings).map(\.nearest),
                                                        scores: Self.rows(classifier.distances(embeddings)).map { $0.map { -$0 } },
                                                        classNames: test.classNames, keepingCurves: false)
-        try write(embeddingReport, approach: "embedding", classCounts: counts, to: out,
-                  details: data.trainingDetails(head: "embedding").merging([
-                      "approach": "embedding head (triplet loss), nearest class prototype",
-                      "score": "minus the distance to the class prototype",
-                  ]) { $1 })
-        printSummary([("focal", focalReport), ("embedding", embeddingReport)], classCounts: counts)
+        written += try write(embeddingReport, approach: "embedding", classCounts: counts, to: out,
+                             details: data.trainingDetails(head: "embedding").merging([
+                                 "approach": "embedding head (triplet loss), nearest class prototype",
+                                 "score": "minus the distance to the class prototype",
+                             ]) { $1 })
+        let columns = [("focal", focalReport), ("embedding", embeddingReport)].map { Column(name: $0.0, report: $0.1) }
+        printSummary(columns, classNames: test.classNames, classCounts: counts)
+
+        guard let pytorch else { return }
+        let epochs = data.training.epochs
+        printDiagnostic("accuracy: the PyTorch peer trains both networks, \(epochs) epoch\(epochs == 1 ? "" : "s") each (several times slower)")
+        let script = PeerScript(python: pytorch, name: "pytorch_accuracy.py")
+        let figures: [String: [String: Any]]
+        do {
+            figures = try script.run(["--epochs", "\(data.training.epochs)", "--threads", "\(threads)", "--seed", "\(data.training.seed)",
+                                      "--miner", data.training.miner.rawValue])
+        } catch let skipped as PeerScript.Skipped {
+            printDiagnostic("accuracy: \(skipped); going on without the PyTorch peer")
+            return
+        }
+        var peer: [String: Double] = [:]
+        for (name, details) in written {
+            let figure = try Peer.read("pytorch_" + name, from: figures, title: "PyTorch", versionField: "torch", script: script.name)
+            peer[name] = figure.value
+            try out.write(Figure(name: "pytorch_" + name, value: figure.value, unit: .fraction,
+                                 details: details.merging(figure.details) { $1 }.merging(["peer": figure.title]) { $1 }))
+        }
+        printSummary(columns + ["focal", "embedding"].map { approach in
+            Column(name: approach + " (PyTorch)",
+                   recall: test.classNames.map { peer["fmnist_lt_\(approach)_recall_\(Self.slug($0))"] ?? .nan },
+                   macroRecall: peer["fmnist_lt_\(approach)_macro_recall"] ?? .nan, macroAUC: peer["fmnist_lt_\(approach)_macro_auc"])
+        }, classNames: test.classNames, classCounts: counts)
+    }
+
+    /// One approach's column of the summary table.
+    struct Column {
+        var name: String
+        var recall: [Double]
+        var macroRecall: Double
+        var macroAUC: Double?
     }
 
     /// Recall per class and the macro figures of each approach, as a table on stderr.
-    func printSummary(_ reports: [(name: String, report: ClassificationReport)], classCounts: [Int]) {
+    func printSummary(_ columns: [Column], classNames: [String], classCounts: [Int]) {
         func row(_ title: String, _ cells: [String]) -> String {
-            title.padding(toLength: 26, withPad: " ", startingAt: 0) + cells.map { $0.padding(toLength: 12, withPad: " ", startingAt: 0) }.joined()
+            title.padding(toLength: 26, withPad: " ", startingAt: 0) + cells.map { $0.padding(toLength: 20, withPad: " ", startingAt: 0) }.joined()
         }
-        printDiagnostic(row("recall (training images)", reports.map(\.name)))
+        printDiagnostic(row("recall (training images)", columns.map(\.name)))
         for (c, count) in classCounts.enumerated() {
-            printDiagnostic(row("\(reports[0].report.classes[c].name) (\(count))", reports.map { String(format: "%.4f", $0.report.classes[c].recall) }))
+            printDiagnostic(row("\(classNames[c]) (\(count))", columns.map { String(format: "%.4f", $0.recall[c]) }))
         }
-        printDiagnostic(row("macro recall", reports.map { String(format: "%.4f", $0.report.balancedAccuracy) }))
-        printDiagnostic(row("macro ROC AUC", reports.map { $0.report.macroROCAUC.map { String(format: "%.4f", $0) } ?? "n/a" }))
+        printDiagnostic(row("macro recall", columns.map { String(format: "%.4f", $0.macroRecall) }))
+        printDiagnostic(row("macro ROC AUC", columns.map { $0.macroAUC.map { String(format: "%.4f", $0) } ?? "n/a" }))
     }
 
-    func write(_ report: ClassificationReport, approach: String, classCounts: [Int], to out: FigureOutput, details: [String: Any]) throws {
+    /// Writes the report's figures; returns each one's name and details, in the order written.
+    @discardableResult
+    func write(_ report: ClassificationReport, approach: String, classCounts: [Int], to out: FigureOutput,
+               details: [String: Any]) throws -> [(name: String, details: [String: Any])] {
         let prefix = "fmnist_lt_\(approach)"
+        var written: [(name: String, details: [String: Any])] = []
         for (c, m) in report.classes.enumerated() {
             let perClass = details.merging(["class": m.name, "class_index": c, "training_images": classCounts[c], "support": m.support]) { $1 }
             var measures = [("recall", m.recall), ("precision", m.precision), ("f1", m.f1)]
             if let auc = m.rocAUC { measures.append(("auc", auc)) }
             for (measure, value) in measures {
-                try out.write(Figure(name: "\(prefix)_\(measure)_\(Self.slug(m.name))", value: value, unit: .fraction, details: perClass))
+                let name = "\(prefix)_\(measure)_\(Self.slug(m.name))"
+                try out.write(Figure(name: name, value: value, unit: .fraction, details: perClass))
+                written.append((name, perClass))
             }
         }
         var overall = [("macro_recall", report.balancedAccuracy), ("accuracy", report.accuracy)]
         if let auc = report.macroROCAUC { overall.append(("macro_auc", auc)) }
         for (measure, value) in overall {
-            try out.write(Figure(name: "\(prefix)_\(measure)", value: value, unit: .fraction,
-                                 details: details.merging(["test_images": report.sampleCount]) { $1 }))
+            let name = "\(prefix)_\(measure)", overallDetails = details.merging(["test_images": report.sampleCount]) { $1 }
+            try out.write(Figure(name: name, value: value, unit: .fraction, details: overallDetails))
+            written.append((name, overallDetails))
         }
+        return written
     }
 
     /// A class name as part of a figure's name: lowercase letters and digits, runs of anything else as one `_`.
@@ -84,5 +130,11 @@ struct AccuracyBenchmark {
     static func rows(_ t: Tensor) -> [[Double]] {
         let c = t.shape[1]
         return t.withUnsafeBufferPointer { p in (0..<t.shape[0]).map { i in (0..<c).map { Double(p[i * c + $0]) } } }
+    }
+}
+
+extension AccuracyBenchmark.Column {
+    init(name: String, report: ClassificationReport) {
+        self.init(name: name, recall: report.classes.map(\.recall), macroRecall: report.balancedAccuracy, macroAUC: report.macroROCAUC)
     }
 }

@@ -55,7 +55,7 @@ struct BenchCommand: ParsableCommand {
             case .embed: try EmbeddingBenchmark(speed: speed, threads: threads, pytorch: peers.pytorch, data: data).run(out)
             case .queryRandom: try QueryBenchmark(runs: speed.runs, threads: threads, faiss: peers.faiss).runOnRandomVectors(out)
             case .query: try QueryBenchmark(runs: speed.runs, threads: threads, faiss: peers.faiss).runOnEmbeddings(out, data: data)
-            case .accuracy: try AccuracyBenchmark(data: data).run(out)
+            case .accuracy: try AccuracyBenchmark(data: data, threads: threads, pytorch: peers.pytorch).run(out)
             case .oneShot: try OneShotBenchmark(data: data, threads: threads, pytorch: peers.pytorch).run(out)
             case .memory:
                 try out.write(Figure(name: "peak_memory_mib", value: PeakMemory.residentMiB, unit: .mebibytes,
@@ -76,7 +76,7 @@ struct BenchCommand: ParsableCommand {
         case .embed: words += ["--batch", "\(speed.batch)"] + runs + peers.pytorchArguments
         case .queryRandom: words += runs + peers.faissArguments
         case .query: words += runs + (training.model.map { ["--model", $0] } ?? training.arguments) + peers.faissArguments
-        case .accuracy: words += training.arguments
+        case .accuracy: words += training.arguments + peers.pytorchArguments
         case .oneShot: words += training.arguments + ["--draws", "\(training.draws)"] + peers.pytorchArguments
         // The peak depends on everything run before it: the invocation itself.
         case .memory, .all: words = ["likeness-bench"] + CommandLine.arguments.dropFirst()

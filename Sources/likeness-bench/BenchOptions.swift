@@ -62,7 +62,7 @@ enum MinerName: String, ExpressibleByArgument, CaseIterable {
 
 /// The Pythons that run the peer benchmarks of Benchmarks/peers/.
 struct PeerOptions: ParsableArguments {
-    @Option(help: ArgumentHelp("A Python with torch (and optionally pytorch-metric-learning): PyTorch peers for train, embed and one-shot.",
+    @Option(help: ArgumentHelp("A Python with torch (and optionally pytorch-metric-learning): PyTorch peers for train, embed, accuracy and one-shot.",
                                valueName: "python"))
     var pytorch: String?
 

@@ -41,7 +41,7 @@ enum Measure: String, CaseIterable, ExpressibleByArgument {
         case .train: "training images/s, both heads (PyTorch peer)"
         case .embed: "embedding images/s, 10,000 test images (PyTorch peer)"
         case .queryRandom: "exact 10-NN queries/s, random unit vectors (FAISS peer)"
-        case .accuracy: "FMNIST-LT recall, precision, F1, ROC AUC (trains: minutes)"
+        case .accuracy: "FMNIST-LT recall, precision, F1, AUC (trains: minutes; peer)"
         case .query: "exact 10-NN queries/s on embeddings (FAISS peer)"
         case .oneShot: "one-shot Sandal, Sneaker recall (trains: minutes; peer)"
         case .memory: "peak resident memory after the measures before it"
