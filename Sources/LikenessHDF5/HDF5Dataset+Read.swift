@@ -44,6 +44,7 @@ extension HDF5Dataset {
             try requireElementType(Element.hdf5ElementType, id, context)
             var values: [Element] = []
             try withSelection(rows: rows, shape: shape, id, context) { memorySpace, fileSpace, count throws(HDF5Error) in
+                try HDF5ReadLimit.check(count: count, elementBytes: MemoryLayout<Element>.stride, of: id, context)
                 values = [Element](repeating: .zero, count: count)
                 let status = values.withUnsafeMutableBytes {
                     H5Dread(id, Element.checkedNativeType, memorySpace, fileSpace, chdf5_p_default(), $0.baseAddress)
@@ -62,7 +63,7 @@ extension HDF5Dataset {
             defer { _ = H5Tclose(storedType) }
             var strings: [String] = []
             try withSelection(rows: rows, shape: shape, id, context) { memorySpace, fileSpace, count throws(HDF5Error) in
-                strings = try HDF5Strings.read(count: count, storedType: storedType, context) { memoryType, buffer in
+                strings = try HDF5Strings.read(count: count, storedType: storedType, from: id, context) { memoryType, buffer in
                     H5Dread(id, memoryType, memorySpace, fileSpace, chdf5_p_default(), buffer)
                 }
             }
