@@ -52,8 +52,9 @@ struct TrainCommand: ParsableCommand {
         runtime.apply()
         let selection = try data.load(seed: runtime.seed)
         let dataset = selection.dataset
-        let architecture = ModelDescription(backbone: model.backbone, head: model.head(classCount: dataset.classNames.count),
-                                            channels: dataset.channels, height: dataset.height, width: dataset.width)
+        let architecture = try ModelDescription.checked(
+            backbone: model.backbone, head: model.head(classCount: dataset.classNames.count),
+            channels: dataset.channels, height: dataset.height, width: dataset.width)
         var network = architecture.makeNetwork(seed: runtime.seed)
         var optimizer: any Optimizer = Adam(parameters: network.parameters.map(\.parameter), learningRate: optimisation.learningRate)
         var done = 0
