@@ -17,4 +17,12 @@ import Testing
         #expect(error.kind == .damaged && error.filePath == path)
         #expect(error.found == "an object of 0 bytes at offset 2216 in the collection of 4096 bytes at 2048")
     }
+
+    @Test func imageSetWithAStringOf4GiBIsRefused() throws {
+        // A class name's stored length edited to 2^32 − 8: libhdf5 1.10 set that much aside before reading it.
+        let path = try fixture("image-set-string-length.h5")
+        let error = try #require(throws: HDF5Error.self) { try Dataset(hdf5: path) }
+        #expect(error.kind == .damaged && error.filePath == path && error.objectPath == "/classes")
+        #expect(error.found?.hasPrefix("a string of 4294967288 bytes stored as a global heap collection at") == true)
+    }
 }

@@ -39,6 +39,26 @@ extension HDF5Tests {
             #expect(error.found?.hasPrefix("an object of 0 bytes at offset \(freeSpace) in the collection of") == true)
         }
 
+        @Test(arguments: [nil, [1]] as [[Int]?])
+        func stringsLongerThanTheirObjectsAreRefusedBeforeReading(chunkShape: [Int]?) throws {
+            let folder = try TemporaryFolder()
+            let path = folder.file("strings.h5")
+            try HDF5File.writeAtomically(to: path) { try $0.createDataset(at: "names", strings: ["alpha", "beta"], chunkShape: chunkShape) }
+            var bytes = try [UInt8](Data(contentsOf: URL(fileURLWithPath: path)))
+            let collection = try #require((0..<(bytes.count - 4)).first { bytes[$0..<($0 + 4)].elementsEqual("GCOL".utf8) })
+            // "beta"'s reference: its length (4), the collection's address, then its object's index.
+            let reference: [UInt8] = [4, 0, 0, 0] + (0..<8).map { UInt8(truncatingIfNeeded: collection >> (8 * $0)) }
+            let at = try #require((0...(bytes.count - 16)).first { bytes[$0..<($0 + 12)].elementsEqual(reference) })
+            let index = bytes[at + 12]
+            bytes[at..<(at + 4)] = [0xF8, 0xFF, 0xFF, 0xFF]
+            try Data(bytes).write(to: URL(fileURLWithPath: path))
+            let names = try HDF5File(openingAt: path).dataset(at: "names")
+            #expect(try names.readStrings(rows: 0..<1) == ["alpha"], "the other string is not read")
+            let error = try #require(throws: HDF5Error.self) { try names.readStrings() }
+            #expect(error.kind == .damaged && error.objectPath == "/names")
+            #expect(error.found == "a string of 4294967288 bytes stored as object \(index) of the collection at \(collection), of 4 bytes")
+        }
+
         @Test func objectReachingPastItsCollectionIsDamaged() throws {
             let folder = try TemporaryFolder()
             let (path, bytes, first) = try fileWithStrings(folder)
