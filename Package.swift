@@ -35,6 +35,8 @@ let package = Package(
         .systemLibrary(
             name: "CTurboJPEG", path: "Sources/CTurboJPEG", pkgConfig: "libturbojpeg",
             providers: [.apt(["libturbojpeg0-dev"])]),
+        // libFuzzer's driver, declared only: swiftc links it under -sanitize=fuzzer (Scripts/fuzz.sh).
+        .systemLibrary(name: "CLibFuzzer", path: "Sources/CLibFuzzer"),
 
         // Libraries.
         .target(name: "LikenessCore", dependencies: ["CDNNL"]),
@@ -51,6 +53,8 @@ let package = Package(
         .executableTarget(
             name: "likeness-bench",
             dependencies: ["Likeness", .product(name: "ArgumentParser", package: "swift-argument-parser")]),
+        // Fuzz targets for the loaders of untrusted files (docs/FUZZING.md).
+        .executableTarget(name: "likeness-fuzz", dependencies: ["Likeness", "LikenessHDF5", "CLibFuzzer"]),
 
         // Tests.
         .testTarget(name: "LikenessCoreTests", dependencies: ["LikenessCore"], resources: [.copy("Fixtures")]),

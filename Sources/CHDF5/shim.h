@@ -15,6 +15,9 @@ static inline hid_t chdf5_s_all(void) { return H5S_ALL; }
 static inline hsize_t chdf5_s_unlimited(void) { return H5S_UNLIMITED; }
 static inline size_t chdf5_t_variable(void) { return H5T_VARIABLE; }
 
+/* Every open object of every file, for H5Fget_obj_count. */
+static inline unsigned chdf5_f_obj_all(void) { return H5F_OBJ_ALL; }
+
 /* File access flags. */
 static inline unsigned chdf5_f_acc_rdonly(void) { return H5F_ACC_RDONLY; }
 static inline unsigned chdf5_f_acc_rdwr(void) { return H5F_ACC_RDWR; }

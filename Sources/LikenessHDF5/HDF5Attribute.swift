@@ -201,6 +201,7 @@ extension HDF5Attributes {
     ) throws(HDF5Error) -> [Element] {
         try read(named: name, expecting: typeClass, typeName, single: single) {
             attribute, _, count, context throws(HDF5Error) -> [Element] in
+            try HDF5ReadLimit.check(count: count, elementBytes: MemoryLayout<Element>.stride, of: attribute, context)
             var values = [Element](repeating: .zero, count: count)
             guard count > 0 else { return values }
             let status = values.withUnsafeMutableBytes {
@@ -214,7 +215,7 @@ extension HDF5Attributes {
     private func readStrings(named name: String, single: Bool) throws(HDF5Error) -> [String] {
         try read(named: name, expecting: H5T_STRING, "string", single: single) {
             attribute, type, count, context throws(HDF5Error) in
-            try HDF5Strings.read(count: count, storedType: type, context) { memoryType, buffer in
+            try HDF5Strings.read(count: count, storedType: type, from: attribute, context) { memoryType, buffer in
                 H5Aread(attribute, memoryType, buffer)
             }
         }

@@ -25,15 +25,18 @@ extension HDF5Container {
             let identifier = try location.handle.identifier(context)
             var info = H5G_info_t()
             try context.check(H5Gget_info(identifier, &info))
-            return try (0..<info.nlinks).map { (index) throws(HDF5Error) -> String in
+            // Appended one by one: the count is the file's word, and room for it is not set aside.
+            var names: [String] = []
+            for index in 0..<info.nlinks {
                 let length = try context.check(
                     H5Lget_name_by_idx(identifier, ".", H5_INDEX_NAME, H5_ITER_INC, index, nil, 0, chdf5_p_default()))
                 var buffer = [CChar](repeating: 0, count: Int(length) + 1)
                 try context.check(
                     H5Lget_name_by_idx(
                         identifier, ".", H5_INDEX_NAME, H5_ITER_INC, index, &buffer, buffer.count, chdf5_p_default()))
-                return string(fromNullTerminated: buffer)
+                names.append(string(fromNullTerminated: buffer))
             }
+            return names
         }
     }
 

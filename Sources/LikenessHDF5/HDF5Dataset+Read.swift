@@ -44,6 +44,7 @@ extension HDF5Dataset {
             try requireElementType(Element.hdf5ElementType, id, context)
             var values: [Element] = []
             try withSelection(rows: rows, shape: shape, id, context) { memorySpace, fileSpace, count throws(HDF5Error) in
+                try HDF5ReadLimit.check(count: count, elementBytes: MemoryLayout<Element>.stride, of: id, context)
                 values = [Element](repeating: .zero, count: count)
                 let status = values.withUnsafeMutableBytes {
                     H5Dread(id, Element.checkedNativeType, memorySpace, fileSpace, chdf5_p_default(), $0.baseAddress)
@@ -60,9 +61,17 @@ extension HDF5Dataset {
             try requireElementType(.string, id, context)
             let storedType = try context.check(H5Dget_type(id))
             defer { _ = H5Tclose(storedType) }
+            let isVariableLength = try context.check(H5Tis_variable_str(storedType)) > 0
             var strings: [String] = []
             try withSelection(rows: rows, shape: shape, id, context) { memorySpace, fileSpace, count throws(HDF5Error) in
-                strings = try HDF5Strings.read(count: count, storedType: storedType, context) { memoryType, buffer in
+                if isVariableLength {
+                    // The limit first: the references' check walks every chunk the count spans.
+                    try HDF5ReadLimit.check(count: count, elementBytes: MemoryLayout<UnsafeRawPointer?>.stride, of: id, context)
+                    let rowElements = elementCount(Array(shape.dropFirst()))
+                    let elements = rows.map { ($0.lowerBound * rowElements)..<($0.upperBound * rowElements) } ?? 0..<count
+                    try HDF5GlobalHeapCheck.checkReferences(ofStringsIn: id, elements: elements, path: location.filePath, context)
+                }
+                strings = try HDF5Strings.read(count: count, storedType: storedType, from: id, context) { memoryType, buffer in
                     H5Dread(id, memoryType, memorySpace, fileSpace, chdf5_p_default(), buffer)
                 }
             }

@@ -23,6 +23,11 @@ public struct HDF5Error: Error, Sendable, Equatable, CustomStringConvertible {
         case wrongShape
         /// A row range reaches past the end of a dataset.
         case outOfBounds
+        /// The file's structure is damaged in a way libhdf5 would not survive (see `HDF5GlobalHeapCheck`).
+        case damaged
+        /// The file declares more data than it can hold, or than a read may set memory aside for
+        /// (see `HDF5ReadLimit`): refused before anything is allocated.
+        case tooLarge
         /// A value HDF5 cannot store, such as a string containing NUL.
         case unsupportedValue
         /// The file was closed with `HDF5File.close()`.
@@ -70,6 +75,8 @@ extension HDF5Error.Kind {
         case .wrongElementType: "wrong element type"
         case .wrongShape: "wrong shape"
         case .outOfBounds: "out of bounds"
+        case .damaged: "damaged"
+        case .tooLarge: "too large"
         case .unsupportedValue: "unsupported value"
         case .fileClosed: "file is closed"
         case .fileSystemFailure: "file-system call failed"

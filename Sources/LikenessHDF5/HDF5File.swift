@@ -43,6 +43,9 @@ public final class HDF5File: HDF5Container {
     }
 
     /// Opens the existing HDF5 file at `path`.
+    ///
+    /// - Throws: `fileNotFound`, `notAnHDF5File`, `damaged` (see `HDF5GlobalHeapCheck`), or the
+    ///   library's failure.
     public init(openingAt path: String, mode: AccessMode = .readOnly) throws(HDF5Error) {
         let context = HDF5Context(filePath: path, objectPath: nil, operation: "open file")
         var isFolder: ObjCBool = false
@@ -52,6 +55,7 @@ public final class HDF5File: HDF5Container {
         guard !isFolder.boolValue else {
             throw context.error(.notAnHDF5File, expected: "an HDF5 file", found: "a folder")
         }
+        try HDF5GlobalHeapCheck.check(path, context)
         let identifier = try HDF5Library.withLock { () throws(HDF5Error) -> hid_t in
             let flags = mode == .readOnly ? chdf5_f_acc_rdonly() : chdf5_f_acc_rdwr()
             let identifier = H5Fopen(path, flags, chdf5_p_default())

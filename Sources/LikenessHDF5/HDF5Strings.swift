@@ -32,16 +32,21 @@ enum HDF5Strings {
         return pointers.withUnsafeBytes { body($0.baseAddress!) }
     }
 
-    /// Reads `count` strings stored as `storedType` (variable- or fixed-length) through `read`,
-    /// which transfers them with the memory type and into the buffer it is given.
+    /// Reads `count` strings stored as `storedType` (variable- or fixed-length) in `source` (a
+    /// dataset or attribute) through `read`, which transfers them with the memory type and into
+    /// the buffer it is given.
+    ///
+    /// - Throws: `tooLarge` when the strings' buffer is past `HDF5ReadLimit`'s limit for `source`.
     static func read(
-        count: Int, storedType: hid_t, _ context: HDF5Context,
+        count: Int, storedType: hid_t, from source: hid_t, _ context: HDF5Context,
         _ read: (_ memoryType: hid_t, _ buffer: UnsafeMutableRawPointer) -> herr_t
     ) throws(HDF5Error) -> [String] {
         guard count > 0 else { return [] }
         let memoryType = try context.check(H5Tget_native_type(storedType, H5T_DIR_DEFAULT))
         defer { _ = H5Tclose(memoryType) }
         let isVariableLength = try context.check(H5Tis_variable_str(storedType)) > 0
+        let elementBytes = isVariableLength ? MemoryLayout<UnsafeMutablePointer<CChar>?>.stride : H5Tget_size(memoryType)
+        try HDF5ReadLimit.check(count: count, elementBytes: elementBytes, of: source, context)
         if isVariableLength {
             var pointers = [UnsafeMutablePointer<CChar>?](repeating: nil, count: count)
             let status = pointers.withUnsafeMutableBytes { read(memoryType, $0.baseAddress!) }

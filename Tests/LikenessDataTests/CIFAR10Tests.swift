@@ -46,6 +46,11 @@ import Testing
         let error = datasetFileError { _ = try CIFAR10.load(batches: [dir.file("b.bin")]) }
         #expect(error == .truncated(file: dir.file("b.bin"), field: "record 1", expectedBytes: 3073, foundBytes: 2973))
         #expect(error.map { "\($0)" }?.contains(dir.file("b.bin")) == true)
+
+        // Compressed, the length is known only once the file is decoded.
+        try dir.write(Gzip.compress(Array(bytes.dropLast(100))), to: "b.bin.gz")
+        let compressed = datasetFileError { _ = try CIFAR10.load(batches: [dir.file("b.bin.gz")]) }
+        #expect(compressed == .truncated(file: dir.file("b.bin.gz"), field: "record 1", expectedBytes: 3073, foundBytes: 2973))
     }
 
     @Test func missingBatchIsNamed() throws {

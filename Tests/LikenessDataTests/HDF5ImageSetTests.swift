@@ -80,6 +80,34 @@ struct HDF5ImageSetTests {
         #expect(error == .tooLarge(file: path, field: "/images", limit: 1 << 20, found: 1000 * 64 * 64 * 3))
     }
 
+    @Test func hostileSizesAreRefused() throws {
+        let dir = try TemporaryDirectory()
+        // No images, each of 2^20 × 2^20 × 3 bytes: nothing to read, but no image can be that large.
+        var path = try handMade(dir) { f in
+            try f.createDataset(at: "/images", elementType: .uint8, shape: [0, 1 << 20, 1 << 20, 3])
+            try f.createDataset(at: "/labels", elementType: .int32, shape: [0])
+        }
+        var error = datasetFileError { _ = try Dataset(hdf5: path) }
+        #expect(error == .tooLarge(file: path, field: "/images", limit: Dataset.hdf5ByteLimit, found: 3 << 40))
+
+        // Without /classes, the largest label would set the number of classes.
+        path = try handMade(dir) { f in
+            try f.createDataset(at: "/images", values: [UInt8](repeating: 0, count: 2), shape: [2, 1, 1])
+            try f.createDataset(at: "/labels", values: [Int64(0), .max], shape: [2])
+        }
+        error = datasetFileError { _ = try Dataset(hdf5: path) }
+        #expect(error == .invalidField(file: path, field: "/labels[1]",
+                                       expected: "a class index in 0..<1048576 (the file has no /classes)", found: "\(Int64.max)"))
+
+        // 34 MiB of images declared, within the byte limit, but never written: the file holds a few KB.
+        path = try handMade(dir) { f in
+            try f.createDataset(at: "/images", elementType: .uint8, shape: [3000, 64, 64, 3], chunkShape: [1, 64, 64, 3])
+            try f.createDataset(at: "/labels", elementType: .int32, shape: [3000])
+        }
+        let declared = try #require(throws: HDF5Error.self) { try Dataset(hdf5: path) }
+        #expect(declared.kind == .tooLarge && declared.filePath == path && declared.objectPath == "/images")
+    }
+
     @Test func missingAndForeignFilesAreRefused() throws {
         let dir = try TemporaryDirectory()
         #expect(datasetFileError { _ = try Dataset(hdf5: dir.file("none.h5")) } == .missing(file: dir.file("none.h5")))

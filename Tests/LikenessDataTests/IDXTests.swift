@@ -134,6 +134,48 @@ import Testing
         #expect(bombFile == dir.file("bomb.gz"))
     }
 
+    @Test func headerDeclaringTwoToThe31ItemsIsRefused() throws {
+        let dir = try TemporaryDirectory()
+        // 2^31 labels declared by a file that holds 3: refused from the file's length.
+        try dir.write([0, 0, 8, 1, 0x80, 0, 0, 0, 1, 2, 3], to: "labels")
+        let labels = datasetFileError { _ = try IDXArray(contentsOf: dir.file("labels")) }
+        #expect(labels == .truncated(file: dir.file("labels"), field: "data (dimensions 2147483648)",
+                                     expectedBytes: 1 << 31, foundBytes: 3))
+        // 2^31 images of 28 × 28: past the 4 GiB limit, whatever the file holds.
+        try dir.write(Gzip.compress([0, 0, 8, 3, 0x80, 0, 0, 0, 0, 0, 0, 28, 0, 0, 0, 28]), to: "images.gz")
+        let images = datasetFileError { _ = try IDXArray(contentsOf: dir.file("images.gz")) }
+        #expect(images == .tooLarge(file: dir.file("images.gz"), field: "dimensions 2147483648×28×28",
+                                    limit: IDXArray.defaultByteLimit, found: (1 << 31) * 28 * 28))
+    }
+
+    @Test func noImagesOfAHugeSizeAreRefused() throws {
+        // Zero images of 65535 × 65535 × 65535 bytes: no data to read, but no image can be that large.
+        let dir = try TemporaryDirectory()
+        try dir.write([0, 0, 8, 4, 0, 0, 0, 0] + Array(repeating: [0, 0, 0xFF, 0xFF] as [UInt8], count: 3).flatMap { $0 }, to: "images")
+        try IDXArray(shape: [0], bytes: []).write(to: dir.file("labels"), compressed: false)
+        let error = datasetFileError { _ = try Dataset(idxImages: dir.file("images"), labels: dir.file("labels")) }
+        #expect(error == .tooLarge(file: dir.file("images"), field: "image size 65535×65535×65535",
+                                   limit: IDXArray.defaultByteLimit, found: 65535 * 65535 * 65535))
+    }
+
+    @Test func gzipDataIsReadInGrowingPieces() throws {
+        // 3 MiB and 5 bytes, read in pieces of 1 MiB, 1 MiB, then the rest; noise, so that the
+        // file is not small enough for the declared size to be refused outright.
+        let dir = try TemporaryDirectory()
+        let count = 3 << 20 + 5
+        var state: UInt32 = 1
+        let noise = (0..<count).map { _ -> UInt8 in state = state &* 1664525 &+ 1013904223; return UInt8(state >> 24) }
+        let array = IDXArray(shape: [count], bytes: noise)
+        try array.write(to: dir.file("big.gz"), compressed: true)
+        #expect(try IDXArray(contentsOf: dir.file("big.gz")) == array)
+
+        let cut = 2 << 20 + 1
+        try dir.write(Gzip.compress(Array(array.encoded.prefix(8 + cut))), to: "cut.gz")
+        let error = datasetFileError { _ = try IDXArray(contentsOf: dir.file("cut.gz")) }
+        #expect(error == .truncated(file: dir.file("cut.gz"), field: "data (dimensions \(count))",
+                                    expectedBytes: count, foundBytes: cut))
+    }
+
     @Test func trailingBytesAreReported() throws {
         let dir = try TemporaryDirectory()
         try dir.write(IDXArray(shape: [2], bytes: [1, 2]).encoded + [0, 0, 0], to: "long")

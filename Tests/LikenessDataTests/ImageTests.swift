@@ -100,17 +100,22 @@ import Testing
         return ~crc
     }
 
-    @Test func pngClaimingMorePixelsThanItCanHoldIsRefused() throws {
-        let dir = try TemporaryDirectory()
-        var png = try Self.gradient(height: 4, width: 4, channels: 1).pngData()
+    /// `png` with the size in its header replaced by `side` × `side` (and the header's CRC with it).
+    static func claimingSize(_ png: [UInt8], side: UInt32) -> [UInt8] {
+        var png = png
         // IHDR data starts at byte 16: width, height (big-endian); its CRC covers bytes 12..<29.
-        let side: UInt32 = 4000
         for (k, byte) in [side >> 24, side >> 16, side >> 8, side].enumerated() {
             png[16 + k] = UInt8(truncatingIfNeeded: byte)
             png[20 + k] = UInt8(truncatingIfNeeded: byte)
         }
         let crc = Self.crc32(png[12..<29])
         for k in 0..<4 { png[29 + k] = UInt8(truncatingIfNeeded: crc >> (24 - 8 * UInt32(k))) }
+        return png
+    }
+
+    @Test func pngClaimingMorePixelsThanItCanHoldIsRefused() throws {
+        let dir = try TemporaryDirectory()
+        let png = Self.claimingSize(try Self.gradient(height: 4, width: 4, channels: 1).pngData(), side: 4000)
         try dir.write(png, to: "claim.png")
         #expect(try RasterImage.size(contentsOf: dir.file("claim.png")) == ImageSize(height: 4000, width: 4000))
         let error = datasetFileError { _ = try RasterImage(contentsOf: dir.file("claim.png")) }
@@ -119,6 +124,32 @@ import Testing
             return
         }
         #expect(file == dir.file("claim.png"))
+    }
+
+    @Test func hostileHeadersAreRefusedBeforeDecoding() throws {
+        let dir = try TemporaryDirectory()
+        let rgb = try Self.gradient(height: 4, width: 4, channels: 3).pngData()
+        try dir.write(Self.claimingSize(rgb, side: 100_000), to: "huge.png")
+        let png = datasetFileError { _ = try RasterImage(contentsOf: dir.file("huge.png")) }
+        #expect(png == .tooLarge(file: dir.file("huge.png"), field: "image size 100000×100000 (pixels)",
+                                 limit: RasterImage.defaultPixelLimit, found: 100_000 * 100_000))
+        // The largest size PNG allows, 2^31 − 1 on each side: libspng refuses its rows' length.
+        try dir.write(Self.claimingSize(rgb, side: UInt32(Int32.max)), to: "largest.png")
+        let largest = datasetFileError { _ = try RasterImage(contentsOf: dir.file("largest.png")) }
+        guard case .corrupt(dir.file("largest.png"), _) = largest else {
+            Issue.record("expected .corrupt, got \(String(describing: largest))")
+            return
+        }
+
+        // A JPEG's frame header (SOF0: ff c0, length, precision, height, width) edited to 60000 × 60000.
+        var jpeg = try Self.gradient(height: 8, width: 8, channels: 3).jpegData()
+        let frame = try #require(jpeg.indices.dropLast().first { jpeg[$0] == 0xFF && jpeg[$0 + 1] == 0xC0 })
+        for offset in [frame + 5, frame + 7] { (jpeg[offset], jpeg[offset + 1]) = (0xEA, 0x60) }
+        try dir.write(jpeg, to: "huge.jpg")
+        #expect(try RasterImage.size(contentsOf: dir.file("huge.jpg")) == ImageSize(height: 60000, width: 60000))
+        let error = datasetFileError { _ = try RasterImage(contentsOf: dir.file("huge.jpg")) }
+        #expect(error == .tooLarge(file: dir.file("huge.jpg"), field: "image size 60000×60000 (pixels)",
+                                   limit: RasterImage.defaultPixelLimit, found: 60000 * 60000))
     }
 
     @Test func imageFolderLoadsResizedImagesWithTheirClasses() throws {

@@ -152,6 +152,33 @@ extension StorageTests {
             #expect(error.expected == "[4]" && error.found == "[3]")
         }
 
+        @Test func storeWithMissingFieldsOrHostileSizesIsRefused() throws {
+            let folder = try Folder()
+            let path = folder.file("store.h5")
+            func refusal<E: Error>(_ type: E.Type, _ body: (HDF5File) throws -> Void) throws -> E {
+                try EmbeddingStore.create(at: path, modelDigest: digest, dimension: 4, classNames: classes) {
+                    try $0.append(batch(4, seed: 1, firstID: 0))
+                }
+                let file = try HDF5File(openingAt: path, mode: .readWrite)
+                try body(file)
+                try file.close()
+                return try #require(throws: E.self) { try EmbeddingStore.open(path).readAll() }
+            }
+            let ids = try refusal(StorageError.self) { try $0.removeObject(at: "/ids") }
+            #expect(ids.kind == .missingEntry && ids.filePath == path && ids.field == "/ids")
+            let digestAttribute = try refusal(StorageError.self) { try $0.attributes.remove("model_digest") }
+            #expect(digestAttribute.kind == .missingEntry && digestAttribute.field == "attribute 'model_digest'")
+            let dimension = try refusal(StorageError.self) { try $0.attributes.write(1 << 40, named: "dimension") }
+            #expect(dimension.kind == .invalidValue && dimension.field == "attribute 'dimension'")
+            #expect(dimension.expected == "an embedding dimension in 1...65536" && dimension.found == "1099511627776")
+            // 2^40 class names declared in chunks never written: the file cannot hold them.
+            let names = try refusal(HDF5Error.self) { file in
+                try file.removeObject(at: "/classes")
+                try file.createDataset(at: "/classes", elementType: .string, shape: [1 << 40], chunkShape: [16])
+            }
+            #expect(names.kind == .tooLarge && names.filePath == path && names.objectPath == "/classes")
+        }
+
         @Test func modelArchiveIsNotAStore() throws {
             let folder = try Folder()
             let path = folder.file("model.h5")

@@ -169,6 +169,8 @@ extension StorageTests {
             #expect(missing.kind == .missingEntry && missing.field == "/sums")
             let dimension = try edited { try $0.attributes.write(3, named: "dimension") }
             #expect(dimension.kind == .wrongShape && dimension.field == "/prototypes" && dimension.expected == "[2, 3]")
+            let huge = try edited { try $0.attributes.write(Int.max, named: "dimension") }
+            #expect(huge.kind == .invalidValue && huge.field == "attribute 'dimension'" && huge.found == "\(Int.max)")
         }
     }
 }

@@ -227,6 +227,68 @@ extension StorageTests {
             #expect(error.field == "attribute 'architecture'")
         }
 
+        @Test func architectureOfAbsurdSizesIsRefusedBeforeTheNetworkIsBuilt() throws {
+            let folder = try Folder()
+            let path = folder.file("model.h5")
+            let (architecture, network) = referenceSoftmax(seed: 1)
+            try ModelArchive(network: network, architecture: architecture, classNames: ["a", "b", "c"]).save(to: path)
+            let stored = try HDF5File(openingAt: path).attributes.readString(named: "architecture")
+            func refusal(_ edits: [String: String]) throws -> StorageError {
+                let json = edits.reduce(stored) { $0.replacingOccurrences(of: $1.key, with: $1.value) }
+                #expect(json != stored)
+                try edit(path) { try $0.attributes.write(json, named: "architecture") }
+                return try #require(throws: StorageError.self) { try ModelArchive.load(path) }
+            }
+            let side = try refusal(["\"height\":8": "\"height\":100000"])
+            #expect(side.kind == .invalidValue && side.filePath == path && side.field == "attribute 'architecture'")
+            #expect(side.found?.contains("expected at most 16 channels and 4096×4096 pixels, found 1×100000×8") == true)
+            let head = try refusal(["\"size\":3": "\"size\":1000000000"])
+            #expect(head.found?.contains("expected a head of at most 65536 dimensions or classes, found 1000000000") == true)
+            // Within each limit, but 4096 × 4096 input to the reference backbone would make a head of 201 million weights.
+            let weights = try refusal(["\"height\":8": "\"height\":4096", "\"width\":8": "\"width\":4096"])
+            #expect(weights.found?.contains("expected at most 67108864 weights in a layer, found 201326592") == true)
+            // Within the limits (50 million weights), but more than a file of this length can hold.
+            let room = try refusal(["\"height\":8": "\"height\":2048", "\"width\":8": "\"width\":2048"])
+            #expect(room.kind == .invalidValue && room.field == "attribute 'architecture'")
+            #expect(room.found == "201326592 bytes of weights in the dense layer alone")
+        }
+
+        @Test(arguments: Backbone.allCases)
+        func denseLayerWeightCountIsThatOfTheBuiltNetwork(backbone: Backbone) {
+            for (height, width, head) in [(8, 8, Head.embedding(dimension: 4)), (27, 19, .softmax(classCount: 5))] {
+                let description = ModelDescription(backbone: backbone, head: head, channels: 3, height: height, width: width)
+                // The first dense layer: the first two-dimensional weight.
+                let dense = description.makeNetwork().parameters.first { $0.parameter.value.rank == 2 }
+                #expect(description.denseLayerWeightCount == dense?.parameter.value.count, "\(backbone) \(height)×\(width)")
+            }
+        }
+
+        @Test func checkpointValuesOutOfRangeAreRefused() throws {
+            let folder = try Folder()
+            let path = folder.file("checkpoint.h5")
+            let (architecture, network) = referenceSoftmax(seed: 1)
+            let optimizer = SGD(parameters: network.parameters.map(\.parameter), learningRate: 1e-2)
+            let checkpoint = Checkpoint(epoch: 1, optimizer: OptimizerState(capturing: optimizer, of: network),
+                                        generators: ["sampler": SeededGenerator(seed: 1)])
+            let archive = try ModelArchive(network: network, architecture: architecture, classNames: ["a", "b", "c"],
+                                           checkpoint: checkpoint)
+            func refusal(_ body: (HDF5File) throws -> Void) throws -> StorageError {
+                try archive.save(to: path)
+                try edit(path, body)
+                return try #require(throws: StorageError.self) { try ModelArchive.load(path) }
+            }
+            // A name a checkpoint cannot hold, which HDF5 allows.
+            let name = try refusal {
+                try $0.createDataset(at: "/checkpoint/generators/a.b", values: [Int64]([1, 2, 3, 4]), shape: [4])
+            }
+            #expect(name.kind == .invalidValue && name.filePath == path && name.field == "/checkpoint/generators/a.b")
+            let epoch = try refusal { try $0.group(at: "/checkpoint").attributes.write(1 << 40, named: "epoch") }
+            #expect(epoch.kind == .invalidValue && epoch.field == "/checkpoint attribute 'epoch'")
+            // 1e300 is a float64, but infinite as the float32 the optimizer takes.
+            let rate = try refusal { try $0.group(at: "/checkpoint").attributes.write(1e300, named: "learning_rate") }
+            #expect(rate.kind == .invalidValue && rate.field == "/checkpoint attribute 'learning_rate'" && rate.found == "1e+300")
+        }
+
         @Test func notAnHDF5FileAndTruncatedFileAreRefusedNamingTheFile() throws {
             let folder = try Folder()
             let text = folder.file("notes.h5")

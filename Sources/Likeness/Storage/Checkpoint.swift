@@ -153,6 +153,9 @@ extension Checkpoint {
     private static let bestGroup = "/checkpoint/best"
     private static let ensembleStartGroup = "/checkpoint/ensemble/start"
     private static let ensembleSumsGroup = "/checkpoint/ensemble/sums"
+    /// The epochs and optimizer steps a checkpoint may count: far more than any training runs,
+    /// and far from the overflow of the counts that resumed training goes on adding to.
+    private static let countRange = 0...Int(Int32.max)
 
     func write(to file: HDF5File, network: Sequential) throws {
         let checkpoint = try file.createGroup(at: Self.group)
@@ -209,12 +212,18 @@ extension Checkpoint {
         guard try file.objectKind(at: group) == .group else { return nil }
         let checkpoint = try file.group(at: group)
         let epoch = try checkpoint.requiredInt("epoch")
-        guard epoch >= 0 else { throw checkpoint.invalidAttribute("epoch", expected: "a count of epochs (0 or more)", found: "\(epoch)") }
+        guard countRange.contains(epoch) else {
+            throw checkpoint.invalidAttribute("epoch", expected: "a count of epochs in \(countRange)", found: "\(epoch)")
+        }
         let optimizer = try readOptimizer(checkpoint, file: file, network: network)
 
         var generators: [String: SeededGenerator] = [:]
         if try file.objectKind(at: generatorsGroup) == .group {
             for name in try file.group(at: generatorsGroup).childNames() {
+                guard isStorableName(name) else {
+                    throw StorageError(.invalidValue, filePath: file.path, field: "\(generatorsGroup)/\(name)",
+                                       expected: "a generator name without '.'", found: "\"\(name)\"")
+                }
                 generators[name] = try readGenerator(file, at: "\(generatorsGroup)/\(name)")
             }
         }
@@ -261,9 +270,11 @@ extension Checkpoint {
         func slot(_ name: String, requireAll: Bool) throws -> [String: Tensor] {
             try file.readTensors(under: "\(optimizerGroup)/\(name)", expected: expected, requireAll: requireAll)
         }
-        func number(_ name: String, in range: ClosedRange<Double>, _ meaning: String) throws -> Float {
+        // Checked once in float32, what the optimizer takes: a float64 past its range becomes
+        // infinite, and one below its smallest step becomes 0.
+        func number(_ name: String, in range: ClosedRange<Float>, _ meaning: String) throws -> Float {
             let value = try checkpoint.requiredDouble(name)
-            guard range.contains(value) else { throw checkpoint.invalidAttribute(name, expected: meaning, found: "\(value)") }
+            guard range.contains(Float(value)) else { throw checkpoint.invalidAttribute(name, expected: meaning, found: "\(value)") }
             return Float(value)
         }
         func flag(_ name: String) throws -> Bool {
@@ -271,14 +282,16 @@ extension Checkpoint {
             guard value == 0 || value == 1 else { throw checkpoint.invalidAttribute(name, expected: "0 or 1", found: "\(value)") }
             return value == 1
         }
-        let positive = Double.leastNonzeroMagnitude...Double.greatestFiniteMagnitude
-        let nonNegative = 0...Double.greatestFiniteMagnitude
+        let positive = Float.leastNonzeroMagnitude...Float.greatestFiniteMagnitude
+        let nonNegative: ClosedRange<Float> = 0...Float.greatestFiniteMagnitude
         let kind = try checkpoint.requiredString("optimizer")
         switch kind {
         case "adam":
             let stepCount = try checkpoint.requiredInt("step_count")
-            guard stepCount >= 0 else { throw checkpoint.invalidAttribute("step_count", expected: "0 or more", found: "\(stepCount)") }
-            let below1 = 0...Double(Float(1).nextDown)
+            guard countRange.contains(stepCount) else {
+                throw checkpoint.invalidAttribute("step_count", expected: "a count of steps in \(countRange)", found: "\(stepCount)")
+            }
+            let below1: ClosedRange<Float> = 0...Float(1).nextDown
             return .adam(
                 learningRate: try number("learning_rate", in: positive, "a positive learning rate"),
                 beta1: try number("beta1", in: below1, "a value in [0, 1)"),

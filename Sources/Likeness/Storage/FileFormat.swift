@@ -103,12 +103,13 @@ extension HDF5Container {
 
 extension HDF5File {
     /// The embedding space a store or gallery lives in, from its attributes: the model's digest,
-    /// a positive dimension, and the Euclidean distance.
+    /// a dimension a model can have (1 to `ModelDescription.maximumHeadSize`), and the Euclidean distance.
     func embeddingSpace() throws -> (modelDigest: String, dimension: Int) {
         let modelDigest = try requiredString("model_digest")
         let dimension = try requiredInt("dimension")
-        guard dimension > 0 else {
-            throw invalidAttribute("dimension", expected: "a positive embedding dimension", found: "\(dimension)")
+        guard (1...ModelDescription.maximumHeadSize).contains(dimension) else {
+            throw invalidAttribute("dimension", expected: "an embedding dimension in 1...\(ModelDescription.maximumHeadSize)",
+                                   found: "\(dimension)")
         }
         let distance = try requiredString("distance")
         guard distance == EmbeddingStore.distance else {

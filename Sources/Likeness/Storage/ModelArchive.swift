@@ -105,6 +105,7 @@ public struct ModelArchive {
                                         found: "\(classNames.count) names")
         }
 
+        try requireRoom(for: record.description, in: file)
         let network = record.description.makeNetwork()
         let storedLayers = record.layers.map { "\($0.name): \($0.type)" }
         let builtLayers = ArchitectureRecord.layers(of: network).map { "\($0.name): \($0.type)" }
@@ -144,6 +145,20 @@ public struct ModelArchive {
         let file = try HDF5File(openingAt: path)
         try format.check(file)
         return try file.requiredString("digest")
+    }
+
+    /// Throws `invalidValue` for the architecture unless the file is long enough to hold the
+    /// weights of its dense layer (compressed at most as deflate can): a small file cannot make
+    /// `load` build a large network only to find its weights missing.
+    private static func requireRoom(for description: ModelDescription, in file: HDF5File) throws {
+        let attributes = try FileManager.default.attributesOfItem(atPath: file.path)
+        let fileBytes = (attributes[.size] as? NSNumber)?.intValue ?? 0
+        let weightBytes = description.denseLayerWeightCount * MemoryLayout<Float>.size
+        guard weightBytes / HDF5ReadLimit.inflationRatio <= fileBytes else {
+            throw file.invalidAttribute(
+                "architecture", expected: "a network whose weights a file of \(fileBytes) bytes can hold",
+                found: "\(weightBytes) bytes of weights in the dense layer alone")
+        }
     }
 
     static let format = FileFormat(name: formatName, version: formatVersion)

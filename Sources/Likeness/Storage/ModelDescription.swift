@@ -17,9 +17,42 @@ public struct ModelDescription: Sendable, Equatable {
     public var width: Int
     public var normalization: InputNormalization
 
+    /// The largest input side (height or width) a description may give.
+    public static let maximumInputSide = 4096
+    /// The most input channels a description may give.
+    public static let maximumInputChannels = 16
+    /// The largest head: embedding dimensions or softmax classes.
+    public static let maximumHeadSize = 1 << 16
+    /// The most weights `denseLayerWeightCount` may reach (2²⁶, 256 MiB of float32), so that a
+    /// description read from a file cannot make `makeNetwork` set gigabytes aside.
+    public static let maximumLayerWeightCount = 1 << 26
+
     public init(
         backbone: Backbone, head: Head, channels: Int, height: Int, width: Int,
         normalization: InputNormalization = .unitInterval
+    ) {
+        self.init(unchecked: backbone, head: head, channels: channels, height: height, width: width, normalization: normalization)
+        if let (expected, found) = validationFailure() { preconditionFailure("model description: expected \(expected), found \(found)") }
+    }
+
+    /// A description of sizes that come from data (a dataset's image size and class count),
+    /// checked as those of a model archive are instead of trapping.
+    ///
+    /// - Throws: `StorageError.invalidValue` for the field `architecture`, saying what is expected.
+    public static func checked(
+        backbone: Backbone, head: Head, channels: Int, height: Int, width: Int,
+        normalization: InputNormalization = .unitInterval
+    ) throws -> ModelDescription {
+        let description = ModelDescription(unchecked: backbone, head: head, channels: channels, height: height, width: width,
+                                           normalization: normalization)
+        if let (expected, found) = description.validationFailure() {
+            throw StorageError(.invalidValue, filePath: nil, field: "architecture", expected: expected, found: found)
+        }
+        return description
+    }
+
+    private init(
+        unchecked backbone: Backbone, head: Head, channels: Int, height: Int, width: Int, normalization: InputNormalization
     ) {
         self.backbone = backbone
         self.head = head
@@ -27,7 +60,23 @@ public struct ModelDescription: Sendable, Equatable {
         self.height = height
         self.width = width
         self.normalization = normalization
-        if let (expected, found) = validationFailure() { preconditionFailure("model description: expected \(expected), found \(found)") }
+    }
+
+    /// The number of weights of the dense layer the convolutions feed (for the `reference` and
+    /// `small` backbones, the head), computed from the sizes without building anything: the one
+    /// layer that grows with the input. The others are bounded by the backbone's filters and by
+    /// `maximumHeadSize` (at most 2²³ weights).
+    public var denseLayerWeightCount: Int {
+        let headSize = switch head {
+        case .embedding(let dimension): dimension
+        case .softmax(let classCount): classCount
+        }
+        let (height, width) = (self.height >> backbone.poolingCount, self.width >> backbone.poolingCount)
+        switch backbone {
+        case .reference: return 64 * height * width * headSize
+        case .cifar: return 128 * height * width * 128
+        case .small: return 128 * headSize
+        }
     }
 
     /// A network of this architecture with fresh weights drawn from `seed` (`Network.make`).
@@ -37,20 +86,30 @@ public struct ModelDescription: Sendable, Equatable {
 
     /// What is wrong with the description, as (expected, found), or nil if `makeNetwork` can
     /// build it: positive sizes, an input large enough for the backbone's poolings, a head of at
-    /// least one dimension (two classes), and a normalisation with one entry or one per channel.
+    /// least one dimension (two classes), and a normalisation with one entry or one per channel;
+    /// and sizes within the limits above, so that a file cannot make the network gigabytes large.
     func validationFailure() -> (expected: String, found: String)? {
-        let smallest = 1 << backbone.poolingCount
+        let smallest = 1 << backbone.poolingCount, largest = Self.maximumInputSide
         if channels < 1 || height < smallest || width < smallest {
             return ("at least 1 channel and \(smallest)×\(smallest) pixels for the \(backbone) backbone",
                     "\(channels)×\(height)×\(width)")
+        }
+        if channels > Self.maximumInputChannels || height > largest || width > largest {
+            return ("at most \(Self.maximumInputChannels) channels and \(largest)×\(largest) pixels", "\(channels)×\(height)×\(width)")
         }
         switch head {
         case .embedding(let dimension) where dimension < 1:
             return ("an embedding dimension of at least 1", "\(dimension)")
         case .softmax(let classCount) where classCount < 2:
             return ("a softmax head over at least 2 classes", "\(classCount)")
+        case .embedding(let size) where size > Self.maximumHeadSize, .softmax(let size) where size > Self.maximumHeadSize:
+            return ("a head of at most \(Self.maximumHeadSize) dimensions or classes", "\(size)")
         default:
             break
+        }
+        if denseLayerWeightCount > Self.maximumLayerWeightCount {
+            return ("at most \(Self.maximumLayerWeightCount) weights in a layer",
+                    "\(denseLayerWeightCount) for \(channels)×\(height)×\(width) input to the \(backbone) backbone and head \(head)")
         }
         let counts = [normalization.mean.count, normalization.standardDeviation.count]
         if !counts.allSatisfy({ $0 == 1 || $0 == channels }) {

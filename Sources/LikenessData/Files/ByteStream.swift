@@ -112,15 +112,27 @@ final class ByteStream {
 
     /// Reads exactly `count` bytes of `field`.
     ///
+    /// A plain file's bytes are read in one piece. A gzip file only bounds what it decodes to by
+    /// deflate's ratio, so its bytes are read in pieces that double in size: memory follows
+    /// what the stream really holds, not what its header claims.
+    ///
     /// - Throws: `DatasetFileError.truncated` when the data ends first, or any error of `read(into:)`.
     func read(_ count: Int, field: String) throws -> [UInt8] {
-        var bytes = [UInt8](repeating: 0, count: count)
-        let n = try bytes.withUnsafeMutableBytes { try read(into: $0) }
-        guard n == count else {
-            throw DatasetFileError.truncated(file: path, field: field, expectedBytes: count, foundBytes: n)
+        var bytes = [UInt8](repeating: 0, count: isGzip ? min(count, Self.firstGzipPiece) : count)
+        var filled = 0
+        while true {
+            filled += try bytes.withUnsafeMutableBytes { try read(into: UnsafeMutableRawBufferPointer(rebasing: $0[filled...])) }
+            guard filled == bytes.count, filled < count else { break }
+            bytes += repeatElement(0, count: min(count - filled, bytes.count))
+        }
+        guard filled == count else {
+            throw DatasetFileError.truncated(file: path, field: field, expectedBytes: count, foundBytes: filled)
         }
         return bytes
     }
+
+    /// The first piece a gzip file's data is read into (see `read(_:field:)`): 1 MiB.
+    static let firstGzipPiece = 1 << 20
 
     /// Reads everything left, refusing more than `limit` bytes before setting memory aside.
     ///

@@ -42,9 +42,12 @@ enum JPEGCodec {
             let channels = gray ? 1 : 3
             var pixels = [UInt8](repeating: 0, count: size.height * size.width * channels)
             // Warnings (a file cut short, stray bytes) count as errors: a dataset should know.
+            // A progressive file of more than 500 scans is refused: each scan is a pass over the
+            // whole image, and a few bytes make one (libjpeg-turbo's guard against such files).
+            let flags = TJFLAG_ACCURATEDCT | TJFLAG_STOPONWARNING | TJFLAG_LIMITSCANS
             let status = pixels.withUnsafeMutableBufferPointer {
                 tjDecompress2(context.handle, buffer.baseAddress, UInt(buffer.count), $0.baseAddress, Int32(size.width), 0, Int32(size.height),
-                              Int32(gray ? TJPF_GRAY.rawValue : TJPF_RGB.rawValue), TJFLAG_ACCURATEDCT | TJFLAG_STOPONWARNING)
+                              Int32(gray ? TJPF_GRAY.rawValue : TJPF_RGB.rawValue), flags)
             }
             guard status == 0 else { throw DatasetFileError.corrupt(file: file, reason: context.message) }
             return RasterImage(pixels: pixels, height: size.height, width: size.width, channels: channels)

@@ -15,9 +15,16 @@ extension Dataset {
     public static let hdf5FormatVersion = 1
     /// The most image bytes a file may declare (the whole set is read into memory).
     public static let hdf5ByteLimit = 1 << 32
+    /// The most classes a file without `/classes` may imply by its largest label (each gets a name).
+    public static let hdf5ImpliedClassLimit = 1 << 20
 
     /// Reads an image set from an HDF5 file; shapes, types and label ranges are checked before
     /// anything is allocated.
+    ///
+    /// - Throws: `DatasetFileError`: `.missing`; `.invalidField` for a dataset of the wrong type
+    ///   or shape, or a label outside the classes; `.inconsistent` when `/labels` or `/ids` do not
+    ///   have one entry per image; `.tooLarge` for images past `byteLimit` (one image alone
+    ///   included). `HDF5Error` when the file is not HDF5, is damaged, or declares more than it holds.
     public init(hdf5 path: String, byteLimit: Int = Dataset.hdf5ByteLimit) throws {
         guard fileExists(path) else { throw DatasetFileError.missing(file: path) }
         let file = try HDF5File(openingAt: path)
@@ -33,9 +40,11 @@ extension Dataset {
             throw DatasetFileError.invalidField(file: path, field: "/images", expected: "images of at least 1×1 with 1 or 3 channels",
                                                 found: "shape \(shape)")
         }
-        let bytes = n.multipliedReportingOverflow(by: h * w * c)
-        guard !bytes.overflow, bytes.partialValue <= byteLimit else {
-            throw DatasetFileError.tooLarge(file: path, field: "/images", limit: byteLimit, found: bytes.overflow ? Int.max : bytes.partialValue)
+        // One image's size counts too: a set of no images still has one.
+        let imageBytes = checkedProduct([h, w, c]) ?? Int.max
+        let bytes = max(checkedProduct([n, imageBytes]) ?? Int.max, imageBytes)
+        guard bytes <= byteLimit else {
+            throw DatasetFileError.tooLarge(file: path, field: "/images", limit: byteLimit, found: bytes)
         }
         let labelSet = try file.dataset(at: "/labels")
         let labelShape = try labelSet.shape, labelType = try labelSet.elementType
@@ -55,6 +64,13 @@ extension Dataset {
         if try file.contains("/classes") {
             classNames = try file.dataset(at: "/classes").readStrings()
         } else {
+            // Without names, the largest label sets the number of classes, within a limit.
+            if let bad = labels.firstIndex(where: { $0 < 0 || $0 >= Self.hdf5ImpliedClassLimit }) {
+                throw DatasetFileError.invalidField(
+                    file: path, field: "/labels[\(bad)]",
+                    expected: "a class index in 0..<\(Self.hdf5ImpliedClassLimit) (the file has no /classes)",
+                    found: "\(labels[bad])")
+            }
             classNames = (0..<((labels.max() ?? -1) + 1)).map(String.init)
         }
         if let bad = labels.firstIndex(where: { $0 < 0 || $0 >= classNames.count }) {

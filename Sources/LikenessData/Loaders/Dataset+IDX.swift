@@ -9,7 +9,8 @@ extension Dataset {
     ///   - idPrefix: image `i` gets the id `idPrefix#i`; when nil, the images file's name.
     ///   - byteLimit: the largest data block either file may declare.
     /// - Throws: any `DatasetFileError` of `IDXArray(contentsOf:)`; `.invalidField` when a file
-    ///   has the wrong number of dimensions or a label is outside the classes;
+    ///   has the wrong number of dimensions or a label is outside the classes; `.tooLarge` when
+    ///   one image is past `byteLimit` (a file of no images still declares their size);
     ///   `.inconsistent` when the two files hold different numbers of items.
     public init(idxImages imagesPath: String, labels labelsPath: String, classNames: [String]? = nil,
                 idPrefix: String? = nil, byteLimit: Int = IDXArray.defaultByteLimit) throws {
@@ -26,6 +27,11 @@ extension Dataset {
             throw DatasetFileError.invalidField(
                 file: imagesPath, field: "image size", expected: "positive height, width and channels",
                 found: "\(height)×\(width)×\(channels)")
+        }
+        let imageBytes = checkedProduct([height, width, channels]) ?? Int.max
+        guard imageBytes <= byteLimit else {
+            throw DatasetFileError.tooLarge(file: imagesPath, field: "image size \(height)×\(width)×\(channels)",
+                                            limit: byteLimit, found: imageBytes)
         }
         let labels = try IDXArray(contentsOf: labelsPath, byteLimit: byteLimit)
         guard labels.shape.count == 1 else {

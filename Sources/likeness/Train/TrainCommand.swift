@@ -55,8 +55,9 @@ struct TrainCommand: ParsableCommand {
         runtime.apply()
         let selection = try data.load(seed: runtime.seed)
         let dataset = selection.dataset
-        let architecture = ModelDescription(backbone: model.backbone, head: model.head(classCount: dataset.classNames.count),
-                                            channels: dataset.channels, height: dataset.height, width: dataset.width)
+        let architecture = try ModelDescription.checked(
+            backbone: model.backbone, head: model.head(classCount: dataset.classNames.count),
+            channels: dataset.channels, height: dataset.height, width: dataset.width)
         let recipe = softmaxRecipe()
         var totalEpochs = optimisation.epochs
         if case .softmax = architecture.head { totalEpochs = recipe.totalEpochs }
