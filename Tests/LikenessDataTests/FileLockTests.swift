@@ -17,7 +17,7 @@ struct FileLockTests {
         let file = dir.file("gallery.h5")
         let events = Events()
         let waiting = DispatchSemaphore(value: 0), acquired = DispatchSemaphore(value: 0)
-        try withExtendedLifetime(try FileLock(locking: file)) { first in
+        withExtendedLifetime(try FileLock(locking: file)) { first in
             #expect(first.path == file + ".lock")
             #expect(FileManager.default.fileExists(atPath: file + ".lock"))
             Thread {

@@ -52,7 +52,7 @@ extension HDF5Tests {
             ended.waitUntilExit()
             var buffer = [CChar](repeating: 0, count: 256)
             #expect(gethostname(&buffer, buffer.count - 1) == 0)
-            let host = String(cString: buffer)
+            let host = String(decoding: buffer.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
             let (dead, alive) = (ended.processIdentifier, getpid())
             let stale = ".gallery.h5.\(dead)-1f2e@\(host).tmp"
             let kept = [".gallery.h5.\(alive)-3c4d@\(host).tmp", ".gallery.h5.\(dead)-5a6b@elsewhere.tmp",

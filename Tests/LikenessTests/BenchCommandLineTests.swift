@@ -18,7 +18,7 @@ struct BenchCommandLineTests {
         let out = Pipe()
         process.standardOutput = out
         // stderr to a file: a second pipe could fill up, and block the child, while stdout is read.
-        FileManager.default.createFile(atPath: folder + "/stderr.txt", contents: nil)
+        _ = FileManager.default.createFile(atPath: folder + "/stderr.txt", contents: nil)
         process.standardError = try FileHandle(forWritingTo: URL(fileURLWithPath: folder + "/stderr.txt"))
         try process.run()
         let stdout = String(decoding: out.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
