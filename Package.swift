@@ -11,6 +11,7 @@ let package = Package(
         .library(name: "LikenessCore", targets: ["LikenessCore"]),
         .library(name: "LikenessData", targets: ["LikenessData"]),
         .library(name: "LikenessHDF5", targets: ["LikenessHDF5"]),
+        .library(name: "LikenessSearch", targets: ["LikenessSearch"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
@@ -40,11 +41,12 @@ let package = Package(
 
         // Libraries.
         .target(name: "LikenessCore", dependencies: ["CDNNL"]),
-        .target(name: "LikenessData", dependencies: ["LikenessCore", "LikenessHDF5", "CZlib", "CSPNG", "CTurboJPEG"]),
+        .target(name: "LikenessSearch", dependencies: ["LikenessCore"]),
+        .target(name: "LikenessData", dependencies: ["LikenessCore", "LikenessSearch", "LikenessHDF5", "CZlib", "CSPNG", "CTurboJPEG"]),
         .target(name: "LikenessHDF5", dependencies: ["CHDF5"]),
         .target(
             name: "Likeness",
-            dependencies: ["LikenessCore", "LikenessData", "LikenessHDF5", "COpenSSL"]),
+            dependencies: ["LikenessCore", "LikenessSearch", "LikenessData", "LikenessHDF5", "COpenSSL"]),
 
         // Executables.
         .executableTarget(
@@ -59,6 +61,7 @@ let package = Package(
         // Tests.
         .testTarget(name: "LikenessCoreTests", dependencies: ["LikenessCore"], resources: [.copy("Fixtures")]),
         .testTarget(name: "LikenessDataTests", dependencies: ["LikenessData"], resources: [.copy("Fixtures")]),
+        .testTarget(name: "LikenessSearchTests", dependencies: ["LikenessSearch"]),
         .testTarget(name: "LikenessHDF5Tests", dependencies: ["LikenessHDF5"], resources: [.copy("Fixtures")]),
         .testTarget(name: "LikenessTests", dependencies: ["Likeness"], resources: [.copy("Fixtures")]),
     ]

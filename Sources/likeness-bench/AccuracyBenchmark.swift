@@ -34,9 +34,12 @@ struct AccuracyBenchmark {
 
         let embedder = try data.protocolEmbedder()
         printDiagnostic("accuracy: embedding the FMNIST-LT training images and the test images")
-        let prototypes = Prototypes.mean(of: embedder.outputs(for: train, indices: longTail, showProgress: true),
-                                         labels: train.labels(longTail), classes: Array(0..<train.classNames.count))
-        let classifier = PrototypeClassifier(prototypes: prototypes, classNames: train.classNames)
+        // Enrolled as `likeness enroll --dataset fmnist-lt` enrols, every class in label order.
+        var gallery = Gallery(modelDigest: embedder.digest, dimension: try embedder.embeddingDimension(path: nil))
+        try gallery.enroll(embeddings: embedder.outputs(for: train, indices: longTail, showProgress: true),
+                           labels: train.labels(longTail), classNames: train.classNames)
+        precondition(gallery.classNames == train.classNames, "FMNIST-LT holds every class")
+        let classifier = PrototypeClassifier(gallery: gallery, rejecting: false)
         let embeddings = embedder.outputs(for: test, indices: all, showProgress: true)
         let embeddingReport = try ClassificationReport(trueLabels: test.labels, predictedLabels: classifier.classify(embeddings).map(\.nearest),
                                                        scores: Self.rows(classifier.distances(embeddings)).map { $0.map { -$0 } },

@@ -22,7 +22,7 @@ struct OneShotBenchmark {
         let knownIndices = try data.longTail(excluding: novel)
         let validation = try data.validation()
         printDiagnostic("one-shot: embedding the known classes' FMNIST-LT images, the novel classes' validation images and the test images")
-        let result = OneShotEvaluation(knownClasses: known, novelClasses: novel, draws: data.training.draws).run(
+        let result = try OneShotEvaluation(knownClasses: known, novelClasses: novel, draws: data.training.draws).run(
             known: (embedder.outputs(for: train, indices: knownIndices, showProgress: true), train.labels(knownIndices)),
             candidates: novel.map { c in embedder.outputs(for: train, indices: validation.filter { train.labels[$0] == c }) },
             test: (embedder.outputs(for: test, indices: Array(0..<test.count), showProgress: true), test.labels))

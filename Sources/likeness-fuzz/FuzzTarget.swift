@@ -55,9 +55,7 @@ enum FuzzTarget: String, CaseIterable {
         case .gallery:
             let gallery = try Gallery.load(try scratch.write(bytes, named: "gallery.h5"))
             guard !gallery.classes.isEmpty else { return }
-            let classifier = PrototypeClassifier(
-                prototypes: gallery.prototypes, classNames: gallery.classNames,
-                thresholds: gallery.classNames.map { gallery.threshold(forClass: $0)?.distance })
+            let classifier = PrototypeClassifier(gallery: gallery)
             _ = classifier.classify(gallery.prototypes)
         case .embeddingStore:
             let store = try EmbeddingStore.open(try scratch.write(bytes, named: "store.h5"))

@@ -88,13 +88,16 @@ struct OneShotEvaluationTests {
         Tensor(shape: [parts.map { $0.shape[0] }.reduce(0, +), parts[0].shape[1]], scalars: parts.flatMap(\.scalars))
     }
 
-    @Test func prototypesAreNormalisedMeans() {
+    @Test func prototypesAreNormalisedMeans() throws {
         let e = Tensor(shape: [3, 2], scalars: [1, 0, 0, 1, -1, 0])
-        let p = Prototypes.mean(of: e, labels: [0, 0, 1], classes: [1, 0])
+        var shots = PrototypeAccumulator(dimension: 2, classCount: 2)
+        try shots.add(embeddings: e, labels: [0, 0, 1])
+        let p = try shots.prototypes(ofClasses: [1, 0], classNames: ["a", "b"])
         #expect(p.scalars.map { ($0 * 1e5).rounded() / 1e5 } == [-1, 0, 0.70711, 0.70711])
+        #expect(shots.counts == [2, 1])
     }
 
-    @Test func novelClassesAreRecognisedFromOneImage() {
+    @Test func novelClassesAreRecognisedFromOneImage() throws {
         var rng = SeededGenerator(seed: 1)
         let known = (embeddings: stack([cluster(0, count: 30, rng: &rng), cluster(1, count: 30, rng: &rng)]),
                      labels: Array(repeating: 0, count: 30) + Array(repeating: 1, count: 30))
@@ -102,13 +105,13 @@ struct OneShotEvaluationTests {
         let test = (embeddings: stack((0..<4).map { cluster($0, count: 25, rng: &rng) }),
                     labels: (0..<4).flatMap { Array(repeating: $0, count: 25) })
         let protocolRun = OneShotEvaluation(knownClasses: [0, 1], novelClasses: [2, 3], draws: 5)
-        let result = protocolRun.run(known: known, candidates: candidates, test: test)
+        let result = try protocolRun.run(known: known, candidates: candidates, test: test)
         #expect(result.novelRecall.allSatisfy { $0 > 0.9 }, "\(result.novelRecall)")
         #expect(result.accuracy > 0.9)
-        #expect(result.chosen == protocolRun.run(known: known, candidates: candidates, test: test).chosen)
+        #expect(try result.chosen == protocolRun.run(known: known, candidates: candidates, test: test).chosen)
         #expect(Set(result.chosen.map { $0[0] }).count > 1, "draws pick different images")
         // Enrolling each novel class from the other's images swaps them: their recall collapses.
-        let swapped = protocolRun.run(known: known, candidates: candidates.reversed(), test: test)
+        let swapped = try protocolRun.run(known: known, candidates: candidates.reversed(), test: test)
         #expect(swapped.novelRecall.allSatisfy { $0 < 0.1 })
         #expect(swapped.knownRecall.allSatisfy { $0 > 0.9 })
     }

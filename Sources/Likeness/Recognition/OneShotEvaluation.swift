@@ -6,6 +6,10 @@ import LikenessCore
 /// novel class from exactly one image, chosen for draw `s` by `SeededGenerator(seed: s)` among
 /// that class's candidate images (`index = next() mod count`). Every test image gets the class
 /// of its nearest prototype (no rejection); the figures are averaged over the draws.
+///
+/// Each draw's prototypes are a `Gallery` enrolled as `likeness enroll` enrols (class `c` named
+/// `"\(c)"`), classified by `PrototypeClassifier(gallery:rejecting: false)`, so that the
+/// measure runs the code the product ships.
 public struct OneShotEvaluation: Sendable {
     public let knownClasses: [Int]
     public let novelClasses: [Int]
@@ -32,34 +36,59 @@ public struct OneShotEvaluation: Sendable {
         public var chosen: [[Int]]
     }
 
+    /// The gallery of the known classes: each enrolled from its rows of `known`, named `"\(c)"`.
+    ///
+    /// - Throws: `StorageError` for embeddings that are not unit length, or a known class without
+    ///   a row (its shots cannot make a prototype).
+    public func knownGallery(_ known: (embeddings: Tensor, labels: [Int])) throws -> Gallery {
+        precondition(known.embeddings.rank == 2, "known embeddings of shape \(known.embeddings.shape)")
+        let row = Dictionary(uniqueKeysWithValues: knownClasses.enumerated().map { ($1, $0) })
+        var gallery = Gallery(modelDigest: "", dimension: known.embeddings.shape[1])
+        try gallery.enroll(embeddings: known.embeddings, labels: known.labels.map { row[$0] ?? -1 },
+                           classNames: knownClasses.map(String.init))
+        for c in knownClasses where gallery["\(c)"] == nil {
+            throw StorageError(.invalidValue, filePath: nil, field: "known embeddings",
+                               expected: "at least one embedding of every known class", found: "none of class \(c)")
+        }
+        return gallery
+    }
+
+    /// Draw `s`'s gallery: `known` (from `knownGallery`) with each novel class enrolled from the
+    /// one candidate `SeededGenerator(seed: s)` picks; and the candidate index of each.
+    public func gallery(draw s: Int, known: Gallery, candidates: [Tensor]) throws -> (gallery: Gallery, chosen: [Int]) {
+        precondition(candidates.count == novelClasses.count, "one candidate set per novel class")
+        var rng = SeededGenerator(seed: UInt64(s))
+        var gallery = known
+        var picks: [Int] = []
+        for (c, candidate) in zip(novelClasses, candidates) {
+            precondition(candidate.rank == 2 && candidate.shape[0] > 0, "candidates of shape \(candidate.shape)")
+            let i = Int(rng.next() % UInt64(candidate.shape[0]))
+            picks.append(i)
+            let d = candidate.shape[1]
+            let shot = candidate.withUnsafeBufferPointer { Tensor(shape: [1, d], scalars: $0[(i * d)..<((i + 1) * d)]) }
+            try gallery.enroll(name: "\(c)", embeddings: shot)
+        }
+        return (gallery, picks)
+    }
+
     /// - Parameters:
     ///   - known: training embeddings and labels of the known classes.
     ///   - candidates: for each novel class (in order), the embeddings it may be enrolled from (`n × D`).
     ///   - test: test embeddings and labels (all classes).
+    /// - Throws: as `knownGallery` and `Gallery.enroll`.
     public func run(known: (embeddings: Tensor, labels: [Int]), candidates: [Tensor],
-                    test: (embeddings: Tensor, labels: [Int])) -> Result {
-        precondition(candidates.count == novelClasses.count, "one candidate set per novel class")
-        let knownPrototypes = Prototypes.mean(of: known.embeddings, labels: known.labels, classes: knownClasses)
-        let classes = knownClasses + novelClasses
-        let d = knownPrototypes.shape[1]
+                    test: (embeddings: Tensor, labels: [Int])) throws -> Result {
+        let knownGallery = try knownGallery(known)
         var novelHits = [Double](repeating: 0, count: novelClasses.count)
         var knownHits = [Double](repeating: 0, count: knownClasses.count)
         var accuracies: [Double] = [], chosen: [[Int]] = []
         let support = Dictionary(grouping: test.labels, by: { $0 }).mapValues(\.count)
         for s in 0..<draws {
-            var rng = SeededGenerator(seed: UInt64(s))
-            var rows = knownPrototypes.scalars
-            var picks: [Int] = []
-            for candidate in candidates {
-                precondition(candidate.rank == 2 && candidate.shape[1] == d && candidate.shape[0] > 0, "candidates of shape \(candidate.shape)")
-                let i = Int(rng.next() % UInt64(candidate.shape[0]))
-                picks.append(i)
-                rows += Prototypes.normalised((0..<d).map { Double(candidate[i, $0]) })
-            }
+            let (gallery, picks) = try gallery(draw: s, known: knownGallery, candidates: candidates)
             chosen.append(picks)
-            let classifier = PrototypeClassifier(prototypes: Tensor(shape: [classes.count, d], scalars: rows),
-                                                 classNames: classes.map(String.init))
-            let predicted = classifier.classify(test.embeddings).map { classes[$0.nearest] }
+            let classes = knownClasses + novelClasses
+            precondition(gallery.classNames == classes.map(String.init), "the draw's gallery enrols \(gallery.classNames), not \(classes)")
+            let predicted = PrototypeClassifier(gallery: gallery, rejecting: false).classify(test.embeddings).map { classes[$0.nearest] }
             var hits = [Int: Int]()
             for (p, y) in zip(predicted, test.labels) where p == y { hits[y, default: 0] += 1 }
             accuracies.append(Double(hits.values.reduce(0, +)) / Double(test.labels.count))

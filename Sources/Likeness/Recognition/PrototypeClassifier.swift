@@ -1,11 +1,12 @@
 import LikenessCore
 
 /// Nearest-prototype classification with a rejection threshold: a query `q` gets the class `c*`
-/// of its nearest prototype, `c* = argmin_c ‖q − p_c‖₂`, when `‖q − p_c*‖₂ ≤ τ_c*`, and is
-/// `unknown` otherwise.
+/// of its nearest prototype, `c* = argmin_c ‖q − p_c‖₂` (ties to the lower row), when
+/// `‖q − p_c*‖₂ ≤ τ_c*`, and is `unknown` otherwise.
 ///
 /// Prototypes are unit vectors (`P × D`), one per enrolled class; queries are unit embeddings
-/// (`Q × D`). Distances come from one matrix product: `‖q − p‖² = ‖q‖² + ‖p‖² − 2 q·p`.
+/// (`Q × D`). Distances are `√ SquaredDistances.cross`: for one query and one prototype the
+/// same `Float` as `calibrate` thresholds and `query` reports for the pair.
 public struct PrototypeClassifier: Sendable {
     /// One unit vector per class, `P × D`.
     public let prototypes: Tensor
@@ -23,6 +24,13 @@ public struct PrototypeClassifier: Sendable {
         self.thresholds = thresholds ?? Array(repeating: nil, count: classNames.count)
     }
 
+    /// The gallery's prototypes, class names and thresholds in force (each class's own, else the
+    /// global one); `rejecting: false` leaves every threshold out (the nearest class always answers).
+    public init(gallery: Gallery, rejecting: Bool = true) {
+        self.init(prototypes: gallery.prototypes, classNames: gallery.classNames,
+                  thresholds: gallery.classNames.map { rejecting ? gallery.threshold(forClass: $0)?.distance : nil })
+    }
+
     /// The answer for one query.
     public struct Prediction: Sendable, Equatable {
         /// The nearest class, whether or not it is within its threshold.
@@ -38,39 +46,25 @@ public struct PrototypeClassifier: Sendable {
         Self.distances(queries, prototypes)
     }
 
-    /// `Q × P` Euclidean distances between the rows of `a` (`Q × D`) and of `b` (`P × D`).
+    /// `Q × P` Euclidean distances between the rows of `a` (`Q × D`) and of `b` (`P × D`):
+    /// `√ SquaredDistances.cross(a, b)`.
     public static func distances(_ a: Tensor, _ b: Tensor) -> Tensor {
-        precondition(a.rank == 2 && b.rank == 2 && a.shape[1] == b.shape[1], "distances between \(a.shape) and \(b.shape)")
-        let q = a.shape[0], p = b.shape[0], d = a.shape[1]
-        let na = rowSquaredNorms(a), nb = rowSquaredNorms(b)
-        return Tensor(shape: [q, p]) { out in
-            a.withUnsafeBufferPointer { ap in
-                b.withUnsafeBufferPointer { bp in
-                    GEMM.multiply(.none, .transposed, m: q, n: p, k: d, alpha: -2,
-                                  a: ap.baseAddress!, b: bp.baseAddress!, c: out.baseAddress!)
-                }
-            }
-            for i in 0..<q {
-                for j in 0..<p { out[i * p + j] = max(out[i * p + j] + na[i] + nb[j], 0).squareRoot() }
-            }
+        var d = SquaredDistances.cross(a, b)
+        d.withUnsafeMutableBufferPointer { p in
+            for i in p.indices { p[i] = p[i].squareRoot() }
         }
-    }
-
-    static func rowSquaredNorms(_ t: Tensor) -> [Float] {
-        let n = t.shape[0], d = t.shape[1]
-        return t.withUnsafeBufferPointer { p in
-            (0..<n).map { i in
-                var s: Float = 0
-                for j in 0..<d { s += p[i * d + j] * p[i * d + j] }
-                return s
-            }
-        }
+        return d
     }
 
     public func classify(_ queries: Tensor) -> [Prediction] {
-        let dist = distances(queries)
+        classify(distances: distances(queries))
+    }
+
+    /// The answers for queries whose `Q × P` distances to the prototypes are `distances`.
+    public func classify(distances dist: Tensor) -> [Prediction] {
         let p = classNames.count
-        return (0..<queries.shape[0]).map { i in
+        precondition(dist.rank == 2 && dist.shape[1] == p, "distances of shape \(dist.shape) for \(p) prototypes")
+        return (0..<dist.shape[0]).map { i in
             var best = 0
             for j in 1..<max(p, 1) where dist[i, j] < dist[i, best] { best = j }
             let d = dist[i, best]

@@ -115,7 +115,10 @@ extension Gallery {
             }
             let sum = Array(sums[(row * dimension)..<((row + 1) * dimension)])
             let prototype = Array(prototypes[(row * dimension)..<((row + 1) * dimension)])
-            guard let normalizedSum = unitVector(sum) else {
+            let normalizedSum: [Float]
+            do {
+                normalizedSum = try PrototypeAccumulator.prototype(fromSum: sum, className: name)
+            } catch {
                 throw invalid("/sums", row, expected: "a sum of non-zero length", found: "a zero or non-finite sum")
             }
             guard zip(prototype, normalizedSum).allSatisfy({ abs($0 - $1) <= unitLengthTolerance }) else {

@@ -1,40 +1,22 @@
 import LikenessCore
+import LikenessSearch
 
 /// Measures of a set of embeddings (`N × D` rows) that need no gallery.
 public enum EmbeddingEvaluation {
     /// Leave-one-out recall@1: the fraction of rows whose nearest other row (Euclidean
     /// distance, ties to the lowest index) has the same label. 0 for fewer than 2 rows.
     ///
-    /// Distances come from blocks of `blockRows` rows against all rows, one matrix product each
-    /// (`‖xⱼ‖² − 2 xᵢ·xⱼ` ranks the rows `j` as `‖xᵢ − xⱼ‖²` does), so memory stays at
-    /// `blockRows × N` floats however large the set.
-    public static func recallAtOne(embeddings x: Tensor, labels: [Int], blockRows: Int = 512) -> Double {
+    /// The neighbours are exact search's (`ExactNearestNeighbours.nearestOtherRows`), ranked by
+    /// the distance `query` reports.
+    ///
+    /// - Throws: `NearestNeighbourError.nonFiniteValue` for a NaN or an infinity in `x`.
+    public static func recallAtOne(embeddings x: Tensor, labels: [Int]) throws(NearestNeighbourError) -> Double {
         precondition(x.rank == 2 && x.shape[0] == labels.count,
                      "embeddings of shape \(x.shape) for \(labels.count) labels: expected [\(labels.count), D]")
-        precondition(blockRows > 0, "block of \(blockRows) rows")
-        let n = x.shape[0], d = x.shape[1]
+        let n = x.shape[0]
         guard n > 1 else { return 0 }
-        var hits = 0
-        x.withUnsafeBufferPointer { xp in
-            let norms = (0..<n).map { i in (0..<d).reduce(Float(0)) { $0 + xp[i * d + $1] * xp[i * d + $1] } }
-            var products = [Float](repeating: 0, count: min(blockRows, n) * n)
-            for start in stride(from: 0, to: n, by: blockRows) {
-                let rows = min(blockRows, n - start)
-                products.withUnsafeMutableBufferPointer { s in
-                    GEMM.multiply(.none, .transposed, m: rows, n: n, k: d,
-                                  a: xp.baseAddress! + start * d, b: xp.baseAddress!, c: s.baseAddress!)
-                    for r in 0..<rows {
-                        let i = start + r
-                        var nearest = -1, nearestScore = Float.infinity
-                        for j in 0..<n where j != i {
-                            let score = norms[j] - 2 * s[r * n + j]
-                            if score < nearestScore { nearest = j; nearestScore = score }
-                        }
-                        if nearest >= 0 && labels[nearest] == labels[i] { hits += 1 }
-                    }
-                }
-            }
-        }
+        let nearest = try ExactNearestNeighbours.nearestOtherRows(of: x, k: 1)
+        let hits = (0..<n).filter { labels[nearest[$0]] == labels[$0] }.count
         return Double(hits) / Double(n)
     }
 

@@ -140,7 +140,7 @@ public struct EmbeddingTrainer {
 
             var recall: Double?
             if !validationIndices.isEmpty {
-                recall = EmbeddingEvaluation.recallAtOne(embeddings: model.predict(dataset, indices: validationIndices),
+                recall = try EmbeddingEvaluation.recallAtOne(embeddings: model.predict(dataset, indices: validationIndices),
                                                          labels: validationLabels)
             }
             let isBest = recall.map { r in best.map { r > $0.score } ?? true } ?? false

@@ -7,7 +7,7 @@ import Foundation
 /// the batch's loss is the mean of `ℓ` by `reduction`.
 ///
 /// Embeddings `N × D` (unit rows from an embedding head), `N` labels. Distances come from one
-/// matrix product (`EmbeddingDistance.squaredEuclideanMatrix`); the gradient with respect to
+/// matrix product (`SquaredDistances.pairwise`); the gradient with respect to
 /// the embeddings is `∂L/∂xᵢ = 2 Σⱼ (Gᵢⱼ + Gⱼᵢ)(xᵢ − xⱼ)` with `Gᵢⱼ = ∂L/∂‖xᵢ − xⱼ‖²`. For the
 /// Euclidean distance `∂d/∂s = 1 / (2 max(d, ε))`, `ε = 1e-12`: a pair at distance zero adds
 /// nothing rather than dividing by zero.

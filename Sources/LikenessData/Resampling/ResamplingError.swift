@@ -19,6 +19,8 @@ public enum ResamplingError: Error, Hashable, CustomStringConvertible {
     case ratioAgainstDirection(Double, classIndex: Int, requested: Int, count: Int, ResamplingDirection)
     /// SMOTE needs `neighbours + 1` images in each class it grows.
     case tooFewImagesForNeighbours(classIndex: Int, count: Int, neighbours: Int)
+    /// SMOTE's neighbours cannot be found among points holding a NaN or an infinity.
+    case nonFiniteValue(row: Int, column: Int, value: Float)
 
     public var description: String {
         switch self {
@@ -45,6 +47,8 @@ public enum ResamplingError: Error, Hashable, CustomStringConvertible {
         case .tooFewImagesForNeighbours(let c, let count, let k):
             "SMOTE with \(k) neighbours needs at least \(k + 1) images of each class it grows; "
                 + "class \(c) has \(count): lower the neighbour count or leave the class out"
+        case .nonFiniteValue(let row, let column, let value):
+            "SMOTE: point \(row), column \(column) is \(value); expected finite values"
         }
     }
 }

@@ -1,4 +1,5 @@
 import LikenessCore
+import LikenessSearch
 
 /// Grows classes with synthetic points on the segments between a point and one of its
 /// nearest neighbours of the same class (Chawla et al., "SMOTE: Synthetic Minority
@@ -89,11 +90,17 @@ public struct SMOTE: Sendable {
         }
         var draws = [Draw]()
         for (c, pool) in members.enumerated() where targets[c] > pool.count {
-            var points = [Float](repeating: 0, count: pool.count * dimension)
-            points.withUnsafeMutableBufferPointer { p in
+            let points = Tensor(shape: [pool.count, dimension]) { p in
                 for (r, i) in pool.enumerated() { row(i, p.baseAddress! + r * dimension) }
             }
-            let nearest = nearestNeighbours(of: points, count: pool.count, dimension: dimension, k: neighbours)
+            let nearest: [Int]
+            do {
+                nearest = try ExactNearestNeighbours.nearestOtherRows(of: points, k: neighbours)
+            } catch {
+                switch error {
+                case let .nonFiniteValue(_, r, column, value): throw .nonFiniteValue(row: pool[r], column: column, value: value)
+                }
+            }
             var rng = SeededGenerator(seed: seed, stream: c)
             for _ in pool.count..<targets[c] {
                 let base = rng.nextIndex(below: pool.count)

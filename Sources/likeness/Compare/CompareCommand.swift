@@ -89,26 +89,16 @@ struct CompareCommand: ParsableCommand {
         let embeddingArchive = try ModelArchive.load(embedding)
         try embeddingArchive.requireInput(of: dataset, source: data.dataset)
         let gallery = try galleryOptions.load(for: embeddingArchive)
-        let column = gallery.classNames.map { names.firstIndex(of: $0) }
-        guard column.contains(where: { $0 != nil }) else {
+        guard gallery.classNames.contains(where: names.contains) else {
             throw ValidationError("--gallery \(galleryOptions.gallery) enrols none of the dataset's classes (\(names.joined(separator: ", "))).")
         }
         printDiagnostic("compare: embedding model on \(indices.count) images")
         let embeddings = embeddingArchive.outputs(for: dataset, indices: indices, showProgress: indices.count > 1000)
-        let classifier = PrototypeClassifier(prototypes: gallery.prototypes, classNames: gallery.classNames,
-                                             thresholds: gallery.classNames.map { gallery.threshold(forClass: $0)?.distance })
-        let distances = classifier.distances(embeddings)
-        var scores = [[Double]](repeating: [Double](repeating: -4, count: names.count), count: indices.count)
-        for i in 0..<indices.count {
-            for (g, c) in column.enumerated() { if let c { scores[i][c] = -Double(distances[i, g]) } }
-        }
-        let answers = classifier.classify(embeddings).map { $0.accepted.flatMap { column[$0] } }
         let embeddingCounts = try trainingClassCounts(embeddingArchive, path: embedding, classCount: names.count)
         let enrolledShots = Dictionary(uniqueKeysWithValues: gallery.classes.map { ($0.name, $0.shotCount) })
-        let embeddingOutputs = ApproachOutputs(
+        let embeddingOutputs = ApproachOutputs.nearestPrototype(
+            PrototypeClassifier(gallery: gallery), embeddings: embeddings, classNames: names,
             name: "embedding · nearest prototype", modelFile: embedding,
-            scoreDescription: "minus the distance to the class prototype",
-            predictedLabels: answers, scores: scores,
             novelClasses: Set(names.indices.filter { embeddingCounts[$0] == 0 && enrolledShots[names[$0]] != nil }))
 
         var targets: [OperatingTarget] = []

@@ -31,8 +31,8 @@ struct ClassifyCommand: ParsableCommand {
         let (model, loaded, _) = try input.load()
         let gallery = try galleryOptions.load(for: model)
         guard !gallery.classes.isEmpty else { throw ValidationError("--gallery \(galleryOptions.gallery) has no class enrolled yet.") }
-        let thresholds = gallery.classNames.map { gallery.threshold(forClass: $0)?.distance }
-        let classifier = PrototypeClassifier(prototypes: gallery.prototypes, classNames: gallery.classNames, thresholds: thresholds)
+        let classifier = PrototypeClassifier(gallery: gallery)
+        let thresholds = classifier.thresholds
         let dataset = loaded.dataset
         let embeddings = model.outputs(for: dataset, indices: loaded.selection, showProgress: loaded.selection.count > 1000)
         let labelled = input.dataset != nil

@@ -7,12 +7,12 @@ struct GalleryOptions: ParsableArguments {
     @Option(help: ArgumentHelp("The gallery file (.h5) of enrolled classes.", valueName: "file"))
     var gallery: String
 
-    /// The gallery, checked to belong to `model`.
+    /// The gallery, checked to belong to `model` (`Gallery.requireCompatible`).
     func load(for model: ModelArchive) throws -> Gallery {
-        _ = try embeddingDimension(of: model)
+        _ = try model.embeddingDimension(path: nil)
         try requireFile()
         let loaded = try Gallery.load(gallery)
-        try requireModel(of: loaded, model)
+        try loaded.requireCompatible(with: model, galleryPath: gallery)
         return loaded
     }
 
@@ -22,34 +22,20 @@ struct GalleryOptions: ParsableArguments {
     @discardableResult
     func update(for model: ModelArchive, creating: Bool = false, command: String,
                 _ change: (inout Gallery) throws -> Void) throws -> Gallery {
-        let dimension = try embeddingDimension(of: model)
+        let dimension = try model.embeddingDimension(path: nil)
         if !creating { try requireFile() }
         return try Gallery.update(at: gallery, creatingIfMissing: creating ? Gallery(modelDigest: model.digest, dimension: dimension) : nil,
                                   waiting: { lock in
                                       printDiagnostic("\(command): waiting for the lock on \(gallery), held by another likeness process (\(lock))")
                                   }) { current in
-            try requireModel(of: current, model)
+            try current.requireCompatible(with: model, galleryPath: gallery)
             try change(&current)
         }
-    }
-
-    private func embeddingDimension(of model: ModelArchive) throws -> Int {
-        guard case .embedding(let dimension) = model.architecture.head else {
-            throw ValidationError("The model has a softmax head; galleries hold embeddings of a model trained with --head embedding.")
-        }
-        return dimension
     }
 
     private func requireFile() throws {
         guard FileManager.default.fileExists(atPath: gallery) else {
             throw ValidationError("--gallery \(gallery): no such file (enrol a class first: likeness enroll).")
-        }
-    }
-
-    private func requireModel(of loaded: Gallery, _ model: ModelArchive) throws {
-        guard loaded.modelDigest == model.digest else {
-            throw StorageError(.modelMismatch, filePath: gallery, field: "model_digest",
-                               expected: "\(model.digest) (the model given)", found: loaded.modelDigest)
         }
     }
 }

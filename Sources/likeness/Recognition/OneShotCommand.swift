@@ -71,7 +71,7 @@ struct OneShotCommand: ParsableCommand {
         let candidates = novel.map { c in archive.outputs(for: train, indices: validation.filter { train.labels[$0] == c }) }
         let testEmbeddings = archive.outputs(for: test, indices: Array(0..<test.count), showProgress: true)
 
-        let result = OneShotEvaluation(knownClasses: known, novelClasses: novel, draws: draws)
+        let result = try OneShotEvaluation(knownClasses: known, novelClasses: novel, draws: draws)
             .run(known: (knownEmbeddings, train.labels(knownIndices)), candidates: candidates,
                  test: (testEmbeddings, test.labels))
         var recall = [String: Double]()

@@ -107,10 +107,7 @@ struct QueryCommand: ParsableCommand {
             return (stored.embeddings, stored.ids)
         }
         let (archive, loaded, _) = try ModelInputOptions.load(model: model!, dataset: dataset, dataDirectory: nil, images: images)
-        guard archive.digest == base.modelDigest else {
-            throw StorageError(.modelMismatch, filePath: store, field: "model_digest",
-                               expected: "\(archive.digest) (the model given)", found: base.modelDigest)
-        }
+        try base.requireCompatible(with: archive)
         let embeddings = archive.outputs(for: loaded.dataset, indices: loaded.selection, showProgress: loaded.selection.count > 1000)
         return (embeddings, loaded.selection.map { loaded.dataset.ids[$0] })
     }

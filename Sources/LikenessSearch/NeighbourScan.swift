@@ -1,3 +1,5 @@
+import LikenessCore
+
 /// The kernel of exact search: an integer product filters, `Float` distances decide.
 ///
 /// For a block of queries × a block of base rows (centre `μ`, offsets `δ = b − μ`, see
@@ -210,25 +212,6 @@ private struct QueryScan {
     /// Computes the block row's `d²` and offers it to the list.
     @inline(__always)
     mutating func offer(row: Int) {
-        list.offer(squaredDistance(query, baseRows + row * dimension, dimension), index: firstIndex + indices[row])
+        list.offer(SquaredDistances.squaredDistance(query, baseRows + row * dimension, count: dimension), index: firstIndex + indices[row])
     }
-}
-
-/// `Σ (aᵢ − bᵢ)²` in `Float`, eight lanes then their sum: the same operations for every pair.
-@inline(__always)
-func squaredDistance(_ a: UnsafePointer<Float>, _ b: UnsafePointer<Float>, _ d: Int) -> Float {
-    var lanes = SIMD8<Float>()
-    var i = 0
-    while i + 8 <= d {
-        let x = UnsafeRawPointer(a + i).loadUnaligned(as: SIMD8<Float>.self) - UnsafeRawPointer(b + i).loadUnaligned(as: SIMD8<Float>.self)
-        lanes += x * x
-        i += 8
-    }
-    var sum = lanes.sum()
-    while i < d {
-        let x = a[i] - b[i]
-        sum += x * x
-        i += 1
-    }
-    return sum
 }

@@ -4,9 +4,9 @@ import LikenessCore
 /// mean of the class's unit embeddings, with the distance thresholds under which a query is
 /// taken for a class (else it is "unknown").
 ///
-/// Enrolling keeps, per class, the sum of every embedding enrolled and their number, so that
-/// shots added later move the prototype to the mean of all shots, as if enrolled at once:
-/// `prototype = Σ e / ‖Σ e‖`. A gallery is pure data: the caller computes the embeddings with
+/// Enrolling keeps, per class, the sum of every embedding enrolled and their number
+/// (`PrototypeAccumulator`), so that shots added later move the prototype to the mean of all
+/// shots, as if enrolled at once: `prototype = Σ e / ‖Σ e‖`. A gallery is pure data: the caller computes the embeddings with
 /// the model whose digest the gallery records, and saves it with `save(to:)` (Gallery+File.swift).
 public struct Gallery: Sendable, Equatable {
     /// A distance threshold and the rates measured at it when it was chosen.
@@ -112,8 +112,8 @@ public struct Gallery: Sendable, Equatable {
     /// - Throws: as `enroll(name:embeddings:)`, and `.invalidValue` for a label outside
     ///   −1..<`classNames.count`; the gallery is unchanged then.
     public mutating func enroll(embeddings: Tensor, labels: [Int], classNames: [String]) throws {
-        var shots = Shots(dimension: dimension, classCount: classNames.count)
-        try shots.add(embeddings: embeddings, labels: labels, filePath: nil)
+        var shots = PrototypeAccumulator(dimension: dimension, classCount: classNames.count)
+        try shots.add(embeddings: embeddings, labels: labels)
         try merge(shots, classNames: classNames)
     }
 
@@ -131,7 +131,7 @@ public struct Gallery: Sendable, Equatable {
             throw StorageError(.dimensionMismatch, filePath: store.path, field: "attribute 'dimension'",
                                expected: "\(dimension) (the gallery's)", found: "\(store.dimension)")
         }
-        var shots = Shots(dimension: dimension, classCount: store.classNames.count)
+        var shots = PrototypeAccumulator(dimension: dimension, classCount: store.classNames.count)
         try store.forEachChunk(rows: EmbeddingStore.copyChunkRows) { chunk, _ in
             try shots.add(embeddings: chunk.embeddings, labels: chunk.labels, filePath: store.path)
         }
@@ -158,7 +158,7 @@ public struct Gallery: Sendable, Equatable {
 
     /// Adds the shots' sums and counts to their classes (enrolling new ones at the end), after
     /// checking everything, so that an error leaves the gallery as it was.
-    private mutating func merge(_ shots: Shots, classNames: [String]) throws {
+    private mutating func merge(_ shots: PrototypeAccumulator, classNames: [String]) throws {
         var updated = classes
         for (label, name) in classNames.enumerated() where shots.counts[label] > 0 {
             if name.isEmpty || name.utf8.contains(0) {
@@ -169,57 +169,11 @@ public struct Gallery: Sendable, Equatable {
             let previousSum = index.map { updated[$0].sum } ?? [Double](repeating: 0, count: dimension)
             let sum = zip(previousSum, shots.sums[label]).map { $0 + $1 }
             let shotCount = (index.map { updated[$0].shotCount } ?? 0) + shots.counts[label]
-            guard let prototype = unitVector(sum) else {
-                throw StorageError(.invalidValue, filePath: nil, field: "embeddings of \"\(name)\"",
-                                   expected: "shots with a mean of non-zero length", found: "shots that cancel out")
-            }
+            let prototype = try PrototypeAccumulator.prototype(fromSum: sum, className: name)
             let enrolled = EnrolledClass(name: name, sum: sum, shotCount: shotCount, prototype: prototype,
                                          threshold: index.flatMap { updated[$0].threshold })
             if let index { updated[index] = enrolled } else { updated.append(enrolled) }
         }
         classes = updated
-    }
-}
-
-/// `v / ‖v‖` in float32, or nil when `v` has (next to) no length.
-func unitVector(_ v: [Double]) -> [Float]? {
-    let length = v.reduce(0) { $0 + $1 * $1 }.squareRoot()
-    guard length > 1e-9, length.isFinite else { return nil }
-    return v.map { Float($0 / length) }
-}
-
-/// Per-class sums and counts of unit embeddings, gathered before a gallery takes them.
-private struct Shots {
-    let dimension: Int
-    var sums: [[Double]]
-    var counts: [Int]
-
-    init(dimension: Int, classCount: Int) {
-        self.dimension = dimension
-        sums = Array(repeating: [Double](repeating: 0, count: dimension), count: classCount)
-        counts = Array(repeating: 0, count: classCount)
-    }
-
-    mutating func add(embeddings: Tensor, labels: [Int], filePath: String?) throws {
-        precondition(embeddings.rank == 2 && embeddings.shape[0] == labels.count,
-                     "\(labels.count) labels for embeddings of shape \(embeddings.shape)")
-        guard embeddings.shape[1] == dimension else {
-            throw StorageError(.dimensionMismatch, filePath: filePath, field: "embeddings",
-                               expected: "\(dimension) (the gallery's)", found: "\(embeddings.shape[1])")
-        }
-        if let row = labels.firstIndex(where: { !(-1..<counts.count).contains($0) }) {
-            throw StorageError(.invalidValue, filePath: filePath, field: "labels",
-                               expected: "labels in -1..<\(counts.count) (the class list)", found: "\(labels[row]) in row \(row)")
-        }
-        if let (row, length) = embeddings.firstRowNotUnitLength() {
-            throw StorageError(.invalidValue, filePath: filePath, field: "embeddings",
-                               expected: "unit-length embeddings", found: "length \(length) in row \(row)")
-        }
-        embeddings.withUnsafeBufferPointer { values in
-            for (row, label) in labels.enumerated() where label >= 0 {
-                for j in 0..<dimension { sums[label][j] += Double(values[row * dimension + j]) }
-                counts[label] += 1
-            }
-        }
     }
 }

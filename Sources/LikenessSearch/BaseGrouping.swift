@@ -1,3 +1,5 @@
+import LikenessCore
+
 /// An order of base rows that puts rows near each other together, so that the blocks of the
 /// filter product hold alike rows: each row goes to the nearest of a few centres, groups follow
 /// each other, rows keep their order within a group. Queries are put in the order of their

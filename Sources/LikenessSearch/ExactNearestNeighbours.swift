@@ -1,3 +1,5 @@
+import LikenessCore
+
 /// Exact k-nearest-neighbour search by Euclidean distance over a base held in memory.
 ///
 /// `search` returns, for each query `q`, the `k` base rows `b` with the smallest `‖q − b‖₂`,

@@ -1,4 +1,5 @@
-import Likeness
+import LikenessCore
+import LikenessSearch
 import Testing
 
 /// Exact search against brute force computed here in `Double`: every query's k nearest rows,

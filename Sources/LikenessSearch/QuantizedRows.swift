@@ -1,3 +1,5 @@
+import LikenessCore
+
 /// Rows as bytes for the filter product of exact search: `code = round(x · scale)`, one scale
 /// per block of base rows or per query, with the norms that bound the error it makes.
 ///

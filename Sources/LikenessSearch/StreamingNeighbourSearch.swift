@@ -1,3 +1,5 @@
+import LikenessCore
+
 /// Consecutive base rows and the global index of the first.
 ///
 /// Layout: `rows` is `count × D`; row `r` has index `firstIndex + r`.
