@@ -25,7 +25,7 @@ struct AccuracyBenchmark {
         let focal = try data.trainFocal()
         let probabilities = Softmax.probabilities(focal.outputs(for: test, indices: all, showProgress: true))
         let focalReport = try ClassificationReport(trueLabels: test.labels, predictedLabels: probabilities.argmaxRows,
-                                                   scores: Self.rows(probabilities), classNames: test.classNames, keepingCurves: false)
+                                                   scores: probabilities.doubleRows, classNames: test.classNames, keepingCurves: false)
         var written = try write(focalReport, approach: "focal", classCounts: counts, to: out,
                                 details: data.trainingDetails(head: "softmax").merging([
                                     "approach": "softmax head, focal loss γ 2, balanced α divided by its mean",
@@ -42,7 +42,7 @@ struct AccuracyBenchmark {
         let classifier = PrototypeClassifier(gallery: gallery, rejecting: false)
         let embeddings = embedder.outputs(for: test, indices: all, showProgress: true)
         let embeddingReport = try ClassificationReport(trueLabels: test.labels, predictedLabels: classifier.classify(embeddings).map(\.nearest),
-                                                       scores: Self.rows(classifier.distances(embeddings)).map { $0.map { -$0 } },
+                                                       scores: classifier.distances(embeddings).doubleRows.map { $0.map { -$0 } },
                                                        classNames: test.classNames, keepingCurves: false)
         written += try write(embeddingReport, approach: "embedding", classCounts: counts, to: out,
                              details: data.trainingDetails(head: "embedding").merging([
@@ -128,16 +128,5 @@ struct AccuracyBenchmark {
     /// A class name as part of a figure's name: lowercase letters and digits, runs of anything else as one `_`.
     static func slug(_ name: String) -> String {
         name.lowercased().split { !($0.isASCII && ($0.isLetter || $0.isNumber)) }.joined(separator: "_")
-    }
-
-    static func rows(_ t: Tensor) -> [[Double]] {
-        let c = t.shape[1]
-        return t.withUnsafeBufferPointer { p in (0..<t.shape[0]).map { i in (0..<c).map { Double(p[i * c + $0]) } } }
-    }
-}
-
-extension AccuracyBenchmark.Column {
-    init(name: String, report: ClassificationReport) {
-        self.init(name: name, recall: report.classes.map(\.recall), macroRecall: report.balancedAccuracy, macroAUC: report.macroROCAUC)
     }
 }
