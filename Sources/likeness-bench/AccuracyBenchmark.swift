@@ -130,3 +130,9 @@ struct AccuracyBenchmark {
         name.lowercased().split { !($0.isASCII && ($0.isLetter || $0.isNumber)) }.joined(separator: "_")
     }
 }
+
+extension AccuracyBenchmark.Column {
+    init(name: String, report: ClassificationReport) {
+        self.init(name: name, recall: report.classes.map(\.recall), macroRecall: report.balancedAccuracy, macroAUC: report.macroROCAUC)
+    }
+}
