@@ -3,7 +3,8 @@ import PackageDescription
 
 let package = Package(
     name: "Likeness",
-    platforms: [.macOS(.v15)],
+    // No `platforms:`: the minimums it sets are Apple deployment targets, and Likeness is built and
+    // tested on Debian only (apt providers below, Glibc in LikenessData/Files).
     products: [
         .executable(name: "likeness", targets: ["likeness"]),
         .executable(name: "likeness-bench", targets: ["likeness-bench"]),
@@ -46,10 +47,13 @@ let package = Package(
             name: "Likeness",
             dependencies: ["LikenessCore", "LikenessData", "LikenessHDF5", "COpenSSL"]),
 
-        // Executables.
-        .executableTarget(
-            name: "likeness",
+        // The command-line tool's commands and option groups, a library so that tests run them in process.
+        .target(
+            name: "LikenessCommands",
             dependencies: ["Likeness", .product(name: "ArgumentParser", package: "swift-argument-parser")]),
+
+        // Executables.
+        .executableTarget(name: "likeness", dependencies: ["LikenessCommands"]),
         .executableTarget(
             name: "likeness-bench",
             dependencies: ["Likeness", .product(name: "ArgumentParser", package: "swift-argument-parser")]),
