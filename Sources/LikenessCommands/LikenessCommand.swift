@@ -6,7 +6,10 @@ public struct LikenessCommand: ParsableCommand {
     public static let configuration = CommandConfiguration(
         commandName: "likeness",
         abstract: "Image classification with imbalanced and rare classes: triplet embeddings, one-shot enrolment, focal loss.",
-        subcommands: [DemoCommand.self, DataCommand.self, TrainCommand.self, EmbedCommand.self, EnrollCommand.self, CalibrateCommand.self, ClassifyCommand.self, OneShotCommand.self, QueryCommand.self, CompareCommand.self]
+        subcommands: [
+            Demo.self, Data.self, Train.self, Embed.self, Enroll.self, Calibrate.self, Classify.self, OneShot.self, Query.self,
+            Compare.self,
+        ]
     )
 
     public init() {}

@@ -1,30 +1,32 @@
 import ArgumentParser
 import Likeness
 
-/// `likeness data export DATASET --output FILE.h5`: the images a dataset name selects, as one
-/// HDF5 file any HDF5 client reads (and every `likeness` command accepts as a dataset).
-struct DataExportCommand: ParsableCommand {
-    static let configuration = CommandConfiguration(
-        commandName: "export",
-        abstract: "Write the images a dataset selects to an HDF5 image set (/images, /labels, /ids, /classes).",
-        discussion: "The file is written to a temporary file beside it and renamed into place: a failed export leaves an existing file as it was."
-    )
+extension LikenessCommand.Data {
+    /// `likeness data export DATASET --output FILE.h5`: the images a dataset name selects, as one
+    /// HDF5 file any HDF5 client reads (and every `likeness` command accepts as a dataset).
+    struct Export: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            commandName: "export",
+            abstract: "Write the images a dataset selects to an HDF5 image set (/images, /labels, /ids, /classes).",
+            discussion: "The file is written to a temporary file beside it and renamed into place: a failed export leaves an existing file as it was."
+        )
 
-    @OptionGroup var data: DatasetOptions
+        @OptionGroup var data: DatasetOptions
 
-    @Option(name: .shortAndLong, help: ArgumentHelp("The HDF5 file to write (.h5 or .hdf5).", valueName: "file"))
-    var output: String
+        @Option(name: .shortAndLong, help: ArgumentHelp("The HDF5 file to write (.h5 or .hdf5).", valueName: "file"))
+        var output: String
 
-    func validate() throws {
-        guard [".h5", ".hdf5"].contains(where: output.lowercased().hasSuffix) else {
-            throw ValidationError("--output must name an HDF5 file ending in .h5 or .hdf5, not '\(output)'.")
+        func validate() throws {
+            guard [".h5", ".hdf5"].contains(where: output.lowercased().hasSuffix) else {
+                throw ValidationError("--output must name an HDF5 file ending in .h5 or .hdf5, not '\(output)'.")
+            }
         }
-    }
 
-    func run() throws {
-        let (_, loaded) = try data.load()
-        let d = loaded.dataset
-        try d.writeHDF5(to: output, indices: loaded.selection)
-        print("wrote \(loaded.selection.count) images of \(d.height)×\(d.width)×\(d.channels), \(d.classNames.count) classes, to \(output)")
+        func run() throws {
+            let (_, loaded) = try data.load()
+            let d = loaded.dataset
+            try d.writeHDF5(to: output, indices: loaded.selection)
+            print("wrote \(loaded.selection.count) images of \(d.height)×\(d.width)×\(d.channels), \(d.classNames.count) classes, to \(output)")
+        }
     }
 }

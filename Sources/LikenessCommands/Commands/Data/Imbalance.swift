@@ -2,137 +2,139 @@ import ArgumentParser
 import Foundation
 import Likeness
 
-/// `likeness data imbalance DATASET`: applies an imbalance profile and writes the chosen indices.
-struct DataImbalanceCommand: ParsableCommand {
-    static let configuration = CommandConfiguration(
-        commandName: "imbalance",
-        abstract: "Apply an imbalance profile to a dataset and write the indices of the images it keeps.",
-        discussion: """
-        Give one profile: --profile (fmnist-lt, or a JSON file as in Datasets/profiles), --exponential RATIO, \
-        --step RATIO or --binary RATIO. Indices are into the dataset's file(s), in file order; with a built-in \
-        name that selects a part (fashion-mnist:pool), the profile only takes images of that part. \
-        The per-class counts go to standard output (or standard error when the indices do).
-        """
-    )
+extension LikenessCommand.Data {
+    /// `likeness data imbalance DATASET`: applies an imbalance profile and writes the chosen indices.
+    struct Imbalance: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            commandName: "imbalance",
+            abstract: "Apply an imbalance profile to a dataset and write the indices of the images it keeps.",
+            discussion: """
+            Give one profile: --profile (fmnist-lt, or a JSON file as in Datasets/profiles), --exponential RATIO, \
+            --step RATIO or --binary RATIO. Indices are into the dataset's file(s), in file order; with a built-in \
+            name that selects a part (fashion-mnist:pool), the profile only takes images of that part. \
+            The per-class counts go to standard output (or standard error when the indices do).
+            """
+        )
 
-    @OptionGroup var data: DatasetOptions
+        @OptionGroup var data: DatasetOptions
 
-    @Option(help: ArgumentHelp("A profile name (fmnist-lt) or a profile JSON file.", valueName: "name-or-file"))
-    var profile: String?
+        @Option(help: ArgumentHelp("A profile name (fmnist-lt) or a profile JSON file.", valueName: "name-or-file"))
+        var profile: String?
 
-    @Option(help: ArgumentHelp("An exponential long tail with this imbalance ratio: n_c = n_max · ratio^(−c/(C−1)).", valueName: "ratio"))
-    var exponential: Double?
+        @Option(help: ArgumentHelp("An exponential long tail with this imbalance ratio: n_c = n_max · ratio^(−c/(C−1)).", valueName: "ratio"))
+        var exponential: Double?
 
-    @Option(help: ArgumentHelp("Step imbalance: the last half of the classes keep n_max / ratio images.", valueName: "ratio"))
-    var step: Double?
+        @Option(help: ArgumentHelp("Step imbalance: the last half of the classes keep n_max / ratio images.", valueName: "ratio"))
+        var step: Double?
 
-    @Option(help: ArgumentHelp("Two classes at ratio:1 (--majority-class, --minority-class); others are dropped. Accepts 4 or 4:1.", valueName: "ratio"))
-    var binary: String?
+        @Option(help: ArgumentHelp("Two classes at ratio:1 (--majority-class, --minority-class); others are dropped. Accepts 4 or 4:1.", valueName: "ratio"))
+        var binary: String?
 
-    @Option(help: "The majority class of --binary.")
-    var majorityClass = 0
+        @Option(help: "The majority class of --binary.")
+        var majorityClass = 0
 
-    @Option(help: "The minority class of --binary.")
-    var minorityClass = 1
+        @Option(help: "The minority class of --binary.")
+        var minorityClass = 1
 
-    @Option(help: "n_max, the count of the largest class (default: as many as every class allows).")
-    var maxCount: Int?
+        @Option(help: "n_max, the count of the largest class (default: as many as every class allows).")
+        var maxCount: Int?
 
-    @Option(help: ArgumentHelp("Draw each class's images at random with this seed instead of taking the first ones.", valueName: "seed"))
-    var randomSeed: UInt64?
+        @Option(help: ArgumentHelp("Draw each class's images at random with this seed instead of taking the first ones.", valueName: "seed"))
+        var randomSeed: UInt64?
 
-    @Option(name: .shortAndLong, help: ArgumentHelp("Write the result here: .h5 for the chosen images as an HDF5 image set, .json for the indices as JSON, anything else for one index per line (default: standard output).", valueName: "file"))
-    var output: String?
+        @Option(name: .shortAndLong, help: ArgumentHelp("Write the result here: .h5 for the chosen images as an HDF5 image set, .json for the indices as JSON, anything else for one index per line (default: standard output).", valueName: "file"))
+        var output: String?
 
-    func validate() throws {
-        let given = [profile != nil, exponential != nil, step != nil, binary != nil].filter { $0 }.count
-        guard given == 1 else {
-            throw ValidationError("Give exactly one of --profile, --exponential, --step or --binary (\(given) given).")
-        }
-        for (name, ratio) in [("--exponential", exponential), ("--step", step)] {
-            if let ratio, !(ratio >= 1 && ratio.isFinite) {
-                throw ValidationError("\(name) must be a ratio of at least 1 (largest : smallest class), not \(ratio).")
+        func validate() throws {
+            let given = [profile != nil, exponential != nil, step != nil, binary != nil].filter { $0 }.count
+            guard given == 1 else {
+                throw ValidationError("Give exactly one of --profile, --exponential, --step or --binary (\(given) given).")
             }
-        }
-        if binary != nil { _ = try binaryRatio() }
-        guard majorityClass >= 0, minorityClass >= 0, majorityClass != minorityClass else {
-            throw ValidationError("--majority-class and --minority-class must be two different class indices.")
-        }
-        if let maxCount, maxCount < 1 { throw ValidationError("--max-count must be positive, not \(maxCount).") }
-    }
-
-    func binaryRatio() throws -> Double {
-        let text = binary ?? ""
-        let parts = text.split(separator: ":", omittingEmptySubsequences: false).map { Double($0) }
-        guard let major = parts.first ?? nil, parts.count <= 2, let minor = parts.count == 2 ? parts[1] : 1,
-              minor > 0, major / minor >= 1, (major / minor).isFinite else {
-            throw ValidationError("--binary must be a ratio of at least 1, like 4 or 4:1, not '\(text)'.")
-        }
-        return major / minor
-    }
-
-    func chosenProfile() throws -> ImbalanceProfile {
-        var chosen: ImbalanceProfile
-        if let profile {
-            chosen = profile.lowercased() == FashionMNIST.longTailProfile.name
-                ? FashionMNIST.longTailProfile : try ImbalanceProfile(contentsOf: profile)
-        } else if let exponential {
-            chosen = ImbalanceProfile(name: "exponential-\(ratioText(exponential))", shape: .exponential(ratio: exponential))
-        } else if let step {
-            chosen = ImbalanceProfile(name: "step-\(ratioText(step))", shape: .step(ratio: step, minorityClasses: nil))
-        } else {
-            let ratio = try binaryRatio()
-            chosen = ImbalanceProfile(name: "binary-\(ratioText(ratio))", shape: .binary(ratio: ratio, majorityClass: majorityClass,
-                                                                              minorityClass: minorityClass))
-        }
-        if let maxCount { chosen.maxCount = maxCount }
-        return chosen
-    }
-
-    /// A ratio as short as it can be written: `100`, `2.5`.
-    func ratioText(_ ratio: Double) -> String { String(format: "%g", ratio) }
-
-    /// What a `.json` output holds.
-    struct Selection: Encodable {
-        var dataset: String
-        var profile: String
-        var classNames: [String]
-        var classCounts: [Int]
-        var indices: [Int]
-    }
-
-    func run() throws {
-        let profile = try chosenProfile()
-        let (_, loaded) = try data.load()
-        let dataset = loaded.dataset
-        let indices = try profile.apply(to: dataset, pool: loaded.selection,
-                                        selection: randomSeed.map { .random(seed: $0) } ?? .fileOrder)
-        let counts = dataset.classCounts(of: indices)
-
-        var summary = "profile \(profile.name) on \(data.dataset): \(indices.count) images\n"
-        for (c, name) in dataset.classNames.enumerated() {
-            summary += "  \(c) \(name): \(countWithShare(counts[c], of: indices.count))\n"
-        }
-        let kept = counts.filter { $0 > 0 }
-        if let largest = kept.max(), let smallest = kept.min() {
-            summary += "imbalance ratio: \(String(format: "%.1f", Double(largest) / Double(smallest)))\n"
+            for (name, ratio) in [("--exponential", exponential), ("--step", step)] {
+                if let ratio, !(ratio >= 1 && ratio.isFinite) {
+                    throw ValidationError("\(name) must be a ratio of at least 1 (largest : smallest class), not \(ratio).")
+                }
+            }
+            if binary != nil { _ = try binaryRatio() }
+            guard majorityClass >= 0, minorityClass >= 0, majorityClass != minorityClass else {
+                throw ValidationError("--majority-class and --minority-class must be two different class indices.")
+            }
+            if let maxCount, maxCount < 1 { throw ValidationError("--max-count must be positive, not \(maxCount).") }
         }
 
-        if let output, [".h5", ".hdf5"].contains(where: output.lowercased().hasSuffix) {
-            try dataset.writeHDF5(to: output, indices: indices)
-            print(summary, terminator: "")
-            printDiagnostic("wrote \(output)")
-            return
+        func binaryRatio() throws -> Double {
+            let text = binary ?? ""
+            let parts = text.split(separator: ":", omittingEmptySubsequences: false).map { Double($0) }
+            guard let major = parts.first ?? nil, parts.count <= 2, let minor = parts.count == 2 ? parts[1] : 1,
+                  minor > 0, major / minor >= 1, (major / minor).isFinite else {
+                throw ValidationError("--binary must be a ratio of at least 1, like 4 or 4:1, not '\(text)'.")
+            }
+            return major / minor
         }
-        let text = output?.lowercased().hasSuffix(".json") == true
-            ? try jsonText(Selection(dataset: data.dataset, profile: profile.name, classNames: dataset.classNames,
-                                     classCounts: counts, indices: indices))
-            : indices.map(String.init).joined(separator: "\n") + "\n"
-        try writeResult(text, to: output)
-        if output == nil || output == "-" {
-            printDiagnostic(summary)
-        } else {
-            print(summary, terminator: "")
+
+        func chosenProfile() throws -> ImbalanceProfile {
+            var chosen: ImbalanceProfile
+            if let profile {
+                chosen = profile.lowercased() == FashionMNIST.longTailProfile.name
+                    ? FashionMNIST.longTailProfile : try ImbalanceProfile(contentsOf: profile)
+            } else if let exponential {
+                chosen = ImbalanceProfile(name: "exponential-\(ratioText(exponential))", shape: .exponential(ratio: exponential))
+            } else if let step {
+                chosen = ImbalanceProfile(name: "step-\(ratioText(step))", shape: .step(ratio: step, minorityClasses: nil))
+            } else {
+                let ratio = try binaryRatio()
+                chosen = ImbalanceProfile(name: "binary-\(ratioText(ratio))", shape: .binary(ratio: ratio, majorityClass: majorityClass,
+                                                                                  minorityClass: minorityClass))
+            }
+            if let maxCount { chosen.maxCount = maxCount }
+            return chosen
+        }
+
+        /// A ratio as short as it can be written: `100`, `2.5`.
+        func ratioText(_ ratio: Double) -> String { String(format: "%g", ratio) }
+
+        /// What a `.json` output holds.
+        struct Selection: Encodable {
+            var dataset: String
+            var profile: String
+            var classNames: [String]
+            var classCounts: [Int]
+            var indices: [Int]
+        }
+
+        func run() throws {
+            let profile = try chosenProfile()
+            let (_, loaded) = try data.load()
+            let dataset = loaded.dataset
+            let indices = try profile.apply(to: dataset, pool: loaded.selection,
+                                            selection: randomSeed.map { .random(seed: $0) } ?? .fileOrder)
+            let counts = dataset.classCounts(of: indices)
+
+            var summary = "profile \(profile.name) on \(data.dataset): \(indices.count) images\n"
+            for (c, name) in dataset.classNames.enumerated() {
+                summary += "  \(c) \(name): \(countWithShare(counts[c], of: indices.count))\n"
+            }
+            let kept = counts.filter { $0 > 0 }
+            if let largest = kept.max(), let smallest = kept.min() {
+                summary += "imbalance ratio: \(String(format: "%.1f", Double(largest) / Double(smallest)))\n"
+            }
+
+            if let output, [".h5", ".hdf5"].contains(where: output.lowercased().hasSuffix) {
+                try dataset.writeHDF5(to: output, indices: indices)
+                print(summary, terminator: "")
+                printDiagnostic("wrote \(output)")
+                return
+            }
+            let text = output?.lowercased().hasSuffix(".json") == true
+                ? try jsonText(Selection(dataset: data.dataset, profile: profile.name, classNames: dataset.classNames,
+                                         classCounts: counts, indices: indices))
+                : indices.map(String.init).joined(separator: "\n") + "\n"
+            try writeResult(text, to: output)
+            if output == nil || output == "-" {
+                printDiagnostic(summary)
+            } else {
+                print(summary, terminator: "")
+            }
         }
     }
 }
