@@ -52,7 +52,7 @@ extension LikenessCommand {
             // The thresholds come from the prototypes, so the gallery stays locked from the read to the write.
             var report: [String] = []
             try galleryOptions.update(for: model, command: "calibrate") { gallery in
-                guard !gallery.classes.isEmpty else { throw ValidationError("--gallery \(galleryOptions.gallery) has no class enrolled yet.") }
+                guard !gallery.classes.isEmpty else { throw CommandError("--gallery \(galleryOptions.gallery) has no class enrolled yet.") }
                 let row = Dictionary(uniqueKeysWithValues: gallery.classNames.enumerated().map { ($1, $0) })
                 let labels = loaded.selection.map { row[dataset.classNames[dataset.labels[$0]]] }
                 let distances = PrototypeClassifier.distances(embeddings, gallery.prototypes)
@@ -62,7 +62,7 @@ extension LikenessCommand {
                     return ThresholdCalibration.threshold(genuine: sets.genuine, impostor: sets.impostor, target: target)
                 }
                 guard let global = calibrated(forClass: nil) else {
-                    throw ValidationError("--dataset has no image of an enrolled class (by name): nothing to calibrate on. Enrolled: \(gallery.classNames.joined(separator: ", ")).")
+                    throw CommandError("--dataset has no image of an enrolled class (by name): nothing to calibrate on. Enrolled: \(gallery.classNames.joined(separator: ", ")).")
                 }
                 gallery.globalThreshold = threshold(global)
                 report.append(describe("all classes", global))

@@ -43,18 +43,18 @@ extension LikenessCommand {
             let dataset = loaded.dataset
             let chosen = Set(classes?.classes ?? Array(dataset.classNames.indices))
             if let unknown = chosen.sorted().first(where: { $0 >= dataset.classNames.count }) {
-                throw ValidationError("--classes \(unknown): \(source) has classes 0 to \(dataset.classNames.count - 1).")
+                throw CommandError("--classes \(unknown): \(source) has classes 0 to \(dataset.classNames.count - 1).")
             }
             let indices = loaded.selection.filter { chosen.contains(dataset.labels[$0]) }
             let counts = dataset.classCounts(of: indices)
             let enrolled = chosen.sorted().filter { counts[$0] > 0 }
             guard !enrolled.isEmpty else {
-                throw ValidationError("\(source) has no image of the classes to enrol (\(chosen.sorted().map { dataset.classNames[$0] }.joined(separator: ", "))): nothing to enrol.")
+                throw CommandError("\(source) has no image of the classes to enrol (\(chosen.sorted().map { dataset.classNames[$0] }.joined(separator: ", "))): nothing to enrol.")
             }
             if className == nil {
                 let missing = chosen.sorted().filter { counts[$0] == 0 }.map { "\($0) (\(dataset.classNames[$0]))" }
                 if classes != nil && !missing.isEmpty {
-                    throw ValidationError("--classes: \(source) has no image of class\(missing.count == 1 ? "" : "es") \(missing.joined(separator: ", ")).")
+                    throw CommandError("--classes: \(source) has no image of class\(missing.count == 1 ? "" : "es") \(missing.joined(separator: ", ")).")
                 }
                 if !missing.isEmpty {
                     printDiagnostic("enroll: \(source) has no image of \(missing.joined(separator: ", ")): not enrolled")

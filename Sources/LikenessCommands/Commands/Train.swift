@@ -68,16 +68,16 @@ extension LikenessCommand {
             if resume {
                 let saved = try ModelArchive.load(checkpointPath)
                 guard saved.architecture == architecture, let checkpoint = saved.checkpoint else {
-                    throw ValidationError("--resume: \(checkpointPath) is not a checkpoint of this architecture (\(saved.architecture.backbone), \(saved.architecture.head)).")
+                    throw CommandError("--resume: \(checkpointPath) is not a checkpoint of this architecture (\(saved.architecture.backbone), \(saved.architecture.head)).")
                 }
                 guard checkpoint.epoch <= totalEpochs else {
-                    throw ValidationError("--resume: \(checkpointPath) is after epoch \(checkpoint.epoch), past the \(totalEpochs) epochs these options train for.")
+                    throw CommandError("--resume: \(checkpointPath) is after epoch \(checkpoint.epoch), past the \(totalEpochs) epochs these options train for.")
                 }
                 let earlier: TrainingSettings
                 do {
                     earlier = try saved.trainingSettings(as: TrainingSettings.self)
                 } catch {
-                    throw ValidationError("--resume: \(checkpointPath) does not record how its run was trained (was it written by likeness train?): \(error)")
+                    throw CommandError("--resume: \(checkpointPath) does not record how its run was trained (was it written by likeness train?): \(error)")
                 }
                 if repeatedOptions(of: earlier.command) != repeatedOptions(of: commandLine) {
                     printDiagnostic("train: warning: the checkpoint's run had other options (\(earlier.command)); the result will differ from an uninterrupted run")
@@ -119,10 +119,10 @@ extension LikenessCommand {
                     }
                 }
             } catch TrainingError.tooFewImages(let label, let className, let count) {
-                throw ValidationError("Class \(label) (\(className)) has \(count) training image\(count == 1 ? "" : "s"): triplet training needs at least 2 "
+                throw CommandError("Class \(label) (\(className)) has \(count) training image\(count == 1 ? "" : "s"): triplet training needs at least 2 "
                                       + "of every class (an anchor and a positive). Add images, or leave it out with --exclude-classes.")
             } catch TrainingError.tooFewClasses(let found) {
-                throw ValidationError("Triplet training needs training images of at least 2 classes, and \(found) class\(found == 1 ? " has" : "es have") "
+                throw CommandError("Triplet training needs training images of at least 2 classes, and \(found) class\(found == 1 ? " has" : "es have") "
                                       + "them (see --exclude-classes).")
             } catch let error as TrainingError {
                 printDiagnostic("train: \(output) was not written; "

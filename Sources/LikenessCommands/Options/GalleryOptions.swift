@@ -35,14 +35,14 @@ struct GalleryOptions: ParsableArguments {
 
     private func embeddingDimension(of model: ModelArchive) throws -> Int {
         guard case .embedding(let dimension) = model.architecture.head else {
-            throw ValidationError("The model has a softmax head; galleries hold embeddings of a model trained with --head embedding.")
+            throw CommandError("The model has a softmax head; galleries hold embeddings of a model trained with --head embedding.")
         }
         return dimension
     }
 
     private func requireFile() throws {
         guard FileManager.default.fileExists(atPath: gallery) else {
-            throw ValidationError("--gallery \(gallery): no such file (enrol a class first: likeness enroll).")
+            throw CommandError("--gallery \(gallery): no such file (enrol a class first: likeness enroll).")
         }
     }
 

@@ -63,7 +63,7 @@ struct ImbalanceOptions: ParsableArguments {
         do {
             try pipeline.validate(channels: channels)
         } catch {
-            throw ValidationError("--augment: \(error)")
+            throw CommandError("--augment: \(error)")
         }
         return pipeline
     }
