@@ -56,7 +56,7 @@ let package = Package(
         .executableTarget(name: "likeness", dependencies: ["LikenessCommands"]),
         .executableTarget(
             name: "likeness-bench",
-            dependencies: ["Likeness", .product(name: "ArgumentParser", package: "swift-argument-parser")]),
+            dependencies: ["Likeness", "LikenessCommands", .product(name: "ArgumentParser", package: "swift-argument-parser")]),
         // Fuzz targets for the loaders of untrusted files (docs/FUZZING.md).
         .executableTarget(name: "likeness-fuzz", dependencies: ["Likeness", "LikenessHDF5", "CLibFuzzer"]),
 

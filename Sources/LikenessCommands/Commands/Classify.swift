@@ -15,8 +15,12 @@ extension LikenessCommand {
         @OptionGroup var galleryOptions: GalleryOptions
         @OptionGroup var runtime: RuntimeOptions
 
-        @Option(help: ArgumentHelp("csv or jsonl.", valueName: "format"))
-        var format: OutputFormat = .csv
+        @OptionGroup var format: FormatOptions
+        @OptionGroup var output: OutputOptions<Output>
+
+        enum Output: OutputDestination {
+            static var help: ArgumentHelp { ArgumentHelp("Write the answers to this file instead of standard output.", valueName: "file") }
+        }
 
         struct Line: Encodable {
             var id: String
@@ -31,13 +35,13 @@ extension LikenessCommand {
             runtime.apply()
             let (model, loaded, _) = try input.load()
             let gallery = try galleryOptions.load(for: model)
-            guard !gallery.classes.isEmpty else { throw ValidationError("--gallery \(galleryOptions.gallery) has no class enrolled yet.") }
+            guard !gallery.classes.isEmpty else { throw CommandError("--gallery \(galleryOptions.gallery) has no class enrolled yet.") }
             let thresholds = gallery.classNames.map { gallery.threshold(forClass: $0)?.distance }
             let classifier = PrototypeClassifier(prototypes: gallery.prototypes, classNames: gallery.classNames, thresholds: thresholds)
             let dataset = loaded.dataset
             let embeddings = model.outputs(for: dataset, indices: loaded.selection, showProgress: loaded.selection.count > 1000)
             let labelled = input.dataset != nil
-            if format == .csv { print("id,class,nearest,distance,threshold" + (labelled ? ",true_class" : "")) }
+            var lines = format.format == .csv ? ["id,class,nearest,distance,threshold" + (labelled ? ",true_class" : "")] : []
             var right = 0, unknown = 0
             for (answer, i) in zip(classifier.classify(embeddings), loaded.selection) {
                 let line = Line(id: dataset.ids[i], class: answer.accepted.map { gallery.classNames[$0] } ?? "unknown",
@@ -45,13 +49,14 @@ extension LikenessCommand {
                                 threshold: thresholds[answer.nearest], trueClass: labelled ? dataset.classNames[dataset.labels[i]] : nil)
                 if line.class == "unknown" { unknown += 1 }
                 if line.class == line.trueClass { right += 1 }
-                switch format {
-                case .jsonl: print(try OutputFormat.jsonLine(line))
+                switch format.format {
+                case .jsonl: lines.append(try OutputFormat.jsonLine(line))
                 case .csv:
-                    print([line.id, line.class, line.nearest, "\(line.distance)", line.threshold.map { "\($0)" } ?? "",
+                    lines.append([line.id, line.class, line.nearest, "\(line.distance)", line.threshold.map { "\($0)" } ?? "",
                            line.trueClass ?? ""].prefix(labelled ? 6 : 5).map(OutputFormat.csvField).joined(separator: ","))
                 }
             }
+            try writeResult(lines.joined(separator: "\n") + "\n", to: output.path)
             let n = loaded.selection.count
             printDiagnostic("classify: \(n) images, \(unknown) unknown" + (labelled ? String(format: ", %.4f right", Double(right) / Double(max(n, 1))) : ""))
         }

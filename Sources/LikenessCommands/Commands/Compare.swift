@@ -3,7 +3,7 @@ import Foundation
 import Likeness
 
 extension LikenessCommand {
-    /// `likeness compare DATASET --softmax S.h5 --embedding E.h5 --gallery G.h5 --out report/`:
+    /// `likeness compare DATASET --softmax S.h5 --embedding E.h5 --gallery G.h5 -o report/`:
     /// both approaches on one labelled set, per class, as Markdown, JSON and an HTML page.
     struct Compare: ParsableCommand {
         static let configuration = CommandConfiguration(
@@ -18,7 +18,7 @@ extension LikenessCommand {
 
             Example:
               likeness compare fashion-mnist:test --softmax focal.h5 --embedding embedder.h5 --gallery gallery.h5 \\
-                --out report --target-recall 0.95 --for-class Sandal
+                -o report --target-recall 0.95 --for-class Sandal
             """
         )
 
@@ -32,8 +32,11 @@ extension LikenessCommand {
 
         @OptionGroup var galleryOptions: GalleryOptions
 
-        @Option(help: ArgumentHelp("The folder to write report.md, report.json and report.html into.", valueName: "folder"))
-        var out: String
+        @OptionGroup var output: OutputOptions<Output>
+
+        enum Output: OutputDestination {
+            static var help: ArgumentHelp { ArgumentHelp("The folder to write report.md, report.json and report.html into.", valueName: "folder") }
+        }
 
         @Option(help: ArgumentHelp("Post-hoc prior correction of the softmax logits: z_c − τ·log π_c, with π the training class shares.",
                                    valueName: "tau"))
@@ -51,6 +54,7 @@ extension LikenessCommand {
         @OptionGroup var runtime: RuntimeOptions
 
         func validate() throws {
+            _ = try output.required("report folder")
             if (targetRecall != nil || targetPrecision != nil) != (forClass != nil) {
                 throw ValidationError("--target-recall and --target-precision need --for-class, and --for-class needs one of them.")
             }
@@ -71,7 +75,7 @@ extension LikenessCommand {
 
             let softmaxArchive = try ModelArchive.load(softmax)
             guard case .softmax(let classCount) = softmaxArchive.architecture.head, softmaxArchive.classNames == names else {
-                throw ValidationError("--softmax \(softmax) must be a softmax model over the dataset's classes (\(names.joined(separator: ", "))); it has \(softmaxArchive.architecture.head) over \(softmaxArchive.classNames.joined(separator: ", ")).")
+                throw CommandError("--softmax \(softmax) must be a softmax model over the dataset's classes (\(names.joined(separator: ", "))); it has \(softmaxArchive.architecture.head) over \(softmaxArchive.classNames.joined(separator: ", ")).")
             }
             try softmaxArchive.requireInput(of: dataset, source: data.dataset)
             printDiagnostic("compare: softmax model on \(indices.count) images")
@@ -92,7 +96,7 @@ extension LikenessCommand {
             let gallery = try galleryOptions.load(for: embeddingArchive)
             let column = gallery.classNames.map { names.firstIndex(of: $0) }
             guard column.contains(where: { $0 != nil }) else {
-                throw ValidationError("--gallery \(galleryOptions.gallery) enrols none of the dataset's classes (\(names.joined(separator: ", "))).")
+                throw CommandError("--gallery \(galleryOptions.gallery) enrols none of the dataset's classes (\(names.joined(separator: ", "))).")
             }
             printDiagnostic("compare: embedding model on \(indices.count) images")
             let embeddings = embeddingArchive.outputs(for: dataset, indices: indices, showProgress: indices.count > 1000)
@@ -115,7 +119,7 @@ extension LikenessCommand {
             var targets: [OperatingTarget] = []
             if let forClass {
                 guard let c = names.firstIndex(of: forClass) ?? Int(forClass).flatMap({ names.indices.contains($0) ? $0 : nil }) else {
-                    throw ValidationError("--for-class \(forClass) is not one of the dataset's classes: \(names.joined(separator: ", ")).")
+                    throw CommandError("--for-class \(forClass) is not one of the dataset's classes: \(names.joined(separator: ", ")).")
                 }
                 if let targetRecall { targets.append(OperatingTarget(classIndex: c, target: .recall(targetRecall))) }
                 if let targetPrecision { targets.append(OperatingTarget(classIndex: c, target: .precision(targetPrecision))) }
@@ -123,7 +127,7 @@ extension LikenessCommand {
             let comparison = try Comparison(dataset: .init(name: data.dataset), classNames: names,
                                             sampleIDs: indices.map { dataset.ids[$0] }, trueLabels: truth,
                                             approaches: [softmaxOutputs, embeddingOutputs], operatingTargets: targets)
-            let written = try comparison.writeReports(toFolder: out)
+            let written = try comparison.writeReports(toFolder: try output.required("report folder"))
             printSummary(comparison)
             print("report: " + written.joined(separator: ", "))
         }
@@ -133,7 +137,7 @@ extension LikenessCommand {
             let settings = try archive.trainingSettings(as: RecordedCounts.self)
             guard let counts = settings.trainingClassCounts, counts.count == classCount else {
                 if priorCorrection != nil && archive.architecture.head == .softmax(classCount: classCount) {
-                    throw ValidationError("--prior-correction needs the training class counts, which \(path) does not record (train it with likeness train).")
+                    throw CommandError("--prior-correction needs the training class counts, which \(path) does not record (train it with likeness train).")
                 }
                 return [Int](repeating: 1, count: classCount)
             }

@@ -14,17 +14,25 @@ extension LikenessCommand {
         @OptionGroup var input: ModelInputOptions
         @OptionGroup var runtime: RuntimeOptions
 
-        @Option(name: .shortAndLong, help: ArgumentHelp("The embedding store to write (.h5).", valueName: "file"))
-        var output: String
+        @OptionGroup var output: OutputOptions<Output>
+
+        enum Output: OutputDestination {
+            static var help: ArgumentHelp { ArgumentHelp("The embedding store to write (.h5).", valueName: "file") }
+        }
 
         @Flag(help: "Append to an existing store (same model and classes) instead of replacing it.")
         var append = false
 
+        func validate() throws {
+            _ = try output.required("embedding store")
+        }
+
         func run() throws {
+            let output = try output.required("embedding store")
             runtime.apply()
             let (model, loaded, _) = try input.load()
             guard case .embedding(let dimension) = model.architecture.head else {
-                throw ValidationError("--model \(input.model) has a softmax head; embed needs a model trained with --head embedding.")
+                throw CommandError("--model \(input.model) has a softmax head; embed needs a model trained with --head embedding.")
             }
             let dataset = loaded.dataset
             let embeddings = model.outputs(for: dataset, indices: loaded.selection, showProgress: true)

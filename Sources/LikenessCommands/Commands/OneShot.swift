@@ -20,8 +20,14 @@ extension LikenessCommand {
         @Option(help: ArgumentHelp("The embedding model (from likeness train).", valueName: "file"))
         var model: String
 
-        @Option(help: ArgumentHelp("Folder holding Fashion-MNIST's IDX files.", valueName: "folder"))
-        var data = FashionMNIST.defaultDirectory
+        @Option(help: ArgumentHelp("Folder holding Fashion-MNIST's IDX files (default: \(FashionMNIST.defaultDirectory)).", valueName: "folder"))
+        var dataDirectory: String?
+
+        /// `--data-directory`'s old spelling.
+        @Option(name: .customLong("data"), help: .hidden) var deprecatedData: String?
+
+        /// The folder of Fashion-MNIST's files.
+        var data: String { dataDirectory ?? deprecatedData ?? FashionMNIST.defaultDirectory }
 
         @Option(help: ArgumentHelp("The novel classes, comma-separated indices.", valueName: "classes"))
         var novelClasses = ClassList(argument: "5,7")!
@@ -32,12 +38,16 @@ extension LikenessCommand {
         @Flag(help: "Print the result as JSON instead of a table.")
         var json = false
 
-        @Option(name: .shortAndLong, help: ArgumentHelp("Also write the result as JSON to this file.", valueName: "file"))
-        var output: String?
+        @OptionGroup var output: OutputOptions<Output>
+
+        enum Output: OutputDestination {
+            static var help: ArgumentHelp { ArgumentHelp("Also write the result as JSON to this file.", valueName: "file") }
+        }
 
         @OptionGroup var runtime: RuntimeOptions
 
         func validate() throws {
+            _ = try deprecatedSpelling(deprecatedData, of: dataDirectory, old: "--data", new: "--data-directory")
             guard draws >= 1 else { throw ValidationError("--draws must be at least 1, not \(draws).") }
             guard novelClasses.classes.allSatisfy({ $0 < FashionMNIST.classNames.count }) else {
                 throw ValidationError("--novel-classes must be Fashion-MNIST class indices 0…9.")
@@ -57,7 +67,7 @@ extension LikenessCommand {
             runtime.apply()
             let archive = try ModelArchive.load(model)
             guard case .embedding = archive.architecture.head else {
-                throw ValidationError("--model \(model) has a softmax head; one-shot enrolment needs an embedding model.")
+                throw CommandError("--model \(model) has a softmax head; one-shot enrolment needs an embedding model.")
             }
             let train = try FashionMNIST.load(split: .train, directory: data)
             let test = try FashionMNIST.load(split: .test, directory: data)
@@ -80,7 +90,7 @@ extension LikenessCommand {
             for (c, r) in zip(novel, result.novelRecall) { recall[train.classNames[c]] = r }
             let report = Report(model: model, draws: draws, novelClasses: novel.map { train.classNames[$0] }, recall: recall,
                                 accuracy: result.accuracy, accuracyPerDraw: result.accuracyPerDraw)
-            if let output { try writeResult(try jsonText(report), to: output) }
+            if let path = output.path { try writeResult(try jsonText(report), to: path) }
             if json {
                 print(try jsonText(report), terminator: "")
                 return

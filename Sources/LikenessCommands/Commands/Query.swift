@@ -25,14 +25,10 @@ extension LikenessCommand {
         @Option(help: ArgumentHelp("The model to embed image queries with (it must be the store's model).", valueName: "file"))
         var model: String?
 
-        @Option(help: ArgumentHelp("A dataset of image queries (a built-in name or a path) instead of image files.", valueName: "dataset"))
-        var dataset: String?
-
         @Option(help: ArgumentHelp("An embedding store whose embeddings are the queries.", valueName: "file"))
         var queries: String?
 
-        @Argument(help: ArgumentHelp("Image files to query with (PNG or JPEG).", valueName: "image"))
-        var images: [String] = []
+        @OptionGroup(title: "Image queries (embedded with --model)") var images: ImageInputOptions
 
         @Option(name: .shortAndLong, help: "Neighbours per query.")
         var k = 10
@@ -40,18 +36,19 @@ extension LikenessCommand {
         @Option(help: "Store rows read at a time.")
         var chunkRows = 65_536
 
-        @Option(help: ArgumentHelp("csv or jsonl.", valueName: "format"))
-        var format: OutputFormat = .csv
+        @OptionGroup var format: FormatOptions
+        @OptionGroup var output: OutputOptions<Output>
 
-        @Option(name: .shortAndLong, help: ArgumentHelp("Write the neighbours to this file instead of standard output.", valueName: "file"))
-        var output: String?
+        enum Output: OutputDestination {
+            static var help: ArgumentHelp { ArgumentHelp("Write the neighbours to this file instead of standard output.", valueName: "file") }
+        }
 
         @OptionGroup var runtime: RuntimeOptions
 
         func validate() throws {
             guard k >= 1 else { throw ValidationError("-k must be at least 1, not \(k).") }
             guard chunkRows >= 1 else { throw ValidationError("--chunk-rows must be at least 1, not \(chunkRows).") }
-            let sources = [queries != nil, dataset != nil, !images.isEmpty].filter { $0 }.count
+            let sources = [queries != nil, images.dataset != nil, !images.images.isEmpty].filter { $0 }.count
             guard sources == 1 else { throw ValidationError("Give the queries one way: image files, --dataset, or --queries.") }
             if queries == nil && model == nil { throw ValidationError("Image queries need the --model that made the store.") }
         }
@@ -81,20 +78,20 @@ extension LikenessCommand {
             progress?.finish()
             let results = search.results
 
-            var lines = format == .csv ? ["query,rank,neighbour,class,distance"] : []
+            var lines = format.format == .csv ? ["query,rank,neighbour,class,distance"] : []
             for q in 0..<queryIDs.count {
                 for (rank, n) in results[q].enumerated() {
                     let label = labels[n.index]
                     let line = Line(query: queryIDs[q], rank: rank + 1, neighbour: ids[n.index],
                                     class: label >= 0 && label < base.classNames.count ? base.classNames[label] : nil, distance: n.distance)
-                    switch format {
+                    switch format.format {
                     case .jsonl: lines.append(try OutputFormat.jsonLine(line))
                     case .csv: lines.append([line.query, "\(line.rank)", line.neighbour, line.class ?? "", "\(line.distance)"]
                                                 .map(OutputFormat.csvField).joined(separator: ","))
                     }
                 }
             }
-            try writeResult(lines.joined(separator: "\n") + "\n", to: output)
+            try writeResult(lines.joined(separator: "\n") + "\n", to: output.path)
         }
 
         /// The query embeddings and their ids.
@@ -107,7 +104,8 @@ extension LikenessCommand {
                 }
                 return (stored.embeddings, stored.ids)
             }
-            let (archive, loaded, _) = try ModelInputOptions.load(model: model!, dataset: dataset, dataDirectory: nil, images: images)
+            guard let model else { throw CommandError("Image queries need the --model that made the store.") }
+            let (archive, loaded, _) = try ModelInputOptions.load(model: model, images: images)
             guard archive.digest == base.modelDigest else {
                 throw StorageError(.modelMismatch, filePath: store, field: "model_digest",
                                    expected: "\(archive.digest) (the model given)", found: base.modelDigest)

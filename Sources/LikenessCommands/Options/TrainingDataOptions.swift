@@ -28,14 +28,14 @@ struct TrainingDataOptions: ParsableArguments {
         let classNames = selection.dataset.classNames
         let excluded = excludeClasses?.classes ?? []
         if let unknown = excluded.first(where: { $0 >= classNames.count }) {
-            throw ValidationError("--exclude-classes \(unknown): the dataset's classes are 0 to \(classNames.count - 1).")
+            throw CommandError("--exclude-classes \(unknown): the dataset's classes are 0 to \(classNames.count - 1).")
         }
-        guard !selection.train.isEmpty else { throw ValidationError("No training images left after --exclude-classes.") }
+        guard !selection.train.isEmpty else { throw CommandError("No training images left after --exclude-classes.") }
         let counts = selection.dataset.classCounts(of: selection.train)
         let empty = counts.indices.filter { counts[$0] == 0 && !excluded.contains($0) }
         guard empty.isEmpty else {
             let named = empty.map { "\($0) (\(classNames[$0]))" }.joined(separator: ", ")
-            throw ValidationError("No training image of class\(empty.count == 1 ? "" : "es") \(named): add images, or leave "
+            throw CommandError("No training image of class\(empty.count == 1 ? "" : "es") \(named): add images, or leave "
                                   + "\(empty.count == 1 ? "it" : "them") out with --exclude-classes \((excluded + empty).sorted().map(String.init).joined(separator: ",")).")
         }
         return selection
@@ -50,10 +50,10 @@ struct TrainingDataOptions: ParsableArguments {
         var held: [Int]
         if let spec = validation {
             let other = try DatasetSource(parsing: spec, directory: data.dataDirectory)
-                .load(imageSize: try data.parsedImageSize(), channels: data.grayscale ? 1 : 3)
+                .load(imageSize: data.imageSize, channels: data.grayscale ? 1 : 3)
             let (v, t) = (other.dataset, loaded.dataset)
             guard (v.height, v.width, v.channels) == (t.height, t.width, t.channels) else {
-                throw ValidationError("--validation \(spec): its images are \(v.height)×\(v.width)×\(v.channels), the training images "
+                throw CommandError("--validation \(spec): its images are \(v.height)×\(v.width)×\(v.channels), the training images "
                                       + "\(t.height)×\(t.width)×\(t.channels); give a validation set of the same size.")
             }
             validationSet = other.dataset
@@ -71,7 +71,7 @@ struct TrainingDataOptions: ParsableArguments {
         }
         held = held.filter { keep(validationSet, $0) }
         guard validationSet.classNames == loaded.dataset.classNames else {
-            throw ValidationError("The validation set's classes \(validationSet.classNames) differ from the training set's \(loaded.dataset.classNames).")
+            throw CommandError("The validation set's classes \(validationSet.classNames) differ from the training set's \(loaded.dataset.classNames).")
         }
         return Selection(dataset: loaded.dataset, train: train, validationSet: validationSet, validation: held)
     }

@@ -28,18 +28,23 @@ struct TripletOptions: ParsableArguments {
     }
 
     var loss: TripletLoss {
-        let mining: any TripletMiner = switch miner {
+        TripletLoss(margin: margin, distance: distance, softMargin: softMargin, miner: miner.miner(margin: margin))
+    }
+}
+
+/// `--miner`: which triplets a batch trains on (likeness train, likeness-bench).
+public enum MinerName: String, ExpressibleByArgument, CaseIterable, Sendable {
+    case semiHard = "semi-hard", semiHardAll = "semi-hard-all", batchHard = "batch-hard", batchAll = "batch-all"
+
+    /// The miner this name stands for; `margin` is the loss's (semi-hard-all keeps the negatives inside it).
+    public func miner(margin: Float) -> any TripletMiner {
+        switch self {
         case .semiHard: SemiHardMiner()
         case .semiHardAll: SemiHardWithinMarginMiner(margin: margin)
         case .batchHard: BatchHardMiner()
         case .batchAll: BatchAllMiner()
         }
-        return TripletLoss(margin: margin, distance: distance, softMargin: softMargin, miner: mining)
     }
-}
-
-enum MinerName: String, ExpressibleByArgument, CaseIterable {
-    case semiHard = "semi-hard", semiHardAll = "semi-hard-all", batchHard = "batch-hard", batchAll = "batch-all"
 }
 
 extension EmbeddingDistance: ExpressibleByArgument {

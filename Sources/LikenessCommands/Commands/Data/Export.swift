@@ -13,16 +13,21 @@ extension LikenessCommand.Data {
 
         @OptionGroup var data: DatasetOptions
 
-        @Option(name: .shortAndLong, help: ArgumentHelp("The HDF5 file to write (.h5 or .hdf5).", valueName: "file"))
-        var output: String
+        @OptionGroup var output: OutputOptions<Output>
+
+        enum Output: OutputDestination {
+            static var help: ArgumentHelp { ArgumentHelp("The HDF5 file to write (.h5 or .hdf5).", valueName: "file") }
+        }
 
         func validate() throws {
+            let output = try output.required("HDF5 file")
             guard [".h5", ".hdf5"].contains(where: output.lowercased().hasSuffix) else {
                 throw ValidationError("--output must name an HDF5 file ending in .h5 or .hdf5, not '\(output)'.")
             }
         }
 
         func run() throws {
+            let output = try output.required("HDF5 file")
             let (_, loaded) = try data.load()
             let d = loaded.dataset
             try d.writeHDF5(to: output, indices: loaded.selection)

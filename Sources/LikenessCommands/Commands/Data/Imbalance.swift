@@ -27,8 +27,8 @@ extension LikenessCommand.Data {
         @Option(help: ArgumentHelp("Step imbalance: the last half of the classes keep n_max / ratio images.", valueName: "ratio"))
         var step: Double?
 
-        @Option(help: ArgumentHelp("Two classes at ratio:1 (--majority-class, --minority-class); others are dropped. Accepts 4 or 4:1.", valueName: "ratio"))
-        var binary: String?
+        @Option(help: ArgumentHelp("Two classes at ratio:1 (--majority-class, --minority-class); others are dropped. Accepts 4 or 4:1, at least 1.", valueName: "ratio"))
+        var binary: BinaryRatio?
 
         @Option(help: "The majority class of --binary.")
         var majorityClass = 0
@@ -40,10 +40,21 @@ extension LikenessCommand.Data {
         var maxCount: Int?
 
         @Option(help: ArgumentHelp("Draw each class's images at random with this seed instead of taking the first ones.", valueName: "seed"))
-        var randomSeed: UInt64?
+        var seed: UInt64?
 
-        @Option(name: .shortAndLong, help: ArgumentHelp("Write the result here: .h5 for the chosen images as an HDF5 image set, .json for the indices as JSON, anything else for one index per line (default: standard output).", valueName: "file"))
-        var output: String?
+        /// `--seed`'s old spelling.
+        @Option(name: .customLong("random-seed"), help: .hidden) var deprecatedRandomSeed: UInt64?
+
+        @OptionGroup var output: OutputOptions<Output>
+
+        enum Output: OutputDestination {
+            static var help: ArgumentHelp {
+                ArgumentHelp("Write the result here: .h5 for the chosen images as an HDF5 image set, .json for the indices as JSON, anything else for one index per line (default: standard output).", valueName: "file")
+            }
+        }
+
+        /// The seed of the random draw, nil to take the first images.
+        var randomSeed: UInt64? { seed ?? deprecatedRandomSeed }
 
         func validate() throws {
             let given = [profile != nil, exponential != nil, step != nil, binary != nil].filter { $0 }.count
@@ -55,21 +66,11 @@ extension LikenessCommand.Data {
                     throw ValidationError("\(name) must be a ratio of at least 1 (largest : smallest class), not \(ratio).")
                 }
             }
-            if binary != nil { _ = try binaryRatio() }
+            _ = try deprecatedSpelling(deprecatedRandomSeed, of: seed, old: "--random-seed", new: "--seed")
             guard majorityClass >= 0, minorityClass >= 0, majorityClass != minorityClass else {
                 throw ValidationError("--majority-class and --minority-class must be two different class indices.")
             }
             if let maxCount, maxCount < 1 { throw ValidationError("--max-count must be positive, not \(maxCount).") }
-        }
-
-        func binaryRatio() throws -> Double {
-            let text = binary ?? ""
-            let parts = text.split(separator: ":", omittingEmptySubsequences: false).map { Double($0) }
-            guard let major = parts.first ?? nil, parts.count <= 2, let minor = parts.count == 2 ? parts[1] : 1,
-                  minor > 0, major / minor >= 1, (major / minor).isFinite else {
-                throw ValidationError("--binary must be a ratio of at least 1, like 4 or 4:1, not '\(text)'.")
-            }
-            return major / minor
         }
 
         func chosenProfile() throws -> ImbalanceProfile {
@@ -81,10 +82,11 @@ extension LikenessCommand.Data {
                 chosen = ImbalanceProfile(name: "exponential-\(ratioText(exponential))", shape: .exponential(ratio: exponential))
             } else if let step {
                 chosen = ImbalanceProfile(name: "step-\(ratioText(step))", shape: .step(ratio: step, minorityClasses: nil))
-            } else {
-                let ratio = try binaryRatio()
+            } else if let ratio = binary?.ratio {
                 chosen = ImbalanceProfile(name: "binary-\(ratioText(ratio))", shape: .binary(ratio: ratio, majorityClass: majorityClass,
                                                                                   minorityClass: minorityClass))
+            } else {
+                throw CommandError("Give one profile: --profile, --exponential, --step or --binary.")
             }
             if let maxCount { chosen.maxCount = maxCount }
             return chosen
@@ -119,6 +121,7 @@ extension LikenessCommand.Data {
                 summary += "imbalance ratio: \(String(format: "%.1f", Double(largest) / Double(smallest)))\n"
             }
 
+            let output = output.path
             if let output, [".h5", ".hdf5"].contains(where: output.lowercased().hasSuffix) {
                 try dataset.writeHDF5(to: output, indices: indices)
                 print(summary, terminator: "")
@@ -130,11 +133,23 @@ extension LikenessCommand.Data {
                                          classCounts: counts, indices: indices))
                 : indices.map(String.init).joined(separator: "\n") + "\n"
             try writeResult(text, to: output)
-            if output == nil || output == "-" {
+            if self.output.isStandardOutput {
                 printDiagnostic(summary)
             } else {
                 print(summary, terminator: "")
             }
         }
+    }
+}
+
+/// The ratio of `--binary`: `4` or `4:1`, at least 1.
+struct BinaryRatio: ExpressibleByArgument {
+    let ratio: Double
+
+    init?(argument: String) {
+        let parts = argument.split(separator: ":", omittingEmptySubsequences: false).map { Double($0) }
+        guard let major = parts.first ?? nil, parts.count <= 2, let minor = parts.count == 2 ? parts[1] : 1,
+              minor > 0, major / minor >= 1, (major / minor).isFinite else { return nil }
+        ratio = major / minor
     }
 }

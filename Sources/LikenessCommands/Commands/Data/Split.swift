@@ -18,21 +18,33 @@ extension LikenessCommand.Data {
 
         @OptionGroup var data: DatasetOptions
 
-        @Option(help: "The fraction of each class for validation.")
-        var validation = 0.1
+        @Option(help: "The fraction of each class for validation (default: 0.1).")
+        var validationFraction: Double?
 
-        @Option(help: "The fraction of each class for test.")
-        var test = 0.1
+        @Option(help: "The fraction of each class for test (default: 0.1).")
+        var testFraction: Double?
+
+        /// The old spellings, before `--validation` meant validation images everywhere.
+        @Option(name: .customLong("validation"), help: .hidden) var deprecatedValidation: Double?
+        @Option(name: .customLong("test"), help: .hidden) var deprecatedTest: Double?
 
         @Option(help: "The seed of the shuffle: the same seed gives the same split.")
         var seed: UInt64 = 0
 
-        @Option(name: .shortAndLong, help: ArgumentHelp("Write the split's JSON here (default: standard output).", valueName: "file"))
-        var output: String?
+        @OptionGroup var output: OutputOptions<Output>
+
+        enum Output: OutputDestination {
+            static var help: ArgumentHelp { ArgumentHelp("Write the split's JSON here (default: standard output).", valueName: "file") }
+        }
+
+        var validation: Double { validationFraction ?? deprecatedValidation ?? 0.1 }
+        var test: Double { testFraction ?? deprecatedTest ?? 0.1 }
 
         func validate() throws {
+            _ = try deprecatedSpelling(deprecatedValidation, of: validationFraction, old: "--validation", new: "--validation-fraction")
+            _ = try deprecatedSpelling(deprecatedTest, of: testFraction, old: "--test", new: "--test-fraction")
             guard (0...1).contains(validation), (0...1).contains(test), validation + test <= 1 else {
-                throw ValidationError("--validation and --test must be fractions from 0 to 1 whose sum is at most 1 (got \(validation) and \(test)).")
+                throw ValidationError("--validation-fraction and --test-fraction must be fractions from 0 to 1 whose sum is at most 1 (got \(validation) and \(test)).")
             }
         }
 
@@ -42,11 +54,11 @@ extension LikenessCommand.Data {
             let split = DatasetSplit.stratified(labels: dataset.labels, classCount: dataset.classNames.count,
                                                 validationFraction: validation, testFraction: test, seed: seed,
                                                 subset: loaded.selection)
-            try writeResult(jsonText(split), to: output)
+            try writeResult(jsonText(split), to: output.path)
             var summary = "split of \(data.dataset) with seed \(seed): "
             summary += [("train", split.train), ("validation", split.validation), ("test", split.test)]
                 .map { "\($0.0) \($0.1.count)" }.joined(separator: ", ") + "\n"
-            if output == nil || output == "-" {
+            if output.isStandardOutput {
                 printDiagnostic(summary)
             } else {
                 print(summary, terminator: "")

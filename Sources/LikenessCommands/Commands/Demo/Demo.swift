@@ -12,17 +12,30 @@ extension LikenessCommand {
             abstract: "Run the whole story on Fashion-MNIST: FMNIST-LT, an embedding network without Sandal and Sneaker, a focal-loss classifier, an embedding store, one-shot enrolment, calibration, nearest neighbours and the comparison report.",
             discussion: """
             Every step is a likeness subcommand, printed (after $) before it runs. Everything is written \
-            into --out: imbalance.json, embedder.h5, focal.h5, train-embeddings.h5, test-embeddings.h5, \
+            into --output: imbalance.json, embedder.h5, focal.h5, train-embeddings.h5, test-embeddings.h5, \
             gallery.h5, enrol/ and queries/ (PNG images), neighbours.csv, one-shot.json and report/ \
             (report.html, report.md, report.json). The notebooks in Notebooks/ read that folder.
             """
         )
 
-        @Option(help: ArgumentHelp("The folder to write everything into.", valueName: "folder"))
-        var out = "likeness-demo"
+        @OptionGroup var output: OutputOptions<Output>
 
-        @Option(help: ArgumentHelp("Folder holding Fashion-MNIST's IDX files (Debian's dataset-fashion-mnist).", valueName: "folder"))
-        var data = FashionMNIST.defaultDirectory
+        enum Output: OutputDestination {
+            static var help: ArgumentHelp { ArgumentHelp("The folder to write everything into (default: likeness-demo).", valueName: "folder") }
+        }
+
+        /// The folder everything is written into.
+        var out: String { output.path ?? "likeness-demo" }
+
+        @Option(help: ArgumentHelp("Folder holding Fashion-MNIST's IDX files (Debian's dataset-fashion-mnist; default: \(FashionMNIST.defaultDirectory)).",
+                                   valueName: "folder"))
+        var dataDirectory: String?
+
+        /// `--data-directory`'s old spelling.
+        @Option(name: .customLong("data"), help: .hidden) var deprecatedData: String?
+
+        /// The folder of Fashion-MNIST's files.
+        var data: String { dataDirectory ?? deprecatedData ?? FashionMNIST.defaultDirectory }
 
         @Option(help: "Training epochs of each network (default: the protocol's 10, or 2 with --quick).")
         var epochs: Int?
@@ -36,9 +49,10 @@ extension LikenessCommand {
         static let novelClasses = [5, 7]
 
         func validate() throws {
+            _ = try deprecatedSpelling(deprecatedData, of: dataDirectory, old: "--data", new: "--data-directory")
             if let epochs, epochs < 1 { throw ValidationError("--epochs must be at least 1, not \(epochs).") }
             guard FileManager.default.fileExists(atPath: data) else {
-                throw ValidationError("--data \(data): no such folder. Install Fashion-MNIST with: sudo apt-get install dataset-fashion-mnist")
+                throw ValidationError("--data-directory \(data): no such folder. Install Fashion-MNIST with: sudo apt-get install dataset-fashion-mnist")
             }
         }
 
@@ -74,18 +88,18 @@ extension LikenessCommand {
             }
             try command("Train the embedding network (triplet loss, semi-hard mining) without Sandal and Sneaker", 
                         ["train", "fmnist-lt", "--exclude-classes", Self.novelClasses.map(String.init).joined(separator: ","),
-                         "--epochs", epochCount, "-o", embedder] + dataDirectory + runtimeArguments)
+                         "--epochs", epochCount, "-o", embedder] + dataDirectoryArguments + runtimeArguments)
             try command("Train the softmax network with focal loss (γ = 2, balanced α)", 
                         ["train", "fmnist-lt", "--head", "softmax", "--loss", "focal", "--class-weights", "balanced",
-                         "--epochs", epochCount, "-o", focal] + dataDirectory + runtimeArguments)
+                         "--epochs", epochCount, "-o", focal] + dataDirectoryArguments + runtimeArguments)
             try command("Store the embeddings of the 60,000 training images", 
-                        ["embed", "--model", embedder, "--dataset", "fashion-mnist:train", "-o", trainStore] + dataDirectory + runtimeArguments)
+                        ["embed", "--model", embedder, "--dataset", "fashion-mnist:train", "-o", trainStore] + dataDirectoryArguments + runtimeArguments)
             try command("Store the embeddings of the 10,000 test images", 
-                        ["embed", "--model", embedder, "--dataset", "fashion-mnist:test", "-o", path("test-embeddings.h5")] + dataDirectory + runtimeArguments)
+                        ["embed", "--model", embedder, "--dataset", "fashion-mnist:test", "-o", path("test-embeddings.h5")] + dataDirectoryArguments + runtimeArguments)
             try FileManager.default.removeItemIfPresent(atPath: gallery)
             try command("Enrol the eight known classes from their FMNIST-LT training images", 
                         ["enroll", "--model", embedder, "--gallery", gallery, "--dataset", "fmnist-lt",
-                         "--classes", known.map(String.init).joined(separator: ",")] + dataDirectory + runtimeArguments)
+                         "--classes", known.map(String.init).joined(separator: ",")] + dataDirectoryArguments + runtimeArguments)
 
             var enrolment: [(name: String, file: String)] = [], queries: [String] = []
             try step("Pick one validation image of each novel class (the one-shot protocol's draw \(runtime.seed)) and a few test images to query") {
@@ -99,7 +113,7 @@ extension LikenessCommand {
                 }
             }
             try command("Calibrate the distance threshold on the validation images (equal error rate)", 
-                        ["calibrate", "--model", embedder, "--gallery", gallery, "--dataset", "fashion-mnist:validation"] + dataDirectory + runtimeArguments)
+                        ["calibrate", "--model", embedder, "--gallery", gallery, "--dataset", "fashion-mnist:validation"] + dataDirectoryArguments + runtimeArguments)
             try command("Classify the query images: the nearest enrolled class, or unknown above the threshold", 
                         ["classify", "--model", embedder, "--gallery", gallery] + queries + runtimeArguments)
             try command("Their 5 nearest neighbours among the stored training embeddings", 
@@ -107,10 +121,10 @@ extension LikenessCommand {
             print(try String(contentsOfFile: path("neighbours.csv"), encoding: .utf8), terminator: "")
             try command("The one-shot protocol: Sandal and Sneaker each enrolled from one image, \(quick ? 5 : 20) draws", 
                         ["one-shot", "--model", embedder, "--draws", quick ? "5" : "20", "-o", path("one-shot.json")]
-                            + (data == FashionMNIST.defaultDirectory ? [] : ["--data", data]) + runtimeArguments)
+                            + dataDirectoryArguments + runtimeArguments)
             try command("Compare both approaches on the test set", 
                         ["compare", "fashion-mnist:test", "--softmax", focal, "--embedding", embedder, "--gallery", gallery,
-                         "--out", path("report")] + dataDirectory + runtimeArguments)
+                         "-o", path("report")] + dataDirectoryArguments + runtimeArguments)
 
             print(String(format: "\ndemo finished in %.0f s. Open %@ in a browser; the notebooks in Notebooks/ read %@.",
                          Date().timeIntervalSince(started), path("report/report.html"), out))
@@ -135,7 +149,7 @@ extension LikenessCommand {
         func path(_ name: String) -> String { (out as NSString).appendingPathComponent(name) }
 
         /// `--data-directory` for the subcommands, when Fashion-MNIST is not in its default place.
-        var dataDirectory: [String] { data == FashionMNIST.defaultDirectory ? [] : ["--data-directory", data] }
+        var dataDirectoryArguments: [String] { data == FashionMNIST.defaultDirectory ? [] : ["--data-directory", data] }
 
         /// The seed and thread count, passed on to every subcommand.
         var runtimeArguments: [String] {
