@@ -65,5 +65,7 @@ let package = Package(
         .testTarget(name: "LikenessDataTests", dependencies: ["LikenessData"], resources: [.copy("Fixtures")]),
         .testTarget(name: "LikenessHDF5Tests", dependencies: ["LikenessHDF5"], resources: [.copy("Fixtures")]),
         .testTarget(name: "LikenessTests", dependencies: ["Likeness"], resources: [.copy("Fixtures")]),
+        // The commands in process, and the likeness and likeness-bench executables end to end.
+        .testTarget(name: "LikenessCommandsTests", dependencies: ["LikenessCommands", "Likeness"]),
     ]
 )

@@ -6,7 +6,7 @@ import Testing
 /// interrupted training run, two processes changing one gallery, a loss that turns NaN, and
 /// data that cannot be trained on.
 @Suite("likeness command line: interruption, concurrency, faults", .serialized,
-       .enabled(if: CommandLine.likeness != nil, "the likeness executable is not built"))
+       .enabled(if: CommandLine.runsSuites(of: CommandLine.likeness), "the likeness executable is not built"))
 struct ReliabilityCommandLineTests {
     let sample = repositoryRoot + "/Datasets/sample/fashion-mnist"
     let images = repositoryRoot + "/Datasets/sample/image-folder"
@@ -54,7 +54,7 @@ struct ReliabilityCommandLineTests {
         let before = try bytes(store)
 
         let append = ["embed", "--model", "model.h5", "--dataset", sample, "-o", "store.h5", "--append", "--threads", "2"]
-        let process = likenessProcess(append, in: dir.path)
+        let process = try likenessProcess(append, in: dir.path)
         process.standardOutput = FileHandle.nullDevice
         process.standardError = FileHandle.nullDevice
         try process.run()
@@ -107,7 +107,7 @@ struct ReliabilityCommandLineTests {
             for (name, folder) in [("Sandal", "5-Sandal"), ("Bag", "8-Bag")] {
                 let log = dir.path + "/\(name).log"
                 #expect(FileManager.default.createFile(atPath: log, contents: nil))
-                let process = likenessProcess(["enroll", "--model", "model.h5", "--gallery", "gallery.h5", "--class", name,
+                let process = try likenessProcess(["enroll", "--model", "model.h5", "--gallery", "gallery.h5", "--class", name,
                                                try image(folder), "--threads", "1"], in: dir.path)
                 process.standardOutput = FileHandle.nullDevice
                 process.standardError = FileHandle(forWritingAtPath: log)

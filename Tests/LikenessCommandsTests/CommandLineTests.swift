@@ -4,7 +4,7 @@ import Testing
 /// The `likeness` tool end to end, on the committed sample set: train an embedding model
 /// without two classes, enrol the others from a dataset and a new class from one image,
 /// calibrate, classify and embed; and the refusals that keep a gallery intact.
-@Suite("likeness command line", .serialized, .enabled(if: CommandLine.likeness != nil, "the likeness executable is not built"))
+@Suite("likeness command line", .serialized, .enabled(if: CommandLine.runsSuites(of: CommandLine.likeness), "the likeness executable is not built"))
 struct CommandLineTests {
     let sample = repositoryRoot + "/Datasets/sample/fashion-mnist"
     let images = repositoryRoot + "/Datasets/sample/image-folder"
@@ -56,7 +56,7 @@ struct CommandLineTests {
         try likeness(["train", sample, "--head", "softmax", "--loss", "focal", "--class-weights", "balanced", "--epochs", "1",
                       "--batch-size", "16", "-o", "softmax.h5"] + common, in: dir.path)
         let compared = try likeness(["compare", sample + "/t10k-images-idx3-ubyte.gz", "--softmax", "softmax.h5", "--embedding", "model.h5",
-                                     "--gallery", "gallery.h5", "--out", "report", "--target-recall", "0.9", "--for-class", "5",
+                                     "--gallery", "gallery.h5", "-o", "report", "--target-recall", "0.9", "--for-class", "5",
                                      "--prior-correction", "1"] + common, in: dir.path)
         #expect(compared.out.contains("balanced accuracy"))
         let json = try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: dir.path + "/report/report.json")))
@@ -93,58 +93,3 @@ struct CommandLineTests {
         #expect(try Data(contentsOf: URL(fileURLWithPath: dir.path + "/gallery.h5")) == before)
     }
 }
-
-/// Runs `likeness` with `arguments` in `folder` to its end and returns what it printed;
-/// records an issue unless it fails exactly when `expectFailure`.
-@discardableResult
-func runLikeness(_ arguments: [String], in folder: String, expectFailure: Bool = false,
-                 sourceLocation: SourceLocation = #_sourceLocation) throws -> (out: String, err: String) {
-    let out = Pipe(), err = Pipe()
-    let process = likenessProcess(arguments, in: folder)
-    process.standardOutput = out
-    process.standardError = err
-    try process.run()
-    let stdout = String(decoding: out.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-    let stderr = String(decoding: err.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-    process.waitUntilExit()
-    #expect((process.terminationStatus != 0) == expectFailure,
-            "likeness \(arguments.joined(separator: " ")) exited with \(process.terminationStatus): \(stderr)",
-            sourceLocation: sourceLocation)
-    return (stdout, stderr)
-}
-
-/// A `likeness` process with `arguments` in `folder`, not started yet.
-func likenessProcess(_ arguments: [String], in folder: String) -> Process {
-    let process = Process()
-    process.executableURL = URL(fileURLWithPath: CommandLine.likeness!)
-    process.arguments = arguments
-    process.currentDirectoryURL = URL(fileURLWithPath: folder)
-    var environment = ProcessInfo.processInfo.environment
-    environment["HDF5_USE_FILE_LOCKING"] = "FALSE"
-    process.environment = environment
-    return process
-}
-
-extension CommandLine {
-    /// The `likeness` executable built beside this test bundle, if there is one.
-    static let likeness: String? = {
-        let folder = URL(fileURLWithPath: arguments[0]).deletingLastPathComponent()
-        let candidates = [folder, folder.deletingLastPathComponent()].map { $0.appendingPathComponent("likeness").path }
-        return candidates.first { FileManager.default.isExecutableFile(atPath: $0) }
-    }()
-}
-
-/// A fresh folder under the temporary folder, removed when released.
-final class TemporaryFolder {
-    let path: String
-
-    init() throws {
-        path = FileManager.default.temporaryDirectory.appendingPathComponent("likeness-cli-\(UUID().uuidString)").path
-        try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
-    }
-
-    deinit { try? FileManager.default.removeItem(atPath: path) }
-}
-
-/// The repository's root, found from this file's path.
-let repositoryRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent().path

@@ -4,7 +4,7 @@ import Testing
 /// `likeness-bench` end to end, with stand-in peers (shell scripts in place of a Python): the
 /// figure lines' schema, the median of the runs, the pairing of each run with the peer's and the
 /// ratios, the skipping of a peer whose packages are missing, and the vectors handed to FAISS.
-@Suite("likeness-bench command line", .serialized, .enabled(if: CommandLine.likenessBench != nil, "the likeness-bench executable is not built"))
+@Suite("likeness-bench command line", .serialized, .enabled(if: CommandLine.runsSuites(of: CommandLine.likenessBench), "the likeness-bench executable is not built"))
 struct BenchCommandLineTests {
     /// Keys every figure line has (Benchmarks/README.md).
     static let commonKeys = ["name", "value", "unit", "protocol", "command", "machine", "date", "threads"]
@@ -12,7 +12,7 @@ struct BenchCommandLineTests {
     func bench(_ arguments: [String], in folder: String, expectFailure: Bool = false,
                sourceLocation: SourceLocation = #_sourceLocation) throws -> (out: String, err: String) {
         let process = Process()
-        process.executableURL = URL(fileURLWithPath: CommandLine.likenessBench!)
+        process.executableURL = URL(fileURLWithPath: try CommandLine.executable("likeness-bench", CommandLine.likenessBench))
         process.arguments = arguments
         process.currentDirectoryURL = URL(fileURLWithPath: folder)
         let out = Pipe()
@@ -106,7 +106,7 @@ struct BenchCommandLineTests {
         #expect(run.err.contains("the peer broke"))
     }
 
-    @Test(.enabled(if: (try? StorageTests.runPython("import numpy", [])) != nil, "python3 cannot import numpy"))
+    @Test(.enabled(if: pythonImports("numpy"), "python3 cannot import numpy"))
     func faissGetsTheVeryVectorsOfTheQuery() throws {
         let dir = try TemporaryFolder()
         // Reads the .npy files the way faiss_query.py does and reports what it found.
@@ -140,13 +140,4 @@ struct BenchCommandLineTests {
         #expect(memory.lines.count == 1 && memory.lines[0]["name"] as? String == "peak_memory_mib" && memory.lines[0]["unit"] as? String == "MiB")
         _ = try bench(["speed"], in: dir.path, expectFailure: true)
     }
-}
-
-extension CommandLine {
-    /// The `likeness-bench` executable built beside this test bundle, if there is one.
-    static let likenessBench: String? = {
-        let folder = URL(fileURLWithPath: arguments[0]).deletingLastPathComponent()
-        let candidates = [folder, folder.deletingLastPathComponent()].map { $0.appendingPathComponent("likeness-bench").path }
-        return candidates.first { FileManager.default.isExecutableFile(atPath: $0) }
-    }()
 }
