@@ -54,7 +54,7 @@ extension LikenessCommand {
         @OptionGroup var runtime: RuntimeOptions
 
         func validate() throws {
-            _ = try output.required("report folder")
+            try output.require("report folder")
             if (targetRecall != nil || targetPrecision != nil) != (forClass != nil) {
                 throw ValidationError("--target-recall and --target-precision need --for-class, and --for-class needs one of them.")
             }

@@ -24,7 +24,7 @@ extension LikenessCommand {
         var append = false
 
         func validate() throws {
-            _ = try output.required("embedding store")
+            try output.require("embedding store")
         }
 
         func run() throws {

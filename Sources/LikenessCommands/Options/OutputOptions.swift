@@ -25,11 +25,19 @@ struct OutputOptions<Destination: OutputDestination>: ParsableArguments {
     /// Whether the result goes to standard output: no path, or `-`.
     var isStandardOutput: Bool { path == nil || path == "-" }
 
-    /// The path, for a command that cannot write its result to standard output; for `validate()`.
+    /// For `validate()` of a command that cannot write its result to standard output: refuses
+    /// arguments without a path.
+    func require(_ what: String) throws {
+        guard path != nil else { throw ValidationError(missing(what)) }
+    }
+
+    /// The path, for `run()` of a command whose `validate()` calls `require(_:)`.
     func required(_ what: String) throws -> String {
-        guard let path else { throw ValidationError("Give the \(what) to write with -o/--output.") }
+        guard let path else { throw CommandError(missing(what)) }
         return path
     }
+
+    private func missing(_ what: String) -> String { "Give the \(what) to write with -o/--output." }
 }
 
 /// The value of an option given under its current spelling or under its `old` one (a hidden

@@ -20,9 +20,9 @@ extension LikenessCommand.Data {
         }
 
         func validate() throws {
-            let output = try output.required("HDF5 file")
-            guard [".h5", ".hdf5"].contains(where: output.lowercased().hasSuffix) else {
-                throw ValidationError("--output must name an HDF5 file ending in .h5 or .hdf5, not '\(output)'.")
+            try output.require("HDF5 file")
+            if let path = output.path, ![".h5", ".hdf5"].contains(where: path.lowercased().hasSuffix) {
+                throw ValidationError("--output must name an HDF5 file ending in .h5 or .hdf5, not '\(path)'.")
             }
         }
 
