@@ -3,7 +3,8 @@ import PackageDescription
 
 let package = Package(
     name: "Likeness",
-    platforms: [.macOS(.v15)],
+    // No `platforms:`: the minimums it sets are Apple deployment targets, and Likeness is built and
+    // tested on Debian only (apt providers below, Glibc in LikenessData/Files).
     products: [
         .executable(name: "likeness", targets: ["likeness"]),
         .executable(name: "likeness-bench", targets: ["likeness-bench"]),
@@ -48,13 +49,16 @@ let package = Package(
             name: "Likeness",
             dependencies: ["LikenessCore", "LikenessSearch", "LikenessData", "LikenessHDF5", "COpenSSL"]),
 
-        // Executables.
-        .executableTarget(
-            name: "likeness",
+        // The command-line tool's commands and option groups, a library so that tests run them in process.
+        .target(
+            name: "LikenessCommands",
             dependencies: ["Likeness", .product(name: "ArgumentParser", package: "swift-argument-parser")]),
+
+        // Executables.
+        .executableTarget(name: "likeness", dependencies: ["LikenessCommands"]),
         .executableTarget(
             name: "likeness-bench",
-            dependencies: ["Likeness", .product(name: "ArgumentParser", package: "swift-argument-parser")]),
+            dependencies: ["Likeness", "LikenessCommands", .product(name: "ArgumentParser", package: "swift-argument-parser")]),
         // Fuzz targets for the loaders of untrusted files (docs/FUZZING.md).
         .executableTarget(name: "likeness-fuzz", dependencies: ["Likeness", "LikenessHDF5", "CLibFuzzer"]),
 
@@ -64,5 +68,7 @@ let package = Package(
         .testTarget(name: "LikenessSearchTests", dependencies: ["LikenessSearch"]),
         .testTarget(name: "LikenessHDF5Tests", dependencies: ["LikenessHDF5"], resources: [.copy("Fixtures")]),
         .testTarget(name: "LikenessTests", dependencies: ["Likeness"], resources: [.copy("Fixtures")]),
+        // The commands in process, and the likeness and likeness-bench executables end to end.
+        .testTarget(name: "LikenessCommandsTests", dependencies: ["LikenessCommands", "Likeness"]),
     ]
 )

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Executes every notebook of Notebooks/ headless against a folder the CLI wrote (`likeness demo --out DIR`),
+# Executes every notebook of Notebooks/ headless against a folder the CLI wrote (`likeness demo --output DIR`),
 # with LIKENESS_DEMO_DIR=DIR. The executed copies go to OUT (default: a new temporary folder), never over
 # the committed notebooks. Exits non-zero if a cell of any notebook raises, showing the cell and its error.
 #
@@ -10,10 +10,10 @@
 set -euo pipefail
 
 if [ $# -lt 1 ] || [ $# -gt 2 ] || [ "$1" = "-h" ] || [ "$1" = "--help" ]; then
-  echo "usage: $0 DIR [OUT]   (DIR: what 'likeness demo --out DIR' wrote; OUT: where the executed copies go)" >&2
+  echo "usage: $0 DIR [OUT]   (DIR: what 'likeness demo --output DIR' wrote; OUT: where the executed copies go)" >&2
   exit 2
 fi
-[ -d "$1" ] || { echo "run-notebooks: no folder $1 (run 'likeness demo --out $1' first)" >&2; exit 2; }
+[ -d "$1" ] || { echo "run-notebooks: no folder $1 (run 'likeness demo --output $1' first)" >&2; exit 2; }
 if ! python3 -c "import nbclient, nbformat, ipykernel" 2>/dev/null; then
   echo "run-notebooks: $(command -v python3 || echo python3) lacks nbclient/nbformat/ipykernel:" \
        "pip install -r Notebooks/requirements.txt (Scripts/test.sh installs them into .venv)" >&2

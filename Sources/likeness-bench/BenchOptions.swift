@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import Likeness
+import LikenessCommands
 
 /// How the speed figures are timed.
 struct SpeedOptions: ParsableArguments {
@@ -30,7 +31,7 @@ struct TrainingOptions: ParsableArguments {
     @Option(help: "Seed of the weights, batches and dropout.")
     var seed: UInt64 = 0
 
-    @Option(help: ArgumentHelp("The embedding head's mining: semi-hard-all (every negative inside the margin, as pytorch-metric-learning) or semi-hard (FaceNet's one negative per anchor-positive pair).",
+    @Option(help: ArgumentHelp("The embedding head's mining: semi-hard-all (every negative inside the margin, as pytorch-metric-learning) or semi-hard (FaceNet's one negative per anchor-positive pair), the two the PyTorch peers know.",
                                valueName: "miner"))
     var miner: MinerName = .semiHardAll
 
@@ -44,19 +45,23 @@ struct TrainingOptions: ParsableArguments {
     func validate() throws {
         guard epochs >= 1 else { throw ValidationError("--epochs must be at least 1, not \(epochs).") }
         guard draws >= 1 else { throw ValidationError("--draws must be at least 1, not \(draws).") }
+        guard Self.peerMiners.contains(miner) else {
+            throw ValidationError("--miner must be \(Self.peerMiners.map(\.rawValue).joined(separator: " or ")), the minings the PyTorch peers know, not \(miner.rawValue).")
+        }
         if let model, !FileManager.default.fileExists(atPath: model) { throw ValidationError("--model \(model): no such file.") }
     }
 
     var arguments: [String] { ["--epochs", "\(epochs)", "--seed", "\(seed)", "--miner", miner.rawValue] }
+
+    /// The minings of `--miner` that Benchmarks/peers/ implement too.
+    static let peerMiners: [MinerName] = [.semiHardAll, .semiHard]
 }
 
-enum MinerName: String, ExpressibleByArgument, CaseIterable {
-    case semiHardAll = "semi-hard-all", semiHard = "semi-hard"
-
+extension MinerName {
     /// PROTOCOL.md's triplet loss: margin 0.2 on the Euclidean distance, with this mining.
     var loss: TripletLoss {
         let margin: Float = 0.2
-        return TripletLoss(margin: margin, miner: self == .semiHard ? SemiHardMiner() : SemiHardWithinMarginMiner(margin: margin))
+        return TripletLoss(margin: margin, miner: miner(margin: margin))
     }
 }
 

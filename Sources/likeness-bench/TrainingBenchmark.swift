@@ -1,5 +1,6 @@
 import Foundation
 import Likeness
+import LikenessCommands
 
 /// Training images/s of the reference network, each head: forward, loss, backward and an Adam
 /// step per batch, on batches made before the clock starts (the PyTorch peer's are too).

@@ -1,0 +1,87 @@
+import ArgumentParser
+import Likeness
+
+extension LikenessCommand {
+    /// `likeness calibrate --model M --gallery G --dataset VALIDATION`: picks the distance threshold
+    /// above which `classify` answers `unknown`, and stores it in the gallery with its rates.
+    struct Calibrate: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            commandName: "calibrate",
+            abstract: "Choose the gallery's distance threshold(s) from labelled validation images, for a false-accept rate or at the equal-error rate.",
+            discussion: """
+            Validation images of an enrolled class (matched by name) give genuine distances (to their \
+            own class's prototype) and impostor distances (to every other prototype); images of classes \
+            that are not enrolled give impostor distances only. The false-accept rate is the share of \
+            impostor distances at or under the threshold; the false-reject rate, of genuine distances above it. \
+            The gallery is locked (GALLERY.lock) from reading its prototypes to writing the thresholds.
+            """
+        )
+
+        @OptionGroup var input: ModelInputOptions
+        @OptionGroup var galleryOptions: GalleryOptions
+        @OptionGroup var runtime: RuntimeOptions
+
+        @Option(help: ArgumentHelp("The largest false-accept rate allowed (the threshold is the largest that keeps to it).", valueName: "rate"))
+        var falseAcceptRate: Double?
+
+        @Flag(help: "Choose the threshold where the false-accept and false-reject rates meet (the default).")
+        var equalErrorRate = false
+
+        @Flag(help: "One threshold per enrolled class instead of one for all.")
+        var perClass = false
+
+        func validate() throws {
+            guard input.dataset != nil else { throw ValidationError("Give the labelled validation images with --dataset.") }
+            if falseAcceptRate != nil && equalErrorRate { throw ValidationError("Give --false-accept-rate or --equal-error-rate, not both.") }
+            if let rate = falseAcceptRate, !(0...1).contains(rate) { throw ValidationError("--false-accept-rate must lie in [0, 1], not \(rate).") }
+        }
+
+        func run() throws {
+            runtime.apply()
+            let (model, loaded, _) = try input.load()
+            let dataset = loaded.dataset
+            let embeddings = model.outputs(for: dataset, indices: loaded.selection, showProgress: true)
+            let target: ThresholdCalibration.Target = falseAcceptRate.map { .falseAcceptRate($0) } ?? .equalErrorRate
+            func threshold(_ r: ThresholdCalibration.Result) -> Gallery.Threshold {
+                Gallery.Threshold(distance: r.threshold, falseAcceptanceRate: r.falseAcceptRate, falseRejectionRate: r.falseRejectRate)
+            }
+            func describe(_ name: String, _ r: ThresholdCalibration.Result) -> String {
+                "\(name): threshold \(format(r.threshold)) · false-accept rate \(format(r.falseAcceptRate)) · false-reject rate \(format(r.falseRejectRate)) (\(r.genuineCount) genuine, \(r.impostorCount) impostor distances)"
+            }
+
+            // The thresholds come from the prototypes, so the gallery stays locked from the read to the write.
+            var report: [String] = []
+            try galleryOptions.update(for: model, command: "calibrate") { gallery in
+                guard !gallery.classes.isEmpty else { throw CommandError("--gallery \(galleryOptions.gallery) has no class enrolled yet.") }
+                let row = Dictionary(uniqueKeysWithValues: gallery.classNames.enumerated().map { ($1, $0) })
+                let labels = loaded.selection.map { row[dataset.classNames[dataset.labels[$0]]] }
+                let distances = PrototypeClassifier.distances(embeddings, gallery.prototypes)
+                func calibrated(forClass c: Int?) -> ThresholdCalibration.Result? {
+                    let sets = ThresholdCalibration.distances(distances, labels: labels, forClass: c)
+                    guard !sets.genuine.isEmpty && !sets.impostor.isEmpty else { return nil }
+                    return ThresholdCalibration.threshold(genuine: sets.genuine, impostor: sets.impostor, target: target)
+                }
+                guard let global = calibrated(forClass: nil) else {
+                    throw CommandError("--dataset has no image of an enrolled class (by name): nothing to calibrate on. Enrolled: \(gallery.classNames.joined(separator: ", ")).")
+                }
+                gallery.globalThreshold = threshold(global)
+                report.append(describe("all classes", global))
+                if perClass {
+                    for (c, name) in gallery.classNames.enumerated() {
+                        guard let r = calibrated(forClass: c) else {
+                            printDiagnostic("calibrate: no validation image of \(name): it keeps the global threshold")
+                            try gallery.setThreshold(nil, forClass: name)
+                            continue
+                        }
+                        try gallery.setThreshold(threshold(r), forClass: name)
+                        report.append(describe(name, r))
+                    }
+                }
+            }
+            for line in report { print(line) }
+            print("wrote the threshold\(perClass ? "s" : "") to \(galleryOptions.gallery)")
+        }
+
+        func format(_ x: some BinaryFloatingPoint) -> String { String(format: "%.4f", Double(x)) }
+    }
+}

@@ -1,0 +1,163 @@
+import ArgumentParser
+import Foundation
+import Likeness
+
+extension LikenessCommand {
+    /// `likeness compare DATASET --softmax S.h5 --embedding E.h5 --gallery G.h5 -o report/`:
+    /// both approaches on one labelled set, per class, as Markdown, JSON and an HTML page.
+    struct Compare: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            commandName: "compare",
+            abstract: "Compare a softmax classifier and an embedding classifier (nearest prototype of a gallery) on a labelled set: report.md, report.json, report.html.",
+            discussion: """
+            Scores: the softmax probability of each class; for the embedding classifier, minus the \
+            distance to the class's prototype (−4, below any distance between unit vectors, for a class \
+            the gallery lacks). The embedding classifier answers unknown above the gallery's calibrated \
+            threshold. A class with no training image for a model (left out of its training, or \
+            enrolled one-shot) is reported as novel for that approach.
+
+            Example:
+              likeness compare fashion-mnist:test --softmax focal.h5 --embedding embedder.h5 --gallery gallery.h5 \\
+                -o report --target-recall 0.95 --for-class Sandal
+            """
+        )
+
+        @OptionGroup var data: DatasetOptions
+
+        @Option(help: ArgumentHelp("The softmax model (likeness train --head softmax).", valueName: "file"))
+        var softmax: String
+
+        @Option(help: ArgumentHelp("The embedding model (likeness train --head embedding).", valueName: "file"))
+        var embedding: String
+
+        @OptionGroup var galleryOptions: GalleryOptions
+
+        @OptionGroup var output: OutputOptions<Output>
+
+        enum Output: OutputDestination {
+            static var help: ArgumentHelp { ArgumentHelp("The folder to write report.md, report.json and report.html into.", valueName: "folder") }
+        }
+
+        @Option(help: ArgumentHelp("Post-hoc prior correction of the softmax logits: z_c − τ·log π_c, with π the training class shares.",
+                                   valueName: "tau"))
+        var priorCorrection: Float?
+
+        @Option(help: ArgumentHelp("An operating point: the threshold that reaches this recall for --for-class against the rest.", valueName: "recall"))
+        var targetRecall: Double?
+
+        @Option(help: ArgumentHelp("An operating point: the threshold that reaches this precision for --for-class against the rest.", valueName: "precision"))
+        var targetPrecision: Double?
+
+        @Option(help: ArgumentHelp("The class of the operating points (a name or an index).", valueName: "class"))
+        var forClass: String?
+
+        @OptionGroup var runtime: RuntimeOptions
+
+        func validate() throws {
+            try output.require("report folder")
+            if (targetRecall != nil || targetPrecision != nil) != (forClass != nil) {
+                throw ValidationError("--target-recall and --target-precision need --for-class, and --for-class needs one of them.")
+            }
+            for (name, v) in [("--target-recall", targetRecall), ("--target-precision", targetPrecision)] {
+                if let v, !(v > 0 && v <= 1) { throw ValidationError("\(name) must lie in (0, 1], not \(v).") }
+            }
+            if let priorCorrection, !(priorCorrection >= 0 && priorCorrection.isFinite) {
+                throw ValidationError("--prior-correction must be 0 or more, not \(priorCorrection).")
+            }
+        }
+
+        func run() throws {
+            runtime.apply()
+            let (_, loaded) = try data.load()
+            let dataset = loaded.dataset, indices = loaded.selection
+            let names = dataset.classNames
+            let truth = dataset.labels(indices)
+
+            let softmaxArchive = try ModelArchive.load(softmax)
+            guard case .softmax(let classCount) = softmaxArchive.architecture.head, softmaxArchive.classNames == names else {
+                throw CommandError("--softmax \(softmax) must be a softmax model over the dataset's classes (\(names.joined(separator: ", "))); it has \(softmaxArchive.architecture.head) over \(softmaxArchive.classNames.joined(separator: ", ")).")
+            }
+            try softmaxArchive.requireInput(of: dataset, source: data.dataset)
+            printDiagnostic("compare: softmax model on \(indices.count) images")
+            var logits = softmaxArchive.outputs(for: dataset, indices: indices, showProgress: indices.count > 1000)
+            let softmaxCounts = try trainingClassCounts(softmaxArchive, path: softmax, classCount: classCount)
+            if let tau = priorCorrection {
+                logits = PriorCorrection(classCounts: softmaxCounts, tau: tau).adjust(logits)
+            }
+            let probabilities = Softmax.probabilities(logits)
+            let softmaxOutputs = ApproachOutputs(
+                name: priorCorrection == nil ? "softmax" : "softmax · prior-corrected (τ = \(priorCorrection!))",
+                modelFile: softmax, scoreDescription: "softmax probability",
+                predictedLabels: logits.argmaxRows.map { Optional($0) }, scores: rows(probabilities),
+                novelClasses: Set(softmaxCounts.indices.filter { softmaxCounts[$0] == 0 }))
+
+            let embeddingArchive = try ModelArchive.load(embedding)
+            try embeddingArchive.requireInput(of: dataset, source: data.dataset)
+            let gallery = try galleryOptions.load(for: embeddingArchive)
+            guard gallery.classNames.contains(where: names.contains) else {
+                throw CommandError("--gallery \(galleryOptions.gallery) enrols none of the dataset's classes (\(names.joined(separator: ", "))).")
+            }
+            printDiagnostic("compare: embedding model on \(indices.count) images")
+            let embeddings = embeddingArchive.outputs(for: dataset, indices: indices, showProgress: indices.count > 1000)
+            let embeddingCounts = try trainingClassCounts(embeddingArchive, path: embedding, classCount: names.count)
+            let enrolledShots = Dictionary(uniqueKeysWithValues: gallery.classes.map { ($0.name, $0.shotCount) })
+            let embeddingOutputs = ApproachOutputs.nearestPrototype(
+                PrototypeClassifier(gallery: gallery), embeddings: embeddings, classNames: names,
+                name: "embedding · nearest prototype", modelFile: embedding,
+                novelClasses: Set(names.indices.filter { embeddingCounts[$0] == 0 && enrolledShots[names[$0]] != nil }))
+
+            var targets: [OperatingTarget] = []
+            if let forClass {
+                guard let c = names.firstIndex(of: forClass) ?? Int(forClass).flatMap({ names.indices.contains($0) ? $0 : nil }) else {
+                    throw CommandError("--for-class \(forClass) is not one of the dataset's classes: \(names.joined(separator: ", ")).")
+                }
+                if let targetRecall { targets.append(OperatingTarget(classIndex: c, target: .recall(targetRecall))) }
+                if let targetPrecision { targets.append(OperatingTarget(classIndex: c, target: .precision(targetPrecision))) }
+            }
+            let comparison = try Comparison(dataset: .init(name: data.dataset), classNames: names,
+                                            sampleIDs: indices.map { dataset.ids[$0] }, trueLabels: truth,
+                                            approaches: [softmaxOutputs, embeddingOutputs], operatingTargets: targets)
+            let written = try comparison.writeReports(toFolder: try output.required("report folder"))
+            printSummary(comparison)
+            print("report: " + written.joined(separator: ", "))
+        }
+
+        /// The training images per class a model recorded (all classes seen when it recorded none).
+        func trainingClassCounts(_ archive: ModelArchive, path: String, classCount: Int) throws -> [Int] {
+            let settings = try archive.trainingSettings(as: RecordedCounts.self)
+            guard let counts = settings.trainingClassCounts, counts.count == classCount else {
+                if priorCorrection != nil && archive.architecture.head == .softmax(classCount: classCount) {
+                    throw CommandError("--prior-correction needs the training class counts, which \(path) does not record (train it with likeness train).")
+                }
+                return [Int](repeating: 1, count: classCount)
+            }
+            return counts
+        }
+
+        func rows(_ t: Tensor) -> [[Double]] {
+            let c = t.shape[1]
+            return t.withUnsafeBufferPointer { p in (0..<t.shape[0]).map { i in (0..<c).map { Double(p[i * c + $0]) } } }
+        }
+
+        func printSummary(_ comparison: Comparison) {
+            let a = comparison.approaches
+            let width = (a.map(\.name.count) + [18]).max()! + 2
+            func cell(_ s: String) -> String { s.padding(toLength: width, withPad: " ", startingAt: 0) }
+            print("recall                " + a.map { cell($0.name) }.joined())
+            for (c, name) in comparison.classNames.enumerated() {
+                let cells = a.map { approach -> String in
+                    let m = approach.report.classes[c]
+                    return cell(String(format: "%.4f", m.recall) + (m.isNovel ? " novel" : ""))
+                }
+                print(name.padding(toLength: 22, withPad: " ", startingAt: 0) + cells.joined())
+            }
+            print("balanced accuracy     " + a.map { cell(String(format: "%.4f", $0.report.balancedAccuracy)) }.joined())
+            print("macro ROC AUC         " + a.map { cell($0.report.macroROCAUC.map { String(format: "%.4f", $0) } ?? "n/a") }.joined())
+        }
+    }
+}
+
+/// The part of a model's training settings the comparison uses (absent from models trained elsewhere).
+private struct RecordedCounts: Decodable {
+    var trainingClassCounts: [Int]?
+}

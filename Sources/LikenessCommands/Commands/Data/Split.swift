@@ -1,0 +1,68 @@
+import ArgumentParser
+import Foundation
+import Likeness
+
+extension LikenessCommand.Data {
+    /// `likeness data split DATASET`: a stratified train/validation/test split as index lists.
+    struct Split: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            commandName: "split",
+            abstract: "Split a dataset into stratified training, validation and test index lists.",
+            discussion: """
+            Each class is shuffled with --seed and divided on its own, so each part keeps the class proportions. \
+            The split is written as JSON {"train": [...], "validation": [...], "test": [...]} with indices into the \
+            dataset's file(s). The PROTOCOL.md splits of Fashion-MNIST are built-in dataset names instead \
+            (fashion-mnist:validation, fashion-mnist:pool, fmnist-lt, fashion-mnist:test).
+            """
+        )
+
+        @OptionGroup var data: DatasetOptions
+
+        @Option(help: "The fraction of each class for validation (default: 0.1).")
+        var validationFraction: Double?
+
+        @Option(help: "The fraction of each class for test (default: 0.1).")
+        var testFraction: Double?
+
+        /// The old spellings, before `--validation` meant validation images everywhere.
+        @Option(name: .customLong("validation"), help: .hidden) var deprecatedValidation: Double?
+        @Option(name: .customLong("test"), help: .hidden) var deprecatedTest: Double?
+
+        @Option(help: "The seed of the shuffle: the same seed gives the same split.")
+        var seed: UInt64 = 0
+
+        @OptionGroup var output: OutputOptions<Output>
+
+        enum Output: OutputDestination {
+            static var help: ArgumentHelp { ArgumentHelp("Write the split's JSON here (default: standard output).", valueName: "file") }
+        }
+
+        var validation: Double { validationFraction ?? deprecatedValidation ?? 0.1 }
+        var test: Double { testFraction ?? deprecatedTest ?? 0.1 }
+
+        func validate() throws {
+            _ = try deprecatedSpelling(deprecatedValidation, of: validationFraction, old: "--validation", new: "--validation-fraction")
+            _ = try deprecatedSpelling(deprecatedTest, of: testFraction, old: "--test", new: "--test-fraction")
+            guard (0...1).contains(validation), (0...1).contains(test), validation + test <= 1 else {
+                throw ValidationError("--validation-fraction and --test-fraction must be fractions from 0 to 1 whose sum is at most 1 (got \(validation) and \(test)).")
+            }
+        }
+
+        func run() throws {
+            let (_, loaded) = try data.load()
+            let dataset = loaded.dataset
+            let split = DatasetSplit.stratified(labels: dataset.labels, classCount: dataset.classNames.count,
+                                                validationFraction: validation, testFraction: test, seed: seed,
+                                                subset: loaded.selection)
+            try writeResult(jsonText(split), to: output.path)
+            var summary = "split of \(data.dataset) with seed \(seed): "
+            summary += [("train", split.train), ("validation", split.validation), ("test", split.test)]
+                .map { "\($0.0) \($0.1.count)" }.joined(separator: ", ") + "\n"
+            if output.isStandardOutput {
+                printDiagnostic(summary)
+            } else {
+                print(summary, terminator: "")
+            }
+        }
+    }
+}

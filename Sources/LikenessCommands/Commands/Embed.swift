@@ -1,0 +1,54 @@
+import ArgumentParser
+import Likeness
+
+extension LikenessCommand {
+    /// `likeness embed --model M DATASET -o store.h5`: the embeddings of a dataset's images, stored
+    /// with their labels, ids and class names, tied to the model by its digest.
+    struct Embed: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            commandName: "embed",
+            abstract: "Embed images with a trained model into an HDF5 embedding store (appending to an existing one with --append).",
+            discussion: "Appends to one store at once take turns, under the lock file STORE.lock beside it."
+        )
+
+        @OptionGroup var input: ModelInputOptions
+        @OptionGroup var runtime: RuntimeOptions
+
+        @OptionGroup var output: OutputOptions<Output>
+
+        enum Output: OutputDestination {
+            static var help: ArgumentHelp { ArgumentHelp("The embedding store to write (.h5).", valueName: "file") }
+        }
+
+        @Flag(help: "Append to an existing store (same model and classes) instead of replacing it.")
+        var append = false
+
+        func validate() throws {
+            try output.require("embedding store")
+        }
+
+        func run() throws {
+            let output = try output.required("embedding store")
+            runtime.apply()
+            let (model, loaded, _) = try input.load()
+            guard case .embedding(let dimension) = model.architecture.head else {
+                throw CommandError("--model \(input.model) has a softmax head; embed needs a model trained with --head embedding.")
+            }
+            let dataset = loaded.dataset
+            let embeddings = model.outputs(for: dataset, indices: loaded.selection, showProgress: true)
+            let batch = EmbeddingBatch(embeddings: embeddings, labels: dataset.labels(loaded.selection),
+                                       ids: loaded.selection.map { dataset.ids[$0] })
+            if append {
+                var store = try EmbeddingStore.open(output)
+                try store.append(batch, modelDigest: model.digest, classNames: dataset.classNames) { lock in
+                    printDiagnostic("embed: waiting for the lock on \(output), held by another likeness process (\(lock))")
+                }
+                print("appended \(batch.count) embeddings to \(output) (\(store.count) in all)")
+            } else {
+                let store = try EmbeddingStore.create(at: output, modelDigest: model.digest, dimension: dimension,
+                                                      classNames: dataset.classNames) { try $0.append(batch) }
+                print("wrote \(store.count) embeddings of dimension \(dimension) to \(output)")
+            }
+        }
+    }
+}

@@ -1,0 +1,79 @@
+import ArgumentParser
+import Likeness
+
+extension LikenessCommand {
+    /// `likeness enroll --model M --gallery G.h5 --class NAME IMAGE…`: adds a class to a gallery from
+    /// one or a few images (or more shots to a class already there), without retraining;
+    /// with `--dataset`, every class of a labelled set at once.
+    struct Enroll: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            commandName: "enroll",
+            abstract: "Enrol a class from one or a few images (or every class of a labelled dataset) into a gallery.",
+            discussion: """
+            A class's prototype is the re-normalised mean of its images' embeddings; enrolling more \
+            images of a class already in the gallery adds them as shots. The gallery is written to a \
+            temporary file and renamed into place: a failed enrolment leaves it as it was. Enrolments \
+            into one gallery at once take turns, under the lock file GALLERY.lock beside it.
+
+            Examples:
+              likeness enroll --model embedder.h5 --gallery gallery.h5 --class Sandal sandal.png
+              likeness enroll --model embedder.h5 --gallery gallery.h5 --dataset fmnist-lt --classes 0,1,2,3,4,6,8,9
+            """
+        )
+
+        @OptionGroup var input: ModelInputOptions
+        @OptionGroup var galleryOptions: GalleryOptions
+        @OptionGroup var runtime: RuntimeOptions
+
+        @Option(name: .customLong("class"), help: ArgumentHelp("The class the image files show.", valueName: "name"))
+        var className: String?
+
+        @Option(help: ArgumentHelp("With --dataset: only these classes, comma-separated indices (default: all).", valueName: "classes"))
+        var classes: ClassList?
+
+        func validate() throws {
+            if input.dataset == nil && className == nil { throw ValidationError("Name the class of the image files with --class.") }
+            if input.dataset != nil && className != nil { throw ValidationError("--class names the class of image files; with --dataset the classes come from its labels.") }
+            if classes != nil && input.dataset == nil { throw ValidationError("--classes selects classes of --dataset.") }
+        }
+
+        func run() throws {
+            runtime.apply()
+            let (model, loaded, source) = try input.load()
+            let dataset = loaded.dataset
+            let chosen = Set(classes?.classes ?? Array(dataset.classNames.indices))
+            if let unknown = chosen.sorted().first(where: { $0 >= dataset.classNames.count }) {
+                throw CommandError("--classes \(unknown): \(source) has classes 0 to \(dataset.classNames.count - 1).")
+            }
+            let indices = loaded.selection.filter { chosen.contains(dataset.labels[$0]) }
+            let counts = dataset.classCounts(of: indices)
+            let enrolled = chosen.sorted().filter { counts[$0] > 0 }
+            guard !enrolled.isEmpty else {
+                throw CommandError("\(source) has no image of the classes to enrol (\(chosen.sorted().map { dataset.classNames[$0] }.joined(separator: ", "))): nothing to enrol.")
+            }
+            if className == nil {
+                let missing = chosen.sorted().filter { counts[$0] == 0 }.map { "\($0) (\(dataset.classNames[$0]))" }
+                if classes != nil && !missing.isEmpty {
+                    throw CommandError("--classes: \(source) has no image of class\(missing.count == 1 ? "" : "es") \(missing.joined(separator: ", ")).")
+                }
+                if !missing.isEmpty {
+                    printDiagnostic("enroll: \(source) has no image of \(missing.joined(separator: ", ")): not enrolled")
+                }
+            }
+            let embeddings = model.outputs(for: dataset, indices: indices, showProgress: indices.count > 1000)
+            let gallery = try galleryOptions.update(for: model, creating: true, command: "enroll") { gallery in
+                if let className {
+                    try gallery.enroll(name: className, embeddings: embeddings)
+                } else {
+                    try gallery.enroll(embeddings: embeddings, labels: dataset.labels(indices), classNames: dataset.classNames)
+                }
+            }
+            if let className {
+                print("enrolled \(className) from \(indices.count) image\(indices.count == 1 ? "" : "s") (\(gallery[className]!.shotCount) in all) into \(galleryOptions.gallery)")
+            } else {
+                let names = enrolled.map { dataset.classNames[$0] }
+                print("enrolled \(names.count) classes from \(indices.count) images of \(source) into \(galleryOptions.gallery): \(names.joined(separator: ", "))")
+            }
+        }
+    }
+}

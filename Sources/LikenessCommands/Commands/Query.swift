@@ -1,0 +1,114 @@
+import ArgumentParser
+import Foundation
+import Likeness
+
+extension LikenessCommand {
+    /// `likeness query --store S.h5 --model M IMAGE… -k 10`: the k nearest neighbours of each query
+    /// in an embedding store, exact, streaming over the store in chunks.
+    struct Query: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            commandName: "query",
+            abstract: "Find the k nearest neighbours in an embedding store of images (embedded with --model) or of stored embeddings (--queries).",
+            discussion: """
+            The search is exact (Euclidean distance) and reads the store in chunks of --chunk-rows rows, \
+            so stores larger than memory work. Columns: query, rank, neighbour id, its class, distance.
+
+            Examples:
+              likeness query --store train.h5 --model embedder.h5 -k 5 shoe.png
+              likeness query --store train.h5 --queries test.h5 -k 10 --format jsonl
+            """
+        )
+
+        @Option(help: ArgumentHelp("The embedding store to search (from likeness embed).", valueName: "file"))
+        var store: String
+
+        @Option(help: ArgumentHelp("The model to embed image queries with (it must be the store's model).", valueName: "file"))
+        var model: String?
+
+        @Option(help: ArgumentHelp("An embedding store whose embeddings are the queries.", valueName: "file"))
+        var queries: String?
+
+        @OptionGroup(title: "Image queries (embedded with --model)") var images: ImageInputOptions
+
+        @Option(name: .shortAndLong, help: "Neighbours per query.")
+        var k = 10
+
+        @Option(help: "Store rows read at a time.")
+        var chunkRows = 65_536
+
+        @OptionGroup var format: FormatOptions
+        @OptionGroup var output: OutputOptions<Output>
+
+        enum Output: OutputDestination {
+            static var help: ArgumentHelp { ArgumentHelp("Write the neighbours to this file instead of standard output.", valueName: "file") }
+        }
+
+        @OptionGroup var runtime: RuntimeOptions
+
+        func validate() throws {
+            guard k >= 1 else { throw ValidationError("-k must be at least 1, not \(k).") }
+            guard chunkRows >= 1 else { throw ValidationError("--chunk-rows must be at least 1, not \(chunkRows).") }
+            let sources = [queries != nil, images.dataset != nil, !images.images.isEmpty].filter { $0 }.count
+            guard sources == 1 else { throw ValidationError("Give the queries one way: image files, --dataset, or --queries.") }
+            if queries == nil && model == nil { throw ValidationError("Image queries need the --model that made the store.") }
+        }
+
+        struct Line: Encodable {
+            var query: String
+            var rank: Int
+            var neighbour: String
+            var `class`: String?
+            var distance: Float
+        }
+
+        func run() throws {
+            runtime.apply()
+            let base = try EmbeddingStore.open(store)
+            let (queryVectors, queryIDs) = try loadQueries(for: base)
+
+            var search = try StreamingNeighbourSearch(queries: queryVectors, k: k)
+            var ids: [String] = [], labels: [Int] = []
+            let progress = base.count > chunkRows ? ProgressBar("searching", total: base.count, unit: "rows") : nil
+            try base.forEachChunk(rows: chunkRows) { chunk, offset in
+                try search.add(BaseChunk(firstIndex: offset, rows: chunk.embeddings))
+                ids += chunk.ids
+                labels += chunk.labels
+                progress?.advance(by: chunk.count)
+            }
+            progress?.finish()
+            let results = search.results
+
+            var lines = format.format == .csv ? ["query,rank,neighbour,class,distance"] : []
+            for q in 0..<queryIDs.count {
+                for (rank, n) in results[q].enumerated() {
+                    let label = labels[n.index]
+                    let line = Line(query: queryIDs[q], rank: rank + 1, neighbour: ids[n.index],
+                                    class: label >= 0 && label < base.classNames.count ? base.classNames[label] : nil, distance: n.distance)
+                    switch format.format {
+                    case .jsonl: lines.append(try OutputFormat.jsonLine(line))
+                    case .csv: lines.append([line.query, "\(line.rank)", line.neighbour, line.class ?? "", "\(line.distance)"]
+                                                .map(OutputFormat.csvField).joined(separator: ","))
+                    }
+                }
+            }
+            try writeResult(lines.joined(separator: "\n") + "\n", to: output.path)
+        }
+
+        /// The query embeddings and their ids.
+        func loadQueries(for base: EmbeddingStore) throws -> (Tensor, [String]) {
+            if let queries {
+                let stored = try EmbeddingStore.open(queries).readAll()
+                guard stored.dimension == base.dimension else {
+                    throw StorageError(.dimensionMismatch, filePath: queries, field: "/embeddings",
+                                       expected: "dimension \(base.dimension), as in \(store)", found: "dimension \(stored.dimension)")
+                }
+                return (stored.embeddings, stored.ids)
+            }
+            guard let model else { throw CommandError("Image queries need the --model that made the store.") }
+            let (archive, loaded, _) = try ModelInputOptions.load(model: model, images: images)
+            try base.requireCompatible(with: archive)
+            let embeddings = archive.outputs(for: loaded.dataset, indices: loaded.selection, showProgress: loaded.selection.count > 1000)
+            return (embeddings, loaded.selection.map { loaded.dataset.ids[$0] })
+        }
+    }
+}

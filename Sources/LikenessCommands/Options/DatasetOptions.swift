@@ -1,0 +1,54 @@
+import ArgumentParser
+import Foundation
+import Likeness
+
+/// The dataset a `data` subcommand works on, and how to read image folders.
+struct DatasetOptions: ParsableArguments {
+    @Argument(help: ArgumentHelp(
+        "A built-in name (\(DatasetSource.builtInNames.joined(separator: ", "))) or a path: a folder of CIFAR-10 batches, a folder or images file of an IDX pair, a CIFAR-10 .bin file, an HDF5 image set (.h5), or an image folder (one sub-folder per class).",
+        valueName: "dataset"))
+    var dataset: String
+
+    @Option(help: ArgumentHelp("The folder of a built-in dataset's files, instead of its default.", valueName: "folder"))
+    var dataDirectory: String?
+
+    @Option(help: ArgumentHelp("Image folders only: the size images are resized to, HEIGHTxWIDTH or one number for squares, each from 1 to 4096.",
+                               valueName: "size"))
+    var imageSize = ImageSize(height: 64, width: 64)
+
+    @Flag(help: "Image folders only: read images as grayscale (default: RGB).")
+    var grayscale = false
+
+    func validate() throws {
+        do {
+            _ = try source()
+        } catch DatasetFileError.missing(let file) where file == dataset {
+            throw ValidationError("'\(dataset)' is neither a built-in dataset (\(DatasetSource.builtInNames.joined(separator: ", "))) nor an existing file or folder.")
+        }
+    }
+
+    /// The source the argument names.
+    func source() throws -> DatasetSource {
+        try DatasetSource(parsing: dataset, directory: dataDirectory)
+    }
+
+    /// Loads the dataset, saying on stderr what is being read.
+    func load() throws -> (source: DatasetSource, loaded: LoadedDataset) {
+        let source = try source()
+        printDiagnostic("loading \(source.summary)")
+        let loaded = try source.load(imageSize: imageSize, channels: grayscale ? 1 : 3)
+        return (source, loaded)
+    }
+}
+
+extension ImageSize: ExpressibleByArgument {
+    /// `HEIGHTxWIDTH`, or one number for a square; each side from 1 to 4096.
+    public init?(argument: String) {
+        let parts = argument.lowercased().split(separator: "x", omittingEmptySubsequences: false).map { Int($0) }
+        guard (1...2).contains(parts.count), let height = parts.first ?? nil, let width = parts.last ?? nil,
+              (1...4096).contains(height), (1...4096).contains(width) else { return nil }
+        self.init(height: height, width: width)
+    }
+
+    public var defaultValueDescription: String { "\(height)x\(width)" }
+}

@@ -1,0 +1,61 @@
+import ArgumentParser
+import Likeness
+
+/// What a command's `-o/--output` names, for its help.
+protocol OutputDestination {
+    static var help: ArgumentHelp { get }
+}
+
+/// Where a command writes its result: `-o/--output`, one spelling for every command. `--out`, the
+/// old spelling of `compare` and `demo`, still works, hidden, with a warning.
+struct OutputOptions<Destination: OutputDestination>: ParsableArguments {
+    @Option(name: .shortAndLong, help: Destination.help)
+    var output: String?
+
+    @Option(name: .customLong("out"), help: .hidden)
+    var deprecatedOut: String?
+
+    func validate() throws {
+        _ = try deprecatedSpelling(deprecatedOut, of: output, old: "--out", new: "--output")
+    }
+
+    /// The path given, nil when none was.
+    var path: String? { output ?? deprecatedOut }
+
+    /// Whether the result goes to standard output: no path, or `-`.
+    var isStandardOutput: Bool { path == nil || path == "-" }
+
+    /// For `validate()` of a command that cannot write its result to standard output: refuses
+    /// arguments without a path.
+    func require(_ what: String) throws {
+        guard path != nil else { throw ValidationError(missing(what)) }
+    }
+
+    /// The path, for `run()` of a command whose `validate()` calls `require(_:)`.
+    func required(_ what: String) throws -> String {
+        guard let path else { throw CommandError(missing(what)) }
+        return path
+    }
+
+    private func missing(_ what: String) -> String { "Give the \(what) to write with -o/--output." }
+}
+
+/// The value of an option given under its current spelling or under its `old` one (a hidden
+/// alias): says on standard error that `old` is deprecated; for `validate()`.
+func deprecatedSpelling<Value>(_ oldValue: Value?, of value: Value?, old: String, new: String) throws -> Value? {
+    guard let oldValue else { return value }
+    guard value == nil else { throw ValidationError("Give \(new) once: \(old) is its old spelling.") }
+    printDiagnostic("warning: \(old) is deprecated; use \(new)")
+    return oldValue
+}
+
+/// `--format` of the commands that write one line per image.
+struct FormatOptions: ParsableArguments {
+    @Option(help: ArgumentHelp("csv or jsonl.", valueName: "format"))
+    var format: OutputFormat = .csv
+}
+
+/// How per-image results are written.
+enum OutputFormat: String, ExpressibleByArgument, CaseIterable {
+    case csv, jsonl
+}

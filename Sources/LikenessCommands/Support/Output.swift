@@ -1,0 +1,40 @@
+import Foundation
+import Likeness
+
+/// Writes `text` to `path`, or to standard output when `path` is nil or `-`.
+func writeResult(_ text: String, to path: String?) throws {
+    guard let path, path != "-" else {
+        print(text, terminator: text.hasSuffix("\n") ? "" : "\n")
+        return
+    }
+    try AtomicFile.write(Array(text.utf8), to: path)
+    printDiagnostic("wrote \(path)")
+}
+
+/// JSON text of `value`, keys in snake case and sorted, for files other tools read.
+func jsonText(_ value: some Encodable) throws -> String {
+    let encoder = JSONEncoder()
+    encoder.keyEncodingStrategy = .convertToSnakeCase
+    encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
+    return String(decoding: try encoder.encode(value), as: UTF8.self) + "\n"
+}
+
+/// A count with its share of `total`, e.g. `2139 (14.0%)`.
+func countWithShare(_ count: Int, of total: Int) -> String {
+    total == 0 ? "\(count)" : "\(count) (\(String(format: "%.1f", 100 * Double(count) / Double(total)))%)"
+}
+
+extension OutputFormat {
+    /// A CSV field, quoted when it must be.
+    static func csvField(_ s: String) -> String {
+        s.contains(where: { $0 == "," || $0 == "\"" || $0 == "\n" }) ? "\"" + s.replacingOccurrences(of: "\"", with: "\"\"") + "\"" : s
+    }
+
+    /// One JSON object on one line, keys sorted.
+    static func jsonLine(_ value: some Encodable) throws -> String {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+        encoder.keyEncodingStrategy = .convertToSnakeCase
+        return String(decoding: try encoder.encode(value), as: UTF8.self)
+    }
+}

@@ -1,0 +1,143 @@
+import Foundation
+import Testing
+
+/// `likeness-bench` end to end, with stand-in peers (shell scripts in place of a Python): the
+/// figure lines' schema, the median of the runs, the pairing of each run with the peer's and the
+/// ratios, the skipping of a peer whose packages are missing, and the vectors handed to FAISS.
+@Suite("likeness-bench command line", .serialized, .enabled(if: CommandLine.runsSuites(of: CommandLine.likenessBench), "the likeness-bench executable is not built"))
+struct BenchCommandLineTests {
+    /// Keys every figure line has (Benchmarks/README.md).
+    static let commonKeys = ["name", "value", "unit", "protocol", "command", "machine", "date", "threads"]
+
+    func bench(_ arguments: [String], in folder: String, expectFailure: Bool = false,
+               sourceLocation: SourceLocation = #_sourceLocation) throws -> (out: String, err: String) {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: try CommandLine.executable("likeness-bench", CommandLine.likenessBench))
+        process.arguments = arguments
+        process.currentDirectoryURL = URL(fileURLWithPath: folder)
+        let out = Pipe()
+        process.standardOutput = out
+        // stderr to a file: a second pipe could fill up, and block the child, while stdout is read.
+        _ = FileManager.default.createFile(atPath: folder + "/stderr.txt", contents: nil)
+        process.standardError = try FileHandle(forWritingTo: URL(fileURLWithPath: folder + "/stderr.txt"))
+        try process.run()
+        let stdout = String(decoding: out.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        process.waitUntilExit()
+        let stderr = try String(contentsOfFile: folder + "/stderr.txt", encoding: .utf8)
+        #expect((process.terminationStatus != 0) == expectFailure,
+                "likeness-bench \(arguments.joined(separator: " ")) exited with \(process.terminationStatus): \(stderr)",
+                sourceLocation: sourceLocation)
+        return (stdout, stderr)
+    }
+
+    /// The figures of a run's stdout, one JSON object a line, and the lines themselves.
+    func figures(_ stdout: String) throws -> (lines: [[String: Any]], raw: [String]) {
+        let raw = stdout.split(separator: "\n").map(String.init)
+        return (try raw.map { try #require(try JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any], "not a JSON object: \($0)") }, raw)
+    }
+
+    /// An executable standing for a peer's Python: a shell script that gets the peer script's path and arguments.
+    func fakePython(_ body: String, in folder: String, name: String = "python") throws -> String {
+        let path = folder + "/" + name
+        try ("#!/bin/sh\n" + body + "\n").write(toFile: path, atomically: true, encoding: .utf8)
+        try FileManager.default.setAttributes([.posixPermissions: 0o755], ofItemAtPath: path)
+        return path
+    }
+
+    func figure(_ name: String, in lines: [[String: Any]], sourceLocation: SourceLocation = #_sourceLocation) throws -> [String: Any] {
+        try #require(lines.first { $0["name"] as? String == name }, "no figure \(name) in \(lines.compactMap { $0["name"] })",
+                     sourceLocation: sourceLocation)
+    }
+
+    func median(_ xs: [Double]) -> Double {
+        let s = xs.sorted()
+        return s.count % 2 == 1 ? s[s.count / 2] : (s[s.count / 2 - 1] + s[s.count / 2]) / 2
+    }
+
+    @Test func eachRunIsPairedWithThePeerRunAfterIt() throws {
+        let dir = try TemporaryFolder()
+        // The peer says 50 images/s for either head, whatever it is asked.
+        let python = try fakePython("""
+            echo '{"name": "pytorch_train_softmax_images_per_s", "value": 50.0, "unit": "images/s", "threads": 2, "torch": "9.9", "mining": "none"}'
+            echo '{"name": "pytorch_train_embedding_images_per_s", "value": 50.0, "unit": "images/s", "threads": 2, "torch": "9.9", "mining": "fake"}'
+            """, in: dir.path)
+        let (out, err) = try bench(["train", "--threads", "2", "--batch", "16", "--steps", "1", "--runs", "3", "--pytorch", python,
+                                    "--output", "figures.jsonl"], in: dir.path)
+        let run = try figures(out)
+        #expect(run.raw == (try String(contentsOfFile: dir.path + "/figures.jsonl", encoding: .utf8)).split(separator: "\n").map(String.init))
+        #expect(run.lines.compactMap { $0["name"] as? String } == ["softmax", "embedding"].flatMap {
+            ["train_\($0)_images_per_s", "pytorch_train_\($0)_images_per_s", "train_\($0)_speedup_vs_pytorch"]
+        })
+        for (line, raw) in zip(run.lines, run.raw) {
+            for key in Self.commonKeys { #expect(line[key] != nil, "no \(key) in \(raw)") }
+            #expect(raw.hasPrefix("{\"name\":"))
+            #expect(line["command"] as? String == "likeness-bench train --threads 2 --batch 16 --steps 1 --runs 3 --miner semi-hard-all --pytorch \(python)")
+        }
+        for head in ["softmax", "embedding"] {
+            let ours = try figure("train_\(head)_images_per_s", in: run.lines)
+            let oursRuns = try #require(ours["runs"] as? [Double])
+            #expect(oursRuns.count == 3 && ours["value"] as? Double == median(oursRuns) && ours["unit"] as? String == "images/s")
+            let peer = try figure("pytorch_train_\(head)_images_per_s", in: run.lines)
+            #expect(peer["runs"] as? [Double] == [50, 50, 50] && peer["value"] as? Double == 50 && peer["peer"] as? String == "PyTorch 9.9")
+            #expect(peer["mining"] as? String == (head == "softmax" ? "none" : "fake"))
+            let ratio = try figure("train_\(head)_speedup_vs_pytorch", in: run.lines)
+            let ratios = try #require(ratio["runs"] as? [Double])
+            #expect(ratio["unit"] as? String == "ratio" && ratio["value"] as? Double == median(ratios))
+            // Each run of ours over the peer run after it (both rounded in the lines).
+            #expect(zip(oursRuns, ratios).allSatisfy { abs($0 / 50 - $1) < 0.002 })
+        }
+        #expect(err.contains("train softmax: run 3/3"))
+    }
+
+    @Test func aPeerWithoutItsPackagesIsSkippedWithANote() throws {
+        let dir = try TemporaryFolder()
+        let python = try fakePython("echo 'pytorch_embed.py: skipped: torch is not installed' >&2; exit 77", in: dir.path)
+        let (out, err) = try bench(["embed", "--batch", "500", "--runs", "2", "--pytorch", python], in: dir.path)
+        let run = try figures(out)
+        #expect(run.lines.compactMap { $0["name"] as? String } == ["embed_images_per_s"])
+        #expect((run.lines[0]["runs"] as? [Double])?.count == 2)
+        #expect(err.contains("skipped: torch is not installed") && err.contains("going on without PyTorch"))
+    }
+
+    @Test func aFailingPeerStopsTheRunWithItsError() throws {
+        let dir = try TemporaryFolder()
+        let python = try fakePython("echo 'Traceback: the peer broke' >&2; exit 1", in: dir.path)
+        let run = try bench(["embed", "--batch", "500", "--runs", "2", "--pytorch", python], in: dir.path, expectFailure: true)
+        #expect(run.err.contains("the peer broke"))
+    }
+
+    @Test(.enabled(if: pythonImports("numpy"), "python3 cannot import numpy"))
+    func faissGetsTheVeryVectorsOfTheQuery() throws {
+        let dir = try TemporaryFolder()
+        // Reads the .npy files the way faiss_query.py does and reports what it found.
+        let python = try fakePython("""
+            exec python3 - "$@" <<'EOF'
+            import json, sys
+            import numpy as np
+            args = sys.argv[1:]
+            base, queries = (np.load(args[args.index(flag) + 1]) for flag in ("--base-file", "--queries-file"))
+            norms = np.linalg.norm(np.concatenate([base, queries]), axis=1)
+            print(json.dumps({"name": "faiss_query_queries_per_s", "value": 1000.0, "faiss": "fake", "dtype": str(base.dtype),
+                              "base_shape": list(base.shape), "queries_shape": list(queries.shape),
+                              "unit_length": bool(np.allclose(norms, 1, atol=1e-5))}))
+            EOF
+            """, in: dir.path)
+        let run = try figures(try bench(["query-random", "--runs", "1", "--faiss", python], in: dir.path).out)
+        let peer = try figure("faiss_query_random_queries_per_s", in: run.lines)
+        #expect(peer["base_shape"] as? [Int] == [60_000, 64] && peer["queries_shape"] as? [Int] == [10_000, 64])
+        #expect(peer["dtype"] as? String == "float32" && peer["unit_length"] as? Bool == true && peer["peer"] as? String == "FAISS fake")
+        let ours = try figure("query_random_queries_per_s", in: run.lines)
+        #expect(ours["checked_against_brute_force"] as? Int == 64 && peer["checked_against_brute_force"] == nil)
+    }
+
+    @Test func helpListsEveryMeasureAndAWrongOneIsRefused() throws {
+        let dir = try TemporaryFolder()
+        let text = try bench(["--help"], in: dir.path).out
+        for measure in ["gemm", "train", "embed", "query-random", "accuracy", "query", "one-shot", "memory", "all"] {
+            #expect(text.contains("  \(measure) "), "--help does not list \(measure)")
+        }
+        let memory = try figures(try bench(["memory"], in: dir.path).out)
+        #expect(memory.lines.count == 1 && memory.lines[0]["name"] as? String == "peak_memory_mib" && memory.lines[0]["unit"] as? String == "MiB")
+        _ = try bench(["speed"], in: dir.path, expectFailure: true)
+    }
+}

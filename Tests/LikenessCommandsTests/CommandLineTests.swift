@@ -1,0 +1,95 @@
+import Foundation
+import Testing
+
+/// The `likeness` tool end to end, on the committed sample set: train an embedding model
+/// without two classes, enrol the others from a dataset and a new class from one image,
+/// calibrate, classify and embed; and the refusals that keep a gallery intact.
+@Suite("likeness command line", .serialized, .enabled(if: CommandLine.runsSuites(of: CommandLine.likeness), "the likeness executable is not built"))
+struct CommandLineTests {
+    let sample = repositoryRoot + "/Datasets/sample/fashion-mnist"
+    let images = repositoryRoot + "/Datasets/sample/image-folder"
+
+    @discardableResult
+    func likeness(_ arguments: [String], in folder: String, expectFailure: Bool = false,
+                  sourceLocation: SourceLocation = #_sourceLocation) throws -> (out: String, err: String) {
+        try runLikeness(arguments, in: folder, expectFailure: expectFailure, sourceLocation: sourceLocation)
+    }
+
+    @Test func trainEnrolCalibrateClassifyEmbed() throws {
+        let dir = try TemporaryFolder()
+        let common = ["--threads", "2", "--seed", "1"]
+        try likeness(["train", sample, "--exclude-classes", "5,7", "--epochs", "2", "-P", "4", "-K", "4", "-o", "model.h5"] + common,
+                     in: dir.path)
+        #expect(FileManager.default.fileExists(atPath: dir.path + "/model.h5"))
+        #expect(FileManager.default.fileExists(atPath: dir.path + "/model.checkpoint.h5"))
+
+        // Enrol the eight trained classes from the sample's training images, then Sandal from one image.
+        try likeness(["enroll", "--model", "model.h5", "--gallery", "gallery.h5", "--dataset", sample, "--classes", "0,1,2,3,4,6,8,9"] + common,
+                     in: dir.path)
+        let sandals = try FileManager.default.contentsOfDirectory(atPath: images + "/5-Sandal").sorted().map { images + "/5-Sandal/" + $0 }
+        let enrolled = try likeness(["enroll", "--model", "model.h5", "--gallery", "gallery.h5", "--class", "Sandal", sandals[0]] + common,
+                                    in: dir.path)
+        #expect(enrolled.out.contains("enrolled Sandal from 1 image"))
+
+        try likeness(["calibrate", "--model", "model.h5", "--gallery", "gallery.h5", "--dataset", sample + "/t10k-images-idx3-ubyte.gz",
+                      "--false-accept-rate", "0.1"] + common, in: dir.path)
+
+        // The enrolment image itself is nearest to its own prototype, at distance 0.
+        let answer = try likeness(["classify", "--model", "model.h5", "--gallery", "gallery.h5", "--format", "jsonl", sandals[0]] + common,
+                                  in: dir.path).out
+        let line = try #require(try JSONSerialization.jsonObject(with: Data(answer.utf8)) as? [String: Any])
+        #expect(line["nearest"] as? String == "Sandal")
+        #expect((line["distance"] as? Double).map { $0 < 1e-3 } == true)
+        #expect(line["threshold"] is Double)
+
+        let csv = try likeness(["classify", "--model", "model.h5", "--gallery", "gallery.h5", "--dataset", sample + "/t10k-images-idx3-ubyte.gz"] + common,
+                               in: dir.path).out.split(separator: "\n")
+        #expect(csv.first == "id,class,nearest,distance,threshold,true_class")
+        #expect(csv.count == 101)
+
+        let embedded = try likeness(["embed", "--model", "model.h5", "--dataset", sample, "-o", "store.h5"] + common, in: dir.path)
+        #expect(embedded.out.contains("wrote 200 embeddings of dimension 64"))
+
+        // A softmax model beside it, and both compared on the sample's test images (whose classes
+        // are named by index: class 5 is enrolled one-shot under its own name).
+        try likeness(["enroll", "--model", "model.h5", "--gallery", "gallery.h5", "--class", "5", sandals[1]] + common, in: dir.path)
+        try likeness(["train", sample, "--head", "softmax", "--loss", "focal", "--class-weights", "balanced", "--epochs", "1",
+                      "--batch-size", "16", "-o", "softmax.h5"] + common, in: dir.path)
+        let compared = try likeness(["compare", sample + "/t10k-images-idx3-ubyte.gz", "--softmax", "softmax.h5", "--embedding", "model.h5",
+                                     "--gallery", "gallery.h5", "-o", "report", "--target-recall", "0.9", "--for-class", "5",
+                                     "--prior-correction", "1"] + common, in: dir.path)
+        #expect(compared.out.contains("balanced accuracy"))
+        let json = try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: dir.path + "/report/report.json")))
+        let approaches = try #require((json as? [String: Any])?["approaches"] as? [[String: Any]])
+        #expect(approaches.count == 2)
+        // Class 5 was left out of the embedding model's training and enrolled from one image.
+        let markdown = try String(contentsOfFile: dir.path + "/report/report.md", encoding: .utf8)
+        #expect(markdown.contains("novel for B"))
+        #expect(FileManager.default.fileExists(atPath: dir.path + "/report/report.html"))
+    }
+
+    @Test func refusalsLeaveTheGalleryAsItWas() throws {
+        let dir = try TemporaryFolder()
+        let common = ["--threads", "2"]
+        for (name, seed) in [("a.h5", "1"), ("b.h5", "2")] {
+            try likeness(["train", sample, "--epochs", "1", "-P", "4", "-K", "4", "-o", name, "--seed", seed] + common, in: dir.path)
+        }
+        try likeness(["enroll", "--model", "a.h5", "--gallery", "gallery.h5", "--dataset", sample] + common, in: dir.path)
+        let before = try Data(contentsOf: URL(fileURLWithPath: dir.path + "/gallery.h5"))
+
+        // Another model's embeddings do not belong in this gallery.
+        let mismatch = try likeness(["enroll", "--model", "b.h5", "--gallery", "gallery.h5", "--dataset", sample] + common,
+                                    in: dir.path, expectFailure: true)
+        #expect(mismatch.err.contains("model_digest"))
+        // An unreadable image stops the enrolment before anything is written.
+        try "not an image".write(toFile: dir.path + "/bad.png", atomically: true, encoding: .utf8)
+        let bad = try likeness(["enroll", "--model", "a.h5", "--gallery", "gallery.h5", "--class", "X", "bad.png"] + common,
+                               in: dir.path, expectFailure: true)
+        #expect(bad.err.contains("bad.png"))
+        // A wrong option is named with what to do.
+        let usage = try likeness(["enroll", "--model", "a.h5", "--gallery", "gallery.h5", "bad.png"], in: dir.path, expectFailure: true)
+        #expect(usage.err.contains("--class"))
+
+        #expect(try Data(contentsOf: URL(fileURLWithPath: dir.path + "/gallery.h5")) == before)
+    }
+}

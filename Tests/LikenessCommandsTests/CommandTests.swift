@@ -1,0 +1,162 @@
+import ArgumentParser
+import Foundation
+import Likeness
+import LikenessCommands
+import Testing
+
+/// The commands parsed and run in process, as `likeness` runs them: results written to files, the
+/// old spellings of options, and the exit policy (argument errors: usage and 64; errors while a
+/// command runs: `Error: …` without usage, and 1). Serialized, and without `--threads`: a command
+/// that sets `Parallel.threadCount` would change it under the library's tests running beside.
+@Suite("likeness commands in process", .serialized)
+struct CommandTests {
+    let sample = repositoryRoot + "/Datasets/sample/fashion-mnist"
+
+    /// Parses `arguments` as `likeness` does, then runs the command.
+    func run(_ arguments: [String]) throws {
+        var command = try LikenessCommand.parseAsRoot(arguments)
+        try command.run()
+    }
+
+    /// How `likeness` would end on the error that `arguments` fail with: its exit code and what it
+    /// prints; nil, with an issue recorded, when they do not fail.
+    func failure(_ arguments: [String], sourceLocation: SourceLocation = #_sourceLocation) -> (code: ExitCode, message: String)? {
+        do {
+            try run(arguments)
+            Issue.record("likeness \(arguments.joined(separator: " ")) did not fail", sourceLocation: sourceLocation)
+            return nil
+        } catch {
+            return (LikenessCommand.exitCode(for: error), LikenessCommand.fullMessage(for: error))
+        }
+    }
+
+    /// Expects `arguments` to be refused as arguments: the message names `expected`, with the usage, exit 64.
+    func expectArgumentError(_ arguments: [String], _ expected: String, sourceLocation: SourceLocation = #_sourceLocation) {
+        guard let (code, message) = failure(arguments, sourceLocation: sourceLocation) else { return }
+        #expect(code == .validationFailure, "\(message)", sourceLocation: sourceLocation)
+        #expect(message.contains(expected), "\(message)", sourceLocation: sourceLocation)
+        #expect(message.contains("Usage:"), "\(message)", sourceLocation: sourceLocation)
+    }
+
+    /// Expects `arguments` to fail while running: the message names `expected`, without usage, exit 1.
+    func expectRunTimeError(_ arguments: [String], _ expected: String, sourceLocation: SourceLocation = #_sourceLocation) {
+        guard let (code, message) = failure(arguments, sourceLocation: sourceLocation) else { return }
+        #expect(code == .failure, "\(message)", sourceLocation: sourceLocation)
+        #expect(message.contains(expected), "\(message)", sourceLocation: sourceLocation)
+        #expect(!message.contains("Usage:"), "\(message)", sourceLocation: sourceLocation)
+    }
+
+    /// An untrained model over the sample's classes, saved at `path`.
+    func saveModel(at path: String, head: Head = .embedding(dimension: 16), seed: UInt64 = 1) throws {
+        let classNames = try DatasetSource(parsing: sample).load(imageSize: ImageSize(height: 28, width: 28), channels: 1).dataset.classNames
+        let architecture = ModelDescription(backbone: .reference, head: head, channels: 1, height: 28, width: 28)
+        try ModelArchive(network: architecture.makeNetwork(seed: seed), architecture: architecture, classNames: classNames).save(to: path)
+    }
+
+    func text(_ path: String) throws -> String {
+        try String(contentsOfFile: path, encoding: .utf8)
+    }
+
+    @Test func aSplitIsWrittenStratified() throws {
+        let dir = try TemporaryFolder()
+        try run(["data", "split", sample, "--validation-fraction", "0.2", "--test-fraction", "0.1", "--seed", "3", "-o", dir.path + "/split.json"])
+        let split = try #require(try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: dir.path + "/split.json"))) as? [String: [Int]])
+        #expect(split["validation"]?.count == 40)
+        #expect(split["test"]?.count == 20)
+        #expect(Set(split.values.joined()).count == 200)
+    }
+
+    @Test func theOldSpellingsAreAliasesOfTheNewOnes() throws {
+        let dir = try TemporaryFolder()
+        try run(["data", "split", sample, "--validation-fraction", "0.2", "--test-fraction", "0.3", "-o", dir.path + "/new.json"])
+        try run(["data", "split", sample, "--validation", "0.2", "--test", "0.3", "-o", dir.path + "/old.json"])
+        #expect(try text(dir.path + "/new.json") == text(dir.path + "/old.json"))
+
+        try run(["data", "imbalance", sample, "--exponential", "10", "--seed", "4", "-o", dir.path + "/new.json"])
+        try run(["data", "imbalance", sample, "--exponential", "10", "--random-seed", "4", "-o", dir.path + "/old.json"])
+        #expect(try text(dir.path + "/new.json") == text(dir.path + "/old.json"))
+        try run(["data", "imbalance", sample, "--exponential", "10", "--out", dir.path + "/out.json"])
+        #expect(FileManager.default.fileExists(atPath: dir.path + "/out.json"))
+
+        expectArgumentError(["data", "split", sample, "--validation", "0.2", "--validation-fraction", "0.2"],
+                            "Give --validation-fraction once: --validation is its old spelling.")
+        expectArgumentError(["data", "imbalance", sample, "--exponential", "10", "-o", "a.json", "--out", "b.json"],
+                            "Give --output once: --out is its old spelling.")
+    }
+
+    @Test func argumentErrorsPrintTheUsageAndExit64() {
+        expectArgumentError(["data", "split", sample, "--validation-fraction", "0.8", "--test-fraction", "0.3"],
+                            "--validation-fraction and --test-fraction must be fractions")
+        expectArgumentError(["data", "inspect", sample, "--image-size", "0x28"], "--image-size")
+        expectArgumentError(["data", "imbalance", sample, "--binary", "1:4"], "--binary")
+        expectArgumentError(["data", "export", sample], "-o/--output")
+        expectArgumentError(["data", "inspect", "no-such-dataset"], "neither a built-in dataset")
+    }
+
+    @Test func imageSizesAreOneOrTwoSides() {
+        #expect(ImageSize(argument: "28") == ImageSize(height: 28, width: 28))
+        #expect(ImageSize(argument: "32X48") == ImageSize(height: 32, width: 48))
+        for bad in ["", "0", "4097", "28x", "x28", "2x3x4", "a"] { #expect(ImageSize(argument: bad) == nil, "\(bad)") }
+    }
+
+    @Test func aModelFileThatIsNoModelIsARunTimeError() throws {
+        let dir = try TemporaryFolder()
+        try "not a model".write(toFile: dir.path + "/model.h5", atomically: true, encoding: .utf8)
+        expectRunTimeError(["embed", "--model", dir.path + "/model.h5", "--dataset", sample, "-o", dir.path + "/store.h5"], "model.h5")
+        #expect(!FileManager.default.fileExists(atPath: dir.path + "/store.h5"))
+    }
+
+    @Test func aGalleryOfAnotherModelIsARunTimeError() throws {
+        let dir = try TemporaryFolder()
+        try saveModel(at: dir.path + "/a.h5", seed: 1)
+        try saveModel(at: dir.path + "/b.h5", seed: 2)
+        let gallery = dir.path + "/gallery.h5"
+        try run(["enroll", "--model", dir.path + "/a.h5", "--gallery", gallery, "--dataset", sample])
+        let before = try Data(contentsOf: URL(fileURLWithPath: gallery))
+        expectRunTimeError(["enroll", "--model", dir.path + "/b.h5", "--gallery", gallery, "--dataset", sample], "model_digest")
+        expectRunTimeError(["classify", "--model", dir.path + "/b.h5", "--gallery", gallery, "--dataset", sample], "model_digest")
+        #expect(try Data(contentsOf: URL(fileURLWithPath: gallery)) == before)
+    }
+
+    @Test func dataThatDoesNotFitIsARunTimeError() throws {
+        let dir = try TemporaryFolder()
+        expectRunTimeError(["train", sample, "--exclude-classes", "12", "-o", dir.path + "/model.h5"],
+                           "--exclude-classes 12: the dataset's classes are 0 to 9")
+        try saveModel(at: dir.path + "/softmax.h5", head: .softmax(classCount: 10))
+        expectRunTimeError(["embed", "--model", dir.path + "/softmax.h5", "--dataset", sample, "-o", dir.path + "/store.h5"], "softmax head")
+        expectRunTimeError(["enroll", "--model", dir.path + "/softmax.h5", "--gallery", dir.path + "/gallery.h5", "--class", "X",
+                            repositoryRoot + "/Datasets/sample/image-folder/5-Sandal/" + (try sandal())], "softmax head")
+    }
+
+    func sandal() throws -> String {
+        try #require(try FileManager.default.contentsOfDirectory(atPath: repositoryRoot + "/Datasets/sample/image-folder/5-Sandal").sorted().first)
+    }
+}
+
+/// The exit policy as the built `likeness` shows it: status and standard error.
+@Suite("likeness exit status", .serialized, .enabled(if: CommandLine.runsSuites(of: CommandLine.likeness), "the likeness executable is not built"))
+struct ExitStatusTests {
+    let sample = repositoryRoot + "/Datasets/sample/fashion-mnist"
+
+    @Test func anArgumentErrorPrintsTheUsageAndExits64() throws {
+        let dir = try TemporaryFolder()
+        let run = try runLikenessToEnd(["data", "split", sample, "--validation-fraction", "2"], in: dir.path)
+        #expect(run.status == 64, "\(run.err)")
+        #expect(run.err.contains("Usage: likeness data split"), "\(run.err)")
+    }
+
+    @Test func aRunTimeErrorPrintsNoUsageAndExits1() throws {
+        let dir = try TemporaryFolder()
+        try "not a model".write(toFile: dir.path + "/model.h5", atomically: true, encoding: .utf8)
+        let run = try runLikenessToEnd(["embed", "--model", "model.h5", "--dataset", sample, "-o", "store.h5"], in: dir.path)
+        #expect(run.status == 1, "\(run.err)")
+        #expect(run.err.contains("Error: ") && run.err.contains("model.h5"), "\(run.err)")
+        #expect(!run.err.contains("Usage:"), "\(run.err)")
+    }
+
+    @Test func anOldSpellingWarnsOnStandardError() throws {
+        let dir = try TemporaryFolder()
+        let run = try runLikeness(["data", "split", sample, "--validation", "0.2", "-o", "split.json"], in: dir.path)
+        #expect(run.err.contains("warning: --validation is deprecated; use --validation-fraction"), "\(run.err)")
+    }
+}
