@@ -10,6 +10,7 @@ let package = Package(
         .library(name: "Likeness", targets: ["Likeness"]),
         .library(name: "LikenessCore", targets: ["LikenessCore"]),
         .library(name: "LikenessData", targets: ["LikenessData"]),
+        .library(name: "LikenessFiles", targets: ["LikenessFiles"]),
         .library(name: "LikenessHDF5", targets: ["LikenessHDF5"]),
     ],
     dependencies: [
@@ -40,11 +41,13 @@ let package = Package(
 
         // Libraries.
         .target(name: "LikenessCore", dependencies: ["CDNNL"]),
-        .target(name: "LikenessData", dependencies: ["LikenessCore", "LikenessHDF5", "CZlib", "CSPNG", "CTurboJPEG"]),
-        .target(name: "LikenessHDF5", dependencies: ["CHDF5"]),
+        .target(name: "LikenessData", dependencies: ["LikenessCore", "LikenessFiles", "LikenessHDF5", "CSPNG", "CTurboJPEG"]),
+        // Whole-file writes, locks and reads of plain or gzip files: below HDF5 and the data layer.
+        .target(name: "LikenessFiles", dependencies: ["CZlib"]),
+        .target(name: "LikenessHDF5", dependencies: ["LikenessFiles", "CHDF5"]),
         .target(
             name: "Likeness",
-            dependencies: ["LikenessCore", "LikenessData", "LikenessHDF5", "COpenSSL"]),
+            dependencies: ["LikenessCore", "LikenessData", "LikenessFiles", "LikenessHDF5", "COpenSSL"]),
 
         // Executables.
         .executableTarget(
@@ -56,10 +59,12 @@ let package = Package(
         // Fuzz targets for the loaders of untrusted files (docs/FUZZING.md).
         .executableTarget(name: "likeness-fuzz", dependencies: ["Likeness", "LikenessHDF5", "CLibFuzzer"]),
 
-        // Tests.
+        // Tests, and the helpers they share (no product depends on it).
+        .target(name: "_LikenessTestSupport"),
         .testTarget(name: "LikenessCoreTests", dependencies: ["LikenessCore"], resources: [.copy("Fixtures")]),
-        .testTarget(name: "LikenessDataTests", dependencies: ["LikenessData"], resources: [.copy("Fixtures")]),
-        .testTarget(name: "LikenessHDF5Tests", dependencies: ["LikenessHDF5"], resources: [.copy("Fixtures")]),
-        .testTarget(name: "LikenessTests", dependencies: ["Likeness"], resources: [.copy("Fixtures")]),
+        .testTarget(name: "LikenessDataTests", dependencies: ["LikenessData", "LikenessFiles", "_LikenessTestSupport"], resources: [.copy("Fixtures")]),
+        .testTarget(name: "LikenessFilesTests", dependencies: ["LikenessFiles", "_LikenessTestSupport"]),
+        .testTarget(name: "LikenessHDF5Tests", dependencies: ["LikenessHDF5", "_LikenessTestSupport"], resources: [.copy("Fixtures")]),
+        .testTarget(name: "LikenessTests", dependencies: ["Likeness", "_LikenessTestSupport"], resources: [.copy("Fixtures")]),
     ]
 )

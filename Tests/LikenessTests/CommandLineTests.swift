@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+import _LikenessTestSupport
 
 /// The `likeness` tool end to end, on the committed sample set: train an embedding model
 /// without two classes, enrol the others from a dataset and a new class from one image,
@@ -132,18 +133,6 @@ extension CommandLine {
         let candidates = [folder, folder.deletingLastPathComponent()].map { $0.appendingPathComponent("likeness").path }
         return candidates.first { FileManager.default.isExecutableFile(atPath: $0) }
     }()
-}
-
-/// A fresh folder under the temporary folder, removed when released.
-final class TemporaryFolder {
-    let path: String
-
-    init() throws {
-        path = FileManager.default.temporaryDirectory.appendingPathComponent("likeness-cli-\(UUID().uuidString)").path
-        try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
-    }
-
-    deinit { try? FileManager.default.removeItem(atPath: path) }
 }
 
 /// The repository's root, found from this file's path.

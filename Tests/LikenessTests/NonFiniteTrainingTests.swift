@@ -1,6 +1,7 @@
 import Foundation
 import Likeness
 import Testing
+import _LikenessTestSupport
 
 /// A NaN or an infinity stops training at the batch it appears in, names where it began, and
 /// leaves the network and the last checkpoint as they were.

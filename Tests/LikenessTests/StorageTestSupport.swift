@@ -9,26 +9,6 @@ import Testing
 @Suite(.serialized) struct StorageTests {}
 
 extension StorageTests {
-    /// A fresh folder under the system's temporary folder, removed when the value is released.
-    final class Folder {
-        let path: String
-
-        init() throws {
-            let url = FileManager.default.temporaryDirectory.appendingPathComponent("likeness-storage-tests-\(UUID().uuidString)")
-            try FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
-            path = url.path
-        }
-
-        deinit { try? FileManager.default.removeItem(atPath: path) }
-
-        func file(_ name: String) -> String { "\(path)/\(name)" }
-
-        /// The names of the entries in the folder, hidden ones included, sorted.
-        func contents() throws -> [String] {
-            try FileManager.default.contentsOfDirectory(atPath: path).sorted()
-        }
-    }
-
     /// `count` random unit vectors of `dimension` as a `count × dimension` tensor.
     static func unitRows(_ count: Int, _ dimension: Int, seed: UInt64) -> Tensor {
         var rng = SeededGenerator(seed: seed)

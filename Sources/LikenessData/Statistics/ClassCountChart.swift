@@ -1,4 +1,5 @@
 import Foundation
+import LikenessFiles
 
 /// A horizontal bar chart of class counts as a standalone SVG document: one bar per class,
 /// its name on the left and its count at the bar's end. With `logarithmic`, bar lengths
