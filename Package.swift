@@ -11,6 +11,7 @@ let package = Package(
         .library(name: "Likeness", targets: ["Likeness"]),
         .library(name: "LikenessCore", targets: ["LikenessCore"]),
         .library(name: "LikenessData", targets: ["LikenessData"]),
+        .library(name: "LikenessFiles", targets: ["LikenessFiles"]),
         .library(name: "LikenessHDF5", targets: ["LikenessHDF5"]),
         .library(name: "LikenessSearch", targets: ["LikenessSearch"]),
     ],
@@ -43,11 +44,13 @@ let package = Package(
         // Libraries.
         .target(name: "LikenessCore", dependencies: ["CDNNL"]),
         .target(name: "LikenessSearch", dependencies: ["LikenessCore"]),
-        .target(name: "LikenessData", dependencies: ["LikenessCore", "LikenessSearch", "LikenessHDF5", "CZlib", "CSPNG", "CTurboJPEG"]),
-        .target(name: "LikenessHDF5", dependencies: ["CHDF5"]),
+        .target(name: "LikenessData", dependencies: ["LikenessCore", "LikenessSearch", "LikenessFiles", "LikenessHDF5", "CSPNG", "CTurboJPEG"]),
+        // Whole-file writes, locks and reads of plain or gzip files: below HDF5 and the data layer.
+        .target(name: "LikenessFiles", dependencies: ["CZlib"]),
+        .target(name: "LikenessHDF5", dependencies: ["LikenessFiles", "CHDF5"]),
         .target(
             name: "Likeness",
-            dependencies: ["LikenessCore", "LikenessSearch", "LikenessData", "LikenessHDF5", "COpenSSL"]),
+            dependencies: ["LikenessCore", "LikenessSearch", "LikenessData", "LikenessFiles", "LikenessHDF5", "COpenSSL"]),
 
         // The command-line tool's commands and option groups, a library so that tests run them in process.
         .target(
@@ -62,13 +65,15 @@ let package = Package(
         // Fuzz targets for the loaders of untrusted files (docs/FUZZING.md).
         .executableTarget(name: "likeness-fuzz", dependencies: ["Likeness", "LikenessHDF5", "CLibFuzzer"]),
 
-        // Tests.
+        // Tests, and the helpers they share (no product depends on it).
+        .target(name: "_LikenessTestSupport"),
         .testTarget(name: "LikenessCoreTests", dependencies: ["LikenessCore"], resources: [.copy("Fixtures")]),
-        .testTarget(name: "LikenessDataTests", dependencies: ["LikenessData"], resources: [.copy("Fixtures")]),
+        .testTarget(name: "LikenessDataTests", dependencies: ["LikenessData", "LikenessFiles", "_LikenessTestSupport"], resources: [.copy("Fixtures")]),
+        .testTarget(name: "LikenessFilesTests", dependencies: ["LikenessFiles", "_LikenessTestSupport"]),
         .testTarget(name: "LikenessSearchTests", dependencies: ["LikenessSearch"]),
-        .testTarget(name: "LikenessHDF5Tests", dependencies: ["LikenessHDF5"], resources: [.copy("Fixtures")]),
-        .testTarget(name: "LikenessTests", dependencies: ["Likeness"], resources: [.copy("Fixtures")]),
+        .testTarget(name: "LikenessHDF5Tests", dependencies: ["LikenessHDF5", "_LikenessTestSupport"], resources: [.copy("Fixtures")]),
+        .testTarget(name: "LikenessTests", dependencies: ["Likeness", "_LikenessTestSupport"], resources: [.copy("Fixtures")]),
         // The commands in process, and the likeness and likeness-bench executables end to end.
-        .testTarget(name: "LikenessCommandsTests", dependencies: ["LikenessCommands", "Likeness"]),
+        .testTarget(name: "LikenessCommandsTests", dependencies: ["LikenessCommands", "Likeness", "_LikenessTestSupport"]),
     ]
 )

@@ -1,4 +1,5 @@
 import CHDF5
+import LikenessFiles
 
 /// The attributes of a file, group or dataset: small named values stored with the object.
 ///
@@ -176,7 +177,7 @@ extension HDF5Attributes {
             if single ? count != 1 : shape.count > 1 {
                 throw context.error(
                     .wrongShape, expected: single ? "a single value" : "at most one dimension",
-                    found: describeShape(shape))
+                    found: describe(shape: shape))
             }
             return try body(attribute, type, count, context)
         }

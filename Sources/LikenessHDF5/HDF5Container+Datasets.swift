@@ -1,4 +1,5 @@
 import CHDF5
+import LikenessFiles
 
 extension HDF5Container {
     /// Creates a dataset of `elementType` and `shape` (row-major; `[]` is a scalar) at `path`,
@@ -55,7 +56,7 @@ extension HDF5Container {
     ) throws(HDF5Error) -> HDF5Dataset {
         guard values.count == elementCount(shape) else {
             throw location.context("create dataset", path: path).error(
-                .wrongShape, expected: "\(elementCount(shape)) values for shape \(describeShape(shape))",
+                .wrongShape, expected: "\(elementCount(shape)) values for shape \(describe(shape: shape))",
                 found: "\(values.count) values")
         }
         let dataset = try createDataset(

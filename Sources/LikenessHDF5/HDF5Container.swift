@@ -1,4 +1,5 @@
 import CHDF5
+import LikenessFiles
 
 /// A file or group: something that holds named groups and datasets.
 ///

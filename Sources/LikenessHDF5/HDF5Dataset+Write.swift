@@ -1,4 +1,5 @@
 import CHDF5
+import LikenessFiles
 
 extension HDF5Dataset {
     /// Replaces all values; `values` is row-major and has one value per element of `shape`.
@@ -85,7 +86,7 @@ extension HDF5Dataset {
             case .whole:
                 guard count == elementCount(shape) else {
                     throw context.error(
-                        .wrongShape, expected: "\(elementCount(shape)) values for shape \(describeShape(shape))",
+                        .wrongShape, expected: "\(elementCount(shape)) values for shape \(describe(shape: shape))",
                         found: "\(count) values")
                 }
                 rows = nil
@@ -96,7 +97,7 @@ extension HDF5Dataset {
                 if let limit = maximumShape[0], shape[0] + rowCount > limit {
                     throw context.error(
                         .wrongShape,
-                        expected: "at most \(limit) rows (maximum shape \(describeShape(maximumShape)); create it extendable to append)",
+                        expected: "at most \(limit) rows (maximum shape \(describe(shape: maximumShape)); create it extendable to append)",
                         found: "\(shape[0] + rowCount) rows after appending")
                 }
                 rows = shape[0]..<(shape[0] + rowCount)
@@ -121,7 +122,7 @@ private func wholeRows(in count: Int, shape: [Int], _ context: HDF5Context) thro
     let rowShape = Array(shape.dropFirst())
     let rowSize = elementCount(rowShape)
     guard rowSize > 0 ? count % rowSize == 0 : count == 0 else {
-        throw context.error(.wrongShape, expected: "whole rows of shape \(describeShape(rowShape))", found: "\(count) values")
+        throw context.error(.wrongShape, expected: "whole rows of shape \(describe(shape: rowShape))", found: "\(count) values")
     }
     return rowSize > 0 ? count / rowSize : 0
 }

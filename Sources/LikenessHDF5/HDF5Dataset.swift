@@ -1,4 +1,5 @@
 import CHDF5
+import LikenessFiles
 
 /// A dataset inside an HDF5 file: an n-dimensional array of one element type, stored row-major.
 ///
@@ -86,7 +87,7 @@ extension HDF5Dataset {
     func requireShape(_ expected: [Int?], found shape: [Int], _ context: HDF5Context) throws(HDF5Error) {
         let matches = expected.count == shape.count && zip(expected, shape).allSatisfy { $0 == nil || $0 == $1 }
         guard matches else {
-            throw context.error(.wrongShape, expected: describeShape(expected), found: describeShape(shape))
+            throw context.error(.wrongShape, expected: describe(shape: expected), found: describe(shape: shape))
         }
     }
 

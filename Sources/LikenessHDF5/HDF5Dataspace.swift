@@ -1,4 +1,5 @@
 import CHDF5
+import LikenessFiles
 
 /// Dataspaces (the shape of a dataset or attribute), created and read under the library lock.
 enum HDF5Dataspace {
@@ -40,12 +41,6 @@ enum HDF5Dataspace {
     }
 }
 
-/// A shape in words, for error messages: "[3, 4]", "[unlimited, 64]", "scalar".
-func describeShape(_ shape: [Int?]) -> String {
-    if shape.isEmpty { return "scalar" }
-    return "[" + shape.map { $0.map(String.init) ?? "any" }.joined(separator: ", ") + "]"
-}
-
 /// The number of elements of `shape` (1 for a scalar).
 func elementCount(_ shape: [Int]) -> Int { shape.reduce(1, *) }
 
@@ -56,7 +51,7 @@ func requireCountable(_ shape: [Int], _ context: HDF5Context) throws(HDF5Error) 
     for size in shape {
         let (product, overflow) = count.multipliedReportingOverflow(by: size)
         guard !overflow else {
-            throw context.error(.tooLarge, expected: "fewer than 2^63 elements", found: "shape \(describeShape(shape))")
+            throw context.error(.tooLarge, expected: "fewer than 2^63 elements", found: "shape \(describe(shape: shape))")
         }
         count = product
     }

@@ -1,10 +1,12 @@
+import LikenessFiles
+
 /// An error from reading or writing an HDF5 file.
 ///
 /// It says which file, which object inside it, what was being done, what was expected and
 /// what was found, and carries HDF5's own message when the library reported one:
 ///
 ///     /data/store.h5: /embeddings: read: wrong element type: expected float32, found int32
-public struct HDF5Error: Error, Sendable, Equatable, CustomStringConvertible {
+public struct HDF5Error: FileError, Equatable {
     /// What went wrong.
     public enum Kind: Sendable, Equatable {
         /// The file, or the folder it should be created in, does not exist.
@@ -53,14 +55,10 @@ public struct HDF5Error: Error, Sendable, Equatable, CustomStringConvertible {
     /// HDF5's error stack, from the API call down to where the error was detected.
     public var libraryMessage: String?
 
-    public var description: String {
-        var text = filePath
-        if let objectPath { text += ": \(objectPath)" }
-        text += ": \(operation): \(kind.phrase)"
-        if let expected { text += ": expected \(expected)" }
-        if let found { text += expected == nil ? ": \(found)" : ", found \(found)" }
-        if let libraryMessage { text += " (HDF5: \(libraryMessage))" }
-        return text
+    public var details: FileErrorDetails {
+        FileErrorDetails(
+            filePath: filePath, field: objectPath, step: operation, problem: kind.phrase,
+            expected: expected, found: found, note: libraryMessage.map { "HDF5: \($0)" })
     }
 }
 

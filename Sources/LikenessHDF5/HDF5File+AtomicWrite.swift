@@ -1,4 +1,5 @@
 import CHDF5
+import LikenessFiles
 import Foundation
 
 extension HDF5File {

@@ -1,4 +1,5 @@
 import CHDF5
+import LikenessFiles
 import Foundation
 
 /// The process-wide gate into libhdf5.
@@ -48,10 +49,4 @@ private func minorMessage(_ id: hid_t) -> String {
     var buffer = [CChar](repeating: 0, count: 256)
     guard H5Eget_msg(id, nil, &buffer, buffer.count) > 0 else { return "" }
     return string(fromNullTerminated: buffer)
-}
-
-/// The UTF-8 text in `buffer` up to its first NUL.
-func string(fromNullTerminated buffer: [CChar]) -> String {
-    let end = buffer.firstIndex(of: 0) ?? buffer.endIndex
-    return String(decoding: buffer[..<end].map { UInt8(bitPattern: $0) }, as: UTF8.self)
 }

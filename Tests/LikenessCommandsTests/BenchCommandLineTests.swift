@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+import _LikenessTestSupport
 
 /// `likeness-bench` end to end, with stand-in peers (shell scripts in place of a Python): the
 /// figure lines' schema, the median of the runs, the pairing of each run with the peer's and the

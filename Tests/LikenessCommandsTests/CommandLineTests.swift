@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+import _LikenessTestSupport
 
 /// The `likeness` tool end to end, on the committed sample set: train an embedding model
 /// without two classes, enrol the others from a dataset and a new class from one image,

@@ -3,6 +3,7 @@ import Foundation
 import Likeness
 import LikenessCommands
 import Testing
+import _LikenessTestSupport
 
 /// The commands parsed and run in process, as `likeness` runs them: results written to files, the
 /// old spellings of options, and the exit policy (argument errors: usage and 64; errors while a

@@ -1,6 +1,7 @@
 import Foundation
 import Likeness
 import Testing
+import _LikenessTestSupport
 
 /// The `likeness` tool against what goes wrong in practice: a write killed mid-way, an
 /// interrupted training run, two processes changing one gallery, a loss that turns NaN, and

@@ -77,18 +77,6 @@ struct MissingExecutable: Error, CustomStringConvertible {
     var description: String { "the \(name) executable is not built beside the test bundle (swift build -c release --build-tests)" }
 }
 
-/// A fresh folder under the temporary folder, removed when released.
-final class TemporaryFolder {
-    let path: String
-
-    init() throws {
-        path = FileManager.default.temporaryDirectory.appendingPathComponent("likeness-cli-\(UUID().uuidString)").path
-        try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
-    }
-
-    deinit { try? FileManager.default.removeItem(atPath: path) }
-}
-
 /// The repository's root, found from this file's path.
 let repositoryRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent().path
 

@@ -3,6 +3,17 @@ import Testing
 
 @Suite("Backbones")
 struct BackboneTests {
+    @Test(arguments: Backbone.allCases)
+    func theSmallestInputIsThatOfThePoolings(backbone: Backbone) {
+        let side = backbone.minimumInputSide
+        #expect(side == (backbone == .reference ? 4 : 8))
+        var rng = SeededGenerator(seed: 1)
+        let built = backbone.layers(channels: 2, height: side, width: side, rng: &rng)
+        #expect(built.layers.map(\.name) == backbone.spec.map(\.name))
+        let x = Tensor.randomUniform(shape: [1, 2, side, side], using: &rng)
+        #expect(Sequential(built.layers).forward(x, training: false).shape == [1, built.featureCount])
+    }
+
     @Test(arguments: [(Backbone.reference, 1, 28, 28), (.cifar, 3, 32, 32), (.small, 3, 40, 36), (.reference, 3, 20, 24)])
     func buildsTrainsAndNamesParameters(backbone: Backbone, channels: Int, height: Int, width: Int) throws {
         for head in [Head.softmax(classCount: 5), .embedding(dimension: 16)] {

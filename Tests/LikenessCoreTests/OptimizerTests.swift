@@ -17,6 +17,33 @@ struct OptimizerTests {
 
     let gradients: [Float] = [0.5, -1, 2, 0.25]
 
+    /// An optimizer made from the state of another goes on as the first would have.
+    @Test(arguments: ["adam", "sgd"])
+    func theStateOfAnOptimizerMakesOneThatContinuesIt(kind: String) {
+        let network = Network.make(backbone: .reference, head: .softmax(classCount: 3), channels: 1, height: 8, width: 8, seed: 1)
+        let parameters = network.parameters.map(\.parameter)
+        func make() -> any Optimizer {
+            kind == "adam" ? Adam.adamW(parameters: parameters, learningRate: 0.01)
+                : SGD(parameters: parameters, learningRate: 0.1, momentum: 0.9, nesterov: true, weightDecay: 0.001)
+        }
+        func step(_ optimizer: any Optimizer, _ g: Float) {
+            for p in parameters { p.gradient = Tensor(shape: p.value.shape, repeating: g) }
+            optimizer.step()
+        }
+        let first = make()
+        step(first, 0.5)
+        let state = OptimizerState(capturing: first, of: network)
+        let restored = state.makeOptimizer(for: network)
+        #expect(type(of: restored) == type(of: first))
+        #expect(OptimizerState(capturing: restored, of: network) == state)
+        let saved = parameters.map(\.value)
+        step(first, -1)
+        let continued = parameters.map(\.value)
+        for (p, value) in zip(parameters, saved) { p.value = value }
+        step(restored, -1)
+        #expect(parameters.map(\.value) == continued)
+    }
+
     @Test func sgdWithMomentumAndDecay() {
         let got = run({ SGD(parameters: $0, learningRate: 0.1, momentum: 0.9, weightDecay: 0.01) }, gradients: gradients)
         var theta: Float = 1, b: Float = 0

@@ -1,10 +1,12 @@
 import Foundation
 import LikenessData
+import LikenessFiles
 import Testing
+import _LikenessTestSupport
 
 @Suite struct CIFAR10Tests {
     @Test func batchesRoundTripWithChannelsLast() throws {
-        let dir = try TemporaryDirectory()
+        let dir = try TemporaryFolder()
         let a = makeDataset(count: 7, classes: 10, height: 32, width: 32, channels: 3, seed: 1)
         let b = makeDataset(count: 5, classes: 10, height: 32, width: 32, channels: 3, seed: 2)
         try CIFAR10.writeBatch(a, to: dir.file("data_batch_1.bin"))
@@ -27,7 +29,7 @@ import Testing
     }
 
     @Test func classNamesComeFromTheMetaFile() throws {
-        let dir = try TemporaryDirectory()
+        let dir = try TemporaryFolder()
         try CIFAR10.writeBatch(makeDataset(count: 3, classes: 3, height: 32, width: 32, channels: 3), to: dir.file("test_batch.bin"))
         try dir.write(Array("cat\ndog\r\nemu\n\n".utf8), to: "batches.meta.txt")
         #expect(try CIFAR10.load(split: .test, directory: dir.path).classNames == ["cat", "dog", "emu"])
@@ -39,7 +41,7 @@ import Testing
     }
 
     @Test func partialRecordIsReported() throws {
-        let dir = try TemporaryDirectory()
+        let dir = try TemporaryFolder()
         try CIFAR10.writeBatch(makeDataset(count: 2, classes: 10, height: 32, width: 32, channels: 3), to: dir.file("b.bin"))
         let bytes = try dir.read("b.bin")
         try dir.write(Array(bytes.dropLast(100)), to: "b.bin")
@@ -54,7 +56,7 @@ import Testing
     }
 
     @Test func missingBatchIsNamed() throws {
-        let dir = try TemporaryDirectory()
+        let dir = try TemporaryFolder()
         let error = datasetFileError { _ = try CIFAR10.load(split: .train, directory: dir.path) }
         #expect(error == .missing(file: dir.file("data_batch_1.bin")))
     }

@@ -2,12 +2,13 @@ import Foundation
 import LikenessData
 import LikenessHDF5
 import Testing
+import _LikenessTestSupport
 
 @Suite("HDF5 image sets", .serialized)
 struct HDF5ImageSetTests {
     @Test(arguments: [1, 3])
     func roundTripOfASelection(channels: Int) throws {
-        let dir = try TemporaryDirectory()
+        let dir = try TemporaryFolder()
         let dataset = makeDataset(count: 12, classes: 3, height: 5, width: 4, channels: channels)
         let chosen = [7, 0, 11, 3]
         try dataset.writeHDF5(to: dir.file("set.h5"), indices: chosen)
@@ -23,7 +24,7 @@ struct HDF5ImageSetTests {
     }
 
     @Test func aFailedWriteKeepsTheOldFile() throws {
-        let dir = try TemporaryDirectory()
+        let dir = try TemporaryFolder()
         let dataset = makeDataset(count: 6, classes: 2, height: 3, width: 3, channels: 1)
         try dataset.writeHDF5(to: dir.file("set.h5"))
         let before = try dir.read("set.h5")
@@ -36,7 +37,7 @@ struct HDF5ImageSetTests {
     }
 
     /// Writes a file by hand with the given datasets, for the malformed cases.
-    func handMade(_ dir: TemporaryDirectory, _ fill: (HDF5File) throws -> Void) throws -> String {
+    func handMade(_ dir: TemporaryFolder, _ fill: (HDF5File) throws -> Void) throws -> String {
         let path = dir.file("made.h5")
         let file = try HDF5File(creatingAt: path)
         try fill(file)
@@ -45,7 +46,7 @@ struct HDF5ImageSetTests {
     }
 
     @Test func malformedFilesNameTheFieldAndWhatWasExpected() throws {
-        let dir = try TemporaryDirectory()
+        let dir = try TemporaryFolder()
         var path = try handMade(dir) { f in
             try f.createDataset(at: "/images", values: [Float](repeating: 0, count: 8), shape: [2, 2, 2])
             try f.createDataset(at: "/labels", values: [Int32(0), 1], shape: [2])
@@ -71,7 +72,7 @@ struct HDF5ImageSetTests {
     }
 
     @Test func declaredSizesAreCheckedBeforeReading() throws {
-        let dir = try TemporaryDirectory()
+        let dir = try TemporaryFolder()
         let path = try handMade(dir) { f in
             try f.createDataset(at: "/images", elementType: .uint8, shape: [1000, 64, 64, 3], chunkShape: [1, 64, 64, 3])
             try f.createDataset(at: "/labels", elementType: .int32, shape: [1000])
@@ -81,7 +82,7 @@ struct HDF5ImageSetTests {
     }
 
     @Test func hostileSizesAreRefused() throws {
-        let dir = try TemporaryDirectory()
+        let dir = try TemporaryFolder()
         // No images, each of 2^20 × 2^20 × 3 bytes: nothing to read, but no image can be that large.
         var path = try handMade(dir) { f in
             try f.createDataset(at: "/images", elementType: .uint8, shape: [0, 1 << 20, 1 << 20, 3])
@@ -109,7 +110,7 @@ struct HDF5ImageSetTests {
     }
 
     @Test func missingAndForeignFilesAreRefused() throws {
-        let dir = try TemporaryDirectory()
+        let dir = try TemporaryFolder()
         #expect(datasetFileError { _ = try Dataset(hdf5: dir.file("none.h5")) } == .missing(file: dir.file("none.h5")))
         try dir.write(Array("not hdf5".utf8), to: "text.h5")
         #expect(throws: HDF5Error.self) { _ = try Dataset(hdf5: dir.file("text.h5")) }

@@ -1,11 +1,13 @@
 import Foundation
 import LikenessData
+import LikenessFiles
 import Testing
+import _LikenessTestSupport
 
 @Suite struct IDXTests {
     @Test(arguments: [false, true])
     func datasetRoundTripsThroughIDX(compressed: Bool) throws {
-        let dir = try TemporaryDirectory()
+        let dir = try TemporaryFolder()
         let original = makeDataset(count: 23, classes: 4, height: 5, width: 7, channels: 1)
         try original.writeIDX(images: dir.file("img"), labels: dir.file("lab"), compressed: compressed)
         let head = try dir.read("img").prefix(2)
@@ -20,7 +22,7 @@ import Testing
     }
 
     @Test func colourImagesUseFourDimensions() throws {
-        let dir = try TemporaryDirectory()
+        let dir = try TemporaryFolder()
         let original = makeDataset(count: 6, classes: 3, height: 4, width: 3, channels: 3)
         try original.writeIDX(images: dir.file("img.gz"), labels: dir.file("lab.gz"), compressed: true)
         let array = try IDXArray(contentsOf: dir.file("img.gz"))
@@ -32,7 +34,7 @@ import Testing
     }
 
     @Test func concatenatedGzipMembersDecodeAsOneStream() throws {
-        let dir = try TemporaryDirectory()
+        let dir = try TemporaryFolder()
         let array = IDXArray(shape: [3, 10], bytes: (0..<30).map { UInt8($0 * 7 % 256) })
         let encoded = array.encoded
         try dir.write(Gzip.compress(Array(encoded[..<17])) + Gzip.compress(Array(encoded[17...])), to: "two.gz")
@@ -47,7 +49,7 @@ import Testing
 
     @Test(arguments: [false, true])
     func truncatedDataIsReported(compressed: Bool) throws {
-        let dir = try TemporaryDirectory()
+        let dir = try TemporaryFolder()
         let encoded = IDXArray(shape: [4, 5, 5], bytes: [UInt8](repeating: 9, count: 100)).encoded
         let cut = Array(encoded.dropLast(10))
         try dir.write(compressed ? Gzip.compress(cut) : cut, to: "cut")
@@ -63,7 +65,7 @@ import Testing
     }
 
     @Test func gzipCutMidStreamIsReported() throws {
-        let dir = try TemporaryDirectory()
+        let dir = try TemporaryFolder()
         var state: UInt32 = 7
         let noise = (0..<4000).map { _ -> UInt8 in state = state &* 1664525 &+ 1013904223; return UInt8(state >> 24) }
         let gz = Gzip.compress(IDXArray(shape: [40, 100], bytes: noise).encoded)
@@ -77,7 +79,7 @@ import Testing
     }
 
     @Test func corruptGzipIsReported() throws {
-        let dir = try TemporaryDirectory()
+        let dir = try TemporaryFolder()
         var gz = Gzip.compress(IDXArray(shape: [10, 10], bytes: [UInt8](repeating: 3, count: 100)).encoded)
         for i in 10..<(gz.count - 8) { gz[i] ^= 0x5A }
         try dir.write(gz, to: "bad.gz")
@@ -90,7 +92,7 @@ import Testing
     }
 
     @Test func wrongMagicAndTypeAreReported() throws {
-        let dir = try TemporaryDirectory()
+        let dir = try TemporaryFolder()
         try dir.write([0x89, 0x50, 0x4E, 0x47, 0, 0, 0, 0], to: "png")
         let magic = datasetFileError { _ = try IDXArray(contentsOf: dir.file("png")) }
         guard case .invalidField(_, "magic number", _, let found) = magic else {
@@ -109,7 +111,7 @@ import Testing
     }
 
     @Test func hugeDeclaredSizesAreRefusedBeforeReading() throws {
-        let dir = try TemporaryDirectory()
+        let dir = try TemporaryFolder()
         // 65535 × 65535 × 255 bytes declared by a 16-byte file.
         try dir.write([0, 0, 8, 3, 0, 0, 0xFF, 0xFF, 0, 0, 0xFF, 0xFF, 0, 0, 0, 0xFF], to: "huge")
         let limited = datasetFileError { _ = try IDXArray(contentsOf: dir.file("huge")) }
@@ -135,7 +137,7 @@ import Testing
     }
 
     @Test func headerDeclaringTwoToThe31ItemsIsRefused() throws {
-        let dir = try TemporaryDirectory()
+        let dir = try TemporaryFolder()
         // 2^31 labels declared by a file that holds 3: refused from the file's length.
         try dir.write([0, 0, 8, 1, 0x80, 0, 0, 0, 1, 2, 3], to: "labels")
         let labels = datasetFileError { _ = try IDXArray(contentsOf: dir.file("labels")) }
@@ -150,7 +152,7 @@ import Testing
 
     @Test func noImagesOfAHugeSizeAreRefused() throws {
         // Zero images of 65535 × 65535 × 65535 bytes: no data to read, but no image can be that large.
-        let dir = try TemporaryDirectory()
+        let dir = try TemporaryFolder()
         try dir.write([0, 0, 8, 4, 0, 0, 0, 0] + Array(repeating: [0, 0, 0xFF, 0xFF] as [UInt8], count: 3).flatMap { $0 }, to: "images")
         try IDXArray(shape: [0], bytes: []).write(to: dir.file("labels"), compressed: false)
         let error = datasetFileError { _ = try Dataset(idxImages: dir.file("images"), labels: dir.file("labels")) }
@@ -161,7 +163,7 @@ import Testing
     @Test func gzipDataIsReadInGrowingPieces() throws {
         // 3 MiB and 5 bytes, read in pieces of 1 MiB, 1 MiB, then the rest; noise, so that the
         // file is not small enough for the declared size to be refused outright.
-        let dir = try TemporaryDirectory()
+        let dir = try TemporaryFolder()
         let count = 3 << 20 + 5
         var state: UInt32 = 1
         let noise = (0..<count).map { _ -> UInt8 in state = state &* 1664525 &+ 1013904223; return UInt8(state >> 24) }
@@ -177,7 +179,7 @@ import Testing
     }
 
     @Test func trailingBytesAreReported() throws {
-        let dir = try TemporaryDirectory()
+        let dir = try TemporaryFolder()
         try dir.write(IDXArray(shape: [2], bytes: [1, 2]).encoded + [0, 0, 0], to: "long")
         let error = datasetFileError { _ = try IDXArray(contentsOf: dir.file("long")) }
         guard case .inconsistent(let file, "file length", _, let found) = error else {
@@ -188,7 +190,7 @@ import Testing
     }
 
     @Test func labelCountMismatchNamesTheLabelsFile() throws {
-        let dir = try TemporaryDirectory()
+        let dir = try TemporaryFolder()
         try IDXArray(shape: [3, 2, 2], bytes: [UInt8](repeating: 0, count: 12)).write(to: dir.file("i"), compressed: false)
         try IDXArray(shape: [4], bytes: [0, 1, 0, 1]).write(to: dir.file("l"), compressed: true)
         let error = datasetFileError { _ = try Dataset(idxImages: dir.file("i"), labels: dir.file("l")) }
@@ -197,7 +199,7 @@ import Testing
     }
 
     @Test func labelOutsideTheClassesIsReported() throws {
-        let dir = try TemporaryDirectory()
+        let dir = try TemporaryFolder()
         try IDXArray(shape: [3, 2, 2], bytes: [UInt8](repeating: 0, count: 12)).write(to: dir.file("i"), compressed: false)
         try IDXArray(shape: [3], bytes: [0, 1, 7]).write(to: dir.file("l"), compressed: false)
         let error = datasetFileError {
@@ -207,7 +209,7 @@ import Testing
     }
 
     @Test func fashionMNISTLoadsFromItsFolder() throws {
-        let dir = try TemporaryDirectory()
+        let dir = try TemporaryFolder()
         let made = makeDataset(count: 20, classes: 10, height: 28, width: 28, channels: 1)
         try made.writeIDX(images: dir.file("t10k-images-idx3-ubyte.gz"), labels: dir.file("t10k-labels-idx1-ubyte.gz"),
                           compressed: true)

@@ -1,6 +1,7 @@
 import Foundation
 import LikenessData
 import Testing
+import _LikenessTestSupport
 
 @Suite struct ImageTests {
     static func gradient(height: Int, width: Int, channels: Int) -> RasterImage {
@@ -15,7 +16,7 @@ import Testing
 
     @Test(arguments: [1, 3])
     func pngRoundTripsExactly(channels: Int) throws {
-        let dir = try TemporaryDirectory()
+        let dir = try TemporaryFolder()
         let image = Self.gradient(height: 9, width: 13, channels: channels)
         try image.writePNG(to: dir.file("a.png"))
         #expect(try RasterImage(contentsOf: dir.file("a.png")) == image)
@@ -24,7 +25,7 @@ import Testing
 
     @Test(arguments: [1, 3])
     func jpegRoundTripsClosely(channels: Int) throws {
-        let dir = try TemporaryDirectory()
+        let dir = try TemporaryFolder()
         let image = Self.gradient(height: 16, width: 24, channels: channels)
         try image.writeJPEG(to: dir.file("a.jpg"), quality: 100)
         let decoded = try RasterImage(contentsOf: dir.file("a.jpg"))
@@ -55,7 +56,7 @@ import Testing
     }
 
     @Test func damagedImagesAreReported() throws {
-        let dir = try TemporaryDirectory()
+        let dir = try TemporaryFolder()
         let image = Self.gradient(height: 32, width: 32, channels: 3)
         let png = try image.pngData()
         try dir.write(Array(png.prefix(png.count - 30)), to: "cut.png")
@@ -84,7 +85,7 @@ import Testing
     }
 
     @Test func oversizedImagesAreRefusedFromTheirHeader() throws {
-        let dir = try TemporaryDirectory()
+        let dir = try TemporaryFolder()
         try Self.gradient(height: 100, width: 120, channels: 1).writePNG(to: dir.file("big.png"))
         let error = datasetFileError { _ = try RasterImage(contentsOf: dir.file("big.png"), pixelLimit: 10_000) }
         #expect(error == .tooLarge(file: dir.file("big.png"), field: "image size 120×100 (pixels)", limit: 10_000, found: 12_000))
@@ -114,7 +115,7 @@ import Testing
     }
 
     @Test func pngClaimingMorePixelsThanItCanHoldIsRefused() throws {
-        let dir = try TemporaryDirectory()
+        let dir = try TemporaryFolder()
         let png = Self.claimingSize(try Self.gradient(height: 4, width: 4, channels: 1).pngData(), side: 4000)
         try dir.write(png, to: "claim.png")
         #expect(try RasterImage.size(contentsOf: dir.file("claim.png")) == ImageSize(height: 4000, width: 4000))
@@ -127,7 +128,7 @@ import Testing
     }
 
     @Test func hostileHeadersAreRefusedBeforeDecoding() throws {
-        let dir = try TemporaryDirectory()
+        let dir = try TemporaryFolder()
         let rgb = try Self.gradient(height: 4, width: 4, channels: 3).pngData()
         try dir.write(Self.claimingSize(rgb, side: 100_000), to: "huge.png")
         let png = datasetFileError { _ = try RasterImage(contentsOf: dir.file("huge.png")) }
@@ -153,7 +154,7 @@ import Testing
     }
 
     @Test func imageFolderLoadsResizedImagesWithTheirClasses() throws {
-        let dir = try TemporaryDirectory()
+        let dir = try TemporaryFolder()
         for name in ["cats", "dogs", ".hidden"] {
             try FileManager.default.createDirectory(atPath: dir.file(name), withIntermediateDirectories: true)
         }
@@ -182,7 +183,7 @@ import Testing
     }
 
     @Test func imageFolderErrorsNameTheFile() throws {
-        let dir = try TemporaryDirectory()
+        let dir = try TemporaryFolder()
         #expect(datasetFileError { _ = try ImageFolder(directory: dir.file("none")) } == .missing(file: dir.file("none")))
         let empty = datasetFileError { _ = try ImageFolder(directory: dir.path) }
         guard case .invalidField(dir.path, "class folders", _, "none") = empty else {

@@ -1,5 +1,6 @@
 import Foundation
 import LikenessData
+import LikenessFiles
 import Testing
 
 @Suite struct ProfileTests {

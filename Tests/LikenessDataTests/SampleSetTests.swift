@@ -1,6 +1,7 @@
 import Foundation
 import LikenessData
 import Testing
+import _LikenessTestSupport
 
 /// The committed sample set (Datasets/sample, made by Scripts/make-sample-datasets.py).
 @Suite struct SampleSetTests {
@@ -59,7 +60,7 @@ import Testing
         #expect(try DatasetSource(parsing: Self.imageFolder) == .imageFolder(directory: Self.imageFolder))
         #expect(datasetFileError { _ = try DatasetSource(parsing: "/no/such/place") } == .missing(file: "/no/such/place"))
 
-        let dir = try TemporaryDirectory()
+        let dir = try TemporaryFolder()
         try CIFAR10.writeBatch(makeDataset(count: 2, classes: 10, height: 32, width: 32, channels: 3), to: dir.file("test_batch.bin"))
         #expect(try DatasetSource(parsing: dir.path) == .cifar10(batches: [dir.file("test_batch.bin")], directory: dir.path))
         try CIFAR10.writeBatch(makeDataset(count: 2, classes: 10, height: 32, width: 32, channels: 3), to: dir.file("data_batch_1.bin"))

@@ -1,6 +1,7 @@
 import Foundation
 import LikenessData
 import Testing
+import _LikenessTestSupport
 
 @Suite struct StatisticsTests {
     /// Five 4×4 gray images: two flat black (class 0, duplicates), one flat white (class 1),
@@ -74,7 +75,7 @@ import Testing
         #expect(grid.pixels[2 * grid.width + 2] == 0)                 // row 0: black
         #expect(grid.pixels[8 * grid.width + 2] == 255)               // row 1: white
         #expect(grid.pixels[14 * grid.width + 2] == 0 && grid.pixels[14 * grid.width + 5] == 255)  // row 2: split
-        let dir = try TemporaryDirectory()
+        let dir = try TemporaryFolder()
         try grid.writePNG(to: dir.file("grid.png"))
         #expect(try RasterImage(contentsOf: dir.file("grid.png")) == grid)
     }
@@ -85,7 +86,7 @@ import Testing
         #expect(svg.hasPrefix("<svg") && svg.contains("A &amp; B") && svg.contains("a&lt;b"))
         #expect(svg.components(separatedBy: "<rect x=").count - 1 == 2)
         #expect(svg.contains(#"width="420.0""#) && svg.contains(#"width="105.0""#))
-        let dir = try TemporaryDirectory()
+        let dir = try TemporaryFolder()
         try chart.write(to: dir.file("c.svg"))
         #expect(try String(contentsOfFile: dir.file("c.svg"), encoding: .utf8) == svg)
     }

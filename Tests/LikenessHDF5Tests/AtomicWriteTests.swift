@@ -1,6 +1,7 @@
 import Foundation
 import LikenessHDF5
 import Testing
+import _LikenessTestSupport
 
 private struct ClosureFailed: Error {}
 
@@ -39,33 +40,6 @@ extension HDF5Tests {
             #expect(try file.attributes.readString(named: "version") == "v1")
             #expect(try file.dataset(at: "labels").read(as: Int32.self) == [7, 8, 9])
             #expect(try folder.contents() == ["store.h5"], "the temporary file is removed")
-        }
-
-        /// A writer killed mid-way leaves its temporary file; the next write of the same file on
-        /// this machine removes it, and only it: not a running writer's, not another machine's,
-        /// not another file's.
-        @Test func temporaryFilesOfWritersNoLongerRunningAreRemoved() throws {
-            let folder = try TemporaryFolder()
-            let ended = Process()
-            ended.executableURL = URL(fileURLWithPath: "/bin/true")
-            try ended.run()
-            ended.waitUntilExit()
-            var buffer = [CChar](repeating: 0, count: 256)
-            #expect(gethostname(&buffer, buffer.count - 1) == 0)
-            let host = String(decoding: buffer.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
-            let (dead, alive) = (ended.processIdentifier, getpid())
-            let stale = ".gallery.h5.\(dead)-1f2e@\(host).tmp"
-            let kept = [".gallery.h5.\(alive)-3c4d@\(host).tmp", ".gallery.h5.\(dead)-5a6b@elsewhere.tmp",
-                        ".gallery.h5.notes.tmp", ".other.h5.\(dead)-7e8f@\(host).tmp"]
-            for name in [stale] + kept {
-                #expect(FileManager.default.createFile(atPath: folder.file(name), contents: Data([1, 2, 3])))
-            }
-            let temporary = FileReplacement.temporaryPath(replacing: folder.file("gallery.h5"))
-            #expect(temporary.hasPrefix(folder.file(".gallery.h5.\(alive)-")) && temporary.hasSuffix("@\(host).tmp"))
-            try HDF5File.writeAtomically(to: folder.file("gallery.h5")) { file in
-                try file.attributes.write("v1", named: "version")
-            }
-            #expect(try folder.contents() == (kept + ["gallery.h5"]).sorted())
         }
 
         @Test func hdf5ErrorInsideTheClosurePropagatesAndCreatesNothing() throws {

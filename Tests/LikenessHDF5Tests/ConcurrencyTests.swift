@@ -1,5 +1,6 @@
 import LikenessHDF5
 import Testing
+import _LikenessTestSupport
 
 extension HDF5Tests {
     /// Many tasks writing and reading files at once get their own data back: every call into

@@ -1,5 +1,6 @@
 import LikenessHDF5
 import Testing
+import _LikenessTestSupport
 
 /// Shapes every element type is written and read back in: scalar, vector, matrix, rank 3, empty.
 private let shapes: [[Int]] = [[], [7], [3, 4], [2, 3, 4], [0, 5]]

@@ -1,6 +1,7 @@
 import Foundation
 import LikenessHDF5
 import Testing
+import _LikenessTestSupport
 
 extension HDF5Tests {
     @Suite struct ErrorTests {

@@ -1,5 +1,6 @@
 import LikenessHDF5
 import Testing
+import _LikenessTestSupport
 
 extension HDF5Tests {
     @Suite struct ExtendableDatasetTests {

@@ -1,6 +1,7 @@
 import Foundation
 import LikenessHDF5
 import Testing
+import _LikenessTestSupport
 
 extension HDF5Tests {
     /// Global heap collections libhdf5 1.10 would loop on or read past are refused before it opens the file.

@@ -1,6 +1,7 @@
 import Foundation
 import LikenessHDF5
 import Testing
+import _LikenessTestSupport
 
 /// An embedding store as later work will write it: extendable float32 embeddings, int32
 /// labels, UTF-8 ids and class names, and attributes describing them.

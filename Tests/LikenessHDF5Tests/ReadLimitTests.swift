@@ -1,6 +1,7 @@
 import Foundation
 import LikenessHDF5
 import Testing
+import _LikenessTestSupport
 
 extension HDF5Tests {
     /// Shapes a file declares are checked before memory is set aside for them (`HDF5ReadLimit`).

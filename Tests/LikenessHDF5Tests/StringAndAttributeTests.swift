@@ -1,5 +1,6 @@
 import LikenessHDF5
 import Testing
+import _LikenessTestSupport
 
 /// Text with accents, CJK, an emoji, an empty string and a path with spaces.
 private let texts = ["café", "日本語", "🦔 hedgehog", "", "images/class 3/0001.png"]

@@ -1,6 +1,7 @@
 import Foundation
 import Likeness
 import Testing
+import _LikenessTestSupport
 
 private let digest = "sha256:" + String(repeating: "ab", count: 32)
 private let classes = ["T-shirt/top", "Trouser", "Sandal"]
@@ -16,7 +17,7 @@ private struct FillFailed: Error {}
 extension StorageTests {
     @Suite struct EmbeddingStoreTests {
         @Test func appendingTwiceThenReadingInChunksGivesEveryRowInOrder() throws {
-            let folder = try Folder()
+            let folder = try TemporaryFolder()
             let path = folder.file("store.h5")
             let first = batch(5, seed: 1, firstID: 0), second = batch(3, seed: 2, firstID: 5)
             var store = try EmbeddingStore.create(at: path, modelDigest: digest, dimension: 4, classNames: classes)
@@ -50,7 +51,7 @@ extension StorageTests {
         }
 
         @Test func embeddingsAreChunkedAndExtendable() throws {
-            let folder = try Folder()
+            let folder = try TemporaryFolder()
             let path = folder.file("store.h5")
             try EmbeddingStore.create(at: path, modelDigest: digest, dimension: 4, classNames: classes) {
                 try $0.append(batch(6, seed: 3, firstID: 0))
@@ -63,7 +64,7 @@ extension StorageTests {
         }
 
         @Test func appendFromAnotherModelIsRefusedNamingBothDigests() throws {
-            let folder = try Folder()
+            let folder = try TemporaryFolder()
             let path = folder.file("store.h5")
             var store = try EmbeddingStore.create(at: path, modelDigest: digest, dimension: 4, classNames: classes) {
                 try $0.append(batch(2, seed: 1, firstID: 0))
@@ -81,7 +82,7 @@ extension StorageTests {
         }
 
         @Test func appendOfAnotherDimensionOrClassListIsRefused() throws {
-            let folder = try Folder()
+            let folder = try TemporaryFolder()
             let path = folder.file("store.h5")
             var store = try EmbeddingStore.create(at: path, modelDigest: digest, dimension: 4, classNames: classes)
             let wide = EmbeddingBatch(embeddings: StorageTests.unitRows(2, 5, seed: 1), labels: [0, 1], ids: ["a", "b"])
@@ -99,7 +100,7 @@ extension StorageTests {
         }
 
         @Test func rowsThatAreNotUnitLengthOrLabelsOutOfRangeAreRefused() throws {
-            let folder = try Folder()
+            let folder = try TemporaryFolder()
             let path = folder.file("store.h5")
             var store = try EmbeddingStore.create(at: path, modelDigest: digest, dimension: 4, classNames: classes)
             var long = batch(3, seed: 1, firstID: 0)
@@ -118,7 +119,7 @@ extension StorageTests {
         }
 
         @Test func failedAppendLeavesTheStoreByteIdentical() throws {
-            let folder = try Folder()
+            let folder = try TemporaryFolder()
             let path = folder.file("store.h5")
             var store = try EmbeddingStore.create(at: path, modelDigest: digest, dimension: 4, classNames: classes) {
                 try $0.append(batch(4, seed: 1, firstID: 0))
@@ -138,7 +139,7 @@ extension StorageTests {
         }
 
         @Test func storeWithInconsistentDatasetsIsRefused() throws {
-            let folder = try Folder()
+            let folder = try TemporaryFolder()
             let path = folder.file("store.h5")
             try EmbeddingStore.create(at: path, modelDigest: digest, dimension: 4, classNames: classes) {
                 try $0.append(batch(4, seed: 1, firstID: 0))
@@ -153,7 +154,7 @@ extension StorageTests {
         }
 
         @Test func storeWithMissingFieldsOrHostileSizesIsRefused() throws {
-            let folder = try Folder()
+            let folder = try TemporaryFolder()
             let path = folder.file("store.h5")
             func refusal<E: Error>(_ type: E.Type, _ body: (HDF5File) throws -> Void) throws -> E {
                 try EmbeddingStore.create(at: path, modelDigest: digest, dimension: 4, classNames: classes) {
@@ -180,7 +181,7 @@ extension StorageTests {
         }
 
         @Test func modelArchiveIsNotAStore() throws {
-            let folder = try Folder()
+            let folder = try TemporaryFolder()
             let path = folder.file("model.h5")
             let architecture = ModelDescription(backbone: .reference, head: .embedding(dimension: 4), channels: 1, height: 4, width: 4)
             try ModelArchive(network: architecture.makeNetwork(), architecture: architecture, classNames: []).save(to: path)

@@ -1,6 +1,7 @@
 import Foundation
 import Likeness
 import Testing
+import _LikenessTestSupport
 
 private let digest = "sha256:" + String(repeating: "0f", count: 32)
 
@@ -61,7 +62,7 @@ extension StorageTests {
         }
 
         @Test func enrolmentFromAStoreMatchesEnrolmentFromItsRows() throws {
-            let folder = try Folder()
+            let folder = try TemporaryFolder()
             let embeddings = StorageTests.unitRows(9, 4, seed: 8)
             let labels = [1, 0, 1, 1, -1, 0, 1, 0, 0]
             let store = try EmbeddingStore.create(at: folder.file("store.h5"), modelDigest: digest, dimension: 4,
@@ -81,7 +82,7 @@ extension StorageTests {
         }
 
         @Test func thresholdsAndShotsPersistAcrossSaveAndLoad() throws {
-            let folder = try Folder()
+            let folder = try TemporaryFolder()
             let path = folder.file("gallery.h5")
             var gallery = Gallery(modelDigest: digest, dimension: 5)
             try gallery.enroll(name: "Sandal", embeddings: StorageTests.unitRows(1, 5, seed: 1))
@@ -109,7 +110,7 @@ extension StorageTests {
         }
 
         @Test func emptyGalleryRoundTrips() throws {
-            let folder = try Folder()
+            let folder = try TemporaryFolder()
             let path = folder.file("gallery.h5")
             try Gallery(modelDigest: digest, dimension: 64).save(to: path)
             let loaded = try Gallery.load(path)
@@ -145,7 +146,7 @@ extension StorageTests {
         }
 
         @Test func editedGalleryFilesAreRefused() throws {
-            let folder = try Folder()
+            let folder = try TemporaryFolder()
             let path = folder.file("gallery.h5")
             var gallery = Gallery(modelDigest: digest, dimension: 2)
             try gallery.enroll(name: "Bag", embeddings: Tensor(shape: [1, 2], scalars: [0, 1]))

@@ -1,6 +1,7 @@
 import Foundation
 import Likeness
 import Testing
+import _LikenessTestSupport
 
 private struct TrainingSettings: Codable, Equatable {
     var epochs: Int
@@ -38,7 +39,7 @@ private func edit(_ path: String, _ body: (HDF5File) throws -> Void) throws {
 extension StorageTests {
     @Suite struct ModelArchiveTests {
         @Test func cifarNetworkWithBatchNormGivesIdenticalOutputsAfterReload() throws {
-            let folder = try Folder()
+            let folder = try TemporaryFolder()
             let path = folder.file("model.h5")
             let (archive, batch) = try trainedCifarArchive()
             let runningMean = try #require(archive.network.buffers.first { $0.name == "bn1.running_mean" }).tensor
@@ -76,7 +77,7 @@ extension StorageTests {
 
         @Test(arguments: ["adam", "sgd"])
         func checkpointResumesTrainingExactly(optimizerKind: String) throws {
-            let folder = try Folder()
+            let folder = try TemporaryFolder()
             let path = folder.file("checkpoint.h5")
             let (architecture, network) = referenceSoftmax(seed: 3)
             let parameters = network.parameters.map(\.parameter)
@@ -124,7 +125,7 @@ extension StorageTests {
         }
 
         @Test func normalizationIsPartOfTheStoredArchitecture() throws {
-            let folder = try Folder()
+            let folder = try TemporaryFolder()
             let path = folder.file("model.h5")
             let normalization = InputNormalization(mean: [0.286], standardDeviation: [0.353])
             let architecture = ModelDescription(backbone: .reference, head: .embedding(dimension: 4), channels: 1, height: 4,
@@ -136,7 +137,7 @@ extension StorageTests {
         // MARK: Damaged and mismatched files
 
         @Test func parameterOfAnotherShapeIsRefusedNamingDatasetAndShapes() throws {
-            let folder = try Folder()
+            let folder = try TemporaryFolder()
             let path = folder.file("model.h5")
             let (architecture, network) = referenceSoftmax(seed: 1)
             try ModelArchive(network: network, architecture: architecture, classNames: ["a", "b", "c"]).save(to: path)
@@ -155,7 +156,7 @@ extension StorageTests {
         }
 
         @Test func missingParameterIsRefused() throws {
-            let folder = try Folder()
+            let folder = try TemporaryFolder()
             let path = folder.file("model.h5")
             let (architecture, network) = referenceSoftmax(seed: 1)
             try ModelArchive(network: network, architecture: architecture, classNames: ["a", "b", "c"]).save(to: path)
@@ -168,7 +169,7 @@ extension StorageTests {
         }
 
         @Test func extraParameterIsRefused() throws {
-            let folder = try Folder()
+            let folder = try TemporaryFolder()
             let path = folder.file("model.h5")
             let (architecture, network) = referenceSoftmax(seed: 1)
             try ModelArchive(network: network, architecture: architecture, classNames: ["a", "b", "c"]).save(to: path)
@@ -179,7 +180,7 @@ extension StorageTests {
         }
 
         @Test func alteredWeightIsRefusedByTheDigest() throws {
-            let folder = try Folder()
+            let folder = try TemporaryFolder()
             let path = folder.file("model.h5")
             let (architecture, network) = referenceSoftmax(seed: 1)
             try ModelArchive(network: network, architecture: architecture, classNames: ["a", "b", "c"]).save(to: path)
@@ -194,7 +195,7 @@ extension StorageTests {
         }
 
         @Test func wrongFormatNameAndVersionAreRefused() throws {
-            let folder = try Folder()
+            let folder = try TemporaryFolder()
             let path = folder.file("model.h5")
             let (architecture, network) = referenceSoftmax(seed: 1)
             try ModelArchive(network: network, architecture: architecture, classNames: ["a", "b", "c"]).save(to: path)
@@ -215,7 +216,7 @@ extension StorageTests {
         }
 
         @Test func unreadableArchitectureIsRefused() throws {
-            let folder = try Folder()
+            let folder = try TemporaryFolder()
             let path = folder.file("model.h5")
             let (architecture, network) = referenceSoftmax(seed: 1)
             try ModelArchive(network: network, architecture: architecture, classNames: ["a", "b", "c"]).save(to: path)
@@ -228,7 +229,7 @@ extension StorageTests {
         }
 
         @Test func architectureOfAbsurdSizesIsRefusedBeforeTheNetworkIsBuilt() throws {
-            let folder = try Folder()
+            let folder = try TemporaryFolder()
             let path = folder.file("model.h5")
             let (architecture, network) = referenceSoftmax(seed: 1)
             try ModelArchive(network: network, architecture: architecture, classNames: ["a", "b", "c"]).save(to: path)
@@ -264,7 +265,7 @@ extension StorageTests {
         }
 
         @Test func checkpointValuesOutOfRangeAreRefused() throws {
-            let folder = try Folder()
+            let folder = try TemporaryFolder()
             let path = folder.file("checkpoint.h5")
             let (architecture, network) = referenceSoftmax(seed: 1)
             let optimizer = SGD(parameters: network.parameters.map(\.parameter), learningRate: 1e-2)
@@ -290,7 +291,7 @@ extension StorageTests {
         }
 
         @Test func notAnHDF5FileAndTruncatedFileAreRefusedNamingTheFile() throws {
-            let folder = try Folder()
+            let folder = try TemporaryFolder()
             let text = folder.file("notes.h5")
             try Data("not a model\n".utf8).write(to: URL(fileURLWithPath: text))
             let notHDF5 = try #require(throws: HDF5Error.self) { try ModelArchive.load(text) }
@@ -309,7 +310,7 @@ extension StorageTests {
         }
 
         @Test func failedSaveLeavesThePreviousFileByteIdentical() throws {
-            let folder = try Folder()
+            let folder = try TemporaryFolder()
             let path = folder.file("model.h5")
             let (architecture, network) = referenceSoftmax(seed: 1)
             try ModelArchive(network: network, architecture: architecture, classNames: ["a", "b", "c"]).save(to: path)

@@ -1,6 +1,7 @@
 import Foundation
 import Likeness
 import Testing
+import _LikenessTestSupport
 
 /// A NaN or an infinity stops training at the batch it appears in, names where it began, and
 /// leaves the network and the last checkpoint as they were.
@@ -62,12 +63,19 @@ struct NonFiniteTrainingTests {
         #expect(source { try step(network, optimizer: overflowing)(images: images, labels: labels) } == .updatedWeights("dense.bias"))
     }
 
-    /// An optimizer whose step makes one parameter infinite.
+    /// An optimizer whose step makes one parameter infinite (its state, never saved: plain SGD's).
     final class Overflowing: Optimizer {
         var learningRate: Float = 1
         let parameter: Parameter
+        var parameters: [Parameter] { [parameter] }
         init(_ parameter: Parameter) { self.parameter = parameter }
+        convenience init(restoring state: OptimizerState, parameters: [(name: String, parameter: Parameter)]) {
+            self.init(parameters[0].parameter)
+        }
         func step() { parameter.value.withUnsafeMutableBufferPointer { $0[0] = .infinity } }
+        func state(parameterNames names: [String]) -> OptimizerState {
+            .sgd(learningRate: learningRate, momentum: 0, nesterov: false, weightDecay: 0, momentumBuffers: [:])
+        }
     }
 
     /// The classifier's hook saves a checkpoint after epoch 1, then a weight is poisoned: epoch

@@ -1,6 +1,7 @@
 import Foundation
 import Likeness
 import Testing
+import _LikenessTestSupport
 
 /// The product's paths agree with each other: one distance for one pair wherever it is
 /// measured, and the one-shot measure equal to `compare` on the same gallery.
@@ -83,7 +84,7 @@ extension StorageTests {
             let measured = try evaluation.run(known: known, candidates: candidates, test: test)
             #expect(measured.novelRecall.allSatisfy { $0 > 0 && $0 < 1 }, "a draw where recall says something: \(measured.novelRecall)")
 
-            let folder = try Folder()
+            let folder = try TemporaryFolder()
             let (drawn, _) = try evaluation.gallery(draw: 0, known: try evaluation.knownGallery(known), candidates: candidates)
             try drawn.save(to: folder.file("gallery.h5"))
             let gallery = try Gallery.load(folder.file("gallery.h5"))

@@ -1,6 +1,7 @@
 import Foundation
 import Likeness
 import Testing
+import _LikenessTestSupport
 
 /// What h5py sees in the three files (printed as JSON by the script below), following the
 /// readers of docs/FILE-FORMATS.md.
@@ -112,7 +113,7 @@ extension StorageTests {
     @Suite struct H5pyTests {
         @Test(.enabled(if: StorageTests.pythonHasH5py, "python3 cannot import h5py (pip install h5py)"))
         func h5pyReadsTheModelTheStoreAndTheGallery() throws {
-            let folder = try Folder()
+            let folder = try TemporaryFolder()
             let (modelPath, storePath, galleryPath) = (folder.file("model.h5"), folder.file("store.h5"), folder.file("gallery.h5"))
 
             let architecture = ModelDescription(backbone: .small, head: .embedding(dimension: 4), channels: 3, height: 8, width: 8)

@@ -1,6 +1,7 @@
 import Foundation
 import Likeness
 import Testing
+import _LikenessTestSupport
 
 /// The parent of the model archive, embedding store and gallery suites. They run one at a time:
 /// the h5py test starts a process, and a process started while another test has an HDF5 file
@@ -9,26 +10,6 @@ import Testing
 @Suite(.serialized) struct StorageTests {}
 
 extension StorageTests {
-    /// A fresh folder under the system's temporary folder, removed when the value is released.
-    final class Folder {
-        let path: String
-
-        init() throws {
-            let url = FileManager.default.temporaryDirectory.appendingPathComponent("likeness-storage-tests-\(UUID().uuidString)")
-            try FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
-            path = url.path
-        }
-
-        deinit { try? FileManager.default.removeItem(atPath: path) }
-
-        func file(_ name: String) -> String { "\(path)/\(name)" }
-
-        /// The names of the entries in the folder, hidden ones included, sorted.
-        func contents() throws -> [String] {
-            try FileManager.default.contentsOfDirectory(atPath: path).sorted()
-        }
-    }
-
     /// `count` random unit vectors of `dimension` as a `count × dimension` tensor.
     static func unitRows(_ count: Int, _ dimension: Int, seed: UInt64) -> Tensor {
         var rng = SeededGenerator(seed: seed)
@@ -49,24 +30,9 @@ extension StorageTests {
     /// Runs `python3 -c script arguments…` with HDF5's file locking off, and returns its standard
     /// output; throws if it fails.
     static func runPython(_ script: String, _ arguments: [String]) throws -> String {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        process.arguments = ["python3", "-c", script] + arguments
-        var environment = ProcessInfo.processInfo.environment
-        environment["HDF5_USE_FILE_LOCKING"] = "FALSE"
-        process.environment = environment
-        let output = Pipe(), errors = Pipe()
-        process.standardOutput = output
-        process.standardError = errors
-        try process.run()
-        // Read before waiting, so that a full pipe cannot block the child.
-        let outputData = output.fileHandleForReading.readDataToEndOfFile()
-        let errorData = errors.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        guard process.terminationStatus == 0 else {
-            throw PythonFailed(message: String(decoding: errorData, as: UTF8.self))
-        }
-        return String(decoding: outputData, as: UTF8.self)
+        let result = try runProcess("python3", ["-c", script] + arguments, environment: ["HDF5_USE_FILE_LOCKING": "FALSE"])
+        guard result.status == 0 else { throw PythonFailed(message: result.standardError) }
+        return result.standardOutput
     }
 
     struct PythonFailed: Error, CustomStringConvertible {

@@ -1,6 +1,7 @@
 import Foundation
 import Likeness
 import Testing
+import _LikenessTestSupport
 
 /// Resuming from any epoch's checkpoint, written to a file and read back, ends with the weights
 /// of the uninterrupted run: bit for bit, early stopping, best-epoch restoring and the softmax

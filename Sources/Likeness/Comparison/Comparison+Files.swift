@@ -1,4 +1,5 @@
 import Foundation
+import LikenessFiles
 
 extension Comparison {
     /// Writes `report.md` (``markdown``), `report.json` (``jsonData()``) and `report.html`

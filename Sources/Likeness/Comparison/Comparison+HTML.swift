@@ -1,4 +1,5 @@
 import Foundation
+import LikenessFiles
 
 extension Comparison {
     /// The report as one self-contained HTML page: inline CSS and SVG charts drawn here, no
@@ -15,22 +16,22 @@ extension Comparison {
         page.append("<head>")
         page.append(#"<meta charset="utf-8"/>"#)
         page.append(#"<meta name="viewport" content="width=device-width, initial-scale=1"/>"#)
-        page.append("<title>\(M.escape("Likeness comparison: \(dataset.name)"))</title>")
+        page.append("<title>\(Markup.escape("Likeness comparison: \(dataset.name)"))</title>")
         page.append("<style>\(Self.styleSheet)</style>")
         page.append("</head>")
         page.append("<body>")
         page.append("<main>")
-        page.append("<h1>Comparison on \(M.escape(dataset.name))</h1>")
+        page.append("<h1>Comparison on \(Markup.escape(dataset.name))</h1>")
         var summary = ["\(samples.count) samples", "\(classNames.count) classes"]
         if let source = dataset.source { summary.insert("source: \(source)", at: 0) }
-        page.append(#"<p class="meta">\#(M.escape(summary.joined(separator: " · ")))</p>"#)
+        page.append(#"<p class="meta">\#(Markup.escape(summary.joined(separator: " · ")))</p>"#)
 
         page.append(#"<table class="approaches"><thead><tr><th></th><th>Approach</th><th>Model file</th><th>Scores</th><th>Never seen in training</th></tr></thead><tbody>"#)
         for (a, approach) in approaches.enumerated() {
             let novel = approach.novelClasses.map { classNames[$0] }
             let novelCell = novel.isEmpty ? "none"
-                : #"<span class="badge">novel: enrolled one-shot</span> "# + M.escape(novel.joined(separator: ", "))
-            page.append(#"<tr><td><span class="swatch" style="background:\#(M.colour(ofApproach: a))"></span> <b>\#(letters[a])</b></td><td>\#(M.escape(approach.name))</td><td><code>\#(M.escape(approach.modelFile))</code></td><td>\#(M.escape(approach.scoreDescription ?? ""))</td><td>\#(novelCell)</td></tr>"#)
+                : #"<span class="badge">novel: enrolled one-shot</span> "# + Markup.escape(novel.joined(separator: ", "))
+            page.append(#"<tr><td><span class="swatch" style="background:\#(M.colour(ofApproach: a))"></span> <b>\#(letters[a])</b></td><td>\#(Markup.escape(approach.name))</td><td><code>\#(Markup.escape(approach.modelFile))</code></td><td>\#(Markup.escape(approach.scoreDescription ?? ""))</td><td>\#(novelCell)</td></tr>"#)
         }
         page.append("</tbody></table>")
 
@@ -51,7 +52,7 @@ extension Comparison {
         page.append(classTableHTML(letters: letters))
 
         page.append("<h2>ROC curves per class</h2>")
-        page.append(#"<p class="note">One class against the rest, on each approach's scores\#(M.escape(scoreSummary)). Dashed: an approach that never saw the class in training. Dots: operating points.</p>"#)
+        page.append(#"<p class="note">One class against the rest, on each approach's scores\#(Markup.escape(scoreSummary)). Dashed: an approach that never saw the class in training. Dots: operating points.</p>"#)
         page.append(#"<div class="panels">"#)
         for c in classNames.indices {
             let panel = ROCPanel(className: classNames[c], curves: approaches.map { approach in
@@ -70,14 +71,14 @@ extension Comparison {
         page.append("</div>")
 
         for (a, approach) in approaches.enumerated() where !approach.novelClasses.isEmpty {
-            page.append("<h2>Novel classes of \(letters[a]) (\(M.escape(approach.name)))</h2>")
+            page.append("<h2>Novel classes of \(letters[a]) (\(Markup.escape(approach.name)))</h2>")
             page.append(#"<p class="note">Never seen by \#(letters[a]) in training: enrolled one-shot. \#(letters[a])'s macro averages include these figures; the overall table also gives them apart.</p>"#)
             page.append(#"<table><thead><tr><th>Class</th><th>Support</th><th>Answered the class</th><th>Correct</th><th>Answered unknown</th><th>Precision</th><th>Recall</th><th>F1</th><th>ROC AUC</th></tr></thead><tbody>"#)
             for c in approach.novelClasses {
                 let m = approach.report.classes[c]
                 let cells = [String(m.support), String(m.predictedCount), String(m.truePositives), String(m.unknownCount),
                              Self.format(m.precision), Self.format(m.recall), Self.format(m.f1), Self.format(m.rocAUC)]
-                page.append("<tr><th>\(M.escape(classNames[c]))</th>" + cells.map { #"<td class="num">\#($0)</td>"# }.joined() + "</tr>")
+                page.append("<tr><th>\(Markup.escape(classNames[c]))</th>" + cells.map { #"<td class="num">\#($0)</td>"# }.joined() + "</tr>")
             }
             page.append("</tbody></table>")
         }
@@ -88,7 +89,7 @@ extension Comparison {
             page.append(#"<table><thead><tr><th>Approach</th><th>Class</th><th>Target</th><th>Threshold</th><th>Precision</th><th>Recall</th><th>False-positive rate</th><th>F1</th><th>TP</th><th>FP</th><th>FN</th><th>TN</th></tr></thead><tbody>"#)
             for (a, approach) in approaches.enumerated() {
                 for entry in approach.operatingPoints {
-                    var row = "<tr><td>\(letters[a])</td><td>\(M.escape(classNames[entry.classIndex]))</td><td>\(M.escape(Self.describe(entry.target)))</td>"
+                    var row = "<tr><td>\(letters[a])</td><td>\(Markup.escape(classNames[entry.classIndex]))</td><td>\(Markup.escape(Self.describe(entry.target)))</td>"
                     if let p = entry.point {
                         let cells = [String(format: "%.4g", p.threshold), Self.format(p.precision), Self.format(p.recall),
                                      Self.format(p.falsePositiveRate), Self.format(p.f1), String(p.truePositives),
@@ -124,7 +125,6 @@ extension Comparison {
     }
 
     func overallTableHTML(letters: [String]) -> String {
-        typealias M = ReportMarkup
         let first = letters[0]
         var rows = ["<table><thead><tr><th>Measure</th>"
             + letters.map { "<th>\($0)</th>" }.joined()
@@ -132,14 +132,13 @@ extension Comparison {
         for row in overallRows {
             var cells = row.values.map { #"<td class="num">\#(Self.format($0))</td>"# }
             cells += row.values.dropFirst().map { differenceCell($0, minus: row.values[0], higherIsBetter: row.higherIsBetter) }
-            rows.append("<tr><th>\(M.escape(row.title))</th>" + cells.joined() + "</tr>")
+            rows.append("<tr><th>\(Markup.escape(row.title))</th>" + cells.joined() + "</tr>")
         }
         rows.append("</tbody></table>")
         return rows.joined(separator: "\n")
     }
 
     func classTableHTML(letters: [String]) -> String {
-        typealias M = ReportMarkup
         let first = letters[0]
         let span = 2 * letters.count - 1
         var rows = [#"<table class="wide"><thead><tr><th rowspan="2">Class</th><th rowspan="2">Support</th>"#
@@ -149,7 +148,7 @@ extension Comparison {
         }.joined() + "</tr></thead><tbody>")
         for c in classNames.indices {
             let novelFor = approachesNovel(toClass: c)
-            var label = M.escape(classNames[c])
+            var label = Markup.escape(classNames[c])
             if !novelFor.isEmpty {
                 label += #" <span class="badge">novel for \#(novelFor.map(Self.letter).joined(separator: ", ")) (enrolled one-shot)</span>"#
             }

@@ -1,4 +1,5 @@
 import Foundation
+import LikenessFiles
 
 /// A confusion matrix as an SVG heat map: a row per true class, a column per answer (and one
 /// for "unknown" when present, in another hue), each cell shaded by its share of the row (so that
@@ -26,17 +27,17 @@ struct ConfusionHeatMap {
         let height = top + cell * Double(classCount) + 30
         let countSize = cell >= 34 ? 11.0 : 9.0
         var parts: [String] = []
-        parts.append(#"<svg class="chart heatmap" width="\#(M.number(width))" height="\#(M.number(height))" viewBox="0 0 \#(M.number(width)) \#(M.number(height))" role="img" aria-label="\#(M.escape(title))">"#)
-        parts.append(#"<text x="8" y="20" class="chart-title">\#(M.escape(title))</text>"#)
+        parts.append(#"<svg class="chart heatmap" width="\#(M.number(width))" height="\#(M.number(height))" viewBox="0 0 \#(M.number(width)) \#(M.number(height))" role="img" aria-label="\#(Markup.escape(title))">"#)
+        parts.append(#"<text x="8" y="20" class="chart-title">\#(Markup.escape(title))</text>"#)
         for (j, label) in columnLabels.enumerated() {
             let x = left + (Double(j) + 0.5) * cell, y = top - 8
             let name = j < classCount ? classNames[j] : "unknown"
-            parts.append(#"<text x="\#(M.number(x))" y="\#(M.number(y))" transform="rotate(-45 \#(M.number(x)) \#(M.number(y)))" class="label\#(j == classCount ? " unknown-label" : "")">\#(M.escape(label))<title>\#(M.escape(name))</title></text>"#)
+            parts.append(#"<text x="\#(M.number(x))" y="\#(M.number(y))" transform="rotate(-45 \#(M.number(x)) \#(M.number(y)))" class="label\#(j == classCount ? " unknown-label" : "")">\#(Markup.escape(label))<title>\#(Markup.escape(name))</title></text>"#)
         }
         for i in 0..<classCount {
             let support = confusion.support(of: i)
             let y = top + Double(i) * cell
-            parts.append(#"<text x="\#(M.number(left - 8))" y="\#(M.number(y + cell / 2 + 4))" text-anchor="end" class="label\#(novelClasses.contains(i) ? " novel-label" : "")">\#(M.escape(rowLabels[i]))<title>\#(M.escape(classNames[i]))</title></text>"#)
+            parts.append(#"<text x="\#(M.number(left - 8))" y="\#(M.number(y + cell / 2 + 4))" text-anchor="end" class="label\#(novelClasses.contains(i) ? " novel-label" : "")">\#(Markup.escape(rowLabels[i]))<title>\#(Markup.escape(classNames[i]))</title></text>"#)
             for j in 0..<columns {
                 let count = confusion.counts[i][j]
                 let share = support == 0 ? 0 : Double(count) / Double(support)
@@ -44,7 +45,7 @@ struct ConfusionHeatMap {
                 let x = left + Double(j) * cell
                 let answer = isUnknown ? "unknown" : classNames[j]
                 let tooltip = "true \(classNames[i]), answered \(answer): \(count)" + (support == 0 ? "" : String(format: " (%.1f%% of the class)", 100 * share))
-                parts.append(#"<rect class="cell\#(i == j ? " diagonal" : "")" data-row="\#(i)" data-column="\#(isUnknown ? "unknown" : String(j))" data-count="\#(count)" x="\#(M.number(x))" y="\#(M.number(y))" width="\#(M.number(cell))" height="\#(M.number(cell))" fill="\#(Self.shade(share, unknown: isUnknown))"><title>\#(M.escape(tooltip))</title></rect>"#)
+                parts.append(#"<rect class="cell\#(i == j ? " diagonal" : "")" data-row="\#(i)" data-column="\#(isUnknown ? "unknown" : String(j))" data-count="\#(count)" x="\#(M.number(x))" y="\#(M.number(y))" width="\#(M.number(cell))" height="\#(M.number(cell))" fill="\#(Self.shade(share, unknown: isUnknown))"><title>\#(Markup.escape(tooltip))</title></rect>"#)
                 parts.append(#"<text x="\#(M.number(x + cell / 2))" y="\#(M.number(y + cell / 2 + countSize * 0.36))" text-anchor="middle" font-size="\#(M.number(countSize))" fill="\#(share > 0.5 ? "white" : "#222")" class="count">\#(count)</text>"#)
             }
         }

@@ -1,3 +1,5 @@
+import LikenessFiles
+
 /// One per-class measure in [0, 1] of every approach as grouped vertical bars, an SVG element
 /// for the HTML page: a group per class, a bar per approach in its colour, the bar's height
 /// `value × plotHeight`; a class an approach never saw in training is hatched.
@@ -37,11 +39,11 @@ struct MeasureBarChart {
         let height = Self.top + Self.plotHeight + bottom
         let baseline = Self.top + Self.plotHeight
         var parts: [String] = []
-        parts.append(#"<svg class="chart" width="\#(M.number(Self.width))" height="\#(M.number(height))" viewBox="0 0 \#(M.number(Self.width)) \#(M.number(height))" role="img" aria-label="\#(M.escape(title))">"#)
+        parts.append(#"<svg class="chart" width="\#(M.number(Self.width))" height="\#(M.number(height))" viewBox="0 0 \#(M.number(Self.width)) \#(M.number(height))" role="img" aria-label="\#(Markup.escape(title))">"#)
         parts.append("<defs>" + approachNames.indices.map {
             M.hatchPattern(id: "hatch-\(key)-\($0)", colour: M.colour(ofApproach: $0))
         }.joined() + M.hatchPattern(id: "hatch-\(key)-legend", colour: "#777777") + "</defs>")
-        parts.append(#"<text x="\#(M.number(Self.left))" y="20" class="chart-title">\#(M.escape(title))</text>"#)
+        parts.append(#"<text x="\#(M.number(Self.left))" y="20" class="chart-title">\#(Markup.escape(title))</text>"#)
         parts.append(legend(right: Self.width - Self.right, y: 20))
         for tick in stride(from: 0.0, through: 1.0, by: 0.25) {
             let y = baseline - tick * Self.plotHeight
@@ -59,21 +61,21 @@ struct MeasureBarChart {
                 let fill = novel[a][c] ? "url(#hatch-\(key)-\(a))" : M.colour(ofApproach: a)
                 let tooltip = "\(Comparison.letter(a)) \(approachNames[a]), \(classNames[c]): \(key) \(Comparison.format(value))"
                     + (novel[a][c] ? " (novel: enrolled one-shot)" : "")
-                parts.append(#"<rect class="bar" data-measure="\#(key)" data-class="\#(c)" data-approach="\#(a)" data-value="\#(value)" x="\#(M.precise(x + 1))" y="\#(M.precise(baseline - barHeight))" width="\#(M.precise(barWidth - 2))" height="\#(M.precise(barHeight))" fill="\#(fill)" stroke="\#(M.colour(ofApproach: a))" stroke-width="\#(novel[a][c] ? 1 : 0)"><title>\#(M.escape(tooltip))</title></rect>"#)
+                parts.append(#"<rect class="bar" data-measure="\#(key)" data-class="\#(c)" data-approach="\#(a)" data-value="\#(value)" x="\#(M.precise(x + 1))" y="\#(M.precise(baseline - barHeight))" width="\#(M.precise(barWidth - 2))" height="\#(M.precise(barHeight))" fill="\#(fill)" stroke="\#(M.colour(ofApproach: a))" stroke-width="\#(novel[a][c] ? 1 : 0)"><title>\#(Markup.escape(tooltip))</title></rect>"#)
                 if barWidth >= 22 {
                     parts.append(#"<text x="\#(M.number(x + barWidth / 2))" y="\#(M.number(baseline - barHeight - 3))" text-anchor="middle" class="value">\#(String(format: "%.2f", value))</text>"#)
                 }
             }
             let centre = groupLeft + groupWidth / 2
             let label = labels[c]
-            let tooltip = "<title>\(M.escape(classNames[c]))</title>"
+            let tooltip = "<title>\(Markup.escape(classNames[c]))</title>"
             if rotated {
                 let text = label.text + (label.note.map { " (\($0))" } ?? "")
-                parts.append(#"<text x="\#(M.number(centre))" y="\#(M.number(baseline + 16))" text-anchor="end" transform="rotate(-35 \#(M.number(centre)) \#(M.number(baseline + 16)))" class="label\#(label.note == nil ? "" : " novel-label")">\#(M.escape(text))\#(tooltip)</text>"#)
+                parts.append(#"<text x="\#(M.number(centre))" y="\#(M.number(baseline + 16))" text-anchor="end" transform="rotate(-35 \#(M.number(centre)) \#(M.number(baseline + 16)))" class="label\#(label.note == nil ? "" : " novel-label")">\#(Markup.escape(text))\#(tooltip)</text>"#)
             } else {
-                parts.append(#"<text x="\#(M.number(centre))" y="\#(M.number(baseline + 18))" text-anchor="middle" class="label">\#(M.escape(label.text))\#(tooltip)</text>"#)
+                parts.append(#"<text x="\#(M.number(centre))" y="\#(M.number(baseline + 18))" text-anchor="middle" class="label">\#(Markup.escape(label.text))\#(tooltip)</text>"#)
                 if let note = label.note {
-                    parts.append(#"<text x="\#(M.number(centre))" y="\#(M.number(baseline + 33))" text-anchor="middle" class="note">\#(M.escape(note))</text>"#)
+                    parts.append(#"<text x="\#(M.number(centre))" y="\#(M.number(baseline + 33))" text-anchor="middle" class="note">\#(Markup.escape(note))</text>"#)
                 }
             }
         }
@@ -94,7 +96,7 @@ struct MeasureBarChart {
         var parts: [String] = []
         for entry in entries.reversed() {
             x -= M.textWidth(entry.text, size: 12) + 6
-            parts.append(#"<text x="\#(M.number(x))" y="\#(M.number(y))" class="legend">\#(M.escape(entry.text))</text>"#)
+            parts.append(#"<text x="\#(M.number(x))" y="\#(M.number(y))" class="legend">\#(Markup.escape(entry.text))</text>"#)
             x -= 16
             parts.append(##"<rect x="\##(M.number(x))" y="\##(M.number(y - 10))" width="12" height="12" fill="\##(entry.swatch)" stroke="#555" stroke-width="0.5"/>"##)
             x -= 14

@@ -1,3 +1,5 @@
+import LikenessFiles
+
 /// The one-vs-rest ROC curves of one class for every approach, overlaid in one small SVG
 /// chart (one panel per class makes small multiples), with each approach's AUC in the legend and
 /// its operating points for the class as dots.
@@ -25,8 +27,8 @@ struct ROCPanel {
         let height = bottom + 36 + Self.lineHeight * Double(curves.count)
         func point(_ fpr: Double, _ tpr: Double) -> (x: Double, y: Double) { (left + fpr * size, bottom - tpr * size) }
         var parts: [String] = []
-        parts.append(#"<svg class="chart roc" width="\#(M.number(Self.width))" height="\#(M.number(height))" viewBox="0 0 \#(M.number(Self.width)) \#(M.number(height))" role="img" aria-label="\#(M.escape("ROC curves of \(className)"))">"#)
-        parts.append(#"<text x="\#(M.number(left))" y="18" class="chart-title">\#(M.escape(M.truncated(className, to: 28)))<title>\#(M.escape(className))</title></text>"#)
+        parts.append(#"<svg class="chart roc" width="\#(M.number(Self.width))" height="\#(M.number(height))" viewBox="0 0 \#(M.number(Self.width)) \#(M.number(height))" role="img" aria-label="\#(Markup.escape("ROC curves of \(className)"))">"#)
+        parts.append(#"<text x="\#(M.number(left))" y="18" class="chart-title">\#(Markup.escape(M.truncated(className, to: 28)))<title>\#(Markup.escape(className))</title></text>"#)
         parts.append(#"<rect x="\#(M.number(left))" y="\#(M.number(top))" width="\#(M.number(size))" height="\#(M.number(size))" class="frame"/>"#)
         for tick in [0.0, 0.5, 1.0] {
             let x = left + tick * size, y = bottom - tick * size
@@ -42,12 +44,12 @@ struct ROCPanel {
         for (a, curve) in curves.enumerated() {
             guard let roc = curve.roc else { continue }
             let points = zip(roc.falsePositiveRates, roc.truePositiveRates).map { point($0, $1) }
-            parts.append(#"<polyline class="curve" data-approach="\#(a)" points="\#(M.polylinePoints(points))" stroke="\#(M.colour(ofApproach: a))"\#(curve.isNovel ? #" stroke-dasharray="6 3""# : "")><title>\#(M.escape("\(Comparison.letter(a)) \(curve.approachName)"))</title></polyline>"#)
+            parts.append(#"<polyline class="curve" data-approach="\#(a)" points="\#(M.polylinePoints(points))" stroke="\#(M.colour(ofApproach: a))"\#(curve.isNovel ? #" stroke-dasharray="6 3""# : "")><title>\#(Markup.escape("\(Comparison.letter(a)) \(curve.approachName)"))</title></polyline>"#)
         }
         for (a, curve) in curves.enumerated() {
             for operatingPoint in curve.operatingPoints {
                 let p = point(operatingPoint.falsePositiveRate, operatingPoint.recall)
-                parts.append(#"<circle cx="\#(M.number(p.x))" cy="\#(M.number(p.y))" r="4" fill="white" stroke="\#(M.colour(ofApproach: a))" stroke-width="2"><title>\#(M.escape("\(Comparison.letter(a)): \(operatingPoint.label)"))</title></circle>"#)
+                parts.append(#"<circle cx="\#(M.number(p.x))" cy="\#(M.number(p.y))" r="4" fill="white" stroke="\#(M.colour(ofApproach: a))" stroke-width="2"><title>\#(Markup.escape("\(Comparison.letter(a)): \(operatingPoint.label)"))</title></circle>"#)
             }
         }
         for (a, curve) in curves.enumerated() {
@@ -56,7 +58,7 @@ struct ROCPanel {
             if curve.auc == nil { text += " (not defined)" } else if curve.roc == nil { text += " (curve not kept)" }
             if curve.isNovel { text += " · novel" }
             parts.append(#"<line x1="\#(M.number(left))" y1="\#(M.number(y - 4))" x2="\#(M.number(left + 18))" y2="\#(M.number(y - 4))" stroke="\#(M.colour(ofApproach: a))" stroke-width="3"\#(curve.isNovel ? #" stroke-dasharray="6 3""# : "")/>"#)
-            parts.append(#"<text x="\#(M.number(left + 24))" y="\#(M.number(y))" class="legend">\#(M.escape(text))</text>"#)
+            parts.append(#"<text x="\#(M.number(left + 24))" y="\#(M.number(y))" class="legend">\#(Markup.escape(text))</text>"#)
         }
         parts.append("</svg>")
         return parts.joined(separator: "\n")

@@ -3,23 +3,6 @@ import Foundation
 /// Helpers for the HTML page and its inline SVG charts, which are written as well-formed XML
 /// (every element closed, every attribute quoted) so that any XML parser reads them.
 enum ReportMarkup {
-    /// `text` as HTML/XML character data or attribute value: `& < > " '` as entities.
-    static func escape(_ text: String) -> String {
-        var escaped = ""
-        escaped.reserveCapacity(text.utf8.count)
-        for character in text {
-            switch character {
-            case "&": escaped += "&amp;"
-            case "<": escaped += "&lt;"
-            case ">": escaped += "&gt;"
-            case "\"": escaped += "&quot;"
-            case "'": escaped += "&#39;"
-            default: escaped.append(character)
-            }
-        }
-        return escaped
-    }
-
     /// A coordinate with at most one decimal: short SVG, and half a pixel is below what shows.
     static func number(_ x: Double) -> String {
         let tenths = (x * 10).rounded()

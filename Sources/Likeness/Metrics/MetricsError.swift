@@ -1,5 +1,5 @@
 /// Inputs the metrics cannot score: data a classifier produced, not a programmer's mistake.
-public enum MetricsError: Error, Equatable, CustomStringConvertible {
+public enum MetricsError: Error, Equatable, Sendable, CustomStringConvertible {
     /// A score that is NaN or infinite, in row `sample` and class column `column`
     /// (nil for a single list of scores). Like scikit-learn, the rankings need finite scores.
     case nonFiniteScore(sample: Int, column: Int?, value: Double)

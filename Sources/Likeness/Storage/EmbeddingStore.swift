@@ -1,5 +1,6 @@
 import LikenessCore
 import LikenessData
+import LikenessFiles
 import LikenessHDF5
 
 /// Embeddings of many items in an HDF5 file, with their labels and identifiers, tied to the

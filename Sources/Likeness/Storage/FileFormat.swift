@@ -1,3 +1,4 @@
+import LikenessFiles
 import LikenessHDF5
 
 /// The name and version a Likeness file carries as its root attributes `format` and

@@ -1,6 +1,7 @@
 import Foundation
 import LikenessCore
 import LikenessData
+import LikenessFiles
 import LikenessHDF5
 
 /// The gallery file.

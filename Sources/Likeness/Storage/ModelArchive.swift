@@ -1,5 +1,6 @@
 import Foundation
 import LikenessCore
+import LikenessFiles
 import LikenessHDF5
 
 /// A trained network in an HDF5 file, with what is needed to rebuild and use it.

@@ -67,16 +67,7 @@ public struct ModelDescription: Sendable, Equatable {
     /// layer that grows with the input. The others are bounded by the backbone's filters and by
     /// `maximumHeadSize` (at most 2²³ weights).
     public var denseLayerWeightCount: Int {
-        let headSize = switch head {
-        case .embedding(let dimension): dimension
-        case .softmax(let classCount): classCount
-        }
-        let (height, width) = (self.height >> backbone.poolingCount, self.width >> backbone.poolingCount)
-        switch backbone {
-        case .reference: return 64 * height * width * headSize
-        case .cifar: return 128 * height * width * 128
-        case .small: return 128 * headSize
-        }
+        backbone.firstDenseLayerWeightCount(channels: channels, height: height, width: width, head: head)
     }
 
     /// A network of this architecture with fresh weights drawn from `seed` (`Network.make`).
@@ -89,7 +80,7 @@ public struct ModelDescription: Sendable, Equatable {
     /// least one dimension (two classes), and a normalisation with one entry or one per channel;
     /// and sizes within the limits above, so that a file cannot make the network gigabytes large.
     func validationFailure() -> (expected: String, found: String)? {
-        let smallest = 1 << backbone.poolingCount, largest = Self.maximumInputSide
+        let smallest = backbone.minimumInputSide, largest = Self.maximumInputSide
         if channels < 1 || height < smallest || width < smallest {
             return ("at least 1 channel and \(smallest)×\(smallest) pixels for the \(backbone) backbone",
                     "\(channels)×\(height)×\(width)")
@@ -205,16 +196,5 @@ extension ModelDescription: Codable {
         }
         try container.encode(InputRecord(channels: channels, height: height, width: width), forKey: .input)
         try container.encode(normalization, forKey: .normalization)
-    }
-}
-
-extension Backbone {
-    /// How many 2×2 max-poolings the backbone applies (see `Backbone.layers`): its input must
-    /// be at least `2^poolingCount` pixels on each side.
-    var poolingCount: Int {
-        switch self {
-        case .reference: 2
-        case .cifar, .small: 3
-        }
     }
 }

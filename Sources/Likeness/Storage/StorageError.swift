@@ -1,3 +1,5 @@
+import LikenessFiles
+
 /// A model archive, embedding store or gallery whose contents break its format, or data that
 /// does not fit the file (or gallery) it is given to.
 ///
@@ -7,7 +9,7 @@
 ///
 /// Failures of HDF5 itself (no such file, not an HDF5 file, a truncated file, a wrong element
 /// type) are thrown as `HDF5Error`, which names the file and object the same way.
-public struct StorageError: Error, Sendable, Equatable, CustomStringConvertible {
+public struct StorageError: FileError, Equatable {
     public enum Kind: Sendable, Equatable {
         /// The `format` attribute is missing or names another format.
         case wrongFormat
@@ -52,15 +54,8 @@ public struct StorageError: Error, Sendable, Equatable, CustomStringConvertible 
         self.found = found
     }
 
-    public var description: String {
-        var parts: [String] = []
-        if let filePath { parts.append(filePath) }
-        if let field { parts.append(field) }
-        parts.append(kind.phrase)
-        var text = parts.joined(separator: ": ")
-        if let expected { text += ": expected \(expected)" }
-        if let found { text += expected == nil ? ": \(found)" : ", found \(found)" }
-        return text
+    public var details: FileErrorDetails {
+        FileErrorDetails(filePath: filePath, field: field, problem: kind.phrase, expected: expected, found: found)
     }
 }
 
@@ -81,9 +76,6 @@ extension StorageError.Kind {
         }
     }
 }
-
-/// `[32, 1, 3, 3]`, as shapes are written in errors.
-func describe(shape: [Int]) -> String { "[\(shape.map(String.init).joined(separator: ", "))]" }
 
 /// A list of names in errors, shortened past a dozen.
 func describe(names: [String]) -> String {

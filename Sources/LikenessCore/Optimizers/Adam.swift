@@ -1,3 +1,5 @@
+import Foundation
+
 /// Adam, and AdamW with decoupled weight decay:
 /// `m = β₁m + (1−β₁)g`, `v = β₂v + (1−β₂)g²`, `θ −= η · (m / (1−β₁ᵗ)) / (√(v / (1−β₂ᵗ)) + ε)`,
 /// where `g = ∇ + λθ` for Adam's L2 decay, or `θ −= ηλθ` before the update for AdamW.
@@ -71,5 +73,23 @@ public final class Adam: Optimizer {
     }
 }
 
-import Foundation
 private func _pow(_ x: Float, _ y: Float) -> Float { Foundation.pow(x, y) }
+
+extension Adam {
+    public func state(parameterNames names: [String]) -> OptimizerState {
+        .adam(learningRate: learningRate, beta1: beta1, beta2: beta2, epsilon: epsilon, weightDecay: weightDecay,
+              decoupledWeightDecay: decoupledWeightDecay, stepCount: stepCount,
+              firstMoments: OptimizerState.named(moments.first, names), secondMoments: OptimizerState.named(moments.second, names))
+    }
+
+    public convenience init(restoring state: OptimizerState, parameters: [(name: String, parameter: Parameter)]) {
+        guard case let .adam(learningRate, beta1, beta2, epsilon, weightDecay, decoupled, stepCount, first, second) = state else {
+            preconditionFailure("Adam restored from the state of another optimizer")
+        }
+        self.init(parameters: parameters.map(\.parameter), learningRate: learningRate, beta1: beta1, beta2: beta2,
+                  epsilon: epsilon, weightDecay: weightDecay, decoupledWeightDecay: decoupled)
+        let (m, v) = (OptimizerState.ordered(first, for: parameters), OptimizerState.ordered(second, for: parameters))
+        precondition(!m.contains(nil) && !v.contains(nil), "Adam state lacks the moments of some parameters")
+        restore(firstMoments: m.compactMap { $0 }, secondMoments: v.compactMap { $0 }, stepCount: stepCount)
+    }
+}

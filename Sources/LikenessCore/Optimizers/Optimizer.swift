@@ -1,36 +1,15 @@
-/// Updates parameters in place from their gradients.
+/// Updates parameters in place from their gradients, and saves and restores its state between
+/// steps (`OptimizerState`), so that training resumes with the updates it would have made.
 public protocol Optimizer: AnyObject {
     /// The step size in force; learning-rate schedules set it between steps.
     var learningRate: Float { get set }
+    /// The parameters it updates, in the order its state lists them.
+    var parameters: [Parameter] { get }
     /// Applies one update to every trainable parameter.
     func step()
+    /// Its settings and its state from step to step, the state of `parameters[i]` under `names[i]`.
+    func state(parameterNames names: [String]) -> OptimizerState
+    /// An optimizer over `parameters` continuing from `state`, which must be of this kind of
+    /// optimizer (`OptimizerState.makeOptimizer(for:)` picks it) and name only `parameters`.
+    init(restoring state: OptimizerState, parameters: [(name: String, parameter: Parameter)])
 }
-
-/// A learning rate as a function of the epoch (or step) `t`, from the base rate `η₀`.
-public enum LearningRateSchedule: Sendable, Equatable {
-    /// `η = η₀`.
-    case constant
-    /// `η = η₀ · γ^⌊t / stepSize⌋`.
-    case step(stepSize: Int, gamma: Float)
-    /// `η = η_min + (η₀ − η_min) · (1 + cos(π · t / T)) / 2`, constant at `η_min` from `t = T`.
-    case cosine(period: Int, minimum: Float = 0)
-
-    public func rate(base: Float, at t: Int) -> Float {
-        switch self {
-        case .constant:
-            return base
-        case let .step(stepSize, gamma):
-            precondition(stepSize > 0, "step schedule with step size \(stepSize)")
-            var r = base
-            for _ in 0..<(t / stepSize) { r *= gamma }
-            return r
-        case let .cosine(period, minimum):
-            precondition(period > 0, "cosine schedule with period \(period)")
-            let f = Float(min(t, period)) / Float(period)
-            return minimum + (base - minimum) * (1 + _cosPi(f)) / 2
-        }
-    }
-}
-
-import Foundation
-private func _cosPi(_ x: Float) -> Float { Float(Foundation.cos(Double.pi * Double(x))) }

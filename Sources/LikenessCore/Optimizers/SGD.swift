@@ -55,3 +55,19 @@ public final class SGD: Optimizer {
         }
     }
 }
+
+extension SGD {
+    public func state(parameterNames names: [String]) -> OptimizerState {
+        .sgd(learningRate: learningRate, momentum: momentum, nesterov: nesterov, weightDecay: weightDecay,
+             momentumBuffers: OptimizerState.named(momentumBuffers, names))
+    }
+
+    public convenience init(restoring state: OptimizerState, parameters: [(name: String, parameter: Parameter)]) {
+        guard case let .sgd(learningRate, momentum, nesterov, weightDecay, buffers) = state else {
+            preconditionFailure("SGD restored from the state of another optimizer")
+        }
+        self.init(parameters: parameters.map(\.parameter), learningRate: learningRate, momentum: momentum,
+                  nesterov: nesterov, weightDecay: weightDecay)
+        restore(momentumBuffers: OptimizerState.ordered(buffers, for: parameters))
+    }
+}

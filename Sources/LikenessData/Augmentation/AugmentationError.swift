@@ -1,5 +1,5 @@
 /// Why an augmentation pipeline cannot be applied to a dataset's images.
-public enum AugmentationError: Error, Hashable, CustomStringConvertible {
+public enum AugmentationError: Error, Hashable, Sendable, CustomStringConvertible {
     /// A colour change (saturation, hue) asked of images without three channels.
     case needsColour(ImageTransform, channels: Int)
     /// A transform's parameter outside its range.

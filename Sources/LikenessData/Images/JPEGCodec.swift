@@ -1,4 +1,5 @@
 import CTurboJPEG
+import LikenessFiles
 
 /// A TurboJPEG compressor or decompressor, destroyed in `deinit`.
 final class JPEGContext {

@@ -4,6 +4,7 @@ import Glibc
 #elseif canImport(Darwin)
 import Darwin
 #endif
+import LikenessFiles
 
 /// A libspng context, freed in `deinit`.
 final class PNGContext {

@@ -1,3 +1,5 @@
+import LikenessFiles
+
 /// One decoded 8-bit image: `height × width × channels` bytes, channels last
 /// (1: grayscale, 3: RGB), rows top to bottom.
 public struct RasterImage: Sendable, Equatable {

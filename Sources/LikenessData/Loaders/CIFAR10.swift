@@ -1,4 +1,5 @@
 import Foundation
+import LikenessFiles
 
 /// CIFAR-10: 60,000 RGB 32×32 images in 10 classes, in the "binary version" batches
 /// (`data_batch_1.bin` … `data_batch_5.bin`, `test_batch.bin`, `batches.meta.txt`).

@@ -1,3 +1,4 @@
+import LikenessFiles
 import LikenessHDF5
 
 /// An image set in one HDF5 file, as `likeness data export` writes it and any HDF5 client reads it:

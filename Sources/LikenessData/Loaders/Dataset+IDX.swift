@@ -1,3 +1,5 @@
+import LikenessFiles
+
 extension Dataset {
     /// A dataset from a pair of IDX files: images `N × H × W` (grayscale) or `N × H × W × C`,
     /// and labels `N`, as MNIST and Fashion-MNIST ship them (plain or gzip).

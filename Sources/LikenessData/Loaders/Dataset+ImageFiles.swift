@@ -1,4 +1,5 @@
 import LikenessCore
+import LikenessFiles
 
 /// Image files (PNG, JPEG) decoded in parallel, converted to `channels` and resized to
 /// `height × width` (bilinear); each file's path is its id.

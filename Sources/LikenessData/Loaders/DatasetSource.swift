@@ -1,4 +1,5 @@
 import Foundation
+import LikenessFiles
 
 /// A dataset as a user names it: a built-in name, or a path to files in one of the supported
 /// formats. Loading gives the dataset and the images the name selects (an index list).

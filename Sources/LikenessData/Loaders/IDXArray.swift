@@ -1,3 +1,5 @@
+import LikenessFiles
+
 /// An array of unsigned bytes in the IDX format of MNIST and Fashion-MNIST.
 ///
 /// The file holds a 4-byte magic number `00 00 08 d` (`08`: unsigned bytes, `d`: the number

@@ -1,5 +1,6 @@
 import Foundation
 import LikenessCore
+import LikenessFiles
 
 /// An image folder: one sub-folder per class (named after it), PNG and JPEG files inside.
 ///

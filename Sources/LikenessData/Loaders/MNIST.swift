@@ -1,3 +1,5 @@
+import LikenessFiles
+
 /// Which part of a dataset distributed as a training file and a test file.
 public enum TrainTestSplit: String, Sendable, CaseIterable {
     case train

@@ -1,4 +1,5 @@
 import Foundation
+import LikenessFiles
 
 /// Imbalance profiles as JSON files (`Datasets/profiles/*.json`):
 ///

@@ -180,7 +180,3 @@ extension ImbalanceProfileError: CustomStringConvertible {
     }
 }
 
-extension ImbalanceProfileError: LocalizedError {
-    public var errorDescription: String? { description }
-}
-

@@ -2,7 +2,7 @@ import LikenessCore
 
 /// Shrinks classes by keeping a uniform draw of their images, without replacement
 /// (imbalanced-learn's `RandomUnderSampler`).
-public struct RandomUnderSampler: Sendable {
+public struct RandomUnderSampler: ClassResampler {
     /// Which classes shrink, and to how many images.
     public var strategy: SamplingStrategy
     public var seed: UInt64
@@ -13,10 +13,6 @@ public struct RandomUnderSampler: Sendable {
     }
 
     /// The kept images among `indices` (all images when `nil`), in their given order.
-    ///
-    /// - Parameters:
-    ///   - labels: the class of every image of the dataset, in `0..<classCount`.
-    ///   - indices: the images to resample, as indices into `labels`.
     public func resample(labels: [Int], classCount: Int, indices: [Int]? = nil) throws(ResamplingError) -> [Int] {
         let pool = indices ?? Array(labels.indices)
         // Positions in `pool` rather than image indices, so that a pool listing an image twice
@@ -24,7 +20,7 @@ public struct RandomUnderSampler: Sendable {
         let positionsByClass = classMembers(labels: pool.map { i in
             precondition(labels.indices.contains(i), "image index \(i) outside 0..<\(labels.count)")
             return labels[i]
-        }, classCount: classCount, indices: nil)
+        }, classCount: classCount)
         let targets = try strategy.targetCounts(classCounts: positionsByClass.map(\.count), direction: .under)
         var isKept = [Bool](repeating: false, count: pool.count)
         for (c, var positions) in positionsByClass.enumerated() {
@@ -36,10 +32,5 @@ public struct RandomUnderSampler: Sendable {
             for p in positions { isKept[p] = true }
         }
         return pool.indices.filter { isKept[$0] }.map { pool[$0] }
-    }
-
-    /// The kept images among `indices` (all images when `nil`), as indices into `dataset`.
-    public func resample(_ dataset: Dataset, indices: [Int]? = nil) throws(ResamplingError) -> [Int] {
-        try resample(labels: dataset.labels, classCount: dataset.classNames.count, indices: indices)
     }
 }

@@ -1,5 +1,5 @@
 /// Why a resampler cannot do what it was asked.
-public enum ResamplingError: Error, Hashable, CustomStringConvertible {
+public enum ResamplingError: Error, Hashable, Sendable, CustomStringConvertible {
     /// Resampling needs at least two classes with images.
     case tooFewClasses(found: Int)
     /// `.minority` only grows and `.majority` only shrinks.

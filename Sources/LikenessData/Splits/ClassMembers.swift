@@ -1,12 +1,14 @@
-/// The indices of each class's images in `labels`, in file order: `members[c]` lists the
-/// positions `i` with `labels[i] == c`.
+/// The images of each class among `indices` (all images when nil), in the order given:
+/// `members[c]` lists the positions `i` with `labels[i] == c`.
 ///
-/// - Precondition: every label is in `0..<classCount`.
-func classMembers(of labels: [Int], classCount: Int) -> [[Int]] {
+/// - Precondition: every index is one of `labels`, every label is in `0..<classCount`.
+func classMembers(labels: [Int], classCount: Int, indices: [Int]? = nil) -> [[Int]] {
     var members = [[Int]](repeating: [], count: classCount)
-    for (i, label) in labels.enumerated() {
-        precondition(label >= 0 && label < classCount, "label \(label) of image \(i) outside 0..<\(classCount)")
-        members[label].append(i)
+    for i in indices ?? Array(labels.indices) {
+        precondition(labels.indices.contains(i), "image index \(i) outside 0..<\(labels.count)")
+        let c = labels[i]
+        precondition(c >= 0 && c < classCount, "label \(c) of image \(i) outside 0..<\(classCount)")
+        members[c].append(i)
     }
     return members
 }

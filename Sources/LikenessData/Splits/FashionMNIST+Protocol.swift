@@ -9,14 +9,14 @@ extension FashionMNIST {
     ///
     /// - Parameter labels: the training file's labels (`load(split: .train).labels`).
     public static func validationIndices(labels: [Int]) -> [Int] {
-        classMembers(of: labels, classCount: classNames.count)
+        classMembers(labels: labels, classCount: classNames.count)
             .flatMap { $0.suffix(validationImagesPerClass) }
             .sorted()
     }
 
     /// The training pool: every training-file image outside the validation split (55,000).
     public static func trainingPoolIndices(labels: [Int]) -> [Int] {
-        classMembers(of: labels, classCount: classNames.count)
+        classMembers(labels: labels, classCount: classNames.count)
             .flatMap { $0.dropLast(validationImagesPerClass) }
             .sorted()
     }

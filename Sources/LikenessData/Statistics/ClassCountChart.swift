@@ -1,4 +1,5 @@
 import Foundation
+import LikenessFiles
 
 /// A horizontal bar chart of class counts as a standalone SVG document: one bar per class,
 /// its name on the left and its count at the bar's end. With `logarithmic`, bar lengths
@@ -29,13 +30,13 @@ public struct ClassCountChart: Sendable {
         var lines = [
             #"<svg xmlns="http://www.w3.org/2000/svg" width="\#(width)" height="\#(height)" viewBox="0 0 \#(width) \#(height)" font-family="sans-serif" font-size="13">"#,
             #"<rect width="100%" height="100%" fill="white"/>"#,
-            #"<text x="\#(width / 2)" y="24" text-anchor="middle" font-size="15" font-weight="bold">\#(Self.escape(title))\#(logarithmic ? " (log scale)" : "")</text>"#,
+            #"<text x="\#(width / 2)" y="24" text-anchor="middle" font-size="15" font-weight="bold">\#(Markup.escape(title))\#(logarithmic ? " (log scale)" : "")</text>"#,
         ]
         for (row, (name, count)) in zip(names, counts).enumerated() {
             let y = top + row * rowHeight
             let bar = Double(barSpace) * length(count) / longest
-            lines.append(#"<text x="\#(labelWidth - 8)" y="\#(y + 15)" text-anchor="end">\#(Self.escape(name))</text>"#)
-            lines.append(##"<rect x="\##(labelWidth)" y="\##(y + 3)" width="\##(Self.format(bar))" height="\##(rowHeight - 6)" fill="#4477aa"><title>\##(Self.escape(name)): \##(count)</title></rect>"##)
+            lines.append(#"<text x="\#(labelWidth - 8)" y="\#(y + 15)" text-anchor="end">\#(Markup.escape(name))</text>"#)
+            lines.append(##"<rect x="\##(labelWidth)" y="\##(y + 3)" width="\##(Self.format(bar))" height="\##(rowHeight - 6)" fill="#4477aa"><title>\##(Markup.escape(name)): \##(count)</title></rect>"##)
             lines.append(#"<text x="\#(Self.format(Double(labelWidth) + bar + 6))" y="\#(y + 15)">\#(count)</text>"#)
         }
         lines.append("</svg>")
@@ -45,11 +46,6 @@ public struct ClassCountChart: Sendable {
     /// Writes the SVG to `path` (the file is replaced only once completely written).
     public func write(to path: String) throws {
         try AtomicFile.write(Array(svg.utf8), to: path)
-    }
-
-    static func escape(_ text: String) -> String {
-        text.replacingOccurrences(of: "&", with: "&amp;").replacingOccurrences(of: "<", with: "&lt;")
-            .replacingOccurrences(of: ">", with: "&gt;").replacingOccurrences(of: "\"", with: "&quot;")
     }
 
     static func format(_ x: Double) -> String {

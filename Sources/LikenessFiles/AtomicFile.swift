@@ -3,7 +3,6 @@ import Glibc
 #elseif canImport(Darwin)
 import Darwin
 #endif
-import LikenessHDF5
 
 /// Writing files so that nothing already stored is lost when a write fails or is killed: the
 /// bytes go to a temporary file in the destination's folder, which is then renamed over the

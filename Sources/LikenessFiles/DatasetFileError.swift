@@ -29,31 +29,25 @@ public enum DatasetFileError: Error, Equatable, Sendable {
     }
 }
 
-extension DatasetFileError: CustomStringConvertible {
-    public var description: String {
+extension DatasetFileError: FileError {
+    public var details: FileErrorDetails {
         switch self {
         case .missing(let file):
-            return "\(file): no such file or folder"
+            return FileErrorDetails(filePath: file, problem: "no such file or folder")
         case .unreadable(let file, let reason):
-            return "\(file): cannot be read: \(reason)"
+            return FileErrorDetails(filePath: file, problem: "cannot be read", found: reason)
         case .truncated(let file, let field, let expected, let found):
-            return "\(file): truncated in \(field): expected \(expected) bytes, found \(found)"
+            return FileErrorDetails(filePath: file, field: field, problem: "truncated",
+                                    expected: "\(expected) bytes", found: "\(found)")
         case .invalidField(let file, let field, let expected, let found):
-            return "\(file): \(field): expected \(expected), found \(found)"
+            return FileErrorDetails(filePath: file, field: field, expected: expected, found: found)
         case .inconsistent(let file, let field, let expected, let found):
-            return "\(file): \(field) is inconsistent: expected \(expected), found \(found)"
+            return FileErrorDetails(filePath: file, field: field, problem: "inconsistent", expected: expected, found: found)
         case .tooLarge(let file, let field, let limit, let found):
-            return "\(file): \(field) declares \(found) bytes, over the limit of \(limit)"
+            return FileErrorDetails(filePath: file, field: field, problem: "too large",
+                                    expected: "at most \(limit) bytes", found: "\(found) bytes")
         case .corrupt(let file, let reason):
-            return "\(file): corrupt data: \(reason)"
+            return FileErrorDetails(filePath: file, problem: "corrupt data", found: reason)
         }
     }
 }
-
-#if canImport(Foundation)
-import Foundation
-
-extension DatasetFileError: LocalizedError {
-    public var errorDescription: String? { description }
-}
-#endif

@@ -9,15 +9,15 @@ import Darwin
 /// (`1f 8b`), so that loaders see the same bytes whether the file is compressed or not.
 ///
 /// Owns the file descriptor and the zlib stream, both released in `deinit`.
-final class ByteStream {
+package final class ByteStream {
     /// The path the stream reads, as given (used in every error).
-    let path: String
+    package let path: String
     /// The length of the file on disk, in bytes.
-    let fileSize: Int
+    package let fileSize: Int
     /// Whether the file is gzip-compressed.
-    let isGzip: Bool
+    package let isGzip: Bool
     /// The number of decoded bytes handed out so far.
-    private(set) var position = 0
+    package private(set) var position = 0
 
     private let descriptor: Int32
     private var zstream: UnsafeMutablePointer<z_stream>?
@@ -29,12 +29,12 @@ final class ByteStream {
     private var probe: [UInt8] = []
 
     /// Deflate's largest possible expansion (1032:1), which bounds what a gzip file can decode to.
-    static let maximumInflationRatio = 1032
+    package static let maximumInflationRatio = 1032
 
     /// Opens `path`; when `decompressing` is false, gzip files are read as they are.
     ///
     /// - Throws: `DatasetFileError.missing` or `.unreadable`; `.corrupt` when zlib cannot start.
-    init(path: String, decompressing: Bool = true) throws {
+    package init(path: String, decompressing: Bool = true) throws {
         self.path = path
         let fd = open(path, O_RDONLY | O_CLOEXEC)
         guard fd >= 0 else {
@@ -95,7 +95,7 @@ final class ByteStream {
 
     /// The most decoded bytes the file can hold: its length when plain, deflate's
     /// maximum ratio times its length when gzip-compressed.
-    var decodedSizeBound: Int {
+    package var decodedSizeBound: Int {
         isGzip ? fileSize.multipliedReportingOverflow(by: Self.maximumInflationRatio).partialValue : fileSize
     }
 
@@ -103,7 +103,7 @@ final class ByteStream {
     /// fewer than `buffer.count` only at the end of the data.
     ///
     /// - Throws: `DatasetFileError.unreadable` on an I/O error, `.corrupt` on damaged gzip data.
-    func read(into buffer: UnsafeMutableRawBufferPointer) throws -> Int {
+    package func read(into buffer: UnsafeMutableRawBufferPointer) throws -> Int {
         guard let base = buffer.baseAddress, buffer.count > 0 else { return 0 }
         let n = try isGzip ? inflate(into: base, count: buffer.count) : readPlain(into: base, count: buffer.count)
         position += n
@@ -117,7 +117,7 @@ final class ByteStream {
     /// what the stream really holds, not what its header claims.
     ///
     /// - Throws: `DatasetFileError.truncated` when the data ends first, or any error of `read(into:)`.
-    func read(_ count: Int, field: String) throws -> [UInt8] {
+    package func read(_ count: Int, field: String) throws -> [UInt8] {
         var bytes = [UInt8](repeating: 0, count: isGzip ? min(count, Self.firstGzipPiece) : count)
         var filled = 0
         while true {
@@ -137,7 +137,7 @@ final class ByteStream {
     /// Reads everything left, refusing more than `limit` bytes before setting memory aside.
     ///
     /// - Throws: `DatasetFileError.tooLarge` naming `field` past the limit, or any error of `read(into:)`.
-    func readAll(limit: Int, field: String) throws -> [UInt8] {
+    package func readAll(limit: Int, field: String) throws -> [UInt8] {
         if !isGzip {
             let remaining = fileSize - position
             guard remaining <= limit else {
@@ -165,7 +165,7 @@ final class ByteStream {
     ///
     /// - Throws: `DatasetFileError.inconsistent` naming `expectedLength` when bytes remain,
     ///   `.corrupt` when a gzip stream lacks its end.
-    func expectEnd(expectedLength: String) throws {
+    package func expectEnd(expectedLength: String) throws {
         var extra = [UInt8](repeating: 0, count: 4096)
         var surplus = 0
         while true {

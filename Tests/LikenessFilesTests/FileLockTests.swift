@@ -1,6 +1,7 @@
 import Foundation
-import LikenessData
+import LikenessFiles
 import Testing
+import _LikenessTestSupport
 
 @Suite("File locks")
 struct FileLockTests {
@@ -13,7 +14,7 @@ struct FileLockTests {
     }
 
     @Test func aSecondLockWaitsUntilTheFirstIsReleased() throws {
-        let dir = try TemporaryDirectory()
+        let dir = try TemporaryFolder()
         let file = dir.file("gallery.h5")
         let events = Events()
         let waiting = DispatchSemaphore(value: 0), acquired = DispatchSemaphore(value: 0)
@@ -41,7 +42,7 @@ struct FileLockTests {
     }
 
     @Test func aFreeLockIsTakenWithoutWaitingAndAMissingFolderIsAnError() throws {
-        let dir = try TemporaryDirectory()
+        let dir = try TemporaryFolder()
         var waited = false
         let lock = try FileLock(locking: dir.file("store.h5")) { _ in waited = true }
         #expect(!waited)

@@ -5,13 +5,13 @@ import Darwin
 #endif
 
 /// Whether a regular file exists at `path`.
-func fileExists(_ path: String) -> Bool {
+package func fileExists(_ path: String) -> Bool {
     var info = stat()
     return stat(path, &info) == 0 && (info.st_mode & S_IFMT) == S_IFREG
 }
 
 /// Whether a folder exists at `path`.
-func directoryExists(_ path: String) -> Bool {
+package func directoryExists(_ path: String) -> Bool {
     var info = stat()
     return stat(path, &info) == 0 && (info.st_mode & S_IFMT) == S_IFDIR
 }

@@ -1,0 +1,8 @@
+/// A loss on the logits of a classifier: the mean loss over the batch and its gradient with
+/// respect to the logits.
+public protocol ClassificationLoss {
+    /// - Parameters:
+    ///   - logits: `N × C` scores.
+    ///   - labels: the true class of each row, in `0..<C`.
+    func lossAndGradient(logits: Tensor, labels: [Int]) -> (loss: Float, gradient: Tensor)
+}
