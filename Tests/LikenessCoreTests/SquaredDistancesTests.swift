@@ -36,12 +36,8 @@ struct SquaredDistancesTests {
     /// The same on any thread count (rows are split across threads, each entry one kernel call).
     @Test func crossDoesNotDependOnTheThreadCount() {
         let a = rows(301, 33, seed: 3), b = rows(17, 33, seed: 4)
-        let before = Parallel.threadCount
-        defer { Parallel.threadCount = before }
-        Parallel.threadCount = 1
-        let one = SquaredDistances.cross(a, b).scalars
-        Parallel.threadCount = 2
-        #expect(SquaredDistances.cross(a, b).scalars == one)
+        let one = Parallel.withThreadCount(1) { SquaredDistances.cross(a, b).scalars }
+        #expect(Parallel.withThreadCount(2) { SquaredDistances.cross(a, b).scalars } == one)
     }
 
     /// Near pairs are recomputed with the kernel, so they agree with `cross` to the bit; far

@@ -125,10 +125,10 @@ struct ConvolutionTests {
     }
 
     @Test func resultsDoNotDependOnThreadCount() {
-        let saved = Parallel.threadCount
-        defer { Parallel.threadCount = saved }
         func run(threads: Int) -> (Tensor, Tensor) {
-            Parallel.threadCount = threads
+            Parallel.withThreadCount(threads) { convolution() }
+        }
+        func convolution() -> (Tensor, Tensor) {
             var rng = SeededGenerator(seed: 3)
             let conv = Conv2d(inputChannels: 2, outputChannels: 5, kernelSize: 3, padding: 1, activation: .relu, rng: &rng)
             let x = Tensor.randomNormal(shape: [6, 2, 7, 7], using: &rng)
@@ -139,5 +139,20 @@ struct ConvolutionTests {
         let (y1, g1) = run(threads: 1), (y3, g3) = run(threads: 3)
         #expect(y1 == y3)
         for i in 0..<g1.count { #expect(abs(g1[flat: i] - g3[flat: i]) < 1e-4 * max(1, abs(g1[flat: i]))) }
+    }
+}
+
+@Suite("Thread count")
+struct ThreadCountTests {
+    /// A scoped count holds inside its task only: the process-wide one is untouched, so tests
+    /// that vary it cannot change the arithmetic of tests running beside them.
+    @Test func aScopedThreadCountLeavesTheProcessWideOneAlone() {
+        let global = Parallel.threadCount
+        Parallel.withThreadCount(global + 2) {
+            #expect(Parallel.threadCount == global + 2)
+            Parallel.withThreadCount(1) { #expect(Parallel.threadCount == 1) }
+            #expect(Parallel.threadCount == global + 2)
+        }
+        #expect(Parallel.threadCount == global)
     }
 }

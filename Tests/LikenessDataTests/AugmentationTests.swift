@@ -17,12 +17,11 @@ import LikenessData
     }
 
     static func augment(_ transform: ImageTransform, seed: UInt64, batchIndex: Int = 0, threads: Int) -> Tensor {
-        let previous = Parallel.threadCount
-        Parallel.threadCount = threads
-        defer { Parallel.threadCount = previous }
         let (images, labels) = batch()
-        return AugmentationPipeline([AugmentationStep(transform, probability: 1)], seed: seed)
-            .apply(to: images, labels: labels, classCount: 4, batchIndex: batchIndex).images
+        return Parallel.withThreadCount(threads) {
+            AugmentationPipeline([AugmentationStep(transform, probability: 1)], seed: seed)
+                .apply(to: images, labels: labels, classCount: 4, batchIndex: batchIndex).images
+        }
     }
 
     @Test("Each augmentation changes the images, the same way for a seed whatever the thread count", arguments: transforms)

@@ -290,12 +290,9 @@ struct NearestNeighbourThreadTests {
             + NearestNeighbourTests.vectors(600, 16, seed: 19).scalars)  // every row twice: ties everywhere
         let queries = NearestNeighbourTests.vectors(301, 16, seed: 20)
         let index = try ExactNearestNeighbours(base: base)
-        let previous = Parallel.threadCount
-        defer { Parallel.threadCount = previous }
         var results: [NeighbourResults] = []
         for threads in [1, 2, 3, 5] {
-            Parallel.threadCount = threads
-            results.append(try index.search(queries: queries, k: 9))
+            results.append(try Parallel.withThreadCount(threads) { try index.search(queries: queries, k: 9) })
         }
         for other in results.dropFirst() { #expect(other == results[0]) }
 
@@ -305,8 +302,7 @@ struct NearestNeighbourThreadTests {
         let smallIndex = try ExactNearestNeighbours(base: smallBase)
         var manyResults: [NeighbourResults] = []
         for threads in [1, 2, 3] {
-            Parallel.threadCount = threads
-            manyResults.append(try smallIndex.search(queries: manyQueries, k: 4))
+            manyResults.append(try Parallel.withThreadCount(threads) { try smallIndex.search(queries: manyQueries, k: 4) })
         }
         for other in manyResults.dropFirst() { #expect(other == manyResults[0]) }
         let expected = NearestNeighbourTests.bruteForce(base: smallBase, queries: manyQueries, k: 4)

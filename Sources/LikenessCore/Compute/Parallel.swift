@@ -8,9 +8,14 @@ import Synchronization
 public enum Parallel {
     private static let configured = Atomic<Int>(0)
 
-    /// The thread count in force: the configured one, or the number of active processors.
+    /// A thread count for the current task only (`withThreadCount`).
+    @TaskLocal private static var scopedThreadCount: Int?
+
+    /// The thread count in force: the current task's (`withThreadCount`), else the configured
+    /// one, else the number of active processors.
     public static var threadCount: Int {
         get {
+            if let scoped = scopedThreadCount { return scoped }
             let n = configured.load(ordering: .relaxed)
             return n > 0 ? n : ProcessInfo.activeProcessorCountCached
         }
@@ -18,6 +23,13 @@ public enum Parallel {
             precondition(newValue >= 1, "thread count must be at least 1, got \(newValue)")
             configured.store(newValue, ordering: .relaxed)
         }
+    }
+
+    /// Runs `body` with `threadCount` at `count` for the current task and the work it starts,
+    /// leaving the process-wide setting (and concurrent tasks, such as other tests) alone.
+    public static func withThreadCount<Result>(_ count: Int, _ body: () throws -> Result) rethrows -> Result {
+        precondition(count >= 1, "thread count must be at least 1, got \(count)")
+        return try $scopedThreadCount.withValue(count, operation: body)
     }
 
     /// Runs `body(range)` over `0..<count` split into contiguous ranges, one per thread
