@@ -129,8 +129,7 @@ struct CompareCommand: ParsableCommand {
 
     /// The training images per class a model recorded (all classes seen when it recorded none).
     func trainingClassCounts(_ archive: ModelArchive, path: String, classCount: Int) throws -> [Int] {
-        let settings = try archive.trainingSettings(as: RecordedCounts.self)
-        guard let counts = settings.trainingClassCounts, counts.count == classCount else {
+        guard let counts = archive.training?.trainingClassCounts, counts.count == classCount else {
             if priorCorrection != nil && archive.architecture.head == .softmax(classCount: classCount) {
                 throw ValidationError("--prior-correction needs the training class counts, which \(path) does not record (train it with likeness train).")
             }
@@ -159,9 +158,4 @@ struct CompareCommand: ParsableCommand {
         print("balanced accuracy     " + a.map { cell(String(format: "%.4f", $0.report.balancedAccuracy)) }.joined())
         print("macro ROC AUC         " + a.map { cell($0.report.macroROCAUC.map { String(format: "%.4f", $0) } ?? "n/a") }.joined())
     }
-}
-
-/// The part of a model's training settings the comparison uses (absent from models trained elsewhere).
-private struct RecordedCounts: Decodable {
-    var trainingClassCounts: [Int]?
 }
