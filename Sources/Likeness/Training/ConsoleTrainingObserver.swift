@@ -28,7 +28,7 @@ public final class ConsoleTrainingObserver: TrainingObserver {
         }
     }
 
-    /// `loss 0.1234 · active 12.5% · … · 812 images/s · validation recall@1 0.9100 (best)`.
+    /// `loss 0.1234 · active 12.5% · … · validation recall@1 0.9100 (best)` (the bar shows the rate).
     static func summary(_ report: EpochReport, isBest: Bool, scoreName: String?) -> String {
         var parts = ["loss \(format(report.meanLoss, 4))"]
         let s = report.statistics
@@ -37,7 +37,6 @@ public final class ConsoleTrainingObserver: TrainingObserver {
             parts.append("d(a,p) \(format(p, 3)) d(a,n) \(format(n, 3))")
         }
         if let spread = s[EmbeddingStep.Statistic.spread] { parts.append("spread \(format(spread, 3))") }
-        parts.append("\(Int(report.imagesPerSecond.rounded())) images/s")
         if let score = report.validationScore {
             parts.append("validation \(scoreName ?? "score") \(format(score, 4))\(isBest ? " (best)" : "")")
         }
