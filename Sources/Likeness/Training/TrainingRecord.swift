@@ -53,9 +53,29 @@ public struct TrainingRecord: Codable, Sendable, Equatable {
 
 /// The recipe settings a resumed run must repeat (`TrainingSettings.resumes(_:)`).
 public struct TrainingSettings: Codable, Sendable, Equatable {
+    /// The head's own settings; JSON `{"embedding": {…}}` or `{"softmax": {…}}`.
     public enum HeadSettings: Codable, Sendable, Equatable {
         case embedding(EmbeddingSettings)
         case softmax(SoftmaxSettings)
+
+        private enum CodingKeys: String, CodingKey { case embedding, softmax }
+
+        public init(from decoder: any Decoder) throws {
+            let container = try decoder.container(keyedBy: CodingKeys.self)
+            if let settings = try container.decodeIfPresent(EmbeddingSettings.self, forKey: .embedding) {
+                self = .embedding(settings)
+            } else {
+                self = .softmax(try container.decode(SoftmaxSettings.self, forKey: .softmax))
+            }
+        }
+
+        public func encode(to encoder: any Encoder) throws {
+            var container = encoder.container(keyedBy: CodingKeys.self)
+            switch self {
+            case .embedding(let settings): try container.encode(settings, forKey: .embedding)
+            case .softmax(let settings): try container.encode(settings, forKey: .softmax)
+            }
+        }
     }
 
     public struct EmbeddingSettings: Codable, Sendable, Equatable {
