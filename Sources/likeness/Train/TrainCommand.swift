@@ -9,6 +9,10 @@ struct TrainCommand: ParsableCommand {
         commandName: "train",
         abstract: "Train an embedding network (triplet loss) or a softmax classifier (cross-entropy, focal) and save it as an HDF5 model.",
         discussion: """
+        The model keeps the weights of its best validation epoch (balanced accuracy for the softmax \
+        head, recall@1 for the embedding head; the last epoch without validation images), and its \
+        file records every epoch and the one kept.
+
         A checkpoint (weights, optimizer state, generators, epoch, best epoch) is written after every \
         epoch to --checkpoint (default: the output's name with .checkpoint.h5). --resume continues from \
         it: given the same options, the model ends with the weights of an uninterrupted run. A NaN or \
