@@ -109,6 +109,7 @@ struct TrainerTests {
         recipe.epochs = 30
         #expect(!TrainingSettings(recipe).resumes(twoStages), "the epochs place the second stage")
         recipe.learningRate = 0.5
+        #expect(TrainingSettings(recipe).differences(from: twoStages) == ["epochs: 20 → 30", "learningRate: 0.001 → 0.5"])
         #expect(!TrainingSettings(recipe).resumes(settings))
         let embedding = TrainingSettings(EmbeddingRecipe(epochs: 3), backbone: .reference, dimension: 64)
         #expect(TrainingSettings(EmbeddingRecipe(epochs: 5), backbone: .reference, dimension: 64).resumes(embedding))

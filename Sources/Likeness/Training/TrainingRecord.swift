@@ -148,9 +148,36 @@ public struct TrainingSettings: Codable, Sendable, Equatable {
     /// stage (whose first epoch `epochs` places) the epochs may differ — more epochs extend a
     /// run without changing those already done.
     public func resumes(_ earlier: TrainingSettings) -> Bool {
+        differences(from: earlier).isEmpty
+    }
+
+    /// What keeps a run with these settings from resuming one with `earlier` (`resumes(_:)`), a
+    /// line per setting: `learningRate: 0.001 → 0.01`, by the settings' names.
+    public func differences(from earlier: TrainingSettings) -> [String] {
         var earlier = earlier
         if case .softmax(let s) = head, s.secondStageEpochs > 0 {} else { earlier.epochs = epochs }
-        return earlier == self
+        guard earlier != self else { return [] }
+        var before: [String: String] = [:], now: [String: String] = [:]
+        Self.collectSettings(of: earlier, path: "", into: &before)
+        Self.collectSettings(of: self, path: "", into: &now)
+        return Set(before.keys).union(now.keys).sorted().compactMap { key in
+            before[key] == now[key] ? nil : "\(key): \(before[key] ?? "none") → \(now[key] ?? "none")"
+        }
+    }
+
+    /// The settings in `value` by dotted name (`head.softmax.batchSize`), each as Swift prints it.
+    private static func collectSettings(of value: Any, path: String, into settings: inout [String: String]) {
+        let mirror = Mirror(reflecting: value)
+        if mirror.displayStyle == .optional {
+            if let wrapped = mirror.children.first?.value { collectSettings(of: wrapped, path: path, into: &settings) }
+        } else if mirror.displayStyle == .struct || (mirror.displayStyle == .enum && !mirror.children.isEmpty) {
+            for child in mirror.children {
+                let name = child.label ?? ""
+                collectSettings(of: child.value, path: path.isEmpty ? name : "\(path).\(name)", into: &settings)
+            }
+        } else {
+            settings[path] = "\(value)"
+        }
     }
 }
 

@@ -84,8 +84,10 @@ struct TrainCommand: ParsableCommand {
                 throw CommandError("--resume: \(checkpointPath) does not record how its run was trained (was it written by likeness train?).")
             }
             if let earlierSettings = earlier.settings {
-                if !settings.resumes(earlierSettings) || earlier.trainingClassCounts != counts {
-                    printDiagnostic("train: warning: the checkpoint's run had other settings or training images (\(earlier.command)); "
+                let differences = settings.differences(from: earlierSettings)
+                    + (earlier.trainingClassCounts == counts ? [] : ["training images per class: \(earlier.trainingClassCounts) → \(counts)"])
+                if !differences.isEmpty {
+                    printDiagnostic("train: warning: the checkpoint's run (\(earlier.command)) differs: \(differences.joined(separator: "; ")); "
                                     + "the result will differ from an uninterrupted run")
                 }
             } else {
