@@ -5,14 +5,14 @@ training file; validation: the last 500 of each class), Adam lr 1e-3, as Likenes
 measure trains it:
   focal      softmax head, focal loss γ 2 with α_c = n / (C · n_c) divided by its mean (the loss is
              the mean over the batch of α_y (1 − p_y)^γ (−log p_y)), shuffled batches of 128 (the
-             last one smaller), validation balanced accuracy after each epoch (reported only):
-             the last epoch's weights are kept, as SoftmaxRecipe keeps them;
+             last one smaller), validation balanced accuracy after each epoch: the best epoch's
+             weights are kept (the first of equals), as Likeness's Trainer keeps them;
   embedding  embedding head (dense 64 → L2-normalise), triplet loss margin 0.2 on the Euclidean
              distance, --miner mining (pytorch_train.py's: pytorch-metric-learning when installed,
              else the same rule in torch), PK batches of 8 classes × 16 images (⌈N / 128⌉ = 120 a
              epoch, drawn as Likeness's PKBatchSampler draws them), leave-one-out recall@1 on the
              validation images after each epoch: the best epoch's weights are kept, as
-             EmbeddingTrainer keeps them; one prototype per class, the re-normalised mean of the
+             Likeness's Trainer keeps them; one prototype per class, the re-normalised mean of the
              class's FMNIST-LT training embeddings; each test image gets its nearest prototype.
 On the 10,000 test images: per class recall, precision, F1 and one-vs-rest ROC AUC (score: the
 softmax probability, or minus the distance to the class's prototype), macro recall (balanced
@@ -87,14 +87,15 @@ def balanced_accuracy(predicted, labels, classes=len(CLASS_NAMES)):
 
 
 def train_focal(model, images, labels, validation, epochs, seed):
-    """Trains the softmax head; the last epoch's weights stay (Likeness's SoftmaxRecipe keeps them
-    when no early stopping is asked for). Returns training seconds and each epoch's report."""
+    """Trains the softmax head and gives it back the weights of its best validation balanced accuracy
+    epoch (the first of equals), as Likeness's Trainer does. Returns training seconds, each epoch's
+    report and the kept epoch."""
     counts = np.bincount(labels, minlength=len(CLASS_NAMES))
     alpha = balanced_alpha(counts)
     print("focal α (balanced, mean 1): " + ", ".join(f"{a:.3f}" for a in alpha.tolist()), file=sys.stderr)
     images_t, labels_t = torch.from_numpy(images), torch.from_numpy(labels)
     optimizer = torch.optim.Adam(model.parameters(), lr=1e-3)
-    seconds, reports = 0.0, []
+    seconds, reports, best = 0.0, [], None
     for epoch in range(epochs):
         order = torch.from_numpy(np.random.default_rng([seed, epoch]).permutation(len(labels)))
         model.train()
@@ -111,11 +112,17 @@ def train_focal(model, images, labels, validation, epochs, seed):
         elapsed = time.perf_counter() - start
         seconds += elapsed
         score = balanced_accuracy(outputs(model, validation[0]).argmax(dim=1).numpy(), validation[1])
+        is_best = best is None or score > best[0]
+        if is_best:
+            best = (score, epoch + 1, copy.deepcopy(model.state_dict()))
         reports.append({"epoch": epoch + 1, "loss": round(total / steps, 4), "validation_balanced_accuracy": round(score, 4),
                         "seconds": round(elapsed, 1)})
         print(f"focal epoch {epoch + 1}/{epochs}: loss {total / steps:.4f}, {steps} steps, {elapsed:.1f} s, "
-              f"{len(order) / elapsed:.0f} images/s, validation balanced accuracy {score:.4f}", file=sys.stderr)
-    return seconds, reports
+              f"{len(order) / elapsed:.0f} images/s, validation balanced accuracy {score:.4f}"
+              f"{' (best)' if is_best else ''}", file=sys.stderr)
+    model.load_state_dict(best[2])
+    print(f"focal: kept epoch {best[1]} of {epochs}, validation balanced accuracy {best[0]:.4f}", file=sys.stderr)
+    return seconds, reports, best[1]
 
 
 # Triplet loss
@@ -151,7 +158,7 @@ def recall_at_one(embeddings, labels):
 
 def train_embedding(model, images, labels, validation, epochs, seed, miner):
     """Trains the embedding head and gives it back the weights of its best validation recall@1 epoch
-    (the first of equals), as Likeness's EmbeddingTrainer does. Returns training seconds, each epoch's
+    (the first of equals), as Likeness's Trainer does. Returns training seconds, each epoch's
     report, the kept epoch and who mines."""
     loss_function, mining = triplet_loss_function(miner)
     images_t, labels_t = torch.from_numpy(images), torch.from_numpy(labels)
@@ -183,8 +190,7 @@ def train_embedding(model, images, labels, validation, epochs, seed, miner):
               f"{elapsed:.1f} s, {images_seen / elapsed:.0f} images/s, validation recall@1 {recall:.4f}"
               f"{' (best)' if is_best else ''}", file=sys.stderr)
     model.load_state_dict(best[2])
-    if best[1] != epochs:
-        print(f"embedding: the weights of epoch {best[1]} (best validation recall@1 {best[0]:.4f}) are kept", file=sys.stderr)
+    print(f"embedding: kept epoch {best[1]} of {epochs}, validation recall@1 {best[0]:.4f}", file=sys.stderr)
     return seconds, reports, best[1], mining
 
 
@@ -297,8 +303,8 @@ def main():
         torch.manual_seed(args.seed)  # the same initial weights and dropout whichever approaches run
         if approach == "focal":
             model = ReferenceNetwork("softmax")
-            seconds, reports = train_focal(model, lt_images, lt_labels, validation, args.epochs, args.seed)
-            kept, fields = args.epochs, {}
+            seconds, reports, kept = train_focal(model, lt_images, lt_labels, validation, args.epochs, args.seed)
+            fields = {}
             predicted_probabilities = F.softmax(outputs(model, test_images), dim=1)
             predicted = predicted_probabilities.argmax(dim=1).numpy()
             scores = predicted_probabilities.double().numpy()

@@ -55,9 +55,9 @@ final class ProtocolData {
         let train = try train()
         let network = Network.make(backbone: .reference, head: .embedding(dimension: 64), channels: 1, height: 28, width: 28,
                                    seed: training.seed)
-        try EmbeddingTrainer(epochs: training.epochs, loss: training.miner.loss, seed: training.seed)
-            .fit(network, optimizer: Adam(parameters: network.parameters.map(\.parameter), learningRate: 1e-3), on: train,
-                 trainingIndices: try longTail(excluding: excluded), validationIndices: try validation(excluding: excluded))
+        try EmbeddingRecipe(epochs: training.epochs, loss: training.miner.loss, seed: training.seed)
+            .train(network, on: train, trainingIndices: try longTail(excluding: excluded), validationIndices: try validation(excluding: excluded),
+                   observer: ConsoleTrainingObserver())
         return try Self.archive(network, head: .embedding(dimension: 64))
     }
 
@@ -72,7 +72,7 @@ final class ProtocolData {
 
     /// The reference network with its softmax head, trained as `likeness train fmnist-lt --head softmax
     /// --loss focal --class-weights balanced` trains it: focal loss γ 2 with the balanced α divided by
-    /// its mean, shuffled batches of 128, Adam 1e-3, validated each epoch, the last epoch kept.
+    /// its mean, shuffled batches of 128, Adam 1e-3, validated each epoch, the best epoch kept.
     func trainFocal() throws -> ModelArchive {
         let train = try train()
         let network = Network.make(backbone: .reference, head: .softmax(classCount: 10), channels: 1, height: 28, width: 28,
@@ -82,8 +82,8 @@ final class ProtocolData {
         recipe.seed = training.seed
         recipe.loss = .focal(gamma: 2)
         recipe.classWeighting = .balanced
-        _ = try recipe.train(network, on: train, indices: try longTail(),
-                         validation: ValidationImages(dataset: train, indices: try validation()))
+        try recipe.train(network, on: train, indices: try longTail(), validation: ValidationImages(dataset: train, indices: try validation()),
+                         observer: ConsoleTrainingObserver())
         return try Self.archive(network, head: .softmax(classCount: 10))
     }
 

@@ -27,22 +27,25 @@ struct ClassifierTrainerTests {
         let step = ClassifierStep(model: model, optimizer: Adam(parameters: model.parameters.map(\.parameter), learningRate: 3e-3),
                                   loss: SoftmaxCrossEntropy())
         var snapshots: [[Tensor]] = []
-        let trainer = ClassifierTrainer(epochs: 6, validation: ValidationImages(dataset: data, indices: Array(200..<240)), patience: 2, showProgress: false)
-        let reports = try trainer.fit(step, on: data, sampler: ShuffledBatchSampler(indices: Array(0..<200), batchSize: 20, seed: 3)) { _, _ in
+        let trainer = Trainer<ClassifierStep>(epochs: 6, validation: .balancedAccuracy(on: ValidationImages(dataset: data, indices: Array(200..<240))),
+                                              patience: 2)
+        let history = try trainer.fit(step, on: data, sampler: ShuffledBatchSampler(indices: Array(0..<200), batchSize: 20, seed: 3)) { _, _ in
             snapshots.append(model.parameters.map(\.parameter.value))
         }
+        let reports = history.epochs
         #expect(!reports.isEmpty && reports.count <= 6)
-        let scores = reports.map { $0.validationBalancedAccuracy ?? -1 }
+        let scores = reports.map { $0.validationScore ?? -1 }
         #expect(scores.max()! > 0.9, "validation balanced accuracy \(scores)")
         // The weights kept are those of the first epoch with the best score.
         let best = scores.firstIndex(of: scores.max()!)!
         #expect(zip(model.parameters, snapshots[best]).allSatisfy { $0.parameter.value == $1 })
-        #expect(reports.map(\.epoch) == Array(0..<reports.count))
+        #expect(history.keptEpoch == best + 1 && history.keptScore == scores[best])
+        #expect(reports.map(\.epoch) == Array(1...reports.count))
     }
 
     @Test func balancedAccuracyIsTheMeanRecall() {
         // Class 0: 3 of 4 right; class 1: 1 of 1; class 2 absent from the labels.
-        #expect(balancedAccuracy(predicted: [0, 0, 0, 1, 1], labels: [0, 0, 0, 0, 1], classCount: 3) == (0.75 + 1) / 2)
+        #expect(ConfusionMatrix(trueLabels: [0, 0, 0, 0, 1], predictedLabels: [0, 0, 0, 1, 1], classCount: 3).balancedAccuracy == (0.75 + 1) / 2)
     }
 }
 
@@ -66,9 +69,9 @@ struct SoftmaxRecipeTests {
         recipe.resampling = resampling
         recipe.loss = .focal(gamma: 2)
         recipe.classWeighting = .balanced
-        let reports = try recipe.train(model(), on: data, indices: imbalanced, validation: validation, showProgress: false)
+        let reports = try recipe.train(model(), on: data, indices: imbalanced, validation: validation).epochs
         #expect(reports.count == 4)
-        #expect(reports.compactMap(\.validationBalancedAccuracy).max()! > 0.85, "\(resampling): \(reports)")
+        #expect(reports.compactMap(\.validationScore).max()! > 0.85, "\(resampling): \(reports)")
     }
 
     @Test func resampledCounts() throws {
@@ -91,10 +94,10 @@ struct SoftmaxRecipeTests {
         recipe.secondStageEpochs = 2
         let network = model()
         var afterFirstStage: [String: Tensor] = [:]
-        let reports = try recipe.train(network, on: data, indices: imbalanced, validation: nil, showProgress: false) { report, _ in
-            if report.epoch == 1 { afterFirstStage = Dictionary(uniqueKeysWithValues: network.parameters.map { ($0.name, $0.parameter.value) }) }
+        let reports = try recipe.train(network, on: data, indices: imbalanced, validation: nil) { report, _ in
+            if report.epoch == 2 { afterFirstStage = Dictionary(uniqueKeysWithValues: network.parameters.map { ($0.name, $0.parameter.value) }) }
         }
-        #expect(reports.map(\.epoch) == [0, 1, 2, 3])
+        #expect(reports.epochs.map(\.epoch) == [1, 2, 3, 4] && reports.keptEpoch == 4)
         for (name, p) in network.parameters {
             if name.hasPrefix("dense.") {
                 #expect(p.value != afterFirstStage[name], "\(name) did not train in stage two")
@@ -113,11 +116,11 @@ struct SoftmaxRecipeTests {
         recipe.ensembleHeads = 3
         let network = model()
         var heads: [[Tensor]] = [], backbone: [Tensor] = []
-        let reports = try recipe.train(network, on: data, indices: imbalanced, validation: nil, showProgress: false) { report, _ in
-            if report.epoch == 0 { backbone = network.parameters.filter { !$0.name.hasPrefix("dense.") }.map(\.parameter.value) }
-            if report.epoch >= 1 { heads.append(network.parameters.filter { $0.name.hasPrefix("dense.") }.map(\.parameter.value)) }
+        let reports = try recipe.train(network, on: data, indices: imbalanced, validation: nil) { report, _ in
+            if report.epoch == 1 { backbone = network.parameters.filter { !$0.name.hasPrefix("dense.") }.map(\.parameter.value) }
+            if report.epoch >= 2 { heads.append(network.parameters.filter { $0.name.hasPrefix("dense.") }.map(\.parameter.value)) }
         }
-        #expect(reports.map(\.epoch) == [0, 1, 2, 3])
+        #expect(reports.epochs.map(\.epoch) == [1, 2, 3, 4] && reports.keptEpoch == nil)
         #expect(heads.count == 3 && heads[0][0] != heads[1][0])
         let final = network.parameters.filter { $0.name.hasPrefix("dense.") }.map(\.parameter.value)
         for (i, f) in final.enumerated() {

@@ -79,31 +79,31 @@ struct EmbeddingTrainingTests {
 
     @Test func historyRecordsEveryEpochAndTheHookSeesEachReport() throws {
         let model = smallEmbeddingNetwork(seed: 2)
-        let trainer = EmbeddingTrainer(epochs: 3, classesPerBatch: 4, imagesPerClass: 4, seed: 3, showsProgress: false)
-        var seen: [EmbeddingEpochReport] = []
-        let history = try trainer.fit(model, on: data, trainingIndices: training, validationIndices: validation) { report, _ in seen.append(report) }
+        let trainer = EmbeddingRecipe(epochs: 3, classesPerBatch: 4, imagesPerClass: 4, seed: 3)
+        var seen: [EpochReport] = []
+        let history = try trainer.train(model, on: data, trainingIndices: training, validationIndices: validation) { report, _ in seen.append(report) }
         #expect(history.epochs.map(\.epoch) == [1, 2, 3])
         #expect(seen == history.epochs)
+        typealias S = EmbeddingStep.Statistic
         for report in history.epochs {
-            #expect(report.meanTripletsPerBatch == 16 * 3, "semi-hard: one triplet per anchor–positive pair of a 4 × 4 batch")
-            #expect(report.activeTripletFraction >= 0 && report.activeTripletFraction <= 1)
-            #expect(report.embeddingSpread > 0.1 && !report.collapsed)
-            #expect(report.validationRecallAtOne.map { (0...1).contains($0) } == true)
+            #expect(report.statistics[S.triplets] == Double(16 * 3), "semi-hard: one triplet per anchor–positive pair of a 4 × 4 batch")
+            #expect((0...1).contains(report.statistics[S.activeFraction]!))
+            #expect(report.statistics[S.spread]! > 0.1 && report.statistics[S.collapsed] == 0)
+            #expect(report.validationScore.map { (0...1).contains($0) } == true)
             #expect(report.learningRate == 1e-3)
         }
-        let best = history.epochs.max { ($0.validationRecallAtOne!, -$0.epoch) < ($1.validationRecallAtOne!, -$1.epoch) }!
-        #expect(history.bestEpoch == best.epoch)
-        #expect(history.epochs.filter(\.isBest).last?.epoch == best.epoch)
-        let decoded = try JSONDecoder().decode(EmbeddingTrainingHistory.self, from: JSONEncoder().encode(history))
+        let best = history.epochs.max { ($0.validationScore!, -$0.epoch) < ($1.validationScore!, -$1.epoch) }!
+        #expect(history.keptEpoch == best.epoch && history.keptScore == best.validationScore)
+        let decoded = try JSONDecoder().decode(TrainingHistory.self, from: JSONEncoder().encode(history))
         #expect(decoded == history)
     }
 
     @Test func hookErrorsEndTraining() {
         struct CheckpointFailed: Error {}
-        let trainer = EmbeddingTrainer(epochs: 3, classesPerBatch: 4, imagesPerClass: 4, showsProgress: false)
+        let trainer = EmbeddingRecipe(epochs: 3, classesPerBatch: 4, imagesPerClass: 4)
         var calls = 0
         #expect(throws: CheckpointFailed.self) {
-            try trainer.fit(smallEmbeddingNetwork(seed: 2), on: data, trainingIndices: training) { _, _ in
+            try trainer.train(smallEmbeddingNetwork(seed: 2), on: data, trainingIndices: training) { _, _ in
                 calls += 1
                 throw CheckpointFailed()
             }
@@ -116,33 +116,30 @@ struct EmbeddingTrainingTests {
     @Test func earlyStoppingWaitsForPatienceEpochs() throws {
         let model = smallEmbeddingNetwork(seed: 2)
         let optimizer = SGD(parameters: model.parameters.map(\.parameter), learningRate: 1e-9)
-        let trainer = EmbeddingTrainer(epochs: 10, classesPerBatch: 4, imagesPerClass: 4, earlyStoppingPatience: 2, showsProgress: false)
-        let history = try trainer.fit(model, optimizer: optimizer, on: data, trainingIndices: training, validationIndices: validation)
+        let trainer = EmbeddingRecipe(epochs: 10, classesPerBatch: 4, imagesPerClass: 4, patience: 2)
+        let history = try trainer.train(model, optimizer: optimizer, on: data, trainingIndices: training, validationIndices: validation)
         #expect(history.epochs.count == 3)
-        #expect(history.stoppedEarly && history.bestEpoch == 1)
-        let noPatience = try EmbeddingTrainer(epochs: 3, classesPerBatch: 4, imagesPerClass: 4, showsProgress: false)
-            .fit(smallEmbeddingNetwork(seed: 2), on: data, trainingIndices: training, validationIndices: validation)
+        #expect(history.stoppedEarly && history.keptEpoch == 1)
+        let noPatience = try EmbeddingRecipe(epochs: 3, classesPerBatch: 4, imagesPerClass: 4)
+            .train(smallEmbeddingNetwork(seed: 2), on: data, trainingIndices: training, validationIndices: validation)
         #expect(noPatience.epochs.count == 3 && !noPatience.stoppedEarly)
     }
 
     /// The quadrants are separated from the first epoch (recall 1 cannot be beaten), while the
-    /// weights keep moving: the model ends with epoch 1's weights when asked, its last otherwise.
-    @Test(arguments: [true, false])
-    func bestModelIsRestored(restore: Bool) throws {
+    /// weights keep moving: the model ends with epoch 1's weights.
+    @Test func bestModelIsRestored() throws {
         let model = smallEmbeddingNetwork(seed: 2)
         // A margin no pair of unit vectors clears: every triplet stays active and moves the weights.
-        let trainer = EmbeddingTrainer(epochs: 3, classesPerBatch: 4, imagesPerClass: 4, loss: TripletLoss(margin: 2.5),
-                                       restoresBestModel: restore, showsProgress: false)
+        let trainer = EmbeddingRecipe(epochs: 3, classesPerBatch: 4, imagesPerClass: 4, loss: TripletLoss(margin: 2.5))
         var embeddingsByEpoch: [Tensor] = []
-        let history = try trainer.fit(model, on: data, trainingIndices: training, validationIndices: validation) { _, _ in
-            embeddingsByEpoch.append(model.predict(data, indices: validation))
+        let history = try trainer.train(model, on: data, trainingIndices: training, validationIndices: validation) { _, _ in
+            embeddingsByEpoch.append(model.outputs(for: data, indices: validation))
         }
-        try #require(history.epochs.first?.validationRecallAtOne == 1)
-        #expect(history.bestEpoch == 1)
+        try #require(history.epochs.first?.validationScore == 1)
+        #expect(history.keptEpoch == 1)
         #expect(embeddingsByEpoch[0] != embeddingsByEpoch[2], "training did not move the weights")
-        let final = model.predict(data, indices: validation)
-        #expect(history.restoredBestModel == restore)
-        #expect(final == (restore ? embeddingsByEpoch[0] : embeddingsByEpoch[2]))
+        let final = model.outputs(for: data, indices: validation)
+        #expect(final == embeddingsByEpoch[0])
     }
 
     /// An embedding layer with zero weights maps every image to one point: the loss sits at the
@@ -153,23 +150,23 @@ struct EmbeddingTrainingTests {
         let bias = model.parameters.first { $0.name == "embedding.bias" }!.parameter
         weight.value = Tensor(shape: weight.value.shape)
         bias.value = Tensor(shape: bias.value.shape, repeating: 0.5)
-        let trainer = EmbeddingTrainer(epochs: 1, classesPerBatch: 4, imagesPerClass: 4, showsProgress: false)
-        let report = try trainer.fit(model, on: data, trainingIndices: training).epochs[0]
-        #expect(report.collapsed)
-        #expect(abs(report.meanLoss - 0.2) < 1e-6 && report.embeddingSpread < 1e-6)
-        #expect(report.validationRecallAtOne == nil)
+        let trainer = EmbeddingRecipe(epochs: 1, classesPerBatch: 4, imagesPerClass: 4)
+        let report = try trainer.train(model, on: data, trainingIndices: training).epochs[0]
+        #expect(report.statistics[EmbeddingStep.Statistic.collapsed] == 1)
+        #expect(abs(report.meanLoss - 0.2) < 1e-6 && report.statistics[EmbeddingStep.Statistic.spread]! < 1e-6)
+        #expect(report.validationScore == nil)
     }
 
     /// Noise on the training batches changes what the loss sees, not the run's shape.
     @Test func augmentationChangesTheTrainingBatches() throws {
         let augmentation = AugmentationPipeline([AugmentationStep(.gaussianNoise(std: 0.1), probability: 1)], seed: 4)
-        func run(_ augmentation: AugmentationPipeline?) throws -> EmbeddingTrainingHistory {
-            try EmbeddingTrainer(epochs: 2, classesPerBatch: 4, imagesPerClass: 4, augmentation: augmentation, showsProgress: false)
-                .fit(smallEmbeddingNetwork(seed: 2), on: data, trainingIndices: training, validationIndices: validation)
+        func run(_ augmentation: AugmentationPipeline?) throws -> TrainingHistory {
+            try EmbeddingRecipe(epochs: 2, classesPerBatch: 4, imagesPerClass: 4, augmentation: augmentation)
+                .train(smallEmbeddingNetwork(seed: 2), on: data, trainingIndices: training, validationIndices: validation)
         }
         let plain = try run(nil), augmented = try run(augmentation)
         #expect(augmented.epochs.count == 2)
-        #expect(augmented.epochs.allSatisfy { $0.meanLoss.isFinite && $0.embeddingSpread > 0.1 })
+        #expect(augmented.epochs.allSatisfy { $0.meanLoss.isFinite && $0.statistics[EmbeddingStep.Statistic.spread]! > 0.1 })
         #expect(augmented.epochs.map(\.meanLoss) != plain.epochs.map(\.meanLoss))
         #expect(try run(nil).epochs.map(\.meanLoss) == plain.epochs.map(\.meanLoss), "a seeded run repeats")
     }
@@ -191,13 +188,13 @@ struct FashionMNISTEmbeddingTrainingTests {
         let trainingIndices = classes.flatMap { c in pool.filter { train.labels[$0] == c }.prefix(500) }
         let validationIndices = classes.flatMap { c in validation.filter { train.labels[$0] == c }.prefix(100) }
         let model = Network.make(backbone: .reference, head: .embedding(dimension: 64), channels: 1, height: 28, width: 28, seed: 1)
-        let untrained = try EmbeddingEvaluation.recallAtOne(embeddings: model.predict(train, indices: validationIndices),
+        let untrained = try EmbeddingEvaluation.recallAtOne(embeddings: model.outputs(for: train, indices: validationIndices),
                                                         labels: train.labels(validationIndices))
-        let trainer = EmbeddingTrainer(epochs: 2, classesPerBatch: 3, imagesPerClass: 16, seed: 5, showsProgress: false)
-        let history = try trainer.fit(model, on: train, trainingIndices: trainingIndices, validationIndices: validationIndices)
-        let recall = try #require(history.epochs.last?.validationRecallAtOne)
+        let trainer = EmbeddingRecipe(epochs: 2, classesPerBatch: 3, imagesPerClass: 16, seed: 5)
+        let history = try trainer.train(model, on: train, trainingIndices: trainingIndices, validationIndices: validationIndices)
+        let recall = try #require(history.epochs.last?.validationScore)
         #expect(recall > 0.88, "validation recall@1 \(recall) (chance 1/3)")
         #expect(recall > untrained + 0.05, "trained recall@1 \(recall), untrained \(untrained)")
-        #expect(history.epochs.allSatisfy { !$0.collapsed && $0.meanLoss > 0 })
+        #expect(history.epochs.allSatisfy { $0.statistics[EmbeddingStep.Statistic.collapsed] == 0 && $0.meanLoss > 0 })
     }
 }

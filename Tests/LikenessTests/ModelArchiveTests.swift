@@ -3,11 +3,14 @@ import Likeness
 import Testing
 import _LikenessTestSupport
 
-private struct TrainingSettings: Codable, Equatable {
-    var epochs: Int
-    var loss: String
-    var margin: Double
-}
+/// A record as `likeness train` writes it, both heads' figures in it.
+let sampleTrainingRecord = TrainingRecord(
+    command: "likeness train fmnist-lt --epochs 2", trainingClassCounts: [5, 0, 3],
+    settings: TrainingSettings(EmbeddingRecipe(epochs: 2, patience: 1), backbone: .cifar, dimension: 8),
+    epochs: [EpochReport(epoch: 1, learningRate: 1e-3, meanLoss: 0.25, validationScore: 0.5, seconds: 1.5, imagesPerSecond: 100,
+                         statistics: [EmbeddingStep.Statistic.activeFraction: 0.125, EmbeddingStep.Statistic.collapsed: 0]),
+             EpochReport(epoch: 2, learningRate: 1e-3, meanLoss: 0.125, validationScore: nil, seconds: 1, imagesPerSecond: 200)],
+    keptEpoch: 1)
 
 /// A CIFAR-backbone embedding network on 3×8×8 input whose batch-norm running statistics have
 /// moved away from their initial values (one training-mode forward pass).
@@ -19,7 +22,7 @@ private func trainedCifarArchive() throws -> (archive: ModelArchive, batch: Tens
     _ = network.forward(batch, training: true)
     let archive = try ModelArchive(
         network: network, architecture: architecture, classNames: ["cat", "dog", "frog"],
-        trainingSettings: TrainingSettings(epochs: 3, loss: "triplet", margin: 0.2))
+        training: sampleTrainingRecord)
     return (archive, batch)
 }
 
@@ -49,7 +52,7 @@ extension StorageTests {
             let loaded = try ModelArchive.load(path)
             #expect(loaded.architecture == archive.architecture)
             #expect(loaded.classNames == ["cat", "dog", "frog"])
-            #expect(try loaded.trainingSettings(as: TrainingSettings.self) == TrainingSettings(epochs: 3, loss: "triplet", margin: 0.2))
+            #expect(loaded.training == sampleTrainingRecord)
             #expect(loaded.checkpoint == nil)
             #expect(loaded.network.parameters.map(\.name) == archive.network.parameters.map(\.name))
             for (original, reloaded) in zip(archive.network.weightEntries(), loaded.network.weightEntries()) {
@@ -199,10 +202,10 @@ extension StorageTests {
             let path = folder.file("model.h5")
             let (architecture, network) = referenceSoftmax(seed: 1)
             try ModelArchive(network: network, architecture: architecture, classNames: ["a", "b", "c"]).save(to: path)
-            try edit(path) { try $0.attributes.write(2, named: "format_version") }
+            try edit(path) { try $0.attributes.write(3, named: "format_version") }
             let version = try #require(throws: StorageError.self) { try ModelArchive.load(path) }
             #expect(version.kind == .unsupportedVersion)
-            #expect(version.field == "attribute 'format_version'" && version.found == "2")
+            #expect(version.field == "attribute 'format_version'" && version.found == "3")
 
             try edit(path) { try $0.attributes.write("likeness-gallery", named: "format") }
             let format = try #require(throws: StorageError.self) { try ModelArchive.load(path) }

@@ -87,7 +87,7 @@ struct NonFiniteTrainingTests {
         let step = ClassifierStep(model: network, optimizer: Adam(parameters: network.parameters.map(\.parameter)),
                                   loss: SoftmaxCrossEntropy())
         var savedDigest = ""
-        let trainer = ClassifierTrainer(epochs: 3, showProgress: false)
+        let trainer = Trainer<ClassifierStep>(epochs: 3)
         let error = #expect(throws: TrainingError.self) {
             try trainer.fit(step, on: data, sampler: ShuffledBatchSampler(indices: Array(0..<120), batchSize: 16, seed: 1)) { _, checkpoint in
                 try ModelArchive(network: network, architecture: softmax, classNames: data.classNames, checkpoint: checkpoint).save(to: path)
@@ -112,9 +112,9 @@ struct NonFiniteTrainingTests {
         let path = folder.path + "/checkpoint.h5"
         let network = embedding.makeNetwork(seed: 2)
         var savedDigest = ""
-        let trainer = EmbeddingTrainer(epochs: 3, classesPerBatch: 2, imagesPerClass: 8, showsProgress: false)
+        let trainer = EmbeddingRecipe(epochs: 3, classesPerBatch: 2, imagesPerClass: 8)
         let error = #expect(throws: TrainingError.self) {
-            try trainer.fit(network, on: data, trainingIndices: Array(0..<120)) { _, checkpoint in
+            try trainer.train(network, on: data, trainingIndices: Array(0..<120)) { _, checkpoint in
                 try ModelArchive(network: network, architecture: embedding, classNames: data.classNames, checkpoint: checkpoint).save(to: path)
                 savedDigest = network.weightDigest
                 poison(network, "conv1.weight", with: -.infinity)

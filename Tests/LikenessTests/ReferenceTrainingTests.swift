@@ -18,9 +18,9 @@ struct ReferenceTrainingTests {
         var rng = SeededGenerator(seed: 2)
         var losses: [Float] = []
         for batch in trainIndices.shuffled(using: &rng).chunks(ofCount: 32) {
-            losses.append(try step(images: train.batch(batch), labels: train.labels(batch)))
+            losses.append(try step(images: train.batch(batch), labels: train.labels(batch)).loss)
         }
-        let predictions = model.predict(train, indices: heldOut).argmaxRows
+        let predictions = model.outputs(for: train, indices: heldOut).argmaxRows
         let accuracy = Double(zip(predictions, train.labels(heldOut)).filter { $0 == $1 }.count) / Double(heldOut.count)
         #expect(accuracy > 0.70, "held-out accuracy \(accuracy)")
         #expect(losses.suffix(10).reduce(0, +) < losses.prefix(10).reduce(0, +), "loss did not fall: \(losses)")

@@ -16,7 +16,7 @@ private struct H5pyView: Decodable {
         let headSize: Int
         let layerNames: [String]
         let classNames: [String]
-        let training: [String: Int]
+        let training: TrainingRecord
         let shapes: [String: [Int]]
         let firstBias: [Float]
         let checkpointEpoch: Int
@@ -107,7 +107,6 @@ private let h5pyScript = """
     print(json.dumps({"model": model, "store": store, "gallery": gallery}))
     """
 
-private struct Settings: Encodable { let epochs: Int }
 
 extension StorageTests {
     @Suite struct H5pyTests {
@@ -121,7 +120,7 @@ extension StorageTests {
             let adam = Adam(parameters: network.parameters.map(\.parameter))
             let checkpoint = Checkpoint(epoch: 4, optimizer: OptimizerState(capturing: adam, of: network))
             let archive = try ModelArchive(network: network, architecture: architecture, classNames: ["Coat", "Bag"],
-                                           trainingSettings: Settings(epochs: 10), checkpoint: checkpoint)
+                                           training: sampleTrainingRecord, checkpoint: checkpoint)
             try archive.save(to: modelPath)
 
             let embeddings = StorageTests.unitRows(5, 4, seed: 3)
@@ -138,13 +137,13 @@ extension StorageTests {
             let view = try JSONDecoder().decode(H5pyView.self, from: Data(output.utf8))
 
             let model = view.model
-            #expect(model.format == "likeness-model" && model.formatVersion == 1)
+            #expect(model.format == "likeness-model" && model.formatVersion == 2)
             #expect(model.digest == archive.digest)
             #expect(model.recomputedDigest == archive.digest, "the digest recipe of FILE-FORMATS.md gives the same digest")
             #expect(model.backbone == "small" && model.headKind == "embedding" && model.headSize == 4)
             #expect(model.layerNames == network.layers.map(\.name))
             #expect(model.classNames == ["Coat", "Bag"])
-            #expect(model.training == ["epochs": 10])
+            #expect(model.training == sampleTrainingRecord)
             #expect(model.shapes == Dictionary(uniqueKeysWithValues:
                 (network.parameters.map { ($0.name, $0.parameter.value.shape) } + network.buffers.map { ($0.name, $0.tensor.shape) })))
             #expect(model.firstBias == network.parameters.first { $0.name == "conv1.bias" }?.parameter.value.scalars)

@@ -51,11 +51,11 @@ struct TrainingResumeTests {
         recipe.augmentation = [AugmentationStep(.gaussianNoise(std: 0.05))]
         let architecture = ModelDescription(backbone: .reference, head: .softmax(classCount: 2), channels: 1, height: 8, width: 8)
         try expectEveryResumeMatches(architecture: architecture, classNames: data.classNames) { network, save in
-            _ = try recipe.train(network, on: data, indices: imbalanced, validation: validation, showProgress: false) { _, checkpoint in
+            _ = try recipe.train(network, on: data, indices: imbalanced, validation: validation) { _, checkpoint in
                 try save(checkpoint)
             }
         } resume: { network, checkpoint in
-            _ = try recipe.train(network, on: data, indices: imbalanced, validation: validation, resumingFrom: checkpoint, showProgress: false)
+            _ = try recipe.train(network, on: data, indices: imbalanced, validation: validation, resumingFrom: checkpoint)
             #expect(network.parameters.allSatisfy { $0.parameter.isTrainable }, "stage two gives the flags back")
         }
     }
@@ -68,11 +68,11 @@ struct TrainingResumeTests {
         recipe.secondStageEpochs = 2
         let architecture = ModelDescription(backbone: .reference, head: .softmax(classCount: 2), channels: 1, height: 8, width: 8)
         try expectEveryResumeMatches(architecture: architecture, classNames: data.classNames) { network, save in
-            _ = try recipe.train(network, on: data, indices: Array(0..<200), validation: nil, showProgress: false) { _, checkpoint in
+            _ = try recipe.train(network, on: data, indices: Array(0..<200), validation: nil) { _, checkpoint in
                 try save(checkpoint)
             }
         } resume: { network, checkpoint in
-            _ = try recipe.train(network, on: data, indices: Array(0..<200), validation: nil, resumingFrom: checkpoint, showProgress: false)
+            _ = try recipe.train(network, on: data, indices: Array(0..<200), validation: nil, resumingFrom: checkpoint)
         }
     }
 
@@ -82,16 +82,16 @@ struct TrainingResumeTests {
     func embeddingTrainer(validates: Bool) throws {
         let data = ClassifierTrainerTests().stripes(count: 160, seed: 6)
         let validation = validates ? Array(120..<160) : []
-        let trainer = EmbeddingTrainer(epochs: 5, classesPerBatch: 2, imagesPerClass: 8, loss: TripletLoss(margin: 2.5),
-                                       augmentation: AugmentationPipeline([AugmentationStep(.gaussianNoise(std: 0.05))], seed: 2),
-                                       schedule: .step(stepSize: 1, gamma: 0.5), earlyStoppingPatience: 2, seed: 4, showsProgress: false)
+        let trainer = EmbeddingRecipe(epochs: 5, classesPerBatch: 2, imagesPerClass: 8, loss: TripletLoss(margin: 2.5),
+                                      augmentation: AugmentationPipeline([AugmentationStep(.gaussianNoise(std: 0.05))], seed: 2),
+                                      schedule: .step(stepSize: 1, gamma: 0.5), patience: 2, seed: 4)
         let architecture = ModelDescription(backbone: .reference, head: .embedding(dimension: 4), channels: 1, height: 8, width: 8)
         try expectEveryResumeMatches(architecture: architecture, classNames: data.classNames) { network, save in
-            try trainer.fit(network, on: data, trainingIndices: Array(0..<120), validationIndices: validation) { _, checkpoint in
+            try trainer.train(network, on: data, trainingIndices: Array(0..<120), validationIndices: validation) { _, checkpoint in
                 try save(checkpoint)
             }
         } resume: { network, checkpoint in
-            try trainer.fit(network, on: data, trainingIndices: Array(0..<120), validationIndices: validation, resumingFrom: checkpoint)
+            try trainer.train(network, on: data, trainingIndices: Array(0..<120), validationIndices: validation, resumingFrom: checkpoint)
         }
     }
 }

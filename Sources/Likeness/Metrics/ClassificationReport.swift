@@ -117,7 +117,7 @@ public struct ClassificationReport: Sendable, Equatable, Codable {
         let correct = (0..<classCount).reduce(0) { $0 + confusion[$1, $1] }
         accuracy = Double(correct) / Double(n)
         let presentRecalls = perClass.filter { $0.support > 0 }.map(\.recall)
-        balancedAccuracy = Self.mean(presentRecalls)
+        balancedAccuracy = confusion.balancedAccuracy
         geometricMeanRecall = presentRecalls.contains(0)
             ? 0 : exp(Self.mean(presentRecalls.map { log($0) }))
         macro = Averages(precision: Self.mean(perClass.map(\.precision)), recall: Self.mean(perClass.map(\.recall)),

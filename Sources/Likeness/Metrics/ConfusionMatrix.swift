@@ -48,4 +48,14 @@ public struct ConfusionMatrix: Sendable, Equatable, Codable {
 
     /// All samples.
     public var total: Int { counts.reduce(0) { $0 + $1.reduce(0, +) } }
+
+    /// Balanced accuracy: the mean recall `(1/k) Σ_c n_cc / n_c` over the `k` classes with
+    /// samples (scikit-learn's `balanced_accuracy_score`); 0 with none.
+    public var balancedAccuracy: Double {
+        let recalls = (0..<classCount).compactMap { c in
+            let support = support(of: c)
+            return support > 0 ? Double(self[c, c]) / Double(support) : nil
+        }
+        return recalls.isEmpty ? 0 : recalls.reduce(0, +) / Double(recalls.count)
+    }
 }

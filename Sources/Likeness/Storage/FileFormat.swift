@@ -13,9 +13,10 @@ struct FileFormat {
         try file.attributes.write(version, named: "format_version")
     }
 
-    /// Throws `wrongFormat` unless the file says it is of this format, `unsupportedVersion`
-    /// unless its version is one this build reads.
-    func check(_ file: HDF5File) throws {
+    /// The file's version; throws `wrongFormat` unless the file says it is of this format,
+    /// `unsupportedVersion` unless its version is one this build reads.
+    @discardableResult
+    func check(_ file: HDF5File) throws -> Int {
         guard try file.attributes.contains("format") else {
             throw StorageError(
                 .wrongFormat, filePath: file.path, field: attributeField(file, "format"),
@@ -33,6 +34,7 @@ struct FileFormat {
                 .unsupportedVersion, filePath: file.path, field: attributeField(file, "format_version"),
                 expected: version == 1 ? "1" : "1 to \(version)", found: "\(foundVersion)")
         }
+        return foundVersion
     }
 }
 

@@ -10,34 +10,36 @@ import LikenessHDF5
 ///     /model_weights/<layer>/<param>   float32, one dataset per parameter and buffer
 ///                                      (`conv1.weight` → /model_weights/conv1/weight)
 ///     /checkpoint/...                  optimizer state, epoch, generators (checkpoints only)
-///     attributes: format = "likeness-model", format_version = 1, architecture (JSON),
-///                 training (JSON), class_names (strings), digest ("sha256:…")
+///     attributes: format = "likeness-model", format_version = 2, architecture (JSON),
+///                 training (JSON: a `TrainingRecord`, or {}), class_names (strings), digest ("sha256:…")
 ///
 /// `load` rebuilds the network from the architecture with `Network.make` and checks every
 /// stored name and shape against it before copying the weights in.
 public struct ModelArchive {
     /// The `format` attribute of model archives.
     public static let formatName = "likeness-model"
-    /// The `format_version` written; files of this version or older are read.
-    public static let formatVersion = 1
+    /// The `format_version` written; files of this version or older are read. Version 2 made
+    /// the `training` attribute a `TrainingRecord` (version 1: free-form JSON, `likeness train`'s
+    /// with each epoch's report as a JSON string; read and converted).
+    public static let formatVersion = 2
 
     /// What the network is; `network` must be built from it (`architecture.makeNetwork()`).
     public var architecture: ModelDescription
     public var network: Sequential
     /// The names of the classes the network was trained on, in label order.
     public var classNames: [String]
-    /// The training settings as a JSON object (free-form; `trainingSettings(as:)` decodes it).
-    public var trainingSettingsJSON: String
+    /// How the network was trained, nil when the file does not say.
+    public var training: TrainingRecord?
     /// The state to resume training from, for checkpoints; nil for a finished model.
     public var checkpoint: Checkpoint?
 
     /// An archive of `network`, which must have the parameters and buffers, with their shapes,
     /// of `architecture.makeNetwork()`; a softmax head's class count must be `classNames.count`.
     ///
-    /// - Throws: the encoder's error if `trainingSettings` cannot be encoded as JSON.
+    /// - Throws: the encoder's error if `training` cannot be encoded as JSON (a non-finite figure).
     public init(
         network: Sequential, architecture: ModelDescription, classNames: [String],
-        trainingSettings: (any Encodable)? = nil, checkpoint: Checkpoint? = nil
+        training: TrainingRecord? = nil, checkpoint: Checkpoint? = nil
     ) throws {
         let expected = architecture.makeNetwork().weightEntries.map { "\($0.name) \($0.tensor.shape)" }
         let given = network.weightEntries.map { "\($0.name) \($0.tensor.shape)" }
@@ -48,13 +50,8 @@ public struct ModelArchive {
         self.architecture = architecture
         self.network = network
         self.classNames = classNames
-        if let trainingSettings {
-            let encoder = JSONEncoder()
-            encoder.outputFormatting = [.sortedKeys]
-            trainingSettingsJSON = String(decoding: try encoder.encode(trainingSettings), as: UTF8.self)
-        } else {
-            trainingSettingsJSON = "{}"
-        }
+        _ = try training?.json()
+        self.training = training
         self.checkpoint = checkpoint
     }
 
@@ -62,15 +59,11 @@ public struct ModelArchive {
     /// stores and galleries record to tie their vectors to this model.
     public var digest: String { network.weightDigest }
 
-    /// The training settings decoded as `Settings`.
-    public func trainingSettings<Settings: Decodable>(as type: Settings.Type) throws -> Settings {
-        try JSONDecoder().decode(Settings.self, from: Data(trainingSettingsJSON.utf8))
-    }
-
     /// Writes the archive to `path` as a whole (a temporary file renamed into place): if
     /// anything fails, a file already at `path` is left as it was.
     public func save(to path: String) throws {
         let architectureJSON = try ArchitectureRecord(description: architecture, network: network).json()
+        let trainingJSON = try training?.json() ?? "{}"
         let entries = network.weightEntries
         try HDF5File.writeAtomically(to: path) { file in
             for (name, tensor) in entries {
@@ -79,7 +72,7 @@ public struct ModelArchive {
             }
             try Self.format.write(to: file)
             try file.attributes.write(architectureJSON, named: "architecture")
-            try file.attributes.write(trainingSettingsJSON, named: "training")
+            try file.attributes.write(trainingJSON, named: "training")
             try file.attributes.write(classNames, named: "class_names")
             try file.attributes.write(WeightDigest.of(entries), named: "digest")
             if let checkpoint { try checkpoint.write(to: file, network: network) }
@@ -91,15 +84,25 @@ public struct ModelArchive {
     /// - Throws: `HDF5Error` if the file is missing, not HDF5 or damaged; `StorageError` with
     ///   the file and field if it is not a model archive of a version this build reads
     ///   (`wrongFormat`, `unsupportedVersion`), an attribute is missing or unreadable
-    ///   (`missingEntry`, `invalidValue`), a parameter or buffer of the network is missing, extra
+    ///   (`missingEntry`, `invalidValue`; version 1's `training` is converted), a parameter or buffer of the network is missing, extra
     ///   or of another shape (`missingEntry`, `unexpectedEntry`, `wrongShape`, naming the dataset
     ///   and both shapes), or the weights do not hash to the stored digest (`digestMismatch`).
     public static func load(_ path: String) throws -> ModelArchive {
         let file = try HDF5File(openingAt: path)
-        try format.check(file)
+        let version = try format.check(file)
         let record = try ArchitectureRecord(json: try file.requiredString("architecture"), file: file)
         let classNames = try file.requiredStrings("class_names")
-        let trainingJSON = try file.requiredString("training")
+        let training: TrainingRecord?
+        do {
+            training = try TrainingRecord.decode(try file.requiredString("training"), version: version)
+        } catch let error as DecodingError {
+            throw file.invalidAttribute(
+                "training", expected: version == 1
+                    ? "likeness train's settings of format version 1 ({command, trainingClassCounts, epochs: [JSON strings]}), "
+                        + "or {}: set the attribute to {} to load the weights without them (h5py: f.attrs[\"training\"] = \"{}\")"
+                    : "a training record (docs/FILE-FORMATS.md) or {}",
+                found: "\(error)")
+        }
         let storedDigest = try file.requiredString("digest")
         if case .softmax(let classCount) = record.description.head, classCount != classNames.count {
             throw file.invalidAttribute("class_names", expected: "\(classCount) names (the softmax head's classes)",
@@ -126,18 +129,18 @@ public struct ModelArchive {
         }
         return ModelArchive(
             checkedNetwork: network, architecture: record.description, classNames: classNames,
-            trainingSettingsJSON: trainingJSON, checkpoint: try Checkpoint.read(from: file, network: network))
+            training: training, checkpoint: try Checkpoint.read(from: file, network: network))
     }
 
     /// An archive of parts `load` has checked against each other.
     private init(
         checkedNetwork network: Sequential, architecture: ModelDescription, classNames: [String],
-        trainingSettingsJSON: String, checkpoint: Checkpoint?
+        training: TrainingRecord?, checkpoint: Checkpoint?
     ) {
         self.architecture = architecture
         self.network = network
         self.classNames = classNames
-        self.trainingSettingsJSON = trainingSettingsJSON
+        self.training = training
         self.checkpoint = checkpoint
     }
 

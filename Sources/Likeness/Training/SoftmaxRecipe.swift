@@ -101,8 +101,12 @@ public struct SoftmaxRecipe: Sendable {
         epochs + secondStageEpochs * max(ensembleHeads, 1)
     }
 
-    /// Trains `model` (a `.softmax` head on `backbone`) and returns the reports of the epochs run,
-    /// of both stages, numbered from 0 across them.
+    /// Trains `model` (a `.softmax` head on `backbone`) and returns the epochs run, of both
+    /// stages, numbered from 1 across them, and the epoch kept.
+    ///
+    /// Each stage (each EasyEnsemble head) keeps its best validation epoch (balanced accuracy),
+    /// or its last without validation; the ensemble's heads are averaged, so its model is no
+    /// single epoch's (`keptEpoch` nil).
     ///
     /// - Parameters:
     ///   - optimizer: updates `model`'s parameters in the first stage (Adam at `learningRate` when
@@ -111,13 +115,16 @@ public struct SoftmaxRecipe: Sendable {
     ///     the stage, the head and the epoch follow from its epoch; the optimizer of the stage in
     ///     progress is made from its state, and the head parameters' trainable flags are set as
     ///     that stage sets them.
+    ///   - observer: sees each stage's events, its epochs counted within the stage.
     ///   - onEpochEnd: sees each epoch's report and the checkpoint to resume after it; an error
     ///     it throws ends training.
-    /// - Throws: resampling errors; `TrainingError.nonFinite` naming the epoch (counted across
-    ///   both stages), the batch and where a NaN or an infinity appeared; what `onEpochEnd` throws.
+    /// - Throws: resampling errors; `TrainingError.nonFinite` naming the epoch (counted within
+    ///   the stage), the batch and where a NaN or an infinity appeared; what `onEpochEnd` throws.
+    @discardableResult
     public func train(_ model: Sequential, on dataset: Dataset, indices: [Int], validation: ValidationImages?,
-                      optimizer: (any Optimizer)? = nil, resumingFrom checkpoint: Checkpoint? = nil, showProgress: Bool = true,
-                      onEpochEnd: ((EpochReport, Checkpoint) throws -> Void)? = nil) throws -> [EpochReport] {
+                      optimizer: (any Optimizer)? = nil, resumingFrom checkpoint: Checkpoint? = nil,
+                      observer: (any TrainingObserver)? = nil,
+                      onEpochEnd: ((EpochReport, Checkpoint) throws -> Void)? = nil) throws -> TrainingHistory {
         precondition(optimizer == nil || checkpoint == nil, "a resumed run takes its optimizer from the checkpoint")
         let done = checkpoint?.epoch ?? 0
         precondition(done <= totalEpochs, "resuming after epoch \(done) of \(totalEpochs)")
@@ -125,9 +132,9 @@ public struct SoftmaxRecipe: Sendable {
         let counts = trainSet.classCounts(of: trainIndices)
         let pipeline = augmentation.isEmpty ? nil : AugmentationPipeline(
             augmentation, scope: augmentBelow.map { .classesWithFewerImages(than: $0, classCounts: counts) } ?? .allImages, seed: seed)
-        var trainer = ClassifierTrainer(epochs: epochs, augmentation: pipeline, validation: validation,
-                                        patience: validation == nil ? nil : patience, showProgress: showProgress)
-        var reports: [EpochReport] = []
+        var trainer = Trainer<ClassifierStep>(epochs: epochs, augmentation: pipeline, validation: validation.map(ValidationScore.balancedAccuracy),
+                                              patience: patience, observer: observer)
+        var history = TrainingHistory(epochs: [], keptEpoch: done, keptScore: nil, stoppedEarly: false)
         // A checkpoint at the end of a stage (or of a head) resumes it with no epoch left to run:
         // the stage still gives back its best epoch's weights, as the uninterrupted run did.
         if done <= epochs {
@@ -135,10 +142,10 @@ public struct SoftmaxRecipe: Sendable {
                                       optimizer: checkpoint?.optimizer.makeOptimizer(for: model) ?? optimizer
                                           ?? Adam(parameters: model.parameters.map(\.parameter), learningRate: learningRate),
                                       loss: makeLoss(classCounts: counts))
-            reports = try trainer.fit(step, on: trainSet, sampler: makeSampler(trainSet, trainIndices, kind: sampler, seed: seed),
+            history = try trainer.fit(step, on: trainSet, sampler: makeSampler(trainSet, trainIndices, kind: sampler, seed: seed),
                                       resumingFrom: checkpoint, onEpochEnd: onEpochEnd)
         }
-        guard secondStageEpochs > 0 else { return reports }
+        guard secondStageEpochs > 0 else { return history }
 
         // Stage two: the head alone, on class-balanced batches over the frozen backbone.
         let head = model.layers.last!.name
@@ -155,13 +162,17 @@ public struct SoftmaxRecipe: Sendable {
                                           optimizer: resumed?.optimizer.makeOptimizer(for: model)
                                               ?? Adam(parameters: model.parameters.map(\.parameter), learningRate: learningRate),
                                           loss: SoftmaxCrossEntropy())
-            reports += try trainer.fit(headStep, on: trainSet, sampler: sampler, resumingFrom: resumed) { report, headCheckpoint in
+            let trained = try trainer.fit(headStep, on: trainSet, sampler: sampler, resumingFrom: resumed) { report, headCheckpoint in
                 var report = report
                 report.epoch += base
                 var whole = headCheckpoint.shifted(by: base)
                 whole.ensemble = ensemble
                 try onEpochEnd?(report, whole)
-            }.map { var r = $0; r.epoch += base; return r }
+            }
+            history.epochs += trained.epochs.map { var r = $0; r.epoch += base; return r }
+            history.keptEpoch = trained.keptEpoch.map { $0 + base }
+            history.keptScore = trained.keptScore
+            history.stoppedEarly = history.stoppedEarly || trained.stoppedEarly
         }
         /// Whether the checkpoint lies past head `index`'s epochs: the head was trained (and, in an
         /// ensemble, summed) before it.
@@ -171,7 +182,7 @@ public struct SoftmaxRecipe: Sendable {
             if !isBehindCheckpoint(0) {
                 try trainHead(0, sampler: makeSampler(trainSet, trainIndices, kind: .classBalanced, seed: seed &+ 1), ensemble: nil)
             }
-            return reports
+            return history
         }
         let headParameters = model.parameters.filter { $0.name.hasPrefix(head + ".") }
         var progress = checkpoint?.ensemble ?? EnsembleProgress(
@@ -197,7 +208,9 @@ public struct SoftmaxRecipe: Sendable {
             let sum = progress.sums[name]!
             p.value = Tensor(shape: sum.shape, scalars: sum.scalars.map { $0 / Float(ensembleHeads) })
         }
-        return reports
+        history.keptEpoch = nil
+        history.keptScore = nil
+        return history
     }
 
     private func makeSampler(_ data: Dataset, _ indices: [Int], kind: Sampler, seed: UInt64) -> any BatchSampler {

@@ -124,8 +124,7 @@ extension LikenessCommand {
 
         /// The training images per class a model recorded (all classes seen when it recorded none).
         func trainingClassCounts(_ archive: ModelArchive, path: String, classCount: Int) throws -> [Int] {
-            let settings = try archive.trainingSettings(as: RecordedCounts.self)
-            guard let counts = settings.trainingClassCounts, counts.count == classCount else {
+            guard let counts = archive.training?.trainingClassCounts, counts.count == classCount else {
                 if priorCorrection != nil && archive.architecture.head == .softmax(classCount: classCount) {
                     throw CommandError("--prior-correction needs the training class counts, which \(path) does not record (train it with likeness train).")
                 }
@@ -155,9 +154,4 @@ extension LikenessCommand {
             print("macro ROC AUC         " + a.map { cell($0.report.macroROCAUC.map { String(format: "%.4f", $0) } ?? "n/a") }.joined())
         }
     }
-}
-
-/// The part of a model's training settings the comparison uses (absent from models trained elsewhere).
-private struct RecordedCounts: Decodable {
-    var trainingClassCounts: [Int]?
 }

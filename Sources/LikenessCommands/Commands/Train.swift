@@ -10,6 +10,10 @@ extension LikenessCommand {
             commandName: "train",
             abstract: "Train an embedding network (triplet loss) or a softmax classifier (cross-entropy, focal) and save it as an HDF5 model.",
             discussion: """
+            The model keeps the weights of its best validation epoch (balanced accuracy for the softmax \
+            head, recall@1 for the embedding head; the last epoch without validation images), and its \
+            file records every epoch and the one kept.
+
             A checkpoint (weights, optimizer state, generators, epoch, best epoch) is written after every \
             epoch to --checkpoint (default: the output's name with .checkpoint.h5). --resume continues from \
             it: given the same options, the model ends with the weights of an uninterrupted run. A NaN or \
@@ -59,11 +63,15 @@ extension LikenessCommand {
             let architecture = try ModelDescription.checked(
                 backbone: model.backbone, head: model.head(classCount: dataset.classNames.count),
                 channels: dataset.channels, height: dataset.height, width: dataset.width)
-            let recipe = softmaxRecipe()
-            var totalEpochs = optimisation.epochs
-            if case .softmax = architecture.head { totalEpochs = recipe.totalEpochs }
+            let recipe: Recipe = switch architecture.head {
+            case .embedding(let dimension): .embedding(try embeddingRecipe(channels: dataset.channels), dimension: dimension)
+            case .softmax: .softmax(softmaxRecipe())
+            }
+            let settings = recipe.settings(backbone: model.backbone)
+            let totalEpochs = recipe.totalEpochs
+            let counts = dataset.classCounts(of: selection.train)
             var network = architecture.makeNetwork(seed: runtime.seed)
-            var history: [String] = []
+            var epochs: [EpochReport] = []
             var resumed: Checkpoint?
             if resume {
                 let saved = try ModelArchive.load(checkpointPath)
@@ -73,57 +81,58 @@ extension LikenessCommand {
                 guard checkpoint.epoch <= totalEpochs else {
                     throw CommandError("--resume: \(checkpointPath) is after epoch \(checkpoint.epoch), past the \(totalEpochs) epochs these options train for.")
                 }
-                let earlier: TrainingSettings
-                do {
-                    earlier = try saved.trainingSettings(as: TrainingSettings.self)
-                } catch {
-                    throw CommandError("--resume: \(checkpointPath) does not record how its run was trained (was it written by likeness train?): \(error)")
+                guard let earlier = saved.training else {
+                    throw CommandError("--resume: \(checkpointPath) does not record how its run was trained (was it written by likeness train?).")
                 }
-                if repeatedOptions(of: earlier.command) != repeatedOptions(of: commandLine) {
-                    printDiagnostic("train: warning: the checkpoint's run had other options (\(earlier.command)); the result will differ from an uninterrupted run")
+                if let earlierSettings = earlier.settings {
+                    let differences = settings.differences(from: earlierSettings)
+                        + (earlier.trainingClassCounts == counts ? [] : ["training images per class: \(earlier.trainingClassCounts) → \(counts)"])
+                    if !differences.isEmpty {
+                        printDiagnostic("train: warning: the checkpoint's run (\(earlier.command)) differs: \(differences.joined(separator: "; ")); "
+                                        + "the result will differ from an uninterrupted run")
+                    }
+                } else {
+                    printDiagnostic("train: warning: the checkpoint records no settings to check these options against (it predates them): "
+                                    + "give the options of its run (\(earlier.command))")
                 }
                 network = saved.network
-                history = earlier.epochs
+                epochs = earlier.epochs
                 resumed = checkpoint
                 printDiagnostic("train: resuming from \(checkpointPath) after epoch \(checkpoint.epoch)")
             }
             printDiagnostic("train: \(model.backbone) backbone, \(model.headName) head, \(selection.train.count) training and \(selection.validation.count) validation images, \(Parallel.threadCount) threads")
 
-            let counts = dataset.classCounts(of: selection.train)
+            func record(keptEpoch: Int?) -> TrainingRecord {
+                TrainingRecord(command: commandLine, trainingClassCounts: counts, settings: settings, epochs: epochs, keptEpoch: keptEpoch)
+            }
             var lastCheckpoint = resumed?.epoch
-            func writeCheckpoint(_ checkpoint: Checkpoint, report: some Encodable) throws {
-                history.append(String(decoding: try JSONEncoder().encode(report), as: UTF8.self))
+            func writeCheckpoint(_ report: EpochReport, _ checkpoint: Checkpoint) throws {
+                epochs.append(report)
                 try ModelArchive(network: network, architecture: architecture, classNames: dataset.classNames,
-                                 trainingSettings: settings(history, classCounts: counts), checkpoint: checkpoint)
+                                 training: record(keptEpoch: checkpoint.best?.epoch ?? checkpoint.epoch), checkpoint: checkpoint)
                     .save(to: checkpointPath)
                 lastCheckpoint = checkpoint.epoch
             }
 
+            let observer = ConsoleTrainingObserver()
+            let history: TrainingHistory
             do {
-                switch architecture.head {
-                case .embedding:
+                switch recipe {
+                case .embedding(let recipe, _):
                     let (combined, validation) = selection.validationInTrainingSet()
-                    let trainer = EmbeddingTrainer(epochs: optimisation.epochs, classesPerBatch: triplet.classesPerBatch,
-                                                   imagesPerClass: triplet.imagesPerClass, loss: triplet.loss,
-                                                   augmentation: try imbalance.augmentationPipeline(channels: dataset.channels, seed: runtime.seed),
-                                                   earlyStoppingPatience: optimisation.patience, seed: runtime.seed)
-                    let optimizer = resumed == nil ? Adam(parameters: network.parameters.map(\.parameter), learningRate: optimisation.learningRate) : nil
-                    try trainer.fit(network, optimizer: optimizer, on: combined, trainingIndices: selection.train,
-                                    validationIndices: validation, resumingFrom: resumed) { report, checkpoint in
-                        try writeCheckpoint(checkpoint, report: report)
-                    }
-                case .softmax:
+                    history = try recipe.train(network, on: combined, trainingIndices: selection.train, validationIndices: validation,
+                                               resumingFrom: resumed, observer: observer, onEpochEnd: writeCheckpoint)
+                case .softmax(let recipe):
                     let validation = selection.validation.isEmpty ? nil : ValidationImages(dataset: selection.validationSet, indices: selection.validation)
-                    _ = try recipe.train(network, on: dataset, indices: selection.train, validation: validation, resumingFrom: resumed) { report, checkpoint in
-                        try writeCheckpoint(checkpoint, report: report)
-                    }
+                    history = try recipe.train(network, on: dataset, indices: selection.train, validation: validation,
+                                               resumingFrom: resumed, observer: observer, onEpochEnd: writeCheckpoint)
                 }
             } catch TrainingError.tooFewImages(let label, let className, let count) {
                 throw CommandError("Class \(label) (\(className)) has \(count) training image\(count == 1 ? "" : "s"): triplet training needs at least 2 "
-                                      + "of every class (an anchor and a positive). Add images, or leave it out with --exclude-classes.")
+                                   + "of every class (an anchor and a positive). Add images, or leave it out with --exclude-classes.")
             } catch TrainingError.tooFewClasses(let found) {
                 throw CommandError("Triplet training needs training images of at least 2 classes, and \(found) class\(found == 1 ? " has" : "es have") "
-                                      + "them (see --exclude-classes).")
+                                   + "them (see --exclude-classes).")
             } catch let error as TrainingError {
                 printDiagnostic("train: \(output) was not written; "
                                 + (lastCheckpoint.map { "the last checkpoint, \(checkpointPath) after epoch \($0), is intact: --resume continues from it" }
@@ -131,10 +140,17 @@ extension LikenessCommand {
                 throw error
             }
 
-            try ModelArchive(network: network, architecture: architecture, classNames: dataset.classNames,
-                             trainingSettings: settings(history, classCounts: counts))
+            try ModelArchive(network: network, architecture: architecture, classNames: dataset.classNames, training: record(keptEpoch: history.keptEpoch))
                 .save(to: output)
+            printDiagnostic("train: " + recipe.keptEpochLine(history, of: epochs.last?.epoch ?? 0))
             print("wrote \(output) (model digest \(network.weightDigest))")
+        }
+
+        /// The embedding recipe these options describe.
+        func embeddingRecipe(channels: Int) throws -> EmbeddingRecipe {
+            EmbeddingRecipe(epochs: optimisation.epochs, classesPerBatch: triplet.classesPerBatch, imagesPerClass: triplet.imagesPerClass,
+                            loss: triplet.loss, augmentation: try imbalance.augmentationPipeline(channels: channels, seed: runtime.seed),
+                            learningRate: optimisation.learningRate, patience: optimisation.patience, seed: runtime.seed)
         }
 
         /// The softmax recipe these options describe.
@@ -155,34 +171,37 @@ extension LikenessCommand {
         var commandLine: String {
             (["likeness"] + CommandLine.arguments.dropFirst()).joined(separator: " ")
         }
-
-        /// What of a recorded command line a resumed run must repeat to end as an uninterrupted one
-        /// would: all but `--resume` and, without a second stage (whose first epoch `--epochs`
-        /// places), `--epochs`: more epochs extend a run without changing those already done.
-        func repeatedOptions(of command: String) -> String {
-            let epochsMayGrow = imbalance.secondStage == 0
-            var words: [Substring] = []
-            var skipsNext = false
-            for word in command.split(separator: " ") {
-                defer { skipsNext = epochsMayGrow && word == "--epochs" }
-                guard !skipsNext, word != "--resume", !(epochsMayGrow && (word == "--epochs" || word.hasPrefix("--epochs="))) else { continue }
-                words.append(word)
-            }
-            return words.joined(separator: " ")
-        }
-
-        /// What the model file records of how it was trained: the command line and each epoch's report.
-        func settings(_ epochs: [String], classCounts: [Int]) -> TrainingSettings {
-            TrainingSettings(command: commandLine, trainingClassCounts: classCounts, epochs: epochs)
-        }
     }
 }
 
-/// What a model file records of how it was trained.
-struct TrainingSettings: Codable {
-    var command: String
-    /// Training images per class (before resampling): 0 for a class the model never saw.
-    var trainingClassCounts: [Int]
-    /// Each epoch's report, as JSON.
-    var epochs: [String]
+/// The recipe of the head being trained.
+private enum Recipe {
+    case embedding(EmbeddingRecipe, dimension: Int)
+    case softmax(SoftmaxRecipe)
+
+    func settings(backbone: Backbone) -> TrainingSettings {
+        switch self {
+        case let .embedding(recipe, dimension): TrainingSettings(recipe, backbone: backbone, dimension: dimension)
+        case .softmax(let recipe): TrainingSettings(recipe)
+        }
+    }
+
+    /// The epochs a run trains for, those of all stages.
+    var totalEpochs: Int {
+        switch self {
+        case .embedding(let recipe, _): recipe.epochs
+        case .softmax(let recipe): recipe.totalEpochs
+        }
+    }
+
+    /// `kept epoch 7 of 10, validation recall@1 0.9100`: which epoch's weights the model has,
+    /// `last` the last epoch trained.
+    func keptEpochLine(_ history: TrainingHistory, of last: Int) -> String {
+        var scoreName = "recall@1", heads = 0
+        if case .softmax(let recipe) = self { (scoreName, heads) = ("balanced accuracy", recipe.ensembleHeads) }
+        guard let kept = history.keptEpoch else { return "kept the mean of the \(heads) EasyEnsemble heads" }
+        return "kept epoch \(kept) of \(last)"
+            + (history.keptScore.map { String(format: ", validation \(scoreName) %.4f", $0) } ?? " (no validation images: the last)")
+            + (history.stoppedEarly ? " (stopped early)" : "")
+    }
 }

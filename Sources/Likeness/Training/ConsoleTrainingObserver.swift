@@ -1,0 +1,49 @@
+import Foundation
+
+/// Shows training on standard error: a `ProgressBar` per epoch with the running loss, then the
+/// epoch's summary (loss, statistics, validation score), warnings and early stops.
+public final class ConsoleTrainingObserver: TrainingObserver {
+    private var progress: ProgressBar?
+
+    public init() {}
+
+    public func observe(_ event: TrainingEvent) {
+        switch event {
+        case let .epochStarted(epoch, epochs, images):
+            progress = ProgressBar("epoch \(epoch)/\(epochs)", total: images, unit: "images")
+        case let .batchEnded(_, _, images, meanLoss):
+            progress?.advance(by: images, note: "loss \(Self.format(meanLoss, 4))")
+        case let .epochEnded(report, _, isBest, scoreName):
+            progress?.finish(note: Self.summary(report, isBest: isBest, scoreName: scoreName))
+            progress = nil
+        case let .warning(epoch, message):
+            printDiagnostic("warning: epoch \(epoch): \(message)")
+        case let .stoppedEarly(afterEpoch, bestEpoch, patience):
+            printDiagnostic("early stop after epoch \(afterEpoch): no better validation score in the \(patience) epochs since epoch \(bestEpoch)")
+        case .keptEpoch:
+            break  // the caller reports the epoch its whole run kept
+        case .stopped:
+            progress?.finish(note: "stopped")
+            progress = nil
+        }
+    }
+
+    /// `loss 0.1234 · active 12.5% · … · validation recall@1 0.9100 (best)` (the bar shows the rate).
+    static func summary(_ report: EpochReport, isBest: Bool, scoreName: String?) -> String {
+        var parts = ["loss \(format(report.meanLoss, 4))"]
+        let s = report.statistics
+        if let active = s[EmbeddingStep.Statistic.activeFraction] { parts.append("active \(format(100 * active, 1))%") }
+        if let p = s[EmbeddingStep.Statistic.positiveDistance], let n = s[EmbeddingStep.Statistic.negativeDistance] {
+            parts.append("d(a,p) \(format(p, 3)) d(a,n) \(format(n, 3))")
+        }
+        if let spread = s[EmbeddingStep.Statistic.spread] { parts.append("spread \(format(spread, 3))") }
+        if let score = report.validationScore {
+            parts.append("validation \(scoreName ?? "score") \(format(score, 4))\(isBest ? " (best)" : "")")
+        }
+        return parts.joined(separator: " · ")
+    }
+
+    static func format(_ value: some BinaryFloatingPoint, _ digits: Int) -> String {
+        String(format: "%.\(digits)f", Double(value))
+    }
+}
