@@ -14,6 +14,11 @@ let package = Package(
         .library(name: "LikenessFiles", targets: ["LikenessFiles"]),
         .library(name: "LikenessHDF5", targets: ["LikenessHDF5"]),
         .library(name: "LikenessSearch", targets: ["LikenessSearch"]),
+        .library(name: "LikenessTraining", targets: ["LikenessTraining"]),
+        .library(name: "LikenessRecognition", targets: ["LikenessRecognition"]),
+        .library(name: "LikenessStorage", targets: ["LikenessStorage"]),
+        .library(name: "LikenessMetrics", targets: ["LikenessMetrics"]),
+        .library(name: "LikenessReports", targets: ["LikenessReports"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
@@ -48,9 +53,22 @@ let package = Package(
         // Whole-file writes, locks and reads of plain or gzip files: below HDF5 and the data layer.
         .target(name: "LikenessFiles", dependencies: ["CZlib"]),
         .target(name: "LikenessHDF5", dependencies: ["LikenessFiles", "CHDF5"]),
+        // Training: the one trainer, its steps and recipes, epoch reports, checkpoints (in memory).
+        .target(name: "LikenessTraining", dependencies: ["LikenessCore", "LikenessData", "LikenessSearch", "LikenessMetrics"]),
+        // Recognition: prototypes, the gallery, nearest-prototype classification, thresholds, one-shot evaluation.
+        .target(name: "LikenessRecognition", dependencies: ["LikenessCore", "LikenessSearch", "LikenessFiles"]),
+        // Storage: model archives, embedding stores, gallery and checkpoint files in HDF5.
+        .target(
+            name: "LikenessStorage",
+            dependencies: ["LikenessCore", "LikenessData", "LikenessFiles", "LikenessHDF5", "LikenessTraining", "LikenessRecognition", "COpenSSL"]),
+        // Metrics checked against scikit-learn; reports: the comparison as Markdown, JSON and HTML.
+        .target(name: "LikenessMetrics", dependencies: ["LikenessCore"]),
+        .target(name: "LikenessReports", dependencies: ["LikenessCore", "LikenessFiles", "LikenessMetrics", "LikenessRecognition"]),
+        // The umbrella: re-exports only.
         .target(
             name: "Likeness",
-            dependencies: ["LikenessCore", "LikenessSearch", "LikenessData", "LikenessFiles", "LikenessHDF5", "COpenSSL"]),
+            dependencies: ["LikenessCore", "LikenessSearch", "LikenessData", "LikenessFiles", "LikenessHDF5", "LikenessTraining",
+                           "LikenessRecognition", "LikenessStorage", "LikenessMetrics", "LikenessReports"]),
 
         // The command-line tool's commands and option groups, a library so that tests run them in process.
         .target(

@@ -1,7 +1,11 @@
-// The umbrella module: `import Likeness` brings the engine, exact search, the data layer, the file
-// utilities and the HDF5 files.
+// The umbrella module, re-exports only: `import Likeness` brings every library of the toolkit.
 @_exported import LikenessCore
 @_exported import LikenessData
 @_exported import LikenessFiles
 @_exported import LikenessHDF5
+@_exported import LikenessMetrics
+@_exported import LikenessRecognition
+@_exported import LikenessReports
 @_exported import LikenessSearch
+@_exported import LikenessStorage
+@_exported import LikenessTraining

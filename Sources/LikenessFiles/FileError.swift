@@ -60,3 +60,9 @@ package func describe(shape: [Int?]) -> String {
     if shape.isEmpty { return "scalar" }
     return "[" + shape.map { $0.map(String.init) ?? "any" }.joined(separator: ", ") + "]"
 }
+
+/// A list of names in errors, shortened past a dozen.
+package func describe(names: [String]) -> String {
+    let shown = names.prefix(12).map { "\"\($0)\"" }.joined(separator: ", ")
+    return "[\(shown)\(names.count > 12 ? ", … (\(names.count) in all)" : "")]"
+}

@@ -123,22 +123,22 @@ extension StorageTests {
             try gallery.enroll(name: "Coat", embeddings: Tensor(shape: [1, 2], scalars: [1, 0]))
             try gallery.remove(className: "Bag")
             #expect(gallery.classNames == ["Coat"])
-            let error = try #require(throws: StorageError.self) { try gallery.remove(className: "Bag") }
+            let error = try #require(throws: EnrollmentError.self) { try gallery.remove(className: "Bag") }
             #expect(error.kind == .unknownClass && error.found == "\"Bag\"")
-            #expect(throws: StorageError.self) { try gallery.setThreshold(.init(distance: 1), forClass: "Bag") }
+            #expect(throws: EnrollmentError.self) { try gallery.setThreshold(.init(distance: 1), forClass: "Bag") }
         }
 
         @Test func embeddingsOfAnotherDimensionOrLengthAreRefused() throws {
             var gallery = Gallery(modelDigest: digest, dimension: 3)
-            let wide = try #require(throws: StorageError.self) {
+            let wide = try #require(throws: EnrollmentError.self) {
                 try gallery.enroll(name: "Bag", embeddings: StorageTests.unitRows(1, 4, seed: 1))
             }
-            #expect(wide.kind == .dimensionMismatch && wide.expected?.hasPrefix("3") == true && wide.found == "4")
-            let long = try #require(throws: StorageError.self) {
+            #expect(wide.kind == .dimensionMismatch && wide.expected.hasPrefix("3") && wide.found == "4")
+            let long = try #require(throws: EnrollmentError.self) {
                 try gallery.enroll(name: "Bag", embeddings: Tensor(shape: [2, 3], scalars: [1, 0, 0, 0, 2, 0]))
             }
-            #expect(long.kind == .invalidValue && long.found?.contains("row 1") == true)
-            let opposite = try #require(throws: StorageError.self) {
+            #expect(long.kind == .invalidValue && long.found.contains("row 1"))
+            let opposite = try #require(throws: EnrollmentError.self) {
                 try gallery.enroll(name: "Bag", embeddings: Tensor(shape: [2, 3], scalars: [1, 0, 0, -1, 0, 0]))
             }
             #expect(opposite.kind == .invalidValue)

@@ -1,6 +1,7 @@
 import Foundation
 import Likeness
 import Testing
+import _LikenessTestSupport
 
 /// Records a training run's events as short lines (`end 2 best`).
 final class RecordingObserver: TrainingObserver {

@@ -50,3 +50,11 @@ public final class Sequential: Layer {
         for (_, p) in parameters { p.zeroGradient() }
     }
 }
+
+extension Sequential {
+    /// The parameters' values and the buffers, by name: everything a model archive stores and a
+    /// best epoch keeps.
+    package var weightEntries: [(name: String, tensor: Tensor)] {
+        parameters.map { ($0.name, $0.parameter.value) } + buffers
+    }
+}

@@ -1,0 +1,165 @@
+import LikenessCore
+import LikenessFiles
+
+/// The classes a query can be recognised as: one prototype per enrolled class, the unit-length
+/// mean of the class's unit embeddings, with the distance thresholds under which a query is
+/// taken for a class (else it is "unknown").
+///
+/// Enrolling keeps, per class, the sum of every embedding enrolled and their number
+/// (`PrototypeAccumulator`), so that shots added later move the prototype to the mean of all
+/// shots, as if enrolled at once: `prototype = Σ e / ‖Σ e‖`. A gallery is pure data: the caller computes the embeddings with
+/// the model whose digest the gallery records, and saves it with `save(to:)` (Gallery+File.swift).
+public struct Gallery: Sendable, Equatable {
+    /// A distance threshold and the rates measured at it when it was chosen.
+    public struct Threshold: Sendable, Equatable {
+        /// The largest Euclidean distance to a prototype at which a query is still taken for its class.
+        public var distance: Float
+        /// The fraction of calibration queries of other classes (or unknown ones) accepted at `distance`.
+        public var falseAcceptanceRate: Double?
+        /// The fraction of the class's own calibration queries rejected at `distance`.
+        public var falseRejectionRate: Double?
+
+        public init(distance: Float, falseAcceptanceRate: Double? = nil, falseRejectionRate: Double? = nil) {
+            precondition(distance.isFinite && distance >= 0, "threshold distance \(distance)")
+            precondition([falseAcceptanceRate, falseRejectionRate].allSatisfy { $0.map { (0...1).contains($0) } ?? true },
+                         "threshold rates \(String(describing: falseAcceptanceRate)), \(String(describing: falseRejectionRate)) outside [0, 1]")
+            self.distance = distance
+            self.falseAcceptanceRate = falseAcceptanceRate
+            self.falseRejectionRate = falseRejectionRate
+        }
+    }
+
+    /// One enrolled class.
+    public struct EnrolledClass: Sendable, Equatable {
+        public let name: String
+        /// `Σ e` over the unit embeddings enrolled (in float64, so that many shots add up exactly).
+        public let sum: [Double]
+        /// The number of embeddings enrolled.
+        public let shotCount: Int
+        /// `Σ e / ‖Σ e‖`: the re-normalised mean of the enrolled embeddings.
+        public let prototype: [Float]
+        /// The class's own threshold; nil to use the gallery's global one.
+        public var threshold: Threshold?
+
+        package init(name: String, sum: [Double], shotCount: Int, prototype: [Float], threshold: Threshold?) {
+            self.name = name
+            self.sum = sum
+            self.shotCount = shotCount
+            self.prototype = prototype
+            self.threshold = threshold
+        }
+    }
+
+    /// The digest of the model archive whose embeddings the gallery holds.
+    public let modelDigest: String
+    /// `D`, the length of the embeddings and prototypes.
+    public let dimension: Int
+    /// The enrolled classes, in enrolment order.
+    public private(set) var classes: [EnrolledClass]
+    /// The threshold of classes without one of their own; nil accepts every nearest class.
+    public var globalThreshold: Threshold?
+
+    /// An empty gallery for `D`-dimensional embeddings of the model with `modelDigest`.
+    public init(modelDigest: String, dimension: Int) {
+        precondition(dimension > 0, "gallery of \(dimension)-dimensional embeddings")
+        precondition(!modelDigest.utf8.contains(0), "model digest with a NUL character")
+        self.modelDigest = modelDigest
+        self.dimension = dimension
+        classes = []
+    }
+
+    package init(modelDigest: String, dimension: Int, classes: [EnrolledClass], globalThreshold: Threshold?) {
+        self.init(modelDigest: modelDigest, dimension: dimension)
+        self.classes = classes
+        self.globalThreshold = globalThreshold
+    }
+
+    /// The enrolled class named `name`, if any.
+    public subscript(name: String) -> EnrolledClass? { classes.first { $0.name == name } }
+
+    /// The names of the enrolled classes, in enrolment order.
+    public var classNames: [String] { classes.map(\.name) }
+
+    /// The prototypes as a `C × D` tensor, row `c` that of `classes[c]`.
+    public var prototypes: Tensor {
+        Tensor(shape: [classes.count, dimension], scalars: classes.flatMap(\.prototype))
+    }
+
+    /// The threshold in force for the class `name`: its own, else the global one.
+    public func threshold(forClass name: String) -> Threshold? {
+        self[name]?.threshold ?? globalThreshold
+    }
+
+    // MARK: Enrolment
+
+    /// Enrols the rows of `embeddings` (`N × D`, unit length) as shots of the class `name`,
+    /// adding them to the class's earlier shots if it is enrolled already.
+    ///
+    /// - Throws: `EnrollmentError.dimensionMismatch` if the rows are not `D` wide, `.invalidValue`
+    ///   if there are none, a row is not of unit length, the name is empty or holds NUL, or the
+    ///   shots cancel out (a zero mean has no direction); the gallery is unchanged then.
+    public mutating func enroll(name: String, embeddings: Tensor) throws {
+        precondition(embeddings.rank == 2, "embeddings of shape \(embeddings.shape), expected N×D")
+        guard embeddings.shape[0] > 0 else {
+            throw EnrollmentError(.invalidValue, field: "embeddings", expected: "at least one embedding", found: "none")
+        }
+        try enroll(embeddings: embeddings, labels: [Int](repeating: 0, count: embeddings.shape[0]), classNames: [name])
+    }
+
+    /// Enrols every class that has labelled rows in `embeddings` (`N × D`, unit length), with
+    /// `labels` indexing `classNames` (−1 for rows to skip): one prototype per class, merged
+    /// with the class's earlier shots if it is enrolled already.
+    ///
+    /// - Throws: as `enroll(name:embeddings:)`, and `.invalidValue` for a label outside
+    ///   −1..<`classNames.count`; the gallery is unchanged then.
+    public mutating func enroll(embeddings: Tensor, labels: [Int], classNames: [String]) throws {
+        var shots = PrototypeAccumulator(dimension: dimension, classCount: classNames.count)
+        try shots.add(embeddings: embeddings, labels: labels)
+        try enroll(shots, classNames: classNames)
+    }
+
+    /// Removes the class `name`; throws `EnrollmentError.unknownClass` if it is not enrolled.
+    public mutating func remove(className name: String) throws {
+        guard let index = classes.firstIndex(where: { $0.name == name }) else { throw unknownClass(name) }
+        classes.remove(at: index)
+    }
+
+    /// Sets the class `name`'s own threshold (nil: use the global one); throws
+    /// `EnrollmentError.unknownClass` if it is not enrolled.
+    public mutating func setThreshold(_ threshold: Threshold?, forClass name: String) throws {
+        guard let index = classes.firstIndex(where: { $0.name == name }) else { throw unknownClass(name) }
+        classes[index].threshold = threshold
+    }
+
+    private func unknownClass(_ name: String) -> EnrollmentError {
+        EnrollmentError(.unknownClass, field: "class name",
+                     expected: "one of \(describe(names: classNames))", found: "\"\(name)\"")
+    }
+
+    /// Enrols the shots gathered in `shots`, label `l` as the class `classNames[l]`: adds their
+    /// sums and counts to the classes enrolled already, enrols the others at the end, after
+    /// checking everything, so that an error leaves the gallery as it was.
+    ///
+    /// - Throws: `EnrollmentError.invalidValue` for an empty name or one with NUL, or shots
+    ///   that cancel out.
+    public mutating func enroll(_ shots: PrototypeAccumulator, classNames: [String]) throws {
+        precondition(shots.dimension == dimension && shots.counts.count == classNames.count,
+                     "shots of \(shots.counts.count) classes in \(shots.dimension) dimensions for \(classNames.count) names in \(dimension)")
+        var updated = classes
+        for (label, name) in classNames.enumerated() where shots.counts[label] > 0 {
+            if name.isEmpty || name.utf8.contains(0) {
+                throw EnrollmentError(.invalidValue, field: "class name",
+                                   expected: "a non-empty name without NUL characters", found: "\"\(name)\"")
+            }
+            let index = updated.firstIndex { $0.name == name }
+            let previousSum = index.map { updated[$0].sum } ?? [Double](repeating: 0, count: dimension)
+            let sum = zip(previousSum, shots.sums[label]).map { $0 + $1 }
+            let shotCount = (index.map { updated[$0].shotCount } ?? 0) + shots.counts[label]
+            let prototype = try PrototypeAccumulator.prototype(fromSum: sum, className: name)
+            let enrolled = EnrolledClass(name: name, sum: sum, shotCount: shotCount, prototype: prototype,
+                                         threshold: index.flatMap { updated[$0].threshold })
+            if let index { updated[index] = enrolled } else { updated.append(enrolled) }
+        }
+        classes = updated
+    }
+}

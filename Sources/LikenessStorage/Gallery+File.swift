@@ -1,0 +1,168 @@
+import Foundation
+import LikenessCore
+import LikenessData
+import LikenessFiles
+import LikenessHDF5
+import LikenessRecognition
+
+/// The gallery file.
+///
+///     /classes                            variable-length UTF-8 strings C
+///     /prototypes                         float32 C×D (unit rows)
+///     /sums                               float64 C×D (Σ of the enrolled unit embeddings)
+///     /shot_counts                        int64 C
+///     /thresholds                         float32 C (NaN: none, the global one applies)
+///     /threshold_false_acceptance_rates   float64 C (NaN: not recorded)
+///     /threshold_false_rejection_rates    float64 C (NaN: not recorded)
+///     attributes: format = "likeness-gallery", format_version = 1, model_digest, dimension,
+///                 distance = "euclidean"; threshold, threshold_false_acceptance_rate,
+///                 threshold_false_rejection_rate (float64, each only when set)
+extension Gallery {
+    /// The `format` attribute of gallery files.
+    public static let formatName = "likeness-gallery"
+    /// The `format_version` written; files of this version or older are read.
+    public static let formatVersion = 1
+
+    static let format = FileFormat(name: formatName, version: formatVersion)
+
+    /// Writes the gallery to `path` as a whole (a temporary file renamed into place): if
+    /// anything fails, a gallery already at `path` is left as it was.
+    public func save(to path: String) throws {
+        let rows = classes.count
+        try HDF5File.writeAtomically(to: path) { file in
+            try file.createDataset(at: "/classes", strings: classNames)
+            try file.createDataset(at: "/prototypes", values: classes.flatMap(\.prototype), shape: [rows, dimension])
+            try file.createDataset(at: "/sums", values: classes.flatMap(\.sum), shape: [rows, dimension])
+            try file.createDataset(at: "/shot_counts", values: classes.map { Int64($0.shotCount) }, shape: [rows])
+            try file.createDataset(at: "/thresholds", values: classes.map { $0.threshold?.distance ?? .nan }, shape: [rows])
+            try file.createDataset(at: "/threshold_false_acceptance_rates",
+                                   values: classes.map { $0.threshold?.falseAcceptanceRate ?? .nan }, shape: [rows])
+            try file.createDataset(at: "/threshold_false_rejection_rates",
+                                   values: classes.map { $0.threshold?.falseRejectionRate ?? .nan }, shape: [rows])
+            try Self.format.write(to: file)
+            try file.attributes.write(modelDigest, named: "model_digest")
+            try file.attributes.write(dimension, named: "dimension")
+            try file.attributes.write(EmbeddingStore.distance, named: "distance")
+            if let globalThreshold {
+                try file.attributes.write(Double(globalThreshold.distance), named: "threshold")
+                if let rate = globalThreshold.falseAcceptanceRate {
+                    try file.attributes.write(rate, named: "threshold_false_acceptance_rate")
+                }
+                if let rate = globalThreshold.falseRejectionRate {
+                    try file.attributes.write(rate, named: "threshold_false_rejection_rate")
+                }
+            }
+        }
+    }
+
+    /// Reads the gallery at `path`, lets `change` change it and writes it back, holding the
+    /// gallery's `FileLock` (`PATH.lock`) from the read to the write: processes updating one
+    /// gallery at once take turns, and each sees the changes of those before it.
+    ///
+    /// - Parameters:
+    ///   - empty: the gallery to start from when no file is at `path` (nil: that is an error).
+    ///   - waiting: called with the lock file's path when another process holds the lock,
+    ///     before waiting for it.
+    ///   - change: changes the gallery; when it throws, nothing is written.
+    /// - Returns: the gallery as written.
+    /// - Throws: `FileLockError`, `load`'s and `save`'s errors, what `change` throws.
+    @discardableResult
+    public static func update(at path: String, creatingIfMissing empty: Gallery? = nil, waiting: (String) -> Void = { _ in },
+                              _ change: (inout Gallery) throws -> Void) throws -> Gallery {
+        let lock = try FileLock(locking: path, waiting: waiting)
+        return try withExtendedLifetime(lock) {
+            var gallery: Gallery
+            if let empty, !FileManager.default.fileExists(atPath: path) {
+                gallery = empty
+            } else {
+                gallery = try load(path)
+            }
+            try change(&gallery)
+            try gallery.save(to: path)
+            return gallery
+        }
+    }
+
+    /// Reads the gallery at `path`.
+    ///
+    /// - Throws: `HDF5Error` if the file is missing, not HDF5 or damaged; `StorageError` naming
+    ///   the file and field if it is not a gallery of a version this build reads, a dataset or
+    ///   attribute is missing or of another shape, or a value is invalid (a shot count below 1,
+    ///   a repeated name, a prototype that is not the normalised sum, a negative threshold).
+    public static func load(_ path: String) throws -> Gallery {
+        let file = try HDF5File(openingAt: path)
+        try format.check(file)
+        let (modelDigest, dimension) = try file.embeddingSpace()
+        let names = try file.requiredDataset(at: "/classes", shape: [nil]).readStrings()
+        let rows = names.count
+        let prototypes = try file.requiredDataset(at: "/prototypes", shape: [rows, dimension]).read(as: Float.self)
+        let sums = try file.requiredDataset(at: "/sums", shape: [rows, dimension]).read(as: Double.self)
+        let shotCounts = try file.requiredDataset(at: "/shot_counts", shape: [rows]).read(as: Int64.self)
+        let thresholds = try file.requiredDataset(at: "/thresholds", shape: [rows]).read(as: Float.self)
+        let acceptance = try file.requiredDataset(at: "/threshold_false_acceptance_rates", shape: [rows]).read(as: Double.self)
+        let rejection = try file.requiredDataset(at: "/threshold_false_rejection_rates", shape: [rows]).read(as: Double.self)
+
+        func invalid(_ field: String, _ row: Int, expected: String, found: String) -> StorageError {
+            StorageError(.invalidValue, filePath: path, field: field, expected: expected, found: "\(found) in row \(row)")
+        }
+        var classes: [EnrolledClass] = []
+        var seen: Set<String> = []
+        for row in 0..<rows {
+            let name = names[row]
+            guard !name.isEmpty, seen.insert(name).inserted else {
+                throw invalid("/classes", row, expected: "distinct non-empty names", found: "\"\(name)\"")
+            }
+            guard shotCounts[row] >= 1 else {
+                throw invalid("/shot_counts", row, expected: "at least 1 shot", found: "\(shotCounts[row])")
+            }
+            let sum = Array(sums[(row * dimension)..<((row + 1) * dimension)])
+            let prototype = Array(prototypes[(row * dimension)..<((row + 1) * dimension)])
+            let normalizedSum: [Float]
+            do {
+                normalizedSum = try PrototypeAccumulator.prototype(fromSum: sum, className: name)
+            } catch {
+                throw invalid("/sums", row, expected: "a sum of non-zero length", found: "a zero or non-finite sum")
+            }
+            guard zip(prototype, normalizedSum).allSatisfy({ abs($0 - $1) <= unitLengthTolerance }) else {
+                throw invalid("/prototypes", row, expected: "the normalised sum of the class's shots (/sums)", found: "another vector")
+            }
+            let threshold = try readThreshold(
+                distance: thresholds[row], falseAcceptanceRate: acceptance[row], falseRejectionRate: rejection[row],
+                fields: ("/thresholds", "/threshold_false_acceptance_rates", "/threshold_false_rejection_rates")
+            ) { field, expected, found in invalid(field, row, expected: expected, found: found) }
+            classes.append(EnrolledClass(name: name, sum: sum, shotCount: Int(shotCounts[row]), prototype: prototype,
+                                         threshold: threshold))
+        }
+        var globalThreshold: Threshold?
+        if let distance = try file.optionalDouble("threshold") {
+            globalThreshold = try readThreshold(
+                distance: Float(distance), falseAcceptanceRate: try file.optionalDouble("threshold_false_acceptance_rate") ?? .nan,
+                falseRejectionRate: try file.optionalDouble("threshold_false_rejection_rate") ?? .nan,
+                fields: ("threshold", "threshold_false_acceptance_rate", "threshold_false_rejection_rate")
+            ) { attribute, expected, found in file.invalidAttribute(attribute, expected: expected, found: found) }
+        }
+        return Gallery(modelDigest: modelDigest, dimension: dimension, classes: classes, globalThreshold: globalThreshold)
+    }
+
+    /// The threshold stored as a distance and two rates, NaN meaning none (for the distance)
+    /// or not recorded (for a rate); `invalid(field, expected, found)` makes the error for a
+    /// value out of range, given the name of the field (of `fields`) it comes from.
+    private static func readThreshold(
+        distance: Float, falseAcceptanceRate: Double, falseRejectionRate: Double,
+        fields: (distance: String, falseAcceptanceRate: String, falseRejectionRate: String),
+        invalid: (_ field: String, _ expected: String, _ found: String) -> StorageError
+    ) throws -> Threshold? {
+        guard !distance.isNaN else { return nil }
+        guard distance.isFinite && distance >= 0 else {
+            throw invalid(fields.distance, "a distance of 0 or more, or NaN for none", "\(distance)")
+        }
+        func rate(_ value: Double, _ field: String) throws -> Double? {
+            guard !value.isNaN else { return nil }
+            guard (0...1).contains(value) else { throw invalid(field, "a rate in [0, 1], or NaN for none", "\(value)") }
+            return value
+        }
+        return Threshold(distance: distance,
+                         falseAcceptanceRate: try rate(falseAcceptanceRate, fields.falseAcceptanceRate),
+                         falseRejectionRate: try rate(falseRejectionRate, fields.falseRejectionRate))
+    }
+}
