@@ -88,7 +88,7 @@ extension LikenessCommand {
             let softmaxOutputs = ApproachOutputs(
                 name: priorCorrection == nil ? "softmax" : "softmax · prior-corrected (τ = \(priorCorrection!))",
                 modelFile: softmax, scoreDescription: "softmax probability",
-                predictedLabels: logits.argmaxRows.map { Optional($0) }, scores: rows(probabilities),
+                predictedLabels: logits.argmaxRows.map { Optional($0) }, scores: probabilities.doubleRows,
                 novelClasses: Set(softmaxCounts.indices.filter { softmaxCounts[$0] == 0 }))
 
             let embeddingArchive = try ModelArchive.load(embedding)
@@ -131,11 +131,6 @@ extension LikenessCommand {
                 return [Int](repeating: 1, count: classCount)
             }
             return counts
-        }
-
-        func rows(_ t: Tensor) -> [[Double]] {
-            let c = t.shape[1]
-            return t.withUnsafeBufferPointer { p in (0..<t.shape[0]).map { i in (0..<c).map { Double(p[i * c + $0]) } } }
         }
 
         func printSummary(_ comparison: Comparison) {
