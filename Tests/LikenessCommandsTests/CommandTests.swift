@@ -129,6 +129,14 @@ struct CommandTests {
                             repositoryRoot + "/Datasets/sample/image-folder/5-Sandal/" + (try sandal())], "softmax head")
     }
 
+    @Test func headsAreNamedInWords() throws {
+        let dir = try TemporaryFolder()
+        try saveModel(at: dir.path + "/embedder.h5")
+        expectRunTimeError(["compare", sample, "--softmax", dir.path + "/embedder.h5", "--embedding", dir.path + "/embedder.h5",
+                            "--gallery", dir.path + "/gallery.h5", "-o", dir.path + "/report"],
+                           "it has an embedding head of dimension 16, classes 0, 1,")
+    }
+
     func sandal() throws -> String {
         try #require(try FileManager.default.contentsOfDirectory(atPath: repositoryRoot + "/Datasets/sample/image-folder/5-Sandal").sorted().first)
     }
@@ -159,5 +167,14 @@ struct ExitStatusTests {
         let dir = try TemporaryFolder()
         let run = try runLikeness(["data", "split", sample, "--validation", "0.2", "-o", "split.json"], in: dir.path)
         #expect(run.err.contains("warning: --validation is deprecated; use --validation-fraction"), "\(run.err)")
+    }
+
+    @Test func versionAndHelpPrintNoSwiftDescriptions() throws {
+        let dir = try TemporaryFolder()
+        let version = try runLikeness(["--version"], in: dir.path)
+        #expect(version.out.trimmingCharacters(in: .whitespacesAndNewlines) == LikenessVersion.current)
+        let help = try runLikeness(["one-shot", "--help"], in: dir.path).out
+        #expect(help.contains("5,7)"), "\(help)")
+        #expect(!help.contains("ClassList"), "\(help)")
     }
 }

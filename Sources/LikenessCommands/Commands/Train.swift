@@ -76,7 +76,7 @@ extension LikenessCommand {
             if resume {
                 let saved = try ModelArchive.load(checkpointPath)
                 guard saved.architecture == architecture, let checkpoint = saved.checkpoint else {
-                    throw CommandError("--resume: \(checkpointPath) is not a checkpoint of this architecture (\(saved.architecture.backbone), \(saved.architecture.head)).")
+                    throw CommandError("--resume: \(checkpointPath) is not a checkpoint of this architecture (the \(saved.architecture.backbone.rawValue) backbone, \(saved.architecture.head.phrase)).")
                 }
                 guard checkpoint.epoch <= totalEpochs else {
                     throw CommandError("--resume: \(checkpointPath) is after epoch \(checkpoint.epoch), past the \(totalEpochs) epochs these options train for.")
@@ -100,7 +100,7 @@ extension LikenessCommand {
                 resumed = checkpoint
                 printDiagnostic("train: resuming from \(checkpointPath) after epoch \(checkpoint.epoch)")
             }
-            printDiagnostic("train: \(model.backbone) backbone, \(model.headName) head, \(selection.train.count) training and \(selection.validation.count) validation images, \(Parallel.threadCount) threads")
+            printDiagnostic("train: \(model.backbone.rawValue) backbone, \(model.headName) head, \(selection.train.count) training and \(selection.validation.count) validation images, \(Parallel.threadCount) threads")
 
             func record(keptEpoch: Int?) -> TrainingRecord {
                 TrainingRecord(command: commandLine, trainingClassCounts: counts, settings: settings, epochs: epochs, keptEpoch: keptEpoch)

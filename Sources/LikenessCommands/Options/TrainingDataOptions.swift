@@ -88,7 +88,7 @@ extension TrainingDataOptions.Selection {
 }
 
 /// Class indices, comma-separated.
-struct ClassList: ExpressibleByArgument {
+struct ClassList: ExpressibleByArgument, CustomStringConvertible {
     let classes: [Int]
 
     init?(argument: String) {
@@ -96,4 +96,7 @@ struct ClassList: ExpressibleByArgument {
         guard !parsed.isEmpty, parsed.allSatisfy({ ($0 ?? -1) >= 0 }) else { return nil }
         classes = parsed.map { $0! }
     }
+
+    /// The indices as they are given, e.g. `5,7`: what help prints as a default.
+    var description: String { classes.map(String.init).joined(separator: ",") }
 }

@@ -24,6 +24,16 @@ func countWithShare(_ count: Int, of total: Int) -> String {
     total == 0 ? "\(count)" : "\(count) (\(String(format: "%.1f", 100 * Double(count) / Double(total)))%)"
 }
 
+extension Head {
+    /// The head in words, for messages: "a softmax head over 5 classes", "an embedding head of dimension 64".
+    var phrase: String {
+        switch self {
+        case .embedding(let dimension): "an embedding head of dimension \(dimension)"
+        case .softmax(let classCount): "a softmax head over \(classCount) class" + (classCount == 1 ? "" : "es")
+        }
+    }
+}
+
 extension OutputFormat {
     /// A CSV field, quoted when it must be.
     static func csvField(_ s: String) -> String {
