@@ -69,6 +69,57 @@ struct CommandLineTests {
         #expect(FileManager.default.fileExists(atPath: dir.path + "/report/report.html"))
     }
 
+    @Test func predictGivesASoftmaxModelsMostProbableClasses() throws {
+        let dir = try TemporaryFolder()
+        let common = ["--threads", "2", "--seed", "1"]
+        try likeness(["train", sample, "--head", "softmax", "--epochs", "1", "--batch-size", "16", "-o", "softmax.h5"] + common, in: dir.path)
+        let pngs = try ["5-Sandal", "8-Bag"].map { folder in
+            images + "/" + folder + "/" + (try #require(try FileManager.default.contentsOfDirectory(atPath: images + "/" + folder)
+                .filter { $0.hasSuffix(".png") }.sorted().first))
+        }
+
+        // The table: a header and a row per image, three classes each by default.
+        let table = try likeness(["predict", "--model", "softmax.h5"] + pngs + common, in: dir.path).out.split(separator: "\n")
+        #expect(table.count == 3)
+        #expect(table.first.map { $0.hasPrefix("id") && $0.hasSuffix("top 3") } == true, "\(table)")
+        #expect(table.dropFirst().allSatisfy { $0.split(separator: " ").filter { $0.count == 6 && Double($0) != nil }.count == 3 }, "\(table)")
+
+        // CSV: probabilities in decreasing order, at most 1 in all; -k is bounded by the 10 classes.
+        let wide = try likeness(["predict", "--model", "softmax.h5", "--format", "csv", "-k", "12"] + pngs + common, in: dir.path)
+        #expect(wide.err.contains("warning: -k/--top 12 is more than the model's 10 classes"))
+        let csv = wide.out.split(separator: "\n").map { $0.split(separator: ",", omittingEmptySubsequences: false) }
+        #expect(csv.first?.first == "id" && csv.first?.count == 1 + 2 * 10 && csv.first?.last == "probability_10")
+        #expect(csv.count == 3)
+        for row in csv.dropFirst() {
+            let p = stride(from: 2, to: row.count, by: 2).compactMap { Double(row[$0]) }
+            #expect(p.count == 10 && p == p.sorted(by: >) && p.reduce(0, +) <= 1 + 1e-5, "\(row)")
+            #expect(Set(stride(from: 1, to: row.count, by: 2).map { row[$0] }).count == 10, "\(row)")
+        }
+
+        // JSON lines on a labelled set, with the true class; the summary on standard error; -o writes the file.
+        let test = sample + "/t10k-images-idx3-ubyte.gz"
+        let labelled = try likeness(["predict", "--model", "softmax.h5", "--dataset", test, "--format", "jsonl", "-k", "2", "-o", "p.jsonl"]
+                                    + common, in: dir.path)
+        #expect(labelled.out.isEmpty)
+        #expect(labelled.err.contains("predict: 100 images, accuracy ") && labelled.err.contains("balanced accuracy "), "\(labelled.err)")
+        let jsonLines = try String(contentsOfFile: dir.path + "/p.jsonl", encoding: .utf8).split(separator: "\n")
+        #expect(jsonLines.count == 100)
+        for text in jsonLines {
+            let line = try #require(try JSONSerialization.jsonObject(with: Data(text.utf8)) as? [String: Any])
+            let top = try #require(line["top"] as? [[String: Any]])
+            let p = top.compactMap { $0["probability"] as? Double }
+            #expect(p.count == 2 && p[0] >= p[1] && p[0] + p[1] <= 1 + 1e-5, "\(text)")
+            #expect(line["true_class"] is String && line["id"] is String, "\(text)")
+        }
+        let csvLabelled = try likeness(["predict", "--model", "softmax.h5", "--dataset", test, "--format", "csv", "-k", "1"] + common,
+                                       in: dir.path).out.split(separator: "\n")
+        #expect(csvLabelled.first == "id,class_1,probability_1,true_class")
+        #expect(csvLabelled.count == 101)
+        let tableLabelled = try likeness(["predict", "--model", "softmax.h5", "--dataset", test] + common, in: dir.path).out
+        #expect(tableLabelled.hasPrefix("id") && tableLabelled.contains("true class"))
+        #expect(tableLabelled.split(separator: "\n").count == 101)
+    }
+
     @Test func refusalsLeaveTheGalleryAsItWas() throws {
         let dir = try TemporaryFolder()
         let common = ["--threads", "2"]

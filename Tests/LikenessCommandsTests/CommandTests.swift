@@ -129,6 +129,15 @@ struct CommandTests {
                             repositoryRoot + "/Datasets/sample/image-folder/5-Sandal/" + (try sandal())], "softmax head")
     }
 
+    @Test func predictRefusesAnEmbeddingModel() throws {
+        let dir = try TemporaryFolder()
+        try saveModel(at: dir.path + "/embedder.h5")
+        expectRunTimeError(["predict", "--model", dir.path + "/embedder.h5", "--dataset", sample],
+                           "has an embedding head of dimension 16; predict needs a softmax model")
+        expectRunTimeError(["predict", "--model", dir.path + "/embedder.h5", "--dataset", sample], "likeness classify with a gallery")
+        expectArgumentError(["predict", "--model", dir.path + "/embedder.h5", "--dataset", sample, "-k", "0"], "-k/--top must be at least 1")
+    }
+
     @Test func headsAreNamedInWords() throws {
         let dir = try TemporaryFolder()
         try saveModel(at: dir.path + "/embedder.h5")
@@ -176,5 +185,7 @@ struct ExitStatusTests {
         let help = try runLikeness(["one-shot", "--help"], in: dir.path).out
         #expect(help.contains("5,7)"), "\(help)")
         #expect(!help.contains("ClassList"), "\(help)")
+        let predict = try runLikeness(["predict", "--help"], in: dir.path).out
+        #expect(predict.contains("-k, --top") && predict.contains("Examples:"), "\(predict)")
     }
 }

@@ -59,3 +59,15 @@ struct FormatOptions: ParsableArguments {
 enum OutputFormat: String, ExpressibleByArgument, CaseIterable {
     case csv, jsonl
 }
+
+/// `--format` of the commands that print a table for people by default.
+struct TableFormatOptions: ParsableArguments {
+    @Option(help: ArgumentHelp("table, csv or jsonl.", valueName: "format"))
+    var format: TableFormat = .table
+}
+
+/// How per-image results are written by a command that prints a table by default: the table or
+/// one of the `OutputFormat`s.
+enum TableFormat: String, ExpressibleByArgument, CaseIterable {
+    case table, csv, jsonl
+}

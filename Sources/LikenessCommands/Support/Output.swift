@@ -24,6 +24,16 @@ func countWithShare(_ count: Int, of total: Int) -> String {
     total == 0 ? "\(count)" : "\(count) (\(String(format: "%.1f", 100 * Double(count) / Double(total)))%)"
 }
 
+/// Rows as a table for people: each column as wide as its widest cell, columns two spaces apart.
+func textTable(_ rows: [[String]]) -> String {
+    let widths = (0..<(rows.map(\.count).max() ?? 0)).map { c in rows.map { c < $0.count ? $0[c].count : 0 }.max() ?? 0 }
+    return rows.map { row in
+        row.enumerated().map { c, cell in
+            c == row.count - 1 ? cell : cell + String(repeating: " ", count: widths[c] - cell.count)
+        }.joined(separator: "  ")
+    }.joined(separator: "\n") + "\n"
+}
+
 extension Head {
     /// The head in words, for messages: "a softmax head over 5 classes", "an embedding head of dimension 64".
     var phrase: String {
