@@ -10,14 +10,11 @@ extension ModelArchive {
     /// - Throws: `StorageError.modelMismatch` for a softmax model: galleries and embedding stores
     ///   hold embeddings of a model trained with an embedding head.
     public func embeddingDimension(path: String?) throws -> Int {
-        switch architecture.head {
-        case .embedding(let dimension):
-            return dimension
-        case .softmax(let classCount):
+        guard case .embedding(let dimension) = architecture.head else {
             throw StorageError(.modelMismatch, filePath: path, field: "architecture head",
-                               expected: "an embedding head (a model trained with --head embedding)",
-                               found: "a softmax head over \(classCount) classes")
+                               expected: "an embedding head (a model trained with --head embedding)", found: "\(architecture.head)")
         }
+        return dimension
     }
 }
 

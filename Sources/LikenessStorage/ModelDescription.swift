@@ -101,7 +101,7 @@ public struct ModelDescription: Sendable, Equatable {
         }
         if denseLayerWeightCount > Self.maximumLayerWeightCount {
             return ("at most \(Self.maximumLayerWeightCount) weights in a layer",
-                    "\(denseLayerWeightCount) for \(channels)×\(height)×\(width) input to the \(backbone) backbone and head \(head)")
+                    "\(denseLayerWeightCount) for \(channels)×\(height)×\(width) input to the \(backbone.rawValue) backbone and \(head)")
         }
         let counts = [normalization.mean.count, normalization.standardDeviation.count]
         if !counts.allSatisfy({ $0 == 1 || $0 == channels }) {

@@ -75,7 +75,7 @@ extension LikenessCommand {
 
             let softmaxArchive = try ModelArchive.load(softmax)
             guard case .softmax(let classCount) = softmaxArchive.architecture.head, softmaxArchive.classNames == names else {
-                throw CommandError("--softmax \(softmax) must be a softmax model over the dataset's classes (\(names.joined(separator: ", "))); it has \(softmaxArchive.architecture.head.phrase), classes \(softmaxArchive.classNames.joined(separator: ", ")).")
+                throw CommandError("--softmax \(softmax) must be a softmax model over the dataset's classes (\(names.joined(separator: ", "))); it has \(softmaxArchive.architecture.head), classes \(softmaxArchive.classNames.joined(separator: ", ")).")
             }
             try softmaxArchive.requireInput(of: dataset, source: data.dataset)
             printDiagnostic("compare: softmax model on \(indices.count) images")

@@ -57,7 +57,7 @@ extension LikenessCommand {
             runtime.apply()
             let (model, loaded, _) = try input.load()
             guard case .softmax(let classCount) = model.architecture.head else {
-                throw CommandError("--model \(input.model) has \(model.architecture.head.phrase); predict needs a softmax model "
+                throw CommandError("--model \(input.model) has \(model.architecture.head); predict needs a softmax model "
                                    + "(likeness train --head softmax). Give an embedding model to likeness classify with a gallery.")
             }
             let k = min(top, classCount)

@@ -76,7 +76,7 @@ extension LikenessCommand {
             if resume {
                 let saved = try ModelArchive.load(checkpointPath)
                 guard saved.architecture == architecture, let checkpoint = saved.checkpoint else {
-                    throw CommandError("--resume: \(checkpointPath) is not a checkpoint of this architecture (the \(saved.architecture.backbone.rawValue) backbone, \(saved.architecture.head.phrase)).")
+                    throw CommandError("--resume: \(checkpointPath) is not a checkpoint of this architecture (the \(saved.architecture.backbone.rawValue) backbone, \(saved.architecture.head)).")
                 }
                 guard checkpoint.epoch <= totalEpochs else {
                     throw CommandError("--resume: \(checkpointPath) is after epoch \(checkpoint.epoch), past the \(totalEpochs) epochs these options train for.")

@@ -34,16 +34,6 @@ func textTable(_ rows: [[String]]) -> String {
     }.joined(separator: "\n") + "\n"
 }
 
-extension Head {
-    /// The head in words, for messages: "a softmax head over 5 classes", "an embedding head of dimension 64".
-    var phrase: String {
-        switch self {
-        case .embedding(let dimension): "an embedding head of dimension \(dimension)"
-        case .softmax(let classCount): "a softmax head over \(classCount) class" + (classCount == 1 ? "" : "es")
-        }
-    }
-}
-
 extension OutputFormat {
     /// A CSV field, quoted when it must be.
     static func csvField(_ s: String) -> String {

@@ -15,3 +15,14 @@ extension Head {
         }
     }
 }
+
+extension Head: CustomStringConvertible {
+    /// The head in words, for messages: "a softmax head over 5 classes", "an embedding head of
+    /// dimension 64".
+    public var description: String {
+        switch self {
+        case .embedding(let dimension): "an embedding head of dimension \(dimension)"
+        case .softmax(let classCount): "a softmax head over \(classCount) class" + (classCount == 1 ? "" : "es")
+        }
+    }
+}
