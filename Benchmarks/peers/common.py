@@ -98,3 +98,13 @@ def protocol_split(labels):
         long_tail.extend(pool[:n])
         validation.extend(held_out)
     return np.sort(np.array(long_tail)), np.sort(np.array(validation))
+
+
+def recall_at_one(embeddings, labels):
+    """Leave-one-out recall@1 of torch embeddings (N x D) and labels (N): the share of rows whose
+    nearest other row (Euclidean, ties to the lowest index) has the same label (Likeness's
+    EmbeddingEvaluation.recallAtOne)."""
+    torch = importlib.import_module("torch")
+    d = torch.cdist(embeddings, embeddings)
+    d.fill_diagonal_(float("inf"))
+    return float((labels[d.argmin(dim=1)] == labels).float().mean())

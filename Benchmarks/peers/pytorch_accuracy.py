@@ -35,7 +35,7 @@ import re
 import sys
 import time
 
-from common import (CLASS_NAMES, LONG_TAIL_COUNTS, import_or_skip, is_installed, load_protocol_images, np, positive,
+from common import (CLASS_NAMES, recall_at_one, LONG_TAIL_COUNTS, import_or_skip, is_installed, load_protocol_images, np, positive,
                     protocol_split)
 
 torch = import_or_skip("torch")
@@ -146,14 +146,6 @@ def pk_batches(labels, epoch, seed, p=CLASSES_PER_BATCH, k=IMAGES_PER_CLASS):
                 batch.append(rng.choice(pool, k - len(pool), replace=True))
         batches.append(np.concatenate(batch))
     return batches
-
-
-def recall_at_one(embeddings, labels):
-    """Leave-one-out recall@1: the share of rows whose nearest other row (Euclidean, ties to the
-    lowest index) has the same label (Likeness's EmbeddingEvaluation.recallAtOne)."""
-    d = torch.cdist(embeddings, embeddings)
-    d.fill_diagonal_(float("inf"))
-    return float((labels[d.argmin(dim=1)] == labels).float().mean())
 
 
 def train_embedding(model, images, labels, validation, epochs, seed, miner):

@@ -2,7 +2,9 @@
 
 Trains the reference network with an embedding head (dense 64 → L2-normalise) on FMNIST-LT
 without classes 5 (Sandal) and 7 (Sneaker): triplet loss, margin 0.2 on the Euclidean distance
-between unit embeddings, semi-hard mining, PK batches of 8 classes × 16 images, Adam lr 1e-3.
+between unit embeddings, semi-hard mining, PK batches of 8 classes × 16 images, Adam lr 1e-3;
+after each epoch, leave-one-out recall@1 on the known classes' validation images, and the best
+epoch's weights kept (the first of equals), as Likeness's Trainer keeps them.
 Known classes are enrolled from their FMNIST-LT embeddings (mean, re-normalised); each novel
 class from one validation image, chosen for draw s exactly as Likeness's OneShotEvaluation does
 (SeededGenerator(seed: s), index = next() mod 500, Sandal then Sneaker from the same generator).
@@ -18,11 +20,12 @@ Run: /path/to/venv/bin/python pytorch_oneshot.py [--epochs 10] [--threads 2] [--
 """
 
 import argparse
+import copy
 import json
 import sys
 import time
 
-from common import CLASS_NAMES, import_or_skip, load_protocol_images, np, positive, protocol_split
+from common import CLASS_NAMES, import_or_skip, load_protocol_images, np, positive, protocol_split, recall_at_one
 
 torch = import_or_skip("torch")
 pytorch_metric_learning = import_or_skip("pytorch_metric_learning")
@@ -78,15 +81,17 @@ def embed(model, images):
                           for i in range(0, len(images), EMBEDDING_BATCH)])
 
 
-def train(model, images, labels, epochs):
-    """Seconds spent training and images seen."""
+def train(model, images, labels, epochs, validation_images, validation_labels):
+    """Seconds spent training and images seen. After each epoch, leave-one-out recall@1 on the
+    validation images: the best epoch's weights are kept (the first of equals), as Likeness's
+    Trainer keeps them."""
     images, labels_t = torch.from_numpy(images), torch.from_numpy(labels)
     sampler = samplers.MPerClassSampler(labels, m=IMAGES_PER_CLASS, batch_size=BATCH,
                                         length_before_new_iter=len(labels))
     miner = miners.TripletMarginMiner(margin=MARGIN, type_of_triplets="semihard")
     loss_function = losses.TripletMarginLoss(margin=MARGIN)
     optimizer = torch.optim.Adam(model.parameters(), lr=1e-3)
-    seconds, seen = 0.0, 0
+    seconds, seen, best = 0.0, 0, None
     for epoch in range(epochs):
         order = np.fromiter(iter(sampler), dtype=np.int64)
         model.train()
@@ -105,8 +110,15 @@ def train(model, images, labels, epochs):
         elapsed = time.perf_counter() - start
         seconds += elapsed
         seen += len(order)
+        recall = recall_at_one(embed(model, validation_images), torch.from_numpy(validation_labels))
+        is_best = best is None or recall > best[0]
+        if is_best:
+            best = (recall, epoch + 1, copy.deepcopy(model.state_dict()))
         print(f"epoch {epoch + 1}/{epochs}: loss {total / steps:.4f}, {steps} steps, {elapsed:.1f} s, "
-              f"{len(order) / elapsed:.0f} images/s", file=sys.stderr)
+              f"{len(order) / elapsed:.0f} images/s, validation recall@1 {recall:.4f}{' (best)' if is_best else ''}",
+              file=sys.stderr)
+    model.load_state_dict(best[2])
+    print(f"kept epoch {best[1]} of {epochs}, validation recall@1 {best[0]:.4f}", file=sys.stderr)
     return seconds, seen
 
 
@@ -158,7 +170,9 @@ def main():
           f"of the known classes for {args.epochs} epochs", file=sys.stderr)
 
     model = ReferenceNetwork("embedding")
-    train_seconds, seen = train(model, train_images[known_indices], train_labels[known_indices], args.epochs)
+    known_validation = validation[~np.isin(train_labels[validation], NOVEL_CLASSES)]
+    train_seconds, seen = train(model, train_images[known_indices], train_labels[known_indices], args.epochs,
+                                train_images[known_validation], train_labels[known_validation])
 
     known_embeddings = embed(model, train_images[known_indices])
     candidates = [embed(model, train_images[validation[train_labels[validation] == c]]) for c in NOVEL_CLASSES]
