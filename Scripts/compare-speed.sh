@@ -31,7 +31,7 @@ for i in range(1, pairs + 1):
     for build in ("old", "new"):
         for line in open(f"{folder}/{build}-{i}.jsonl"):
             figure = json.loads(line)
-            if figure.get("unit") in ("images/s", "queries/s"):
+            if str(figure.get("unit", "")).endswith("/s"):
                 figures.setdefault(figure["name"], {}).setdefault(build, []).append(figure["value"])
 print("| figure | old (median) | new (median) | ratios new/old by pair | median ratio |")
 print("|---|---|---|---|---|")
