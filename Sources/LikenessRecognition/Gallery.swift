@@ -40,13 +40,19 @@ public struct Gallery: Sendable, Equatable {
         public let prototype: [Float]
         /// The class's own threshold; nil to use the gallery's global one.
         public var threshold: Threshold?
+        /// The content digests of the shots enrolled with one, in enrolment order (at most
+        /// `shotCount`; shots enrolled without a digest, or before galleries kept them, have none).
+        public let shotDigests: [String]
 
-        package init(name: String, sum: [Double], shotCount: Int, prototype: [Float], threshold: Threshold?) {
+        package init(name: String, sum: [Double], shotCount: Int, prototype: [Float], threshold: Threshold?,
+                     shotDigests: [String] = []) {
+            precondition(shotDigests.count <= shotCount, "\(shotDigests.count) shot digests for \(shotCount) shots")
             self.name = name
             self.sum = sum
             self.shotCount = shotCount
             self.prototype = prototype
             self.threshold = threshold
+            self.shotDigests = shotDigests
         }
     }
 
@@ -118,6 +124,36 @@ public struct Gallery: Sendable, Equatable {
         try enroll(shots, classNames: classNames)
     }
 
+    /// Enrols the rows of `embeddings` as `enroll(embeddings:labels:classNames:)` does, row `i`
+    /// having the content digest `digests[i]` (of the image it was computed from), and skips
+    /// every row whose digest its class already holds, from earlier enrolments or an earlier
+    /// row of this call: enrolling one image twice counts it once. The digests enrolled are
+    /// kept with their class.
+    ///
+    /// - Returns: the indices of the rows skipped, in order.
+    /// - Throws: as `enroll(embeddings:labels:classNames:)`; the gallery is unchanged then.
+    @discardableResult
+    public mutating func enroll(embeddings: Tensor, labels: [Int], classNames: [String], digests: [String]) throws -> [Int] {
+        precondition(digests.count == labels.count, "\(digests.count) digests for \(labels.count) labels")
+        precondition(digests.allSatisfy { !$0.isEmpty && !$0.utf8.contains(0) }, "an empty shot digest or one with NUL")
+        var held = classNames.map { Set(self[$0]?.shotDigests ?? []) }
+        var added = [[String]](repeating: [], count: classNames.count)
+        var kept = labels
+        var skipped: [Int] = []
+        for (row, label) in labels.enumerated() where classNames.indices.contains(label) {
+            if held[label].insert(digests[row]).inserted {
+                added[label].append(digests[row])
+            } else {
+                kept[row] = -1
+                skipped.append(row)
+            }
+        }
+        var shots = PrototypeAccumulator(dimension: dimension, classCount: classNames.count)
+        try shots.add(embeddings: embeddings, labels: kept)
+        try enroll(shots, classNames: classNames, digests: added)
+        return skipped
+    }
+
     /// Removes the class `name`; throws `EnrollmentError.unknownClass` if it is not enrolled.
     public mutating func remove(className name: String) throws {
         guard let index = classes.firstIndex(where: { $0.name == name }) else { throw unknownClass(name) }
@@ -143,6 +179,12 @@ public struct Gallery: Sendable, Equatable {
     /// - Throws: `EnrollmentError.invalidValue` for an empty name or one with NUL, or shots
     ///   that cancel out.
     public mutating func enroll(_ shots: PrototypeAccumulator, classNames: [String]) throws {
+        try enroll(shots, classNames: classNames, digests: classNames.map { _ in [] })
+    }
+
+    /// `enroll(_:classNames:)`, adding `digests[l]` to the shot digests of the class `classNames[l]`.
+    private mutating func enroll(_ shots: PrototypeAccumulator, classNames: [String], digests: [[String]]) throws {
+        precondition(digests.count == classNames.count, "digests of \(digests.count) classes for \(classNames.count) names")
         precondition(shots.dimension == dimension && shots.counts.count == classNames.count,
                      "shots of \(shots.counts.count) classes in \(shots.dimension) dimensions for \(classNames.count) names in \(dimension)")
         var updated = classes
@@ -157,7 +199,8 @@ public struct Gallery: Sendable, Equatable {
             let shotCount = (index.map { updated[$0].shotCount } ?? 0) + shots.counts[label]
             let prototype = try PrototypeAccumulator.prototype(fromSum: sum, className: name)
             let enrolled = EnrolledClass(name: name, sum: sum, shotCount: shotCount, prototype: prototype,
-                                         threshold: index.flatMap { updated[$0].threshold })
+                                         threshold: index.flatMap { updated[$0].threshold },
+                                         shotDigests: (index.map { updated[$0].shotDigests } ?? []) + digests[label])
             if let index { updated[index] = enrolled } else { updated.append(enrolled) }
         }
         classes = updated

@@ -14,14 +14,18 @@ import LikenessRecognition
 ///     /thresholds                         float32 C (NaN: none, the global one applies)
 ///     /threshold_false_acceptance_rates   float64 C (NaN: not recorded)
 ///     /threshold_false_rejection_rates    float64 C (NaN: not recorded)
-///     attributes: format = "likeness-gallery", format_version = 1, model_digest, dimension,
+///     /shot_digests                       variable-length UTF-8 strings S (a shot's content digest)
+///     /shot_digest_classes                int64 S (the row in /classes of the shot's class)
+///     attributes: format = "likeness-gallery", format_version = 2, model_digest, dimension,
 ///                 distance = "euclidean"; threshold, threshold_false_acceptance_rate,
 ///                 threshold_false_rejection_rate (float64, each only when set)
+///
+/// Version 1 files have no shot digests; they are read as galleries whose shots have none.
 extension Gallery {
     /// The `format` attribute of gallery files.
     public static let formatName = "likeness-gallery"
     /// The `format_version` written; files of this version or older are read.
-    public static let formatVersion = 1
+    public static let formatVersion = 2
 
     static let format = FileFormat(name: formatName, version: formatVersion)
 
@@ -39,6 +43,9 @@ extension Gallery {
                                    values: classes.map { $0.threshold?.falseAcceptanceRate ?? .nan }, shape: [rows])
             try file.createDataset(at: "/threshold_false_rejection_rates",
                                    values: classes.map { $0.threshold?.falseRejectionRate ?? .nan }, shape: [rows])
+            let digestClasses = classes.indices.flatMap { row in classes[row].shotDigests.map { _ in Int64(row) } }
+            try file.createDataset(at: "/shot_digests", strings: classes.flatMap(\.shotDigests))
+            try file.createDataset(at: "/shot_digest_classes", values: digestClasses, shape: [digestClasses.count])
             try Self.format.write(to: file)
             try file.attributes.write(modelDigest, named: "model_digest")
             try file.attributes.write(dimension, named: "dimension")
@@ -91,7 +98,7 @@ extension Gallery {
     ///   a repeated name, a prototype that is not the normalised sum, a negative threshold).
     public static func load(_ path: String) throws -> Gallery {
         let file = try HDF5File(openingAt: path)
-        try format.check(file)
+        let version = try format.check(file)
         let (modelDigest, dimension) = try file.embeddingSpace()
         let names = try file.requiredDataset(at: "/classes", shape: [nil]).readStrings()
         let rows = names.count
@@ -101,6 +108,7 @@ extension Gallery {
         let thresholds = try file.requiredDataset(at: "/thresholds", shape: [rows]).read(as: Float.self)
         let acceptance = try file.requiredDataset(at: "/threshold_false_acceptance_rates", shape: [rows]).read(as: Double.self)
         let rejection = try file.requiredDataset(at: "/threshold_false_rejection_rates", shape: [rows]).read(as: Double.self)
+        let shotDigests = try readShotDigests(file, path: path, version: version, rows: rows)
 
         func invalid(_ field: String, _ row: Int, expected: String, found: String) -> StorageError {
             StorageError(.invalidValue, filePath: path, field: field, expected: expected, found: "\(found) in row \(row)")
@@ -130,8 +138,12 @@ extension Gallery {
                 distance: thresholds[row], falseAcceptanceRate: acceptance[row], falseRejectionRate: rejection[row],
                 fields: ("/thresholds", "/threshold_false_acceptance_rates", "/threshold_false_rejection_rates")
             ) { field, expected, found in invalid(field, row, expected: expected, found: found) }
+            guard shotDigests[row].count <= shotCounts[row] else {
+                throw invalid("/shot_digests", row, expected: "at most \(shotCounts[row]) digests (/shot_counts)",
+                              found: "\(shotDigests[row].count)")
+            }
             classes.append(EnrolledClass(name: name, sum: sum, shotCount: Int(shotCounts[row]), prototype: prototype,
-                                         threshold: threshold))
+                                         threshold: threshold, shotDigests: shotDigests[row]))
         }
         var globalThreshold: Threshold?
         if let distance = try file.optionalDouble("threshold") {
@@ -142,6 +154,27 @@ extension Gallery {
             ) { attribute, expected, found in file.invalidAttribute(attribute, expected: expected, found: found) }
         }
         return Gallery(modelDigest: modelDigest, dimension: dimension, classes: classes, globalThreshold: globalThreshold)
+    }
+
+    /// The shot digests of each of the `rows` classes, in file order: none in a version 1 file.
+    private static func readShotDigests(_ file: HDF5File, path: String, version: Int, rows: Int) throws -> [[String]] {
+        var digests = [[String]](repeating: [], count: rows)
+        guard version >= 2 else { return digests }
+        var seen = [Set<String>](repeating: [], count: rows)
+        let strings = try file.requiredDataset(at: "/shot_digests", shape: [nil]).readStrings()
+        let owners = try file.requiredDataset(at: "/shot_digest_classes", shape: [strings.count]).read(as: Int64.self)
+        for (index, (digest, owner)) in zip(strings, owners).enumerated() {
+            guard (0..<Int64(rows)).contains(owner) else {
+                throw StorageError(.invalidValue, filePath: path, field: "/shot_digest_classes",
+                                   expected: "rows of /classes, 0..<\(rows)", found: "\(owner) in row \(index)")
+            }
+            guard !digest.isEmpty, seen[Int(owner)].insert(digest).inserted else {
+                throw StorageError(.invalidValue, filePath: path, field: "/shot_digests",
+                                   expected: "distinct non-empty digests per class", found: "\"\(digest)\" in row \(index)")
+            }
+            digests[Int(owner)].append(digest)
+        }
+        return digests
     }
 
     /// The threshold stored as a distance and two rates, NaN meaning none (for the distance)

@@ -18,11 +18,7 @@ enum WeightDigest {
                 hasher.update(UnsafeRawBufferPointer(values))
             }
         }
-        let hex = hasher.finalize().map { byte in
-            let digits = Array("0123456789abcdef")
-            return String([digits[Int(byte >> 4)], digits[Int(byte & 0x0f)]])
-        }
-        return "sha256:" + hex.joined()
+        return hasher.finalizeDescription()
     }
 }
 
@@ -46,6 +42,12 @@ final class SHA256Hasher {
         var length: UInt32 = 0
         precondition(EVP_DigestFinal_ex(context, &digest, &length) == 1, "OpenSSL SHA-256 final failed")
         return Array(digest.prefix(Int(length)))
+    }
+
+    /// `"sha256:"` and the digest in lower-case hex.
+    func finalizeDescription() -> String {
+        let digits = Array("0123456789abcdef")
+        return "sha256:" + String(finalize().flatMap { [digits[Int($0 >> 4)], digits[Int($0 & 0x0f)]] })
     }
 
     deinit { EVP_MD_CTX_free(context) }

@@ -173,5 +173,84 @@ extension StorageTests {
             let huge = try edited { try $0.attributes.write(Int.max, named: "dimension") }
             #expect(huge.kind == .invalidValue && huge.field == "attribute 'dimension'" && huge.found == "\(Int.max)")
         }
+
+        @Test func shotsWhoseDigestTheClassHoldsAreSkipped() throws {
+            let shots = StorageTests.unitRows(4, 5, seed: 31)
+            var gallery = Gallery(modelDigest: digest, dimension: 5)
+            let first = try gallery.enroll(embeddings: rows(shots, 0..<2), labels: [0, 0], classNames: ["Sandal"], digests: ["a", "a"])
+            #expect(first == [1])
+            #expect(gallery["Sandal"]?.shotCount == 1 && gallery["Sandal"]?.shotDigests == ["a"])
+            #expect(isClose(gallery["Sandal"]?.prototype ?? [], Array(shots.scalars[0..<5])))
+
+            let again = try gallery.enroll(embeddings: rows(shots, 2..<4), labels: [0, 1], classNames: ["Sandal", "Bag"], digests: ["a", "a"])
+            #expect(again == [0], "a digest is skipped only within its own class")
+            #expect(gallery["Sandal"]?.shotCount == 1 && gallery["Bag"]?.shotCount == 1)
+            let more = try gallery.enroll(embeddings: rows(shots, 1..<3), labels: [0, 0], classNames: ["Sandal"], digests: ["b", "a"])
+            #expect(more == [1] && gallery["Sandal"]?.shotCount == 2 && gallery["Sandal"]?.shotDigests == ["a", "b"])
+            // Shots enrolled without digests add to the count, not to the digests.
+            try gallery.enroll(name: "Sandal", embeddings: rows(shots, 3..<4))
+            #expect(gallery["Sandal"]?.shotCount == 3 && gallery["Sandal"]?.shotDigests == ["a", "b"])
+
+            let folder = try TemporaryFolder()
+            try gallery.save(to: folder.file("gallery.h5"))
+            #expect(try Gallery.load(folder.file("gallery.h5")) == gallery)
+        }
+
+        @Test func aVersionOneGalleryLoadsWithoutDigestsAndEnrols() throws {
+            let folder = try TemporaryFolder()
+            let path = folder.file("gallery.h5")
+            var gallery = Gallery(modelDigest: digest, dimension: 2)
+            try gallery.enroll(embeddings: Tensor(shape: [1, 2], scalars: [0, 1]), labels: [0], classNames: ["Bag"], digests: ["a"])
+            try gallery.save(to: path)
+            // The layout of version 1: no shot digests.
+            let file = try HDF5File(openingAt: path, mode: .readWrite)
+            try file.removeObject(at: "/shot_digests")
+            try file.removeObject(at: "/shot_digest_classes")
+            try file.attributes.write(1, named: "format_version")
+            try file.close()
+
+            var loaded = try Gallery.load(path)
+            #expect(loaded["Bag"]?.shotCount == 1 && loaded["Bag"]?.shotDigests == [])
+            let skipped = try loaded.enroll(embeddings: Tensor(shape: [1, 2], scalars: [1, 0]), labels: [0], classNames: ["Bag"], digests: ["a"])
+            #expect(skipped.isEmpty && loaded["Bag"]?.shotCount == 2)
+            try loaded.save(to: path)
+            #expect(try Gallery.load(path) == loaded)
+            #expect(try HDF5File(openingAt: path).attributes.readInt(named: "format_version") == Gallery.formatVersion)
+
+            // A version 2 file must have its digests.
+            let missing = try HDF5File(openingAt: path, mode: .readWrite)
+            try missing.removeObject(at: "/shot_digests")
+            try missing.close()
+            let error = try #require(throws: StorageError.self) { try Gallery.load(path) }
+            #expect(error.kind == .missingEntry && error.field == "/shot_digests")
+        }
+
+        @Test func editedShotDigestsAreRefused() throws {
+            let folder = try TemporaryFolder()
+            let path = folder.file("gallery.h5")
+            var gallery = Gallery(modelDigest: digest, dimension: 2)
+            try gallery.enroll(embeddings: Tensor(shape: [3, 2], scalars: [0, 1, 0.6, 0.8, 1, 0]), labels: [0, 0, 1],
+                               classNames: ["Bag", "Coat"], digests: ["a", "b", "c"])
+            func edited(_ body: (HDF5File) throws -> Void) throws -> StorageError {
+                try gallery.save(to: path)
+                let file = try HDF5File(openingAt: path, mode: .readWrite)
+                try body(file)
+                try file.close()
+                return try #require(throws: StorageError.self) { try Gallery.load(path) }
+            }
+            let owner = try edited { try $0.dataset(at: "/shot_digest_classes").write([Int64]([0, 0, 2])) }
+            #expect(owner.kind == .invalidValue && owner.field == "/shot_digest_classes" && owner.found == "2 in row 2")
+            let repeated = try edited { try $0.dataset(at: "/shot_digests").write(["a", "a", "c"]) }
+            #expect(repeated.kind == .invalidValue && repeated.field == "/shot_digests" && repeated.found == "\"a\" in row 1")
+            let tooMany = try edited { try $0.dataset(at: "/shot_digest_classes").write([Int64]([1, 1, 1])) }
+            #expect(tooMany.kind == .invalidValue && tooMany.field == "/shot_digests" && tooMany.found == "3 in row 1")
+        }
+
+        @Test func contentDigestsAreTheSHA256OfTheImagesPixels() {
+            let dataset = Dataset(pixels: [0, 7, 0], labels: [0, 0, 0], classNames: ["x"], ids: ["a", "b", "c"], height: 1, width: 1, channels: 1)
+            let digests = dataset.contentDigests(of: [0, 1, 2])
+            #expect(digests[0] == "sha256:6e340b9cffb37a989ca544e6bb780a2c78901d3fb33738768511a30617afa01d")
+            #expect(digests[0] == digests[2] && digests[0] != digests[1])
+        }
     }
 }

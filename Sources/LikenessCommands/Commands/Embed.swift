@@ -3,7 +3,8 @@ import Likeness
 
 extension LikenessCommand {
     /// `likeness embed --model M DATASET -o store.h5`: the embeddings of a dataset's images, stored
-    /// with their labels, ids and class names, tied to the model by its digest.
+    /// with their labels, ids and class names, tied to the model by its digest; image files are
+    /// stored unlabelled (label −1, no classes).
     struct Embed: ParsableCommand {
         static let configuration = CommandConfiguration(
             commandName: "embed",
@@ -36,17 +37,21 @@ extension LikenessCommand {
             }
             let dataset = loaded.dataset
             let embeddings = model.outputs(for: dataset, indices: loaded.selection, showProgress: true)
-            let batch = EmbeddingBatch(embeddings: embeddings, labels: dataset.labels(loaded.selection),
+            // Image files have no label: their rows are stored with label −1 (docs/FILE-FORMATS.md).
+            let labelled = input.dataset != nil
+            let batch = EmbeddingBatch(embeddings: embeddings,
+                                       labels: labelled ? dataset.labels(loaded.selection) : loaded.selection.map { _ in -1 },
                                        ids: loaded.selection.map { dataset.ids[$0] })
             if append {
                 var store = try EmbeddingStore.open(output)
-                try store.append(batch, modelDigest: model.digest, classNames: dataset.classNames) { lock in
+                // Unlabelled rows fit any store's class list.
+                try store.append(batch, modelDigest: model.digest, classNames: labelled ? dataset.classNames : store.classNames) { lock in
                     printDiagnostic("embed: waiting for the lock on \(output), held by another likeness process (\(lock))")
                 }
                 print("appended \(batch.count) embeddings to \(output) (\(store.count) in all)")
             } else {
                 let store = try EmbeddingStore.create(at: output, modelDigest: model.digest, dimension: dimension,
-                                                      classNames: dataset.classNames) { try $0.append(batch) }
+                                                      classNames: labelled ? dataset.classNames : []) { try $0.append(batch) }
                 print("wrote \(store.count) embeddings of dimension \(dimension) to \(output)")
             }
         }

@@ -11,7 +11,9 @@ extension LikenessCommand {
             abstract: "Enrol a class from one or a few images (or every class of a labelled dataset) into a gallery.",
             discussion: """
             A class's prototype is the re-normalised mean of its images' embeddings; enrolling more \
-            images of a class already in the gallery adds them as shots. The gallery is written to a \
+            images of a class already in the gallery adds them as shots; an image whose pixels (decoded \
+            and resized to the model's input) the class holds already is skipped, so one image enrolled \
+            twice counts once. The gallery is written to a \
             temporary file and renamed into place: a failed enrolment leaves it as it was. Enrolments \
             into one gallery at once take turns, under the lock file GALLERY.lock beside it.
 
@@ -61,18 +63,29 @@ extension LikenessCommand {
                 }
             }
             let embeddings = model.outputs(for: dataset, indices: indices, showProgress: indices.count > 1000)
+            let digests = dataset.contentDigests(of: indices)
+            var skipped: [Int] = []
             let gallery = try galleryOptions.update(for: model, creating: true, command: "enroll") { gallery in
                 if let className {
-                    try gallery.enroll(name: className, embeddings: embeddings)
+                    skipped = try gallery.enroll(embeddings: embeddings, labels: indices.map { _ in 0 }, classNames: [className],
+                                                 digests: digests)
                 } else {
-                    try gallery.enroll(embeddings: embeddings, labels: dataset.labels(indices), classNames: dataset.classNames)
+                    skipped = try gallery.enroll(embeddings: embeddings, labels: dataset.labels(indices),
+                                                 classNames: dataset.classNames, digests: digests)
                 }
             }
+            let added = indices.count - skipped.count
             if let className {
-                print("enrolled \(className) from \(indices.count) image\(indices.count == 1 ? "" : "s") (\(gallery[className]!.shotCount) in all) into \(galleryOptions.gallery)")
+                for row in skipped {
+                    printDiagnostic("enroll: \(dataset.ids[indices[row]]) is already enrolled in \(className) (same content); skipped")
+                }
+                print("enrolled \(className) from \(added) image\(added == 1 ? "" : "s") (\(gallery[className]!.shotCount) in all) into \(galleryOptions.gallery)")
             } else {
+                if !skipped.isEmpty {
+                    printDiagnostic("enroll: \(skipped.count) image\(skipped.count == 1 ? "" : "s") of \(source) \(skipped.count == 1 ? "is" : "are") already enrolled in \(skipped.count == 1 ? "its" : "their") class (same content); skipped")
+                }
                 let names = enrolled.map { dataset.classNames[$0] }
-                print("enrolled \(names.count) classes from \(indices.count) images of \(source) into \(galleryOptions.gallery): \(names.joined(separator: ", "))")
+                print("enrolled \(names.count) classes from \(added) images of \(source) into \(galleryOptions.gallery): \(names.joined(separator: ", "))")
             }
         }
     }

@@ -35,7 +35,8 @@ struct ModelInputOptions: ParsableArguments {
         guard FileManager.default.fileExists(atPath: model) else { throw ValidationError("--model \(model): no such file.") }
     }
 
-    /// The model, and the images to run it on (labels are 0 for image files).
+    /// The model, and the images to run it on. Image files have no label: they come as one
+    /// class "image" (label 0), which commands must not report as a true class (`dataset` is nil then).
     func load() throws -> (model: ModelArchive, images: LoadedDataset, source: String) {
         try Self.load(model: model, images: source)
     }
