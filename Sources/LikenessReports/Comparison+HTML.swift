@@ -30,7 +30,7 @@ extension Comparison {
         for (a, approach) in approaches.enumerated() {
             let novel = approach.novelClasses.map { classNames[$0] }
             let novelCell = novel.isEmpty ? "none"
-                : #"<span class="badge">novel: enrolled one-shot</span> "# + Markup.escape(novel.joined(separator: ", "))
+                : #"<span class="badge">novel: \#(approach.novelty.rawValue)</span> "# + Markup.escape(novel.joined(separator: ", "))
             page.append(#"<tr><td><span class="swatch" style="background:\#(M.colour(ofApproach: a))"></span> <b>\#(letters[a])</b></td><td>\#(Markup.escape(approach.name))</td><td><code>\#(Markup.escape(approach.modelFile))</code></td><td>\#(Markup.escape(approach.scoreDescription ?? ""))</td><td>\#(novelCell)</td></tr>"#)
         }
         page.append("</tbody></table>")
@@ -44,7 +44,8 @@ extension Comparison {
         for measure in Self.classMeasures.prefix(3) {
             let chart = MeasureBarChart(
                 title: "\(measure.title) per class", key: measure.key, classNames: classNames, approachNames: names,
-                values: approaches.map { approach in approach.report.classes.map { measure.value($0) ?? 0 } }, novel: novel)
+                values: approaches.map { approach in approach.report.classes.map { measure.value($0) ?? 0 } }, novel: novel,
+                novelties: approaches.map(\.novelty))
             page.append(#"<figure>\#(chart.svg)</figure>"#)
         }
 
@@ -72,7 +73,7 @@ extension Comparison {
 
         for (a, approach) in approaches.enumerated() where !approach.novelClasses.isEmpty {
             page.append("<h2>Novel classes of \(letters[a]) (\(Markup.escape(approach.name)))</h2>")
-            page.append(#"<p class="note">Never seen by \#(letters[a]) in training: enrolled one-shot. \#(letters[a])'s macro averages include these figures; the overall table also gives them apart.</p>"#)
+            page.append(#"<p class="note">\#(approach.novelty.heading(letter: letters[a])) \#(letters[a])'s macro averages include these figures; the overall table also gives them apart.</p>"#)
             page.append(#"<table><thead><tr><th>Class</th><th>Support</th><th>Answered the class</th><th>Correct</th><th>Answered unknown</th><th>Precision</th><th>Recall</th><th>F1</th><th>ROC AUC</th></tr></thead><tbody>"#)
             for c in approach.novelClasses {
                 let m = approach.report.classes[c]
@@ -147,10 +148,10 @@ extension Comparison {
             letters.map { "<th>\($0)</th>" }.joined() + letters.dropFirst().map { "<th>Δ \($0) − \(first)</th>" }.joined()
         }.joined() + "</tr></thead><tbody>")
         for c in classNames.indices {
-            let novelFor = approachesNovel(toClass: c)
+            let novelApproaches = approachesNovel(toClass: c)
             var label = Markup.escape(classNames[c])
-            if !novelFor.isEmpty {
-                label += #" <span class="badge">novel for \#(novelFor.map(Self.letter).joined(separator: ", ")) (enrolled one-shot)</span>"#
+            if !novelApproaches.isEmpty {
+                label += #" <span class="badge">\#(novelFor(novelApproaches))</span>"#
             }
             var cells = [#"<td class="num">\#(approaches[0].report.classes[c].support)</td>"#]
             for measure in Self.classMeasures {

@@ -22,7 +22,7 @@ extension Comparison {
             let novel = approach.novelClasses.map { classNames[$0] }
             lines.append(Self.markdownRow([
                 letters[a], approach.name, approach.modelFile, approach.scoreDescription ?? "",
-                novel.isEmpty ? "none" : novel.joined(separator: ", ") + " (novel: enrolled one-shot)",
+                novel.isEmpty ? "none" : novel.joined(separator: ", ") + " (novel: \(approach.novelty.rawValue))",
             ].map(Self.markdownText)))
         }
         let differenceLetters = letters.dropFirst().map { "\($0) − \(first)" }
@@ -61,7 +61,7 @@ extension Comparison {
 
         for (a, approach) in approaches.enumerated() where !approach.novelClasses.isEmpty {
             lines += ["", "## Novel classes of \(letters[a]) (\(Self.markdownText(approach.name)))", ""]
-            lines.append("Never seen by \(letters[a]) in training: enrolled one-shot. Their figures, which \(letters[a])'s macro averages include:")
+            lines.append(approach.novelty.heading(letter: letters[a]) + " Their figures, which \(letters[a])'s macro averages include:")
             lines.append("")
             lines.append(Self.markdownRow(["Class", "Support", "Answered the class", "Correct", "Answered unknown",
                                            "Precision", "Recall", "F1", "ROC AUC"]))
@@ -116,7 +116,7 @@ extension Comparison {
     func classLabel(_ c: Int) -> String {
         let novel = approachesNovel(toClass: c)
         guard !novel.isEmpty else { return classNames[c] }
-        return "\(classNames[c]) · novel for \(novel.map(Self.letter).joined(separator: ", ")) (enrolled one-shot)"
+        return "\(classNames[c]) · \(novelFor(novel))"
     }
 
     static func markdownRow(_ cells: [String]) -> String { "| " + cells.joined(separator: " | ") + " |" }

@@ -70,6 +70,20 @@ extension Comparison {
         classNames.indices.filter { c in approaches.contains { $0.report.classes[c].isNovel } }
     }
 
+    /// "novel for B (enrolled one-shot)", "novel for A (not trained on); B (enrolled one-shot)": the
+    /// approaches `novel` by letter, those of one novelty together with its words.
+    func novelFor(_ novel: [Int]) -> String {
+        var groups: [(novelty: Novelty, letters: [String])] = []
+        for a in novel {
+            if let g = groups.firstIndex(where: { $0.novelty == approaches[a].novelty }) {
+                groups[g].letters.append(Self.letter(a))
+            } else {
+                groups.append((approaches[a].novelty, [Self.letter(a)]))
+            }
+        }
+        return "novel for " + groups.map { "\($0.letters.joined(separator: ", ")) (\($0.novelty.rawValue))" }.joined(separator: "; ")
+    }
+
     /// The approaches (indices) that never saw class `c` in training.
     func approachesNovel(toClass c: Int) -> [Int] {
         approaches.indices.filter { approaches[$0].report.classes[c].isNovel }

@@ -79,7 +79,7 @@ public struct Comparison: Sendable, Equatable, Codable {
             }
             compared.append(ComparedApproach(name: outputs.name, modelFile: outputs.modelFile,
                                              scoreDescription: outputs.scoreDescription, report: report,
-                                             operatingPoints: points))
+                                             operatingPoints: points, novelty: outputs.novelty))
         }
         let samples = trueLabels.indices.map { i in
             ComparedSample(id: sampleIDs[i], trueLabel: trueLabels[i],
@@ -149,14 +149,17 @@ public struct ComparedApproach: Sendable, Equatable, Codable {
     public let report: ClassificationReport
     /// Thresholds chosen on the approach's scores, each for one class against the rest.
     public let operatingPoints: [ComparedOperatingPoint]
+    /// Why its novel classes are novel to it, in the reports' words.
+    public let novelty: Novelty
 
     public init(name: String, modelFile: String, scoreDescription: String? = nil, report: ClassificationReport,
-                operatingPoints: [ComparedOperatingPoint] = []) {
+                operatingPoints: [ComparedOperatingPoint] = [], novelty: Novelty = .enrolledOneShot) {
         self.name = name
         self.modelFile = modelFile
         self.scoreDescription = scoreDescription
         self.report = report
         self.operatingPoints = operatingPoints
+        self.novelty = novelty
     }
 
     /// The classes the approach never saw in training (enrolled one-shot, say), increasing.
@@ -174,15 +177,34 @@ public struct ApproachOutputs: Sendable {
     public var scores: [[Double]]
     /// Classes the approach never saw in training.
     public var novelClasses: Set<Int>
+    /// Why they are novel to it.
+    public var novelty: Novelty
 
     public init(name: String, modelFile: String, scoreDescription: String? = nil, predictedLabels: [Int?],
-                scores: [[Double]], novelClasses: Set<Int> = []) {
+                scores: [[Double]], novelClasses: Set<Int> = [], novelty: Novelty = .enrolledOneShot) {
         self.name = name
         self.modelFile = modelFile
         self.scoreDescription = scoreDescription
         self.predictedLabels = predictedLabels
         self.scores = scores
         self.novelClasses = novelClasses
+        self.novelty = novelty
+    }
+}
+
+/// Why an approach's novel classes are novel to it: the words the reports use (`novelty` in JSON).
+public enum Novelty: String, Sendable, Equatable, Codable {
+    /// A classifier with no training image of the class, or no output for it: it cannot answer it.
+    case notTrainedOn = "not trained on"
+    /// An embedding model with no training image of the class, which its gallery enrols from a few shots.
+    case enrolledOneShot = "enrolled one-shot"
+
+    /// The sentence that heads the novel classes of the approach lettered `letter`.
+    func heading(letter: String) -> String {
+        switch self {
+        case .notTrainedOn: "\(letter) was not trained on these classes: it cannot answer them."
+        case .enrolledOneShot: "Never seen by \(letter) in training: enrolled one-shot."
+        }
     }
 }
 

@@ -16,6 +16,8 @@ struct MeasureBarChart {
     let values: [[Double]]
     /// `novel[a][c]`: whether approach `a` never saw class `c` in training.
     let novel: [[Bool]]
+    /// `novelties[a]`: why approach `a`'s novel classes are novel to it.
+    let novelties: [Novelty]
 
     static let width = 1100.0, plotHeight = 180.0
     static let left = 48.0, right = 12.0, top = 44.0
@@ -60,7 +62,7 @@ struct MeasureBarChart {
                 let x = barsLeft + Double(a) * barWidth
                 let fill = novel[a][c] ? "url(#hatch-\(key)-\(a))" : M.colour(ofApproach: a)
                 let tooltip = "\(Comparison.letter(a)) \(approachNames[a]), \(classNames[c]): \(key) \(Comparison.format(value))"
-                    + (novel[a][c] ? " (novel: enrolled one-shot)" : "")
+                    + (novel[a][c] ? " (novel: \(novelties[a].rawValue))" : "")
                 parts.append(#"<rect class="bar" data-measure="\#(key)" data-class="\#(c)" data-approach="\#(a)" data-value="\#(value)" x="\#(M.precise(x + 1))" y="\#(M.precise(baseline - barHeight))" width="\#(M.precise(barWidth - 2))" height="\#(M.precise(barHeight))" fill="\#(fill)" stroke="\#(M.colour(ofApproach: a))" stroke-width="\#(novel[a][c] ? 1 : 0)"><title>\#(Markup.escape(tooltip))</title></rect>"#)
                 if barWidth >= 22 {
                     parts.append(#"<text x="\#(M.number(x + barWidth / 2))" y="\#(M.number(baseline - barHeight - 3))" text-anchor="middle" class="value">\#(String(format: "%.2f", value))</text>"#)
@@ -89,8 +91,10 @@ struct MeasureBarChart {
         var entries = approachNames.indices.map { a in
             (swatch: M.colour(ofApproach: a), text: "\(Comparison.letter(a)) \(M.truncated(approachNames[a], to: 36))")
         }
-        if novel.contains(where: { $0.contains(true) }) {
-            entries.append((swatch: "url(#hatch-\(key)-legend)", text: "hatched: novel (enrolled one-shot)"))
+        let shown = novelties.indices.filter { novel[$0].contains(true) }.map { novelties[$0].rawValue }
+        if !shown.isEmpty {
+            let words = shown.indices.filter { shown.firstIndex(of: shown[$0]) == $0 }.map { shown[$0] }
+            entries.append((swatch: "url(#hatch-\(key)-legend)", text: "hatched: novel (\(words.joined(separator: " / ")))"))
         }
         var x = right
         var parts: [String] = []

@@ -16,6 +16,56 @@ struct CommandLineTests {
         try runLikeness(arguments, in: folder, expectFailure: expectFailure, sourceLocation: sourceLocation)
     }
 
+    /// The headline scenario: Sandal left out of both models' training and enrolled from one
+    /// image; compare, reading the image folder at the models' input with no size options, scores
+    /// it missed by the softmax model and answered from the gallery by the embedding model.
+    @Test func compareScoresAClassEnrolledAfterTraining() throws {
+        let dir = try TemporaryFolder()
+        let common = ["--threads", "2", "--seed", "1"], input = ["--image-size", "28", "--grayscale"]
+        try likeness(["train", images, "--exclude-classes", "5", "--epochs", "1", "-P", "4", "-K", "2", "-o", "embedder.h5"] + input + common,
+                     in: dir.path)
+        try likeness(["train", images, "--exclude-classes", "5", "--head", "softmax", "--epochs", "1", "--batch-size", "8",
+                      "-o", "softmax.h5"] + input + common, in: dir.path)
+        try likeness(["enroll", "--model", "embedder.h5", "--gallery", "gallery.h5", "--dataset", images, "--classes", "0,1,2,3,4,6,7,8,9"] + common,
+                     in: dir.path)
+        let sandal = try #require(try FileManager.default.contentsOfDirectory(atPath: images + "/5-Sandal").sorted().first)
+        try likeness(["enroll", "--model", "embedder.h5", "--gallery", "gallery.h5", "--class", "5-Sandal", images + "/5-Sandal/" + sandal] + common,
+                     in: dir.path)
+        try likeness(["compare", images, "--softmax", "softmax.h5", "--embedding", "embedder.h5", "--gallery", "gallery.h5", "-o", "report"] + common,
+                     in: dir.path)
+
+        let json = try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: dir.path + "/report/report.json")))
+        let approaches = try #require((json as? [String: Any])?["approaches"] as? [[String: Any]])
+        try #require(approaches.count == 2)
+        func sandalMeasures(_ approach: [String: Any]) throws -> [String: Any] {
+            let classes = try #require((approach["report"] as? [String: Any])?["classes"] as? [[String: Any]])
+            return try #require(classes.first { $0["name"] as? String == "5-Sandal" })
+        }
+        let softmax = try sandalMeasures(approaches[0]), embedding = try sandalMeasures(approaches[1])
+        #expect(approaches[0]["novelty"] as? String == "not trained on")
+        #expect(softmax["is_novel"] as? Bool == true)
+        #expect(softmax["recall"] as? Double == 0)
+        #expect(approaches[1]["novelty"] as? String == "enrolled one-shot")
+        #expect(embedding["is_novel"] as? Bool == true)
+        #expect((embedding["recall"] as? Double).map { (0...1).contains($0) } == true)
+        // The softmax model's probability of Sandal is 0 on every image.
+        let samples = try #require((json as? [String: Any])?["samples"] as? [[String: Any]])
+        let sandalColumn = try #require(((json as? [String: Any])?["class_names"] as? [String])?.firstIndex(of: "5-Sandal"))
+        #expect(samples.count == 30)
+        #expect(samples.allSatisfy { (($0["scores"] as? [[Double]])?[0][sandalColumn]) == 0 })
+        let markdown = try String(contentsOfFile: dir.path + "/report/report.md", encoding: .utf8)
+        #expect(markdown.contains("5-Sandal · novel for A (not trained on); B (enrolled one-shot)"))
+
+        // Models of different input sizes are refused while running: exit 1, no usage.
+        try likeness(["train", images, "--head", "softmax", "--epochs", "1", "--batch-size", "8", "--image-size", "32", "--grayscale",
+                      "-o", "softmax32.h5"] + common, in: dir.path)
+        let refused = try runLikenessToEnd(["compare", images, "--softmax", "softmax32.h5", "--embedding", "embedder.h5",
+                                            "--gallery", "gallery.h5", "-o", "report32"] + common, in: dir.path)
+        #expect(refused.status == 1)
+        #expect(refused.err.contains("takes 1×32×32 images and --embedding embedder.h5 1×28×28"), "\(refused.err)")
+        #expect(!refused.err.contains("Usage:"), "\(refused.err)")
+    }
+
     @Test func trainEnrolCalibrateClassifyEmbed() throws {
         let dir = try TemporaryFolder()
         let common = ["--threads", "2", "--seed", "1"]

@@ -48,9 +48,9 @@ struct CommandTests {
     }
 
     /// An untrained model over the sample's classes, saved at `path`.
-    func saveModel(at path: String, head: Head = .embedding(dimension: 16), seed: UInt64 = 1) throws {
+    func saveModel(at path: String, head: Head = .embedding(dimension: 16), seed: UInt64 = 1, side: Int = 28) throws {
         let classNames = try DatasetSource(parsing: sample).load(imageSize: ImageSize(height: 28, width: 28), channels: 1).dataset.classNames
-        let architecture = ModelDescription(backbone: .reference, head: head, channels: 1, height: 28, width: 28)
+        let architecture = ModelDescription(backbone: .reference, head: head, channels: 1, height: side, width: side)
         try ModelArchive(network: architecture.makeNetwork(seed: seed), architecture: architecture, classNames: classNames).save(to: path)
     }
 
@@ -144,6 +144,15 @@ struct CommandTests {
         expectRunTimeError(["compare", sample, "--softmax", dir.path + "/embedder.h5", "--embedding", dir.path + "/embedder.h5",
                             "--gallery", dir.path + "/gallery.h5", "-o", dir.path + "/report"],
                            "it has an embedding head of dimension 16, classes 0, 1,")
+    }
+
+    @Test func compareRefusesModelsOfDifferentInputs() throws {
+        let dir = try TemporaryFolder()
+        try saveModel(at: dir.path + "/softmax.h5", head: .softmax(classCount: 10))
+        try saveModel(at: dir.path + "/embedder.h5", side: 32)
+        expectRunTimeError(["compare", sample, "--softmax", dir.path + "/softmax.h5", "--embedding", dir.path + "/embedder.h5",
+                            "--gallery", dir.path + "/gallery.h5", "-o", dir.path + "/report"],
+                           "--softmax \(dir.path)/softmax.h5 takes 1×28×28 images and --embedding \(dir.path)/embedder.h5 1×32×32")
     }
 
     func sandal() throws -> String {

@@ -227,4 +227,25 @@ struct ComparisonReportTests {
         for name in comparison.classNames { #expect(markdown.contains(name)) }
         #expect(markdown.contains("Sandal · novel for B (enrolled one-shot)") && markdown.contains("Sneaker · novel for B (enrolled one-shot)"))
     }
+
+    /// The softmax model's classes matched to the set's by name: a set class it lacks, and one it
+    /// had no training image of, score 0 and are never answered; a model class the set lacks is
+    /// left out of the softmax.
+    @Test func softmaxOutputsMatchClassesByName() throws {
+        let outputs = ApproachOutputs.softmax(
+            logits: [[0, 5, 1, 2], [3, 0, 9, 0]], modelClassNames: ["cat", "dog", "bird", "fish"],
+            trainingClassCounts: [4, 4, 0, 4], classNames: ["dog", "cat", "bird", "owl"], name: "softmax", modelFile: "s.h5")
+        #expect(outputs.novelClasses == [2, 3])
+        #expect(outputs.novelty == .notTrainedOn)
+        #expect(outputs.predictedLabels == [0, 1])
+        let e = 1 / (1 + exp(-5.0))
+        #expect(abs(outputs.scores[0][0] - e) < 1e-12 && abs(outputs.scores[0][1] - (1 - e)) < 1e-12)
+        #expect(outputs.scores.allSatisfy { $0[2] == 0 && $0[3] == 0 })
+
+        let comparison = try Comparison(dataset: .init(name: "pets"), classNames: ["dog", "cat", "bird", "owl"],
+                                        sampleIDs: ["a", "b"], trueLabels: [0, 2], approaches: [outputs])
+        #expect(comparison.approaches[0].report.classes[2].recall == 0)
+        #expect(comparison.markdown.contains("bird · novel for A (not trained on)"))
+        #expect(try Comparison(jsonData: comparison.jsonData()) == comparison)
+    }
 }

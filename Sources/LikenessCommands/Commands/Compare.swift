@@ -13,8 +13,11 @@ extension LikenessCommand {
             Scores: the softmax probability of each class; for the embedding classifier, minus the \
             distance to the class's prototype (−4, below any distance between unit vectors, for a class \
             the gallery lacks). The embedding classifier answers unknown above the gallery's calibrated \
-            threshold. A class with no training image for a model (left out of its training, or \
-            enrolled one-shot) is reported as novel for that approach.
+            threshold. Classes are matched by name; images are read at the models' input size and \
+            channels (both models must agree). A class of the dataset the softmax model has no training \
+            image of, or does not know, scores probability 0 and is never its answer: novel for it, "not \
+            trained on". A class the embedding model had no training image of and the gallery enrols is \
+            novel for it, "enrolled one-shot".
 
             Example:
               likeness compare fashion-mnist:test --softmax focal.h5 --embedding embedder.h5 --gallery gallery.h5 \\
@@ -22,7 +25,7 @@ extension LikenessCommand {
             """
         )
 
-        @OptionGroup var data: DatasetOptions
+        @OptionGroup var data: ModelDatasetOptions
 
         @Option(help: ArgumentHelp("The softmax model (likeness train --head softmax).", valueName: "file"))
         var softmax: String
@@ -68,30 +71,34 @@ extension LikenessCommand {
 
         func run() throws {
             runtime.apply()
-            let (_, loaded) = try data.load()
+            let softmaxArchive = try ModelArchive.load(softmax)
+            guard case .softmax = softmaxArchive.architecture.head else {
+                throw CommandError("--softmax \(softmax) must be a softmax model; it has \(softmaxArchive.architecture.head), classes \(softmaxArchive.classNames.joined(separator: ", ")).")
+            }
+            let embeddingArchive = try ModelArchive.load(embedding)
+            let s = softmaxArchive.architecture, e = embeddingArchive.architecture
+            guard (s.channels, s.height, s.width) == (e.channels, e.height, e.width) else {
+                throw CommandError("--softmax \(softmax) takes \(s.channels)×\(s.height)×\(s.width) images and --embedding \(embedding) \(e.channels)×\(e.height)×\(e.width): compare runs both on the same images.")
+            }
+            let loaded = try data.load(for: s)
             let dataset = loaded.dataset, indices = loaded.selection
             let names = dataset.classNames
             let truth = dataset.labels(indices)
-
-            let softmaxArchive = try ModelArchive.load(softmax)
-            guard case .softmax(let classCount) = softmaxArchive.architecture.head, softmaxArchive.classNames == names else {
-                throw CommandError("--softmax \(softmax) must be a softmax model over the dataset's classes (\(names.joined(separator: ", "))); it has \(softmaxArchive.architecture.head), classes \(softmaxArchive.classNames.joined(separator: ", ")).")
+            guard softmaxArchive.classNames.contains(where: names.contains) else {
+                throw CommandError("--softmax \(softmax) has none of the dataset's classes (\(names.joined(separator: ", "))); its classes are \(softmaxArchive.classNames.joined(separator: ", ")).")
             }
             try softmaxArchive.requireInput(of: dataset, source: data.dataset)
             printDiagnostic("compare: softmax model on \(indices.count) images")
             var logits = softmaxArchive.outputs(for: dataset, indices: indices, showProgress: indices.count > 1000)
-            let softmaxCounts = try trainingClassCounts(softmaxArchive, path: softmax, classCount: classCount)
-            if let tau = priorCorrection {
+            let softmaxCounts = try trainingClassCounts(softmaxArchive, path: softmax)
+            if let tau = priorCorrection, let softmaxCounts {
                 logits = PriorCorrection(classCounts: softmaxCounts, tau: tau).adjust(logits)
             }
-            let probabilities = Softmax.probabilities(logits)
-            let softmaxOutputs = ApproachOutputs(
-                name: priorCorrection == nil ? "softmax" : "softmax · prior-corrected (τ = \(priorCorrection!))",
-                modelFile: softmax, scoreDescription: "softmax probability",
-                predictedLabels: logits.argmaxRows.map { Optional($0) }, scores: probabilities.doubleRows,
-                novelClasses: Set(softmaxCounts.indices.filter { softmaxCounts[$0] == 0 }))
+            let softmaxOutputs = ApproachOutputs.softmax(
+                logits: logits.doubleRows, modelClassNames: softmaxArchive.classNames, trainingClassCounts: softmaxCounts,
+                classNames: names, name: priorCorrection.map { "softmax · prior-corrected (τ = \($0))" } ?? "softmax",
+                modelFile: softmax)
 
-            let embeddingArchive = try ModelArchive.load(embedding)
             try embeddingArchive.requireInput(of: dataset, source: data.dataset)
             let gallery = try galleryOptions.load(for: embeddingArchive)
             guard gallery.classNames.contains(where: names.contains) else {
@@ -99,12 +106,15 @@ extension LikenessCommand {
             }
             printDiagnostic("compare: embedding model on \(indices.count) images")
             let embeddings = embeddingArchive.outputs(for: dataset, indices: indices, showProgress: indices.count > 1000)
-            let embeddingCounts = try trainingClassCounts(embeddingArchive, path: embedding, classCount: names.count)
-            let enrolledShots = Dictionary(uniqueKeysWithValues: gallery.classes.map { ($0.name, $0.shotCount) })
+            // The dataset's classes the embedding model had training images of, by name.
+            let embeddingCounts = try trainingClassCounts(embeddingArchive, path: embedding)
+            let trained = Set(embeddingArchive.classNames.indices.filter { k in embeddingCounts.map { $0[k] > 0 } ?? true }
+                .map { embeddingArchive.classNames[$0] })
+            let enrolled = Set(gallery.classNames)
             let embeddingOutputs = ApproachOutputs.nearestPrototype(
                 PrototypeClassifier(gallery: gallery), embeddings: embeddings, classNames: names,
                 name: "embedding · nearest prototype", modelFile: embedding,
-                novelClasses: Set(names.indices.filter { embeddingCounts[$0] == 0 && enrolledShots[names[$0]] != nil }))
+                novelClasses: Set(names.indices.filter { !trained.contains(names[$0]) && enrolled.contains(names[$0]) }))
 
             var targets: [OperatingTarget] = []
             if let forClass {
@@ -122,13 +132,14 @@ extension LikenessCommand {
             print("report: " + written.joined(separator: ", "))
         }
 
-        /// The training images per class a model recorded (all classes seen when it recorded none).
-        func trainingClassCounts(_ archive: ModelArchive, path: String, classCount: Int) throws -> [Int] {
-            guard let counts = archive.training?.trainingClassCounts, counts.count == classCount else {
-                if priorCorrection != nil && archive.architecture.head == .softmax(classCount: classCount) {
+        /// The training images per class of `archive.classNames` that a model recorded; nil when it
+        /// recorded none (every class seen).
+        func trainingClassCounts(_ archive: ModelArchive, path: String) throws -> [Int]? {
+            guard let counts = archive.training?.trainingClassCounts, counts.count == archive.classNames.count else {
+                if priorCorrection != nil, case .softmax = archive.architecture.head {
                     throw CommandError("--prior-correction needs the training class counts, which \(path) does not record (train it with likeness train).")
                 }
-                return [Int](repeating: 1, count: classCount)
+                return nil
             }
             return counts
         }

@@ -41,6 +41,34 @@ struct DatasetOptions: ParsableArguments {
     }
 }
 
+/// The labelled set a command runs models on: its images read at the models' input size and
+/// channels, so it takes no size options (`compare`).
+struct ModelDatasetOptions: ParsableArguments {
+    @Argument(help: ArgumentHelp(
+        "A built-in name (\(DatasetSource.builtInNames.joined(separator: ", "))) or a path: a folder of CIFAR-10 batches, a folder or images file of an IDX pair, a CIFAR-10 .bin file, an HDF5 image set (.h5), or an image folder (one sub-folder per class, its images resized to the models' input).",
+        valueName: "dataset"))
+    var dataset: String
+
+    @Option(help: ArgumentHelp("The folder of a built-in dataset's files, instead of its default.", valueName: "folder"))
+    var dataDirectory: String?
+
+    func validate() throws {
+        do {
+            _ = try DatasetSource(parsing: dataset, directory: dataDirectory)
+        } catch DatasetFileError.missing(let file) where file == dataset {
+            throw ValidationError("'\(dataset)' is neither a built-in dataset (\(DatasetSource.builtInNames.joined(separator: ", "))) nor an existing file or folder.")
+        }
+    }
+
+    /// Loads the dataset with images of `architecture`'s size and channels, saying on stderr what is being read.
+    func load(for architecture: ModelDescription) throws -> LoadedDataset {
+        let source = try DatasetSource(parsing: dataset, directory: dataDirectory)
+        printDiagnostic("loading \(source.summary)")
+        return try source.load(imageSize: ImageSize(height: architecture.height, width: architecture.width),
+                               channels: architecture.channels)
+    }
+}
+
 extension ImageSize: ExpressibleByArgument {
     /// `HEIGHTxWIDTH`, or one number for a square; each side from 1 to 4096.
     public init?(argument: String) {
