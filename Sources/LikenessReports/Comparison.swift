@@ -166,6 +166,20 @@ public struct ComparedApproach: Sendable, Equatable, Codable {
     public var novelClasses: [Int] { report.classes.indices.filter { report.classes[$0].isNovel } }
 }
 
+extension ComparedApproach {
+    /// Decodes an approach of report.json; one written before `novelty` existed reads as
+    /// `.enrolledOneShot`, the only words those reports had.
+    public init(from decoder: any Decoder) throws {
+        let container = try decoder.container(keyedBy: CodingKeys.self)
+        self.init(name: try container.decode(String.self, forKey: .name),
+                  modelFile: try container.decode(String.self, forKey: .modelFile),
+                  scoreDescription: try container.decodeIfPresent(String.self, forKey: .scoreDescription),
+                  report: try container.decode(ClassificationReport.self, forKey: .report),
+                  operatingPoints: try container.decode([ComparedOperatingPoint].self, forKey: .operatingPoints),
+                  novelty: try container.decodeIfPresent(Novelty.self, forKey: .novelty) ?? .enrolledOneShot)
+    }
+}
+
 /// What one approach answered on a labelled set: the input of ``Comparison``'s initialiser.
 public struct ApproachOutputs: Sendable {
     public var name: String

@@ -249,3 +249,18 @@ struct ComparisonReportTests {
         #expect(try Comparison(jsonData: comparison.jsonData()) == comparison)
     }
 }
+
+extension ComparisonReportTests {
+    /// A report.json written before approaches said why their novel classes are novel still
+    /// reads, as the "enrolled one-shot" those reports meant.
+    @Test func reportsWithoutNoveltyStillRead() throws {
+        let comparison = try ComparisonReportFixtures.small()
+        var object = try #require(try JSONSerialization.jsonObject(with: try comparison.jsonData()) as? [String: Any])
+        let approaches = try #require(object["approaches"] as? [[String: Any]])
+        #expect(approaches.allSatisfy { $0["novelty"] != nil })
+        object["approaches"] = approaches.map { approach in approach.filter { $0.key != "novelty" } }
+        let decoded = try Comparison(jsonData: try JSONSerialization.data(withJSONObject: object))
+        #expect(decoded.approaches.allSatisfy { $0.novelty == .enrolledOneShot })
+        #expect(decoded.approaches.map(\.report) == comparison.approaches.map(\.report))
+    }
+}
