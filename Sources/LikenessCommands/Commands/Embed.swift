@@ -9,7 +9,11 @@ extension LikenessCommand {
         static let configuration = CommandConfiguration(
             commandName: "embed",
             abstract: "Embed images with a trained model into an HDF5 embedding store (appending to an existing one with --append).",
-            discussion: "Appends to one store at once take turns, under the lock file STORE.lock beside it."
+            discussion: """
+            With --dataset the images keep their classes; image files given as arguments are stored \
+            unlabelled (label −1, no class list). Appends to one store at once take turns, under the \
+            lock file STORE.lock beside it.
+            """
         )
 
         @OptionGroup var input: ModelInputOptions
