@@ -169,7 +169,7 @@ public struct Gallery: Sendable, Equatable {
 
     private func unknownClass(_ name: String) -> EnrollmentError {
         EnrollmentError(.unknownClass, field: "class name",
-                     expected: "one of \(describe(names: classNames))", found: "\"\(name)\"")
+                        expected: "one of \(describe(names: classNames))", found: "\"\(name)\"")
     }
 
     /// Enrols the shots gathered in `shots`, label `l` as the class `classNames[l]`: adds their
@@ -191,7 +191,7 @@ public struct Gallery: Sendable, Equatable {
         for (label, name) in classNames.enumerated() where shots.counts[label] > 0 {
             if name.isEmpty || name.utf8.contains(0) {
                 throw EnrollmentError(.invalidValue, field: "class name",
-                                   expected: "a non-empty name without NUL characters", found: "\"\(name)\"")
+                                      expected: "a non-empty name without NUL characters", found: "\"\(name)\"")
             }
             let index = updated.firstIndex { $0.name == name }
             let previousSum = index.map { updated[$0].sum } ?? [Double](repeating: 0, count: dimension)

@@ -48,7 +48,7 @@ public struct OneShotEvaluation: Sendable {
                            classNames: knownClasses.map(String.init))
         for c in knownClasses where gallery["\(c)"] == nil {
             throw EnrollmentError(.invalidValue, field: "known embeddings",
-                               expected: "at least one embedding of every known class", found: "none of class \(c)")
+                                  expected: "at least one embedding of every known class", found: "none of class \(c)")
         }
         return gallery
     }

@@ -36,15 +36,15 @@ public struct PrototypeAccumulator: Sendable, Equatable {
                      "\(labels.count) labels for embeddings of shape \(embeddings.shape)")
         guard embeddings.shape[1] == dimension else {
             throw EnrollmentError(.dimensionMismatch, filePath: filePath, field: "embeddings",
-                               expected: "\(dimension) (the gallery's)", found: "\(embeddings.shape[1])")
+                                  expected: "\(dimension) (the gallery's)", found: "\(embeddings.shape[1])")
         }
         if let row = labels.firstIndex(where: { !(-1..<counts.count).contains($0) }) {
             throw EnrollmentError(.invalidValue, filePath: filePath, field: "labels",
-                               expected: "labels in -1..<\(counts.count) (the class list)", found: "\(labels[row]) in row \(row)")
+                                  expected: "labels in -1..<\(counts.count) (the class list)", found: "\(labels[row]) in row \(row)")
         }
         if let (row, length) = embeddings.firstRowNotUnitLength() {
             throw EnrollmentError(.invalidValue, filePath: filePath, field: "embeddings",
-                               expected: "unit-length embeddings", found: "length \(length) in row \(row)")
+                                  expected: "unit-length embeddings", found: "length \(length) in row \(row)")
         }
         embeddings.withUnsafeBufferPointer { values in
             for (row, label) in labels.enumerated() where label >= 0 {
@@ -63,8 +63,8 @@ public struct PrototypeAccumulator: Sendable, Equatable {
         let length = sum.reduce(0) { $0 + $1 * $1 }.squareRoot()
         guard length > smallestSumLength, length.isFinite else {
             throw EnrollmentError(.invalidValue, field: "embeddings of \"\(className)\"",
-                               expected: "shots with a mean of non-zero length",
-                               found: sum.allSatisfy { $0 == 0 } ? "no shots, or shots that cancel out" : "shots that cancel out")
+                                  expected: "shots with a mean of non-zero length",
+                                  found: sum.allSatisfy { $0 == 0 } ? "no shots, or shots that cancel out" : "shots that cancel out")
         }
         return sum.map { Float($0 / length) }
     }

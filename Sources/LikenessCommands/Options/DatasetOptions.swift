@@ -20,11 +20,7 @@ struct DatasetOptions: ParsableArguments {
     var grayscale = false
 
     func validate() throws {
-        do {
-            _ = try source()
-        } catch DatasetFileError.missing(let file) where file == dataset {
-            throw ValidationError("'\(dataset)' is neither a built-in dataset (\(DatasetSource.builtInNames.joined(separator: ", "))) nor an existing file or folder.")
-        }
+        try DatasetSource.validateArgument(dataset, directory: dataDirectory)
     }
 
     /// The source the argument names.
@@ -53,11 +49,7 @@ struct ModelDatasetOptions: ParsableArguments {
     var dataDirectory: String?
 
     func validate() throws {
-        do {
-            _ = try DatasetSource(parsing: dataset, directory: dataDirectory)
-        } catch DatasetFileError.missing(let file) where file == dataset {
-            throw ValidationError("'\(dataset)' is neither a built-in dataset (\(DatasetSource.builtInNames.joined(separator: ", "))) nor an existing file or folder.")
-        }
+        try DatasetSource.validateArgument(dataset, directory: dataDirectory)
     }
 
     /// Loads the dataset with images of `architecture`'s size and channels, saying on stderr what is being read.
@@ -66,6 +58,18 @@ struct ModelDatasetOptions: ParsableArguments {
         printDiagnostic("loading \(source.summary)")
         return try source.load(imageSize: ImageSize(height: architecture.height, width: architecture.width),
                                channels: architecture.channels)
+    }
+}
+
+extension DatasetSource {
+    /// Checks a dataset argument in `validate()`: a `ValidationError` when it names neither a
+    /// built-in dataset nor an existing file or folder.
+    static func validateArgument(_ dataset: String, directory: String?) throws {
+        do {
+            _ = try DatasetSource(parsing: dataset, directory: directory)
+        } catch DatasetFileError.missing(let file) where file == dataset {
+            throw ValidationError("'\(dataset)' is neither a built-in dataset (\(builtInNames.joined(separator: ", "))) nor an existing file or folder.")
+        }
     }
 }
 
