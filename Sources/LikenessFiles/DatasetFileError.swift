@@ -5,8 +5,11 @@
 public enum DatasetFileError: Error, Equatable, Sendable {
     /// The file or folder does not exist.
     case missing(file: String)
-    /// The operating system refused to open, read or write the file.
+    /// The operating system refused to open or read the file.
     case unreadable(file: String, reason: String)
+    /// The operating system refused a step of writing the file (`step`: "write the file",
+    /// "sync the file to disk", …): a full disk, a file-size limit, a read-only folder.
+    case unwritable(file: String, step: String, reason: String)
     /// The file ends before `field` is complete.
     case truncated(file: String, field: String, expectedBytes: Int, foundBytes: Int)
     /// `field` holds a value the format does not allow.
@@ -21,7 +24,7 @@ public enum DatasetFileError: Error, Equatable, Sendable {
     /// The file or folder the error is about.
     public var file: String {
         switch self {
-        case .missing(let file), .unreadable(let file, _), .truncated(let file, _, _, _),
+        case .missing(let file), .unreadable(let file, _), .unwritable(let file, _, _), .truncated(let file, _, _, _),
              .invalidField(let file, _, _, _), .inconsistent(let file, _, _, _),
              .tooLarge(let file, _, _, _), .corrupt(let file, _):
             return file
@@ -36,6 +39,8 @@ extension DatasetFileError: FileError {
             return FileErrorDetails(filePath: file, problem: "no such file or folder")
         case .unreadable(let file, let reason):
             return FileErrorDetails(filePath: file, problem: "cannot be read", found: reason)
+        case .unwritable(let file, let step, let reason):
+            return FileErrorDetails(filePath: file, problem: "cannot \(step)", found: reason)
         case .truncated(let file, let field, let expected, let found):
             return FileErrorDetails(filePath: file, field: field, problem: "truncated",
                                     expected: "\(expected) bytes", found: "\(found)")

@@ -34,8 +34,6 @@ public struct HDF5Error: FileError, Equatable {
         case unsupportedValue
         /// The file was closed with `HDF5File.close()`.
         case fileClosed
-        /// A file-system call (rename, sync) failed.
-        case fileSystemFailure
         /// A call into HDF5 failed; `libraryMessage` says why.
         case libraryFailure
     }
@@ -77,7 +75,6 @@ extension HDF5Error.Kind {
         case .tooLarge: "too large"
         case .unsupportedValue: "unsupported value"
         case .fileClosed: "file is closed"
-        case .fileSystemFailure: "file-system call failed"
         case .libraryFailure: "HDF5 call failed"
         }
     }

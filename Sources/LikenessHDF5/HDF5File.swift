@@ -42,6 +42,11 @@ public final class HDF5File: HDF5Container {
         location = HDF5Location(filePath: path, objectPath: "/", handle: HDF5Handle(identifier, kind: .file))
     }
 
+    /// The file open at `location` (its handle is the file's).
+    init(location: HDF5Location) {
+        self.location = location
+    }
+
     /// Opens the existing HDF5 file at `path`.
     ///
     /// - Throws: `fileNotFound`, `notAnHDF5File`, `damaged` (see `HDF5GlobalHeapCheck`), or the

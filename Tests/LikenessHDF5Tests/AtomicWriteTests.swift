@@ -53,5 +53,32 @@ extension HDF5Tests {
             #expect(error?.kind == .wrongShape)
             #expect(try folder.contents() == [])
         }
+        @Test func aFileLargerThanTheMemoryDriversIncrementOpensEverywhere() throws {
+            // The file is built in memory and written as one image: past HDF5's first 1 MiB
+            // block, with the superblock that h5py and libhdf5 check.
+            let folder = try TemporaryFolder()
+            let path = folder.file("large.h5")
+            let values = (0..<400_000).map { Float($0) }
+            try HDF5File.writeAtomically(to: path) { file in
+                try file.createDataset(at: "values", values: values, shape: [values.count])
+            }
+            #expect(try HDF5File(openingAt: path).dataset(at: "values").read(as: Float.self) == values)
+        }
+
+        @Test func lookup3MatchesJenkinsTestVectors() {
+            // From lookup3.c's driver: hashlittle("", 0, 0) and of "Four score and seven years ago".
+            #expect(HDF5Superblock.lookup3([][...]) == 0xdeadbeef)
+            #expect(HDF5Superblock.lookup3(Array("Four score and seven years ago".utf8)[...]) == 0x17770551)
+        }
+
+        @Test func aMissingFolderIsNamedAndNothingIsCreated() throws {
+            let folder = try TemporaryFolder()
+            #expect(throws: (any Error).self) {
+                try HDF5File.writeAtomically(to: folder.file("no/such/x.h5")) { file in
+                    try file.createDataset(at: "d", values: [Float]([1]), shape: [1])
+                }
+            }
+            #expect(try folder.contents() == [])
+        }
     }
 }
