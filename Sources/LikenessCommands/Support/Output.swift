@@ -35,9 +35,21 @@ func textTable(_ rows: [[String]]) -> String {
 }
 
 extension OutputFormat {
-    /// A CSV field, quoted when it must be.
+    /// A CSV field, quoted when it must be, and never a spreadsheet formula: a text that starts
+    /// with `=`, `+`, `-`, `@`, a tab or a carriage return (and is not a plain number) gets a
+    /// leading `'`, as OWASP advises against CSV injection, so that a class folder named
+    /// `=HYPERLINK(…)` stays text.
     static func csvField(_ s: String) -> String {
-        s.contains(where: { $0 == "," || $0 == "\"" || $0 == "\n" }) ? "\"" + s.replacingOccurrences(of: "\"", with: "\"\"") + "\"" : s
+        let formulaStarts: Set<Character> = ["=", "+", "-", "@", "\t", "\r"]
+        var field = s
+        if let first = s.first, formulaStarts.contains(first), !isPlainNumber(s) { field = "'" + s }
+        let needsQuotes = field.contains { $0 == "," || $0 == "\"" || $0 == "\n" || $0 == "\r" }
+        return needsQuotes ? "\"" + field.replacingOccurrences(of: "\"", with: "\"\"") + "\"" : field
+    }
+
+    /// Whether `s` is a decimal number such as `-0.25` or `1e-3`, which a spreadsheet reads as a number.
+    private static func isPlainNumber(_ s: String) -> Bool {
+        Double(s) != nil && s.allSatisfy { $0.isASCII && ($0.isNumber || "+-.eE".contains($0)) }
     }
 
     /// One JSON object on one line, keys sorted.
