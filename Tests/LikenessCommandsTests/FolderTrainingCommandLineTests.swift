@@ -89,7 +89,8 @@ struct FolderTrainingCommandLineTests {
     }
 
     /// Classes named in --exclude-classes; a token that is a name and another class's index is
-    /// refused, asking which; an unknown name lists the classes and the closest.
+    /// refused, asking which; an unknown name lists the classes and the closest. A folder of
+    /// one-image classes only leaves nothing to train on, and says why.
     @Test func excludedClassesByName() throws {
         let dir = try TemporaryFolder()
         try writeFolder(dir.file("digits"), [("0", 3), ("2", 3), ("square", 3)], height: 8, width: 8, channels: 1, png: true)
@@ -110,6 +111,10 @@ struct FolderTrainingCommandLineTests {
         #expect(unknown.contains("--exclude-classes sqare: no class is named 'sqare'; did you mean 'square'? "
                                  + "The dataset's classes: 0 0, 1 2, 2 square."), "\(unknown)")
         #expect(!FileManager.default.fileExists(atPath: dir.file("x.h5")))
+
+        try writeFolder(dir.file("ones"), [("a", 1), ("b", 1)], height: 8, width: 8, channels: 1, png: true)
+        let ones = try likeness(["train", "ones", "-o", "x.h5"] + common, in: dir.path, expectFailure: true).err
+        #expect(ones.contains("No training images left: the other classes have one image each, and training needs classes of 2 or more."), "\(ones)")
     }
 
     /// A validation folder (of another size, read at the training images') with a class the

@@ -23,8 +23,6 @@ struct TrainingDataOptions: ParsableArguments {
         /// validation set the training set lacks (`extraClassNames`).
         var validationSet: Dataset
         var validation: [Int]
-        /// The classes left out with `--exclude-classes`.
-        var excluded: [Int]
         /// The classes of one training image, left out of training and validation: each class
         /// and the index of its image.
         var singleImageClasses: [(label: Int, image: Int)]
@@ -50,7 +48,10 @@ struct TrainingDataOptions: ParsableArguments {
             selection.validation.removeAll { single.contains(selection.validationSet.labels[$0]) }
             counts = selection.dataset.classCounts(of: selection.train)
         }
-        guard !selection.train.isEmpty else { throw CommandError("No training images left after --exclude-classes.") }
+        guard !selection.train.isEmpty else {
+            throw CommandError("No training images left" + (excluded.isEmpty ? "" : " after --exclude-classes")
+                               + (single.isEmpty ? "" : ": the other classes have one image each, and training needs classes of 2 or more") + ".")
+        }
         let empty = counts.indices.filter { counts[$0] == 0 && !excluded.contains($0) && !single.contains($0) }
         guard empty.isEmpty else {
             let named = empty.map { "\($0) (\(classNames[$0]))" }.joined(separator: ", ")
@@ -88,7 +89,7 @@ struct TrainingDataOptions: ParsableArguments {
         }
         held = held.filter { !excluded.contains(validationSet.labels[$0]) }
         return Selection(source: source, dataset: loaded.dataset, train: train, validationSet: validationSet, validation: held,
-                         excluded: excluded.sorted(), singleImageClasses: [])
+                         singleImageClasses: [])
     }
 }
 
