@@ -97,4 +97,17 @@ extension Dataset {
         return Dataset(pixels: pixels + other.pixels, labels: labels + other.labels, classNames: classNames,
                        ids: ids + other.ids, height: height, width: width, channels: channels)
     }
+
+    /// The same images with the class list `classNames`, matched by name: label `ℓ` becomes
+    /// `classNames.firstIndex(of: self.classNames[ℓ])`.
+    ///
+    /// - Precondition: `classNames` holds every one of this dataset's class names.
+    public func relabelled(classNames target: [String]) -> Dataset {
+        let map = classNames.map { name in
+            guard let c = target.firstIndex(of: name) else { preconditionFailure("class '\(name)' is not among \(target)") }
+            return c
+        }
+        return Dataset(pixels: pixels, labels: labels.map { map[$0] }, classNames: target, ids: ids,
+                       height: height, width: width, channels: channels)
+    }
 }

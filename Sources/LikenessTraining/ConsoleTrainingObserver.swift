@@ -40,6 +40,9 @@ public final class ConsoleTrainingObserver: TrainingObserver {
         if let score = report.validationScore {
             parts.append("validation \(scoreName ?? "score") \(format(score, 4))\(isBest ? " (best)" : "")")
         }
+        if let untrained = s[ValidationScore.Statistic.untrainedClassRecall] {
+            parts.append("untrained classes \(format(untrained, 4))")
+        }
         return parts.joined(separator: " · ")
     }
 

@@ -63,7 +63,9 @@ public struct EmbeddingRecipe {
     ///   - optimizer: updates `model`'s parameters; when nil, the one the checkpoint's state
     ///     makes when resuming, else Adam at `learningRate`.
     ///   - validationIndices: held-out images for recall@1, the epoch kept and early stopping
-    ///     (none: no validation, no early stopping, the last epoch kept).
+    ///     (none: no validation, no early stopping, the last epoch kept). Those of classes without
+    ///     training images count apart: their recall@1 is each epoch's
+    ///     `ValidationScore.Statistic.untrainedClassRecall`, and they alone are no validation.
     ///   - checkpoint: where an interrupted run stood (one `onEpochEnd` was given): training goes
     ///     on after its epoch, with its best epoch (the batches of each epoch depend only on the
     ///     seed and the epoch).
@@ -93,8 +95,9 @@ public struct EmbeddingRecipe {
         let sampler = PKBatchSampler(labels: dataset.labels, indices: trainingIndices,
                                      classesPerBatch: min(classesPerBatch, trainingClasses), imagesPerClass: imagesPerClass,
                                      batchesPerEpoch: batchesPerEpoch, seed: seed)
-        let validation = validationIndices.isEmpty
-            ? nil : ValidationScore.recallAtOne(on: ValidationImages(dataset: dataset, indices: validationIndices))
+        let validation = validationIndices.contains { counts[dataset.labels[$0]] > 0 }
+            ? ValidationScore.recallAtOne(on: ValidationImages(dataset: dataset, indices: validationIndices), trained: { counts[$0] > 0 })
+            : nil
         let trainer = Trainer<EmbeddingStep>(epochs: epochs, schedule: schedule, augmentation: augmentation, validation: validation,
                                              patience: patience, observer: observer)
         return try trainer.fit(EmbeddingStep(model: model, optimizer: optimizer, loss: loss, collapseSpread: collapseSpread),

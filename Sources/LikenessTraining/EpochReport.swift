@@ -12,7 +12,8 @@ public struct EpochReport: Sendable, Codable, Equatable {
     public var seconds: Double
     /// Training images per second (validation excluded).
     public var imagesPerSecond: Double
-    /// Figures of the step's own, by name (`EmbeddingStep.Statistic` for the triplet loss).
+    /// Figures of the step's own, by name (`EmbeddingStep.Statistic` for the triplet loss), and
+    /// of the validation's (`ValidationScore.Statistic`).
     public var statistics: [String: Double]
 
     public init(epoch: Int, learningRate: Float, meanLoss: Float, validationScore: Double?, seconds: Double,

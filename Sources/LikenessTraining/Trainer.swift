@@ -79,11 +79,24 @@ extension TrainingStep {
 public struct ValidationScore {
     /// What the score is ("balanced accuracy", "recall@1").
     public var name: String
-    public var score: (Sequential) throws -> Double
+    /// The score, and figures of the validation's own for the epoch's report
+    /// (`EpochReport.statistics`, by `Statistic` name).
+    public var measure: (Sequential) throws -> (score: Double, statistics: [String: Double])
+
+    /// The names of the figures a validation adds to an epoch's statistics.
+    public enum Statistic {
+        /// Leave-one-out recall@1 of the validation images of classes without training images
+        /// (their neighbours searched among all validation images); not in the score.
+        public static let untrainedClassRecall = "validation recall@1 of untrained classes"
+    }
 
     public init(name: String, score: @escaping (Sequential) throws -> Double) {
+        self.init(name: name) { (try score($0), [:]) }
+    }
+
+    public init(name: String, measure: @escaping (Sequential) throws -> (score: Double, statistics: [String: Double])) {
         self.name = name
-        self.score = score
+        self.measure = measure
     }
 
     /// Balanced accuracy (the mean recall of the classes present) of a classifier's arg-max
@@ -97,11 +110,21 @@ public struct ValidationScore {
         }
     }
 
-    /// Leave-one-out recall@1 of an embedding network among `images` (`EmbeddingEvaluation.recallAtOne`).
-    public static func recallAtOne(on images: ValidationImages) -> ValidationScore {
+    /// Leave-one-out recall@1 of an embedding network among `images` (`EmbeddingEvaluation.recallAtOne`):
+    /// the score is that of the images of `trained` classes; the others' (classes the network
+    /// never saw, searched among all the images) is `Statistic.untrainedClassRecall` when there
+    /// are any.
+    ///
+    /// - Precondition: at least one image is of a trained class.
+    public static func recallAtOne(on images: ValidationImages, trained: (Int) -> Bool = { _ in true }) -> ValidationScore {
         let labels = images.dataset.labels(images.indices)
+        let parts = labels.map { trained($0) ? 0 : 1 }
+        precondition(parts.contains(0), "no validation image of a trained class")
+        let untrained = parts.contains(1)
         return ValidationScore(name: "recall@1") { model in
-            try EmbeddingEvaluation.recallAtOne(embeddings: model.outputs(for: images.dataset, indices: images.indices), labels: labels)
+            let recall = try EmbeddingEvaluation.recallAtOne(embeddings: model.outputs(for: images.dataset, indices: images.indices),
+                                                             labels: labels, parts: parts, partCount: 2)
+            return (recall[0], untrained ? [Statistic.untrainedClassRecall: recall[1]] : [:])
         }
     }
 }
@@ -193,14 +216,15 @@ public struct Trainer<Step: TrainingStep> {
             }
             let trainingSeconds = Double(DispatchTime.now().uptimeNanoseconds - started) / 1e9
             completed = epoch + 1
-            let score = try validation?.score(step.model)
+            let measured = try validation?.measure(step.model)
+            let score = measured?.score
             let isBest = score.map { s in best.map { s > $0.score } ?? true } ?? false
             if let score, isBest { best = BestEpoch(epoch: completed, score: score, of: step.model) }
             let report = EpochReport(
                 epoch: completed, learningRate: step.optimizer.learningRate, meanLoss: Float(lossSum / Double(max(batches.count, 1))),
                 validationScore: score, seconds: Double(DispatchTime.now().uptimeNanoseconds - started) / 1e9,
                 imagesPerSecond: trainingSeconds > 0 ? Double(images) / trainingSeconds : 0,
-                statistics: step.epochStatistics(of: outcomes))
+                statistics: step.epochStatistics(of: outcomes).merging(measured?.statistics ?? [:]) { $1 })
             history.epochs.append(report)
             observer?.observe(.epochEnded(report, of: epochs, isBest: isBest, scoreName: validation?.name))
             if let warning = step.warning(about: report) { observer?.observe(.warning(epoch: completed, warning)) }

@@ -67,6 +67,21 @@ struct CommandTests {
         #expect(Set(split.values.joined()).count == 200)
     }
 
+    /// --majority-class and --minority-class take names as well as indices, through the same
+    /// resolver as --exclude-classes; one class given twice is refused.
+    @Test func binaryImbalanceTakesClassNames() throws {
+        let dir = try TemporaryFolder()
+        let images = ["data", "imbalance", repositoryRoot + "/Datasets/sample/image-folder", "--image-size", "8", "--binary", "3"]
+        try run(images + ["--majority-class", "1-Trouser", "--minority-class", "0", "-o", dir.path + "/b.json"])
+        let selection = try #require(try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: dir.path + "/b.json"))) as? [String: Any])
+        #expect(selection["class_counts"] as? [Int] == [1, 3, 0, 0, 0, 0, 0, 0, 0, 0])
+        expectRunTimeError(images + ["--majority-class", "1", "--minority-class", "1-Trouser"],
+                           "--majority-class 1 and --minority-class 1-Trouser are one class, 1 (1-Trouser): give two.")
+        expectRunTimeError(images + ["--minority-class", "1-Trousers"],
+                           "--minority-class 1-Trousers: no class is named '1-Trousers'; did you mean '1-Trouser'?")
+        expectArgumentError(images + ["--minority-class", "1,2"], "--minority-class takes one class, not 2")
+    }
+
     @Test func theOldSpellingsAreAliasesOfTheNewOnes() throws {
         let dir = try TemporaryFolder()
         try run(["data", "split", sample, "--validation-fraction", "0.2", "--test-fraction", "0.3", "-o", dir.path + "/new.json"])

@@ -150,9 +150,10 @@ struct ReliabilityCommandLineTests {
         #expect(try bytes(dir.path + "/model.checkpoint.h5") == checkpoint)
     }
 
-    /// An empty class, a class of one image, a class index that does not exist, a validation
-    /// set of another size, an empty class folder and an enrolment without images: each is
-    /// refused with a message that says what to do, before anything is written.
+    /// An empty class, a class index that does not exist, a validation set of another size, an
+    /// empty class folder and an enrolment without images: each is refused with a message that
+    /// says what to do, before anything is written. A class of one image is left out of training,
+    /// with the command that enrols it.
     @Test func badDataIsRefusedClearly() throws {
         let dir = try TemporaryFolder()
         // 8×8 gray images: classes a and b with 6 images each, c with one, d with none.
@@ -171,8 +172,14 @@ struct ReliabilityCommandLineTests {
         }
         let train = ["train", "set.h5", "-P", "2", "-K", "2", "--epochs", "1", "-o", "model.h5"]
         try refusal(train, "No training image of class 3 (d): add images, or leave it out with --exclude-classes 3.")
-        try refusal(train + ["--exclude-classes", "3"],
-                    "Class 2 (c) has 1 training image: triplet training needs at least 2 of every class")
+        let single = try runLikeness(["train", "set.h5", "-P", "2", "-K", "2", "--epochs", "1", "--exclude-classes", "d", "-o", "single.h5"],
+                                     in: dir.path).err
+        #expect(single.contains("train: class 2 (c) has one training image: it is left out of training and validation (triplets need two "
+                                + "images of a class); enrol it one-shot once the model is written:\n"
+                                + "  likeness enroll --model single.h5 --gallery GALLERY.h5 --dataset set.h5 --classes name:c"), "\(single)")
+        #expect(try ModelArchive.load(dir.path + "/single.h5").training?.trainingClassCounts == [5, 5, 0, 0])
+        let enrolC = ["enroll", "--model", "single.h5", "--gallery", "single-gallery.h5", "--dataset", "set.h5", "--classes", "name:c"]
+        #expect(try runLikeness(enrolC, in: dir.path).out.contains("enrolled 1 classes from 1 images of set.h5"))
         try refusal(train + ["--exclude-classes", "3,7"], "--exclude-classes 7: the dataset's classes are 0 to 3.")
         try refusal(train + ["--exclude-classes", "1,2,3"], "Triplet training needs training images of at least 2 classes")
         try refusal(train + ["--exclude-classes", "2,3", "--validation", "larger.h5"],

@@ -171,7 +171,7 @@ import _LikenessTestSupport
         #expect(folder.classNames == ["cats", "dogs"])
         #expect(folder.labels == [0, 0, 1])
         #expect(folder.files == [dir.file("cats/1.png"), dir.file("cats/2.PNG"), dir.file("dogs/a.jpeg")])
-        #expect(try folder.imageSizes() == [ImageSize(height: 8, width: 8), ImageSize(height: 16, width: 12),
+        #expect(try folder.imageHeaders().map(\.size) == [ImageSize(height: 8, width: 8), ImageSize(height: 16, width: 12),
                                             ImageSize(height: 10, width: 20)])
 
         let rgb = try folder.load(height: 8, width: 8, channels: 3)

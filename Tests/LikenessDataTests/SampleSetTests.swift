@@ -34,7 +34,7 @@ import _LikenessTestSupport
         #expect(folder.classNames.count == 10 && folder.classNames[0] == "0-T-shirt-top" && folder.classNames[9] == "9-Ankle-boot")
         #expect(folder.files.count == 30)
         #expect(folder.files.filter { $0.hasSuffix(".jpg") }.count == 10)
-        let sizes = try folder.imageSizes()
+        let sizes = try folder.imageHeaders().map(\.size)
         #expect(Set(sizes) == [ImageSize(height: 28, width: 28), ImageSize(height: 56, width: 56), ImageSize(height: 28, width: 36)])
 
         // The 28×28 gray PNGs, written by Pillow, decode to the IDX pixels exactly.

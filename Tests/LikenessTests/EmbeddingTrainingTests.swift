@@ -60,6 +60,14 @@ struct EmbeddingEvaluationTests {
         #expect(try EmbeddingEvaluation.recallAtOne(embeddings: Tensor(shape: [1, 2]), labels: [0]) == 0)
     }
 
+    /// The same clusters in parts: each part's recall counts its own rows, their neighbours
+    /// searched among all rows (row 0's nearest is row 1, of the other part); an empty part is 0.
+    @Test func recallAtOneByPartByHand() throws {
+        let x = Tensor(shape: [4, 2], scalars: [0, 0, 0.1, 0, 5, 5, 5, 5.1])
+        #expect(try EmbeddingEvaluation.recallAtOne(embeddings: x, labels: [0, 0, 1, 2], parts: [0, 1, 1, 1], partCount: 3) == [1, 1.0 / 3, 0])
+        #expect(try EmbeddingEvaluation.recallAtOne(embeddings: x, labels: [0, 1, 1, 1], parts: [0, 0, 1, 1], partCount: 2) == [0, 1])
+    }
+
     @Test func spreadIsTheMeanDistanceToTheCentroid() {
         // Centroid (1, 1); distances √2, √2, √2, √2... and a collapsed set.
         let square = Tensor(shape: [4, 2], scalars: [0, 0, 2, 0, 0, 2, 2, 2])

@@ -30,7 +30,7 @@ extension LikenessCommand {
         @Option(name: .customLong("class"), help: ArgumentHelp("The class the image files show.", valueName: "name"))
         var className: String?
 
-        @Option(help: ArgumentHelp("With --dataset: only these classes, comma-separated indices (default: all).", valueName: "classes"))
+        @Option(help: ArgumentHelp("With --dataset: only these classes, comma-separated names or indices (index:N or name:X where one could be both; default: all).", valueName: "classes"))
         var classes: ClassList?
 
         func validate() throws {
@@ -43,10 +43,7 @@ extension LikenessCommand {
             runtime.apply()
             let (model, loaded, source) = try input.load()
             let dataset = loaded.dataset
-            let chosen = Set(classes?.classes ?? Array(dataset.classNames.indices))
-            if let unknown = chosen.sorted().first(where: { $0 >= dataset.classNames.count }) {
-                throw CommandError("--classes \(unknown): \(source) has classes 0 to \(dataset.classNames.count - 1).")
-            }
+            let chosen = Set(try classes?.resolved(in: dataset.classNames, option: "--classes") ?? Array(dataset.classNames.indices))
             let indices = loaded.selection.filter { chosen.contains(dataset.labels[$0]) }
             let counts = dataset.classCounts(of: indices)
             let enrolled = chosen.sorted().filter { counts[$0] > 0 }

@@ -29,7 +29,7 @@ extension LikenessCommand {
         /// The folder of Fashion-MNIST's files.
         var data: String { dataDirectory ?? deprecatedData ?? FashionMNIST.defaultDirectory }
 
-        @Option(help: ArgumentHelp("The novel classes, comma-separated indices.", valueName: "classes"))
+        @Option(help: ArgumentHelp("The novel classes, comma-separated names or indices.", valueName: "classes"))
         var novelClasses = ClassList(argument: "5,7")!
 
         @Option(help: "Draws of the enrolment image.")
@@ -49,8 +49,10 @@ extension LikenessCommand {
         func validate() throws {
             _ = try deprecatedSpelling(deprecatedData, of: dataDirectory, old: "--data", new: "--data-directory")
             guard draws >= 1 else { throw ValidationError("--draws must be at least 1, not \(draws).") }
-            guard novelClasses.classes.allSatisfy({ $0 < FashionMNIST.classNames.count }) else {
-                throw ValidationError("--novel-classes must be Fashion-MNIST class indices 0…9.")
+            do {
+                _ = try novelClasses.resolved(in: FashionMNIST.classNames, option: "--novel-classes")
+            } catch let error as CommandError {
+                throw ValidationError(error.description)
             }
         }
 
@@ -72,7 +74,7 @@ extension LikenessCommand {
             let train = try FashionMNIST.load(split: .train, directory: data)
             let test = try FashionMNIST.load(split: .test, directory: data)
             try archive.requireInput(of: train, source: data)
-            let novel = novelClasses.classes
+            let novel = try novelClasses.resolved(in: FashionMNIST.classNames, option: "--novel-classes")
             let known = (0..<train.classNames.count).filter { !novel.contains($0) }
             let knownIndices = try FashionMNIST.longTailIndices(labels: train.labels).filter { known.contains(train.labels[$0]) }
             let validation = FashionMNIST.validationIndices(labels: train.labels)

@@ -20,8 +20,20 @@ extension LikenessCommand {
             infinite loss or gradient stops training with the epoch, batch and layer named; the last \
             checkpoint stays as it was.
 
+            An image folder is read at its most common image size, scaled down (aspect ratio kept) to \
+            at most \(ImageFolderInput.defaultMaximumSide) on the longer side, grayscale when every image \
+            is gray, else RGB (--image-size, --grayscale, --rgb choose others); the model records them. \
+            A class with one training image is left out of training and validation by both heads (0 \
+            images in the model's record) and the command that enrols it one-shot is printed: its image \
+            is the one to enrol, never a validation image. The classes without a validation image (the \
+            10% split gives none to a class of fewer than 5 images) are named: their recall is not in the \
+            validation score. --validation matches classes by name: for the embedding head, the images \
+            of classes the training set lacks are measured apart (recall@1 of untrained classes, each \
+            epoch and in the record) and do not choose the epoch kept; the softmax head leaves them out.
+
             Examples:
               likeness train fmnist-lt --exclude-classes 5,7 -o embedder.h5
+              likeness train shapes/ --exclude-classes ring -o embedder.h5
               likeness train fmnist-lt --head softmax --loss focal --class-weights balanced -o focal.h5
             """
         )
@@ -58,8 +70,9 @@ extension LikenessCommand {
 
         func run() throws {
             runtime.apply()
-            let selection = try data.load(seed: runtime.seed)
+            var selection = try data.load(seed: runtime.seed)
             let dataset = selection.dataset
+            reportValidation(of: &selection)
             let architecture = try ModelDescription.checked(
                 backbone: model.backbone, head: model.head(classCount: dataset.classNames.count),
                 channels: dataset.channels, height: dataset.height, width: dataset.width)
@@ -127,9 +140,6 @@ extension LikenessCommand {
                     history = try recipe.train(network, on: dataset, indices: selection.train, validation: validation,
                                                resumingFrom: resumed, observer: observer, onEpochEnd: writeCheckpoint)
                 }
-            } catch TrainingError.tooFewImages(let label, let className, let count) {
-                throw CommandError("Class \(label) (\(className)) has \(count) training image\(count == 1 ? "" : "s"): triplet training needs at least 2 "
-                                   + "of every class (an anchor and a positive). Add images, or leave it out with --exclude-classes.")
             } catch TrainingError.tooFewClasses(let found) {
                 throw CommandError("Triplet training needs training images of at least 2 classes, and \(found) class\(found == 1 ? " has" : "es have") "
                                    + "them (see --exclude-classes).")
@@ -144,6 +154,45 @@ extension LikenessCommand {
                 .save(to: output)
             printDiagnostic("train: " + recipe.keptEpochLine(history, of: epochs.last?.epoch ?? 0))
             print("wrote \(output) (model digest \(network.weightDigest))")
+        }
+
+        /// Says on stderr which classes are left out for having one training image (and how to
+        /// enrol them), which trained classes have no validation image, and what becomes of the
+        /// validation images of classes the training set lacks: reported apart for the embedding
+        /// head, left out for the softmax head (which cannot predict them).
+        private func reportValidation(of selection: inout TrainingDataOptions.Selection) {
+            let dataset = selection.dataset
+            let embedding = model.headName == .embedding
+            let imageFiles = if case .imageFolder = selection.source { true } else { false }
+            for (label, image) in selection.singleImageClasses {
+                let name = dataset.classNames[label]
+                let enroll = ["likeness", "enroll", "--model", embedding ? output : "EMBEDDER.h5", "--gallery", "GALLERY.h5"]
+                    + (imageFiles ? ["--class", name, dataset.ids[image]] : ["--dataset", data.data.dataset, "--classes", "name:" + name])
+                printDiagnostic("train: class \(label) (\(name)) has one training image: it is left out of training and validation "
+                                + (embedding ? "(triplets need two images of a class); enrol it one-shot once the model is written:"
+                                             : "(the softmax head cannot learn it, and will not predict it); an embedding model can enrol it one-shot:")
+                                + "\n  " + enroll.map(\.shellQuoted).joined(separator: " "))
+            }
+            let extra = selection.extraValidation
+            if !embedding { selection.validation.removeAll { extra.contains($0) } }
+            let trainedValidation = selection.validation.count - (embedding ? extra.count : 0)
+            if !extra.isEmpty {
+                let images = "\(extra.count) validation image\(extra.count == 1 ? " is" : "s are") of classes the training set lacks "
+                    + "(\(selection.extraClassNames.joined(separator: ", "))): "
+                printDiagnostic("train: " + images + (!embedding ? "left out of validation, as the softmax head cannot predict them"
+                    : trainedValidation > 0 ? "their recall@1 is reported apart each epoch (untrained classes) and does not choose the epoch kept"
+                    : "without images of trained classes beside them they are not measured"))
+            }
+            if trainedValidation == 0 {
+                printDiagnostic("train: no validation image of a trained class"
+                                + (data.validation == nil ? " (the 10% split gives none to a class of fewer than 5 images)" : "")
+                                + ": no early stopping, the last epoch is kept")
+            } else if case let missing = selection.trainedClassesWithoutValidation, !missing.isEmpty {
+                printDiagnostic("train: no validation image of class\(missing.count == 1 ? "" : "es") "
+                                + missing.map { "\($0) (\(dataset.classNames[$0]))" }.joined(separator: ", ")
+                                + (data.validation == nil ? " (the 10% split gives none to a class of fewer than 5 images)" : "")
+                                + ": \(missing.count == 1 ? "its" : "their") recall is not in the validation score")
+            }
         }
 
         /// The embedding recipe these options describe.

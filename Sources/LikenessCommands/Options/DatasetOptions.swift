@@ -12,12 +12,25 @@ struct DatasetOptions: ParsableArguments {
     @Option(help: ArgumentHelp("The folder of a built-in dataset's files, instead of its default.", valueName: "folder"))
     var dataDirectory: String?
 
-    @Option(help: ArgumentHelp("Image folders only: the size images are resized to, HEIGHTxWIDTH or one number for squares, each from 1 to 4096.",
+    @Option(help: ArgumentHelp("Image folders only: the size images are resized to, HEIGHTxWIDTH or one number for squares, each from 1 to 4096. Default: the folder's most common size, scaled down (aspect ratio kept) to at most \(ImageFolderInput.defaultMaximumSide) on the longer side.",
                                valueName: "size"))
-    var imageSize = ImageSize(height: 64, width: 64)
+    var imageSize: ImageSize?
 
-    @Flag(help: "Image folders only: read images as grayscale (default: RGB).")
-    var grayscale = false
+    @Flag var colour: Colour?
+
+    /// How image-folder images are read, when asked for: `--grayscale` or `--rgb`.
+    enum Colour: String, EnumerableFlag {
+        case grayscale, rgb
+
+        var channels: Int { self == .grayscale ? 1 : 3 }
+
+        static func help(for value: Colour) -> ArgumentHelp? {
+            switch value {
+            case .grayscale: "Image folders only: read images as grayscale (default: grayscale when every image of the folder is, else RGB)."
+            case .rgb: "Image folders only: read images as RGB."
+            }
+        }
+    }
 
     func validate() throws {
         try DatasetSource.validateArgument(dataset, directory: dataDirectory)
@@ -28,12 +41,31 @@ struct DatasetOptions: ParsableArguments {
         try DatasetSource(parsing: dataset, directory: dataDirectory)
     }
 
-    /// Loads the dataset, saying on stderr what is being read.
+    /// Loads the dataset, saying on stderr what is being read and, for an image folder, the size
+    /// and channels its images are read at (and how many are enlarged).
     func load() throws -> (source: DatasetSource, loaded: LoadedDataset) {
         let source = try source()
         printDiagnostic("loading \(source.summary)")
-        let loaded = try source.load(imageSize: imageSize, channels: grayscale ? 1 : 3)
+        let loaded = try source.load(imageSize: imageSize, channels: colour?.channels)
+        if let input = loaded.folderInput { describe(input, loaded) }
         return (source, loaded)
+    }
+
+    /// `images read at 32x64 (height x width), RGB: …`, and a warning for enlarged images.
+    private func describe(_ input: ImageFolderInput, _ loaded: LoadedDataset) {
+        let d = loaded.dataset
+        let read = ImageSize(height: d.height, width: d.width).text
+        let size = imageSize != nil ? "as --image-size asks"
+            : input.isScaledDown ? "the folder's images are mostly \(input.commonSize.text), scaled down to at most \(ImageFolderInput.defaultMaximumSide) on the longer side"
+            : "the folder's most common size"
+        let channels = colour.map { "as --\($0.rawValue) asks" } ?? (d.channels == 1 ? "as every image is gray" : "as some images are in colour")
+        printDiagnostic("images read at \(read) (height x width), \(d.channels == 1 ? "grayscale" : "RGB"): \(size); "
+                        + "\(d.channels == 1 ? "grayscale" : "RGB") \(channels) (--image-size, --grayscale and --rgb choose others)")
+        let enlarged = loaded.enlargedImageCount
+        if enlarged > 0 {
+            printDiagnostic("warning: \(enlarged) of \(d.count) image\(d.count == 1 ? "" : "s") \(enlarged == 1 ? "is" : "are") smaller than \(read): "
+                            + "\(enlarged == 1 ? "it is" : "they are") scaled up")
+        }
     }
 }
 
@@ -82,5 +114,8 @@ extension ImageSize: ExpressibleByArgument {
         self.init(height: height, width: width)
     }
 
-    public var defaultValueDescription: String { "\(height)x\(width)" }
+    public var defaultValueDescription: String { text }
+
+    /// `HEIGHTxWIDTH`, as `--image-size` takes it.
+    var text: String { "\(height)x\(width)" }
 }

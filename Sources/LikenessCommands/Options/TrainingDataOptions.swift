@@ -5,58 +5,76 @@ import Likeness
 struct TrainingDataOptions: ParsableArguments {
     @OptionGroup var data: DatasetOptions
 
-    @Option(help: ArgumentHelp("Validation images, for early stopping and the per-epoch report: a dataset name or path. Default: for Fashion-MNIST names, the protocol's validation images (the last 500 of each class of the training file); otherwise 10% of the training images, stratified.",
+    @Option(help: ArgumentHelp("Validation images, for early stopping and the per-epoch report: a dataset name or path (an image folder is read at the training images' size and channels), its classes matched to the training set's by name. Default: for Fashion-MNIST names, the protocol's validation images (the last 500 of each class of the training file); otherwise 10% of the training images, stratified (a class of fewer than 5 images gets none).",
                                valueName: "dataset"))
     var validation: String?
 
-    @Option(help: ArgumentHelp("Classes to leave out of training and validation, comma-separated indices (the one-shot protocol leaves out 5,7).",
+    @Option(help: ArgumentHelp("Classes to leave out of training and validation, comma-separated names or indices (index:N or name:X where one could be both; the one-shot protocol leaves out 5,7).",
                                valueName: "classes"))
     var excludeClasses: ClassList?
 
     /// The loaded training set, the indices to train on and the validation indices (both into
     /// the training set's dataset, or the validation indices into `validationSet` when given).
     struct Selection {
+        var source: DatasetSource
         var dataset: Dataset
         var train: [Int]
+        /// The validation images' dataset: its classes are the training set's, then those of the
+        /// validation set the training set lacks (`extraClassNames`).
         var validationSet: Dataset
         var validation: [Int]
+        /// The classes of one training image, left out of training and validation: each class
+        /// and the index of its image.
+        var singleImageClasses: [(label: Int, image: Int)]
+
+        /// The validation set's classes that the training set lacks.
+        var extraClassNames: ArraySlice<String> { validationSet.classNames[dataset.classNames.count...] }
     }
 
-    /// The selection, after checking that every class not excluded has training images.
+    /// The selection, after checking that every class not excluded has training images; a class
+    /// of a single training image is left out of training and validation (as an excluded one).
     func load(seed: UInt64) throws -> Selection {
-        let selection = try loadSelection(seed: seed)
-        let classNames = selection.dataset.classNames
-        let excluded = excludeClasses?.classes ?? []
-        if let unknown = excluded.first(where: { $0 >= classNames.count }) {
-            throw CommandError("--exclude-classes \(unknown): the dataset's classes are 0 to \(classNames.count - 1).")
+        let (source, loaded) = try data.load()
+        let classNames = loaded.dataset.classNames
+        let excluded = try excludeClasses?.resolved(in: classNames, option: "--exclude-classes") ?? []
+        var selection = try loadSelection(source: source, loaded: loaded, excluded: Set(excluded), seed: seed)
+        var counts = selection.dataset.classCounts(of: selection.train)
+        let single = counts.indices.filter { counts[$0] == 1 && !excluded.contains($0) }
+        if !single.isEmpty {
+            let labels = selection.dataset.labels
+            selection.singleImageClasses = selection.train.filter { single.contains(labels[$0]) }
+                .map { (label: labels[$0], image: $0) }.sorted { $0.label < $1.label }
+            selection.train.removeAll { single.contains(labels[$0]) }
+            selection.validation.removeAll { single.contains(selection.validationSet.labels[$0]) }
+            counts = selection.dataset.classCounts(of: selection.train)
         }
-        guard !selection.train.isEmpty else { throw CommandError("No training images left after --exclude-classes.") }
-        let counts = selection.dataset.classCounts(of: selection.train)
-        let empty = counts.indices.filter { counts[$0] == 0 && !excluded.contains($0) }
+        guard !selection.train.isEmpty else {
+            throw CommandError("No training images left" + (excluded.isEmpty ? "" : " after --exclude-classes")
+                               + (single.isEmpty ? "" : ": the other classes have one image each, and training needs classes of 2 or more") + ".")
+        }
+        let empty = counts.indices.filter { counts[$0] == 0 && !excluded.contains($0) && !single.contains($0) }
         guard empty.isEmpty else {
             let named = empty.map { "\($0) (\(classNames[$0]))" }.joined(separator: ", ")
             throw CommandError("No training image of class\(empty.count == 1 ? "" : "es") \(named): add images, or leave "
-                                  + "\(empty.count == 1 ? "it" : "them") out with --exclude-classes \((excluded + empty).sorted().map(String.init).joined(separator: ",")).")
+                               + "\(empty.count == 1 ? "it" : "them") out with --exclude-classes \((excluded + empty).sorted().map(String.init).joined(separator: ",")).")
         }
         return selection
     }
 
-    private func loadSelection(seed: UInt64) throws -> Selection {
-        let (source, loaded) = try data.load()
-        let excluded = Set(excludeClasses?.classes ?? [])
-        let keep = { (d: Dataset, i: Int) in !excluded.contains(d.labels[i]) }
-        var train = loaded.selection.filter { keep(loaded.dataset, $0) }
-        let validationSet: Dataset
+    private func loadSelection(source: DatasetSource, loaded: LoadedDataset, excluded: Set<Int>, seed: UInt64) throws -> Selection {
+        var train = loaded.selection.filter { !excluded.contains(loaded.dataset.labels[$0]) }
+        var validationSet: Dataset
         var held: [Int]
         if let spec = validation {
+            let t = loaded.dataset
             let other = try DatasetSource(parsing: spec, directory: data.dataDirectory)
-                .load(imageSize: data.imageSize, channels: data.grayscale ? 1 : 3)
-            let (v, t) = (other.dataset, loaded.dataset)
+                .load(imageSize: ImageSize(height: t.height, width: t.width), channels: t.channels)
+            let v = other.dataset
             guard (v.height, v.width, v.channels) == (t.height, t.width, t.channels) else {
                 throw CommandError("--validation \(spec): its images are \(v.height)×\(v.width)×\(v.channels), the training images "
-                                      + "\(t.height)×\(t.width)×\(t.channels); give a validation set of the same size.")
+                                   + "\(t.height)×\(t.width)×\(t.channels); give a validation set of the same size.")
             }
-            validationSet = other.dataset
+            validationSet = v.relabelled(classNames: t.classNames + v.classNames.filter { !t.classNames.contains($0) })
             held = other.selection
         } else if case .fashionMNIST(let part, _) = source, part != .test {
             validationSet = loaded.dataset
@@ -69,34 +87,31 @@ struct TrainingDataOptions: ParsableArguments {
             validationSet = loaded.dataset
             (train, held) = (split.train, split.validation)
         }
-        held = held.filter { keep(validationSet, $0) }
-        guard validationSet.classNames == loaded.dataset.classNames else {
-            throw CommandError("The validation set's classes \(validationSet.classNames) differ from the training set's \(loaded.dataset.classNames).")
-        }
-        return Selection(dataset: loaded.dataset, train: train, validationSet: validationSet, validation: held)
+        held = held.filter { !excluded.contains(validationSet.labels[$0]) }
+        return Selection(source: source, dataset: loaded.dataset, train: train, validationSet: validationSet, validation: held,
+                         singleImageClasses: [])
     }
 }
 
 extension TrainingDataOptions.Selection {
-    /// The training dataset and validation indices into it: the validation set's images are
-    /// appended when they come from another file.
+    /// The training dataset, with the validation set's classes, and validation indices into it:
+    /// the validation set's images are appended when they come from another file.
     func validationInTrainingSet() -> (dataset: Dataset, validation: [Int]) {
         if validationSet.ids == dataset.ids { return (dataset, validation) }
         let offset = dataset.count
-        return (dataset.appending(validationSet.subset(validation)), validation.indices.map { offset + $0 })
-    }
-}
-
-/// Class indices, comma-separated.
-struct ClassList: ExpressibleByArgument, CustomStringConvertible {
-    let classes: [Int]
-
-    init?(argument: String) {
-        let parsed = argument.split(separator: ",").map { Int($0.trimmingCharacters(in: .whitespaces)) }
-        guard !parsed.isEmpty, parsed.allSatisfy({ ($0 ?? -1) >= 0 }) else { return nil }
-        classes = parsed.map { $0! }
+        return (dataset.relabelled(classNames: validationSet.classNames).appending(validationSet.subset(validation)),
+                validation.indices.map { offset + $0 })
     }
 
-    /// The indices as they are given, e.g. `5,7`: what help prints as a default.
-    var description: String { classes.map(String.init).joined(separator: ",") }
+    /// The trained classes (neither excluded nor of a single image) that have no validation image.
+    var trainedClassesWithoutValidation: [Int] {
+        let trained = dataset.classCounts(of: train)
+        let validated = validationSet.classCounts(of: validation)
+        return trained.indices.filter { trained[$0] > 0 && validated[$0] == 0 }
+    }
+
+    /// The validation images of classes the training set lacks.
+    var extraValidation: [Int] {
+        validation.filter { validationSet.labels[$0] >= dataset.classNames.count }
+    }
 }

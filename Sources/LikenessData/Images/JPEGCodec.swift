@@ -30,9 +30,11 @@ enum JPEGCodec {
         return (ImageSize(height: Int(height), width: Int(width)), colourspace == Int32(TJCS_GRAY.rawValue))
     }
 
-    static func size(of bytes: [UInt8], file: String) throws -> ImageSize {
+    /// The declared size, and 1 channel for a grayscale file, else 3.
+    static func header(of bytes: [UInt8], file: String) throws -> ImageHeader {
         let context = try JPEGContext(compressor: false, file: file)
-        return try bytes.withUnsafeBufferPointer { try header(context, $0, file: file).size }
+        let (size, gray) = try bytes.withUnsafeBufferPointer { try header(context, $0, file: file) }
+        return ImageHeader(size: size, channels: gray ? 1 : 3)
     }
 
     static func decode(_ bytes: [UInt8], file: String, pixelLimit: Int) throws -> RasterImage {

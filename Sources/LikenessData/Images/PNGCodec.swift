@@ -35,10 +35,12 @@ enum PNGCodec {
         return ihdr
     }
 
-    static func size(of bytes: [UInt8], file: String) throws -> ImageSize {
+    /// The declared size, and 1 channel for a gray image (with or without alpha, of any bit depth), else 3.
+    static func header(of bytes: [UInt8], file: String) throws -> ImageHeader {
         let context = try PNGContext(encoder: false, file: file)
         let ihdr = try bytes.withUnsafeBytes { try header(context, $0, file: file) }
-        return ImageSize(height: Int(ihdr.height), width: Int(ihdr.width))
+        let gray = [SPNG_COLOR_TYPE_GRAYSCALE, SPNG_COLOR_TYPE_GRAYSCALE_ALPHA].map { UInt8($0.rawValue) }.contains(ihdr.color_type)
+        return ImageHeader(size: ImageSize(height: Int(ihdr.height), width: Int(ihdr.width)), channels: gray ? 1 : 3)
     }
 
     static func decode(_ bytes: [UInt8], file: String, pixelLimit: Int) throws -> RasterImage {

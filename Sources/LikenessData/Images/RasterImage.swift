@@ -83,6 +83,19 @@ public struct ImageSize: Sendable, Equatable, Hashable, Codable {
     public var aspectRatio: Double { Double(width) / Double(height) }
 }
 
+/// What an image file's header declares: its size, and 1 channel for a gray image or 3 for a
+/// colour one (alpha not counted).
+public struct ImageHeader: Sendable, Equatable, Hashable {
+    public var size: ImageSize
+    public var channels: Int
+
+    public init(size: ImageSize, channels: Int) {
+        precondition(channels == 1 || channels == 3, "an image header of \(channels) channels: 1 or 3")
+        self.size = size
+        self.channels = channels
+    }
+}
+
 /// The image file formats the loaders read.
 public enum ImageFormat: String, Sendable, CaseIterable {
     case png
@@ -119,10 +132,18 @@ extension RasterImage {
     ///
     /// - Throws: as `init(contentsOf:pixelLimit:)`.
     public static func size(contentsOf path: String) throws -> ImageSize {
+        try header(contentsOf: path).size
+    }
+
+    /// The size and channels the PNG or JPEG file at `path` declares, read from its header
+    /// without decoding.
+    ///
+    /// - Throws: as `init(contentsOf:pixelLimit:)`.
+    public static func header(contentsOf path: String) throws -> ImageHeader {
         let bytes = try ByteStream(path: path, decompressing: false).readAll(limit: fileByteLimit, field: "file")
         switch ImageFormat.detect(bytes) {
-        case .png: return try PNGCodec.size(of: bytes, file: path)
-        case .jpeg: return try JPEGCodec.size(of: bytes, file: path)
+        case .png: return try PNGCodec.header(of: bytes, file: path)
+        case .jpeg: return try JPEGCodec.header(of: bytes, file: path)
         case nil: throw unknownSignature(bytes, file: path)
         }
     }

@@ -98,11 +98,14 @@ public enum DatasetSource: Sendable, Equatable {
     }
 
     /// Loads the dataset; images from folders are converted to `channels` and resized to
-    /// `imageSize` (the other sources keep their own size and channels).
+    /// `imageSize`, each by default the folder's own (`ImageFolderInput`: its most common size
+    /// scaled down to at most `maximumSide`, gray when every image is); the other sources keep
+    /// their own size and channels.
     ///
     /// - Throws: the `DatasetFileError` of the loader, or `ImbalanceProfileError` when a
     ///   Fashion-MNIST folder's training file cannot give FMNIST-LT.
-    public func load(imageSize: ImageSize = ImageSize(height: 64, width: 64), channels: Int = 3) throws -> LoadedDataset {
+    public func load(imageSize: ImageSize? = nil, channels: Int? = nil,
+                     maximumSide: Int = ImageFolderInput.defaultMaximumSide) throws -> LoadedDataset {
         switch self {
         case .fashionMNIST(let part, let directory):
             let dataset = try FashionMNIST.load(split: part == .test ? .test : .train, directory: directory)
@@ -122,8 +125,11 @@ public enum DatasetSource: Sendable, Equatable {
             return LoadedDataset(dataset: try CIFAR10.load(batches: batches, classNames: CIFAR10.classNames(directory: directory)))
         case .imageFolder(let directory):
             let folder = try ImageFolder(directory: directory)
-            let dataset = try folder.load(height: imageSize.height, width: imageSize.width, channels: channels)
-            return LoadedDataset(dataset: dataset, sourceSizes: try folder.imageSizes())
+            let headers = try folder.imageHeaders()
+            let input = ImageFolderInput(headers: headers, maximumSide: maximumSide)
+            let size = imageSize ?? input.size
+            let dataset = try folder.load(height: size.height, width: size.width, channels: channels ?? input.channels)
+            return LoadedDataset(dataset: dataset, sourceSizes: headers.map(\.size), folderInput: input)
         case .hdf5(let file):
             return LoadedDataset(dataset: try Dataset(hdf5: file))
         }
@@ -151,10 +157,20 @@ public struct LoadedDataset: Sendable {
     public var selection: [Int]
     /// For image folders: each image's size before resizing, by dataset index.
     public var sourceSizes: [ImageSize]?
+    /// For image folders: the size and channels the folder's own images suggest (which the
+    /// dataset has unless others were asked for).
+    public var folderInput: ImageFolderInput?
 
-    public init(dataset: Dataset, selection: [Int]? = nil, sourceSizes: [ImageSize]? = nil) {
+    public init(dataset: Dataset, selection: [Int]? = nil, sourceSizes: [ImageSize]? = nil, folderInput: ImageFolderInput? = nil) {
         self.dataset = dataset
         self.selection = selection ?? Array(0..<dataset.count)
         self.sourceSizes = sourceSizes
+        self.folderInput = folderInput
+    }
+
+    /// The images read larger than their files: `sourceSizes` with a side under the dataset's
+    /// (0 for sources other than image folders).
+    public var enlargedImageCount: Int {
+        (sourceSizes ?? []).filter { $0.height < dataset.height || $0.width < dataset.width }.count
     }
 }

@@ -79,10 +79,11 @@ public struct ImageFolder: Sendable {
                     height: height, width: width, channels: channels, pixelLimit: pixelLimit)
     }
 
-    /// The size of every image as its file declares it (before any resizing), read from the headers.
+    /// The size and channels of every image as its file declares them (before any resizing),
+    /// read from the headers.
     ///
     /// - Throws: the `DatasetFileError` of the first file whose header cannot be read.
-    public func imageSizes() throws -> [ImageSize] {
-        try files.map { try RasterImage.size(contentsOf: $0) }
+    public func imageHeaders() throws -> [ImageHeader] {
+        try files.map { try RasterImage.header(contentsOf: $0) }
     }
 }

@@ -30,11 +30,11 @@ extension LikenessCommand.Data {
         @Option(help: ArgumentHelp("Two classes at ratio:1 (--majority-class, --minority-class); others are dropped. Accepts 4 or 4:1, at least 1.", valueName: "ratio"))
         var binary: BinaryRatio?
 
-        @Option(help: "The majority class of --binary.")
-        var majorityClass = 0
+        @Option(help: ArgumentHelp("The majority class of --binary: a name or an index.", valueName: "class"))
+        var majorityClass = ClassList(argument: "0")!
 
-        @Option(help: "The minority class of --binary.")
-        var minorityClass = 1
+        @Option(help: ArgumentHelp("The minority class of --binary: a name or an index.", valueName: "class"))
+        var minorityClass = ClassList(argument: "1")!
 
         @Option(help: "n_max, the count of the largest class (default: as many as every class allows).")
         var maxCount: Int?
@@ -67,13 +67,14 @@ extension LikenessCommand.Data {
                 }
             }
             _ = try deprecatedSpelling(deprecatedRandomSeed, of: seed, old: "--random-seed", new: "--seed")
-            guard majorityClass >= 0, minorityClass >= 0, majorityClass != minorityClass else {
-                throw ValidationError("--majority-class and --minority-class must be two different class indices.")
+            for (name, classes) in [("--majority-class", majorityClass), ("--minority-class", minorityClass)] where classes.tokens.count != 1 {
+                throw ValidationError("\(name) takes one class, not \(classes.tokens.count) (\(classes)).")
             }
             if let maxCount, maxCount < 1 { throw ValidationError("--max-count must be positive, not \(maxCount).") }
         }
 
-        func chosenProfile() throws -> ImbalanceProfile {
+        /// The profile the options choose; `classNames` resolve `--majority-class` and `--minority-class`.
+        func chosenProfile(classNames: [String]) throws -> ImbalanceProfile {
             var chosen: ImbalanceProfile
             if let profile {
                 chosen = profile.lowercased() == FashionMNIST.longTailProfile.name
@@ -83,8 +84,13 @@ extension LikenessCommand.Data {
             } else if let step {
                 chosen = ImbalanceProfile(name: "step-\(ratioText(step))", shape: .step(ratio: step, minorityClasses: nil))
             } else if let ratio = binary?.ratio {
-                chosen = ImbalanceProfile(name: "binary-\(ratioText(ratio))", shape: .binary(ratio: ratio, majorityClass: majorityClass,
-                                                                                  minorityClass: minorityClass))
+                let majority = try majorityClass.resolved(in: classNames, option: "--majority-class")[0]
+                let minority = try minorityClass.resolved(in: classNames, option: "--minority-class")[0]
+                guard majority != minority else {
+                    throw CommandError("--majority-class \(majorityClass) and --minority-class \(minorityClass) are one class, \(majority) (\(classNames[majority])): give two.")
+                }
+                chosen = ImbalanceProfile(name: "binary-\(ratioText(ratio))", shape: .binary(ratio: ratio, majorityClass: majority,
+                                                                                  minorityClass: minority))
             } else {
                 throw CommandError("Give one profile: --profile, --exponential, --step or --binary.")
             }
@@ -105,9 +111,9 @@ extension LikenessCommand.Data {
         }
 
         func run() throws {
-            let profile = try chosenProfile()
             let (_, loaded) = try data.load()
             let dataset = loaded.dataset
+            let profile = try chosenProfile(classNames: dataset.classNames)
             let indices = try profile.apply(to: dataset, pool: loaded.selection,
                                             selection: randomSeed.map { .random(seed: $0) } ?? .fileOrder)
             let counts = dataset.classCounts(of: indices)
