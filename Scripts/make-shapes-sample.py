@@ -4,7 +4,7 @@
 It is the README's own-folder walk-through and the end-to-end folder test: an imbalanced set with
 a class of two images, a class of one image, and a class that appears only after training.
 
-- train/: circle, square, triangle (24 images each), cross (2), star (1);
+- train/: circle, square, triangle (60 images each), cross (2), star (1);
 - enrol/ring.jpg: one image of "ring", a class absent from train/, enrolled one-shot afterwards;
 - test/: 10 images of each of the six classes, ring included.
 
@@ -25,7 +25,7 @@ import shutil
 from PIL import Image, ImageDraw
 
 SIZE = 40
-TRAIN = {"circle": 24, "square": 24, "triangle": 24, "cross": 2, "star": 1}
+TRAIN = {"circle": 60, "square": 60, "triangle": 60, "cross": 2, "star": 1}
 TEST = {name: 10 for name in ["circle", "square", "triangle", "cross", "star", "ring"]}
 
 
