@@ -61,10 +61,32 @@ struct CommandTests {
     @Test func aSplitIsWrittenStratified() throws {
         let dir = try TemporaryFolder()
         try run(["data", "split", sample, "--validation-fraction", "0.2", "--test-fraction", "0.1", "--seed", "3", "-o", dir.path + "/split.json"])
-        let split = try #require(try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: dir.path + "/split.json"))) as? [String: [Int]])
-        #expect(split["validation"]?.count == 40)
-        #expect(split["test"]?.count == 20)
-        #expect(Set(split.values.joined()).count == 200)
+        let split = try SplitFile.read(dir.path + "/split.json")
+        #expect(split.dataset == sample && split.seed == 3)
+        #expect(split.validation.count == 40)
+        #expect(split.test.count == 20)
+        let loaded = try DatasetSource(parsing: sample).load()
+        #expect(Set(split.train + split.validation + split.test) == Set(loaded.dataset.ids))
+        #expect(split.fingerprint == loaded.dataset.fingerprint(of: loaded.selection))
+    }
+
+    @Test func aPartOfASplitIsADatasetForEveryCommand() throws {
+        let dir = try TemporaryFolder()
+        try run(["data", "split", sample, "--validation-fraction", "0.2", "--test-fraction", "0.1", "-o", dir.path + "/split.json"])
+        try saveModel(at: dir.path + "/model.h5")
+        try run(["embed", "--model", dir.path + "/model.h5", "--dataset", dir.path + "/split.json:test", "-o", dir.path + "/test.h5"])
+        let store = try EmbeddingStore.open(dir.path + "/test.h5")
+        let split = try SplitFile.read(dir.path + "/split.json")
+        #expect(store.count == 20)
+        #expect(Set(try store.readAll().ids) == Set(split.test))
+        // A split of a part names that part, as given.
+        try run(["data", "split", dir.path + "/split.json:train", "--test-fraction", "0.5", "-o", dir.path + "/nested.json"])
+        let nested = try SplitFile.read(dir.path + "/nested.json")
+        #expect(nested.dataset == dir.path + "/split.json:train")
+        #expect(Set(nested.train + nested.validation + nested.test) == Set(split.train))
+
+        try Data(#"{"train": [0, 1], "validation": [2], "test": [3]}"#.utf8).write(to: URL(fileURLWithPath: dir.path + "/old.json"))
+        expectRunTimeError(["data", "inspect", dir.path + "/old.json:train"], "re-run likeness data split")
     }
 
     @Test func theOldSpellingsAreAliasesOfTheNewOnes() throws {
