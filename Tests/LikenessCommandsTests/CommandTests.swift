@@ -89,6 +89,30 @@ struct CommandTests {
         expectRunTimeError(["data", "inspect", dir.path + "/old.json:train"], "re-run likeness data split")
     }
 
+    @Test func embedAppendAddsNewClassesAndChecksTheStoreFirst() throws {
+        let dir = try TemporaryFolder()
+        let folder = repositoryRoot + "/Datasets/sample/image-folder"
+        try saveModel(at: dir.path + "/model.h5")
+        try run(["embed", "--model", dir.path + "/model.h5", "--dataset", sample, "-o", dir.path + "/store.h5"])
+        let before = try EmbeddingStore.open(dir.path + "/store.h5")
+        let rows = try before.readAll()
+        try run(["embed", "--model", dir.path + "/model.h5", "--dataset", folder, "--append", "-o", dir.path + "/store.h5"])
+        let after = try EmbeddingStore.open(dir.path + "/store.h5")
+        let folderClasses = try ImageFolder(directory: folder).classNames
+        #expect(after.classNames == before.classNames + folderClasses)
+        let all = try after.readAll()
+        #expect(Array(all.labels.prefix(before.count)) == rows.labels, "the stored rows keep their labels")
+        #expect(all.count == before.count + 30)
+        #expect(Set(all.labels.suffix(30)) == Set(before.classNames.count..<(before.classNames.count + 10)))
+
+        // Another model's embeddings are refused, naming the store and the model, and nothing changes.
+        try saveModel(at: dir.path + "/other.h5", seed: 2)
+        let bytes = try Data(contentsOf: URL(fileURLWithPath: dir.path + "/store.h5"))
+        expectRunTimeError(["embed", "--model", dir.path + "/other.h5", "--dataset", sample, "--append", "-o", dir.path + "/store.h5"],
+                           dir.path + "/other.h5")
+        #expect(try Data(contentsOf: URL(fileURLWithPath: dir.path + "/store.h5")) == bytes)
+    }
+
     @Test func theOldSpellingsAreAliasesOfTheNewOnes() throws {
         let dir = try TemporaryFolder()
         try run(["data", "split", sample, "--validation-fraction", "0.2", "--test-fraction", "0.3", "-o", dir.path + "/new.json"])
@@ -136,7 +160,12 @@ struct CommandTests {
         let gallery = dir.path + "/gallery.h5"
         try run(["enroll", "--model", dir.path + "/a.h5", "--gallery", gallery, "--dataset", sample])
         let before = try Data(contentsOf: URL(fileURLWithPath: gallery))
-        expectRunTimeError(["enroll", "--model", dir.path + "/b.h5", "--gallery", gallery, "--dataset", sample], "model_digest")
+        // The message names both files: the gallery and the model.
+        for command in ["enroll", "classify", "calibrate"] {
+            guard let (_, message) = failure([command, "--model", dir.path + "/b.h5", "--gallery", gallery, "--dataset", sample]) else { continue }
+            #expect(message.contains("model_digest") && message.contains(gallery) && message.contains("the model \(dir.path)/b.h5"),
+                    "\(command): \(message)")
+        }
         expectRunTimeError(["classify", "--model", dir.path + "/b.h5", "--gallery", gallery, "--dataset", sample], "model_digest")
         #expect(try Data(contentsOf: URL(fileURLWithPath: gallery)) == before)
     }
@@ -207,6 +236,55 @@ struct ExitStatusTests {
         let dir = try TemporaryFolder()
         let run = try runLikeness(["data", "split", sample, "--validation", "0.2", "-o", "split.json"], in: dir.path)
         #expect(run.err.contains("warning: --validation is deprecated; use --validation-fraction"), "\(run.err)")
+    }
+
+    @Test func aMistypedSubcommandOrOptionGetsASuggestion() throws {
+        let dir = try TemporaryFolder()
+        let cases: [([String], String, String)] = [
+            (["trian"], "Unknown subcommand 'trian'. Did you mean 'train'?", "Usage: likeness <subcommand>"),
+            (["data", "splt", sample], "Unknown subcommand 'splt'. Did you mean 'split'?", "Usage: likeness data <subcommand>"),
+            // Named before the validation error the parser meets first ('3' is no dataset).
+            (["train", "--epoch", "3", sample, "-o", "m.h5"], "Unknown option '--epoch'. Did you mean '--epochs'?", "Usage: likeness train"),
+            // Named before the missing --model the parser reports otherwise.
+            (["classify", "--modle", "m.h5", "x.png"], "Unknown option '--modle'. Did you mean '--model'?", "Usage: likeness classify"),
+            (["embed", "--model", "m.h5", "--apend", "x.png"], "Unknown option '--apend'. Did you mean '--append'?", "Usage: likeness embed"),
+        ]
+        for (arguments, message, usage) in cases {
+            let run = try runLikenessToEnd(arguments, in: dir.path)
+            #expect(run.status == 64, "\(arguments): \(run.err)")
+            #expect(run.err.hasPrefix("Error: \(message)\n"), "\(arguments): \(run.err)")
+            #expect(run.err.contains(usage), "\(arguments): \(run.err)")
+        }
+        // Nothing near: the name alone, no suggestion.
+        let far = try runLikenessToEnd(["xyzzy"], in: dir.path)
+        #expect(far.status == 64 && far.err.hasPrefix("Error: Unknown subcommand 'xyzzy'\n"), "\(far.err)")
+        // Other argument errors keep the parser's message.
+        let other = try runLikenessToEnd(["data", "split", sample, "--validation-fraction", "2"], in: dir.path)
+        #expect(other.err.contains("--validation-fraction and --test-fraction must be fractions"), "\(other.err)")
+    }
+
+    @Test func calibrateHelpShowsNoImageArguments() throws {
+        let dir = try TemporaryFolder()
+        let help = try runLikeness(["calibrate", "--help"], in: dir.path).out
+        #expect(help.contains("--dataset <dataset>") && help.contains("--model <file>"), "\(help)")
+        #expect(!help.contains("<image>"), "\(help)")
+        try "not read".write(toFile: dir.path + "/m.h5", atomically: true, encoding: .utf8)
+        let images = try runLikenessToEnd(["calibrate", "--model", "m.h5", "--gallery", "g.h5", "--dataset", sample, "x.png"], in: dir.path)
+        #expect(images.status == 64 && images.err.contains("Unexpected argument 'x.png'"), "\(images.err)")
+    }
+
+    @Test func embedAppendRefusesAnotherModelBeforeEmbedding() throws {
+        let dir = try TemporaryFolder()
+        for (name, seed) in [("model.h5", 1), ("other.h5", 2)] {
+            let architecture = ModelDescription(backbone: .reference, head: .embedding(dimension: 16), channels: 1, height: 28, width: 28)
+            try ModelArchive(network: architecture.makeNetwork(seed: UInt64(seed)), architecture: architecture,
+                             classNames: FashionMNIST.classNames).save(to: dir.path + "/" + name)
+        }
+        try runLikeness(["embed", "--model", "model.h5", "--dataset", sample, "-o", "store.h5"], in: dir.path)
+        let run = try runLikenessToEnd(["embed", "--model", "other.h5", "--dataset", sample, "--append", "-o", "store.h5"], in: dir.path)
+        #expect(run.status == 1)
+        #expect(run.err.contains("store.h5") && run.err.contains("other.h5") && run.err.contains("embeddings from another model"), "\(run.err)")
+        #expect(!run.err.contains("embedding:"), "no image was embedded: \(run.err)")
     }
 
     @Test func versionAndHelpPrintNoSwiftDescriptions() throws {
