@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import Likeness
+import LikenessCommands
 
 /// PROTOCOL.md's measures of Likeness, with peers run beside them, one JSON object per line on stdout.
 @main
@@ -81,14 +82,7 @@ struct BenchCommand: ParsableCommand {
         // The peak depends on everything run before it: the invocation itself.
         case .memory, .all: words = ["likeness-bench"] + CommandLine.arguments.dropFirst()
         }
-        return words.map(Self.shellQuoted).joined(separator: " ")
-    }
-
-    /// `word` as a shell reads it back: as it is when it has no special character, else single-quoted.
-    static func shellQuoted(_ word: String) -> String {
-        let plain = Set("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_-./:=,+@%")
-        if !word.isEmpty && word.allSatisfy(plain.contains) { return word }
-        return "'" + word.replacingOccurrences(of: "'", with: "'\\''") + "'"
+        return words.map(shellQuoted).joined(separator: " ")
     }
 }
 

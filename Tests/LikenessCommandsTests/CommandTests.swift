@@ -263,6 +263,40 @@ struct ExitStatusTests {
         #expect(other.err.contains("--validation-fraction and --test-fraction must be fractions"), "\(other.err)")
     }
 
+    @Test func ctrlCDuringTrainingPrintsTheCommandThatResumes() throws {
+        let dir = try TemporaryFolder()
+        let arguments = ["train", sample, "--epochs", "4", "-P", "4", "-K", "4", "-o", "m.h5", "--checkpoint", "ck.h5", "--threads", "2"]
+        let process = try likenessProcess(arguments, in: dir.path)
+        let err = Pipe()
+        process.standardError = err
+        process.standardOutput = FileHandle.nullDevice
+        try process.run()
+        let deadline = Date(timeIntervalSinceNow: 60)
+        while !FileManager.default.fileExists(atPath: dir.path + "/ck.h5") && process.isRunning && Date() < deadline {
+            Thread.sleep(forTimeInterval: 0.05)
+        }
+        process.interrupt()
+        let stderr = String(decoding: err.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        process.waitUntilExit()
+        #expect(process.terminationStatus == 130, "\(stderr)")
+        let hint = try #require(stderr.split(separator: "\n").drop { !$0.contains("Resume with:") }.dropFirst().first, "\(stderr)")
+        #expect(hint == "  likeness " + arguments.joined(separator: " ") + " --resume", "\(stderr)")
+        let epoch = try #require(stderr.firstRange(of: "holds epoch ").map { Int(stderr[$0.upperBound...].prefix { $0.isNumber }) } ?? nil,
+                                 "\(stderr)")
+        #expect(stderr.contains("the checkpoint ck.h5 holds epoch \(epoch)") && (1...3).contains(epoch), "\(stderr)")
+        #expect(try ModelArchive.load(dir.path + "/ck.h5").checkpoint?.epoch == epoch, "the checkpoint is intact")
+        #expect(!FileManager.default.fileExists(atPath: dir.path + "/m.h5"))
+
+        // The printed command resumes after that epoch and trains the rest, each epoch's final line once.
+        let resumed = try runLikeness(hint.split(separator: " ").dropFirst().map(String.init), in: dir.path)
+        #expect(resumed.err.contains("resuming from ck.h5 after epoch \(epoch)"), "\(resumed.err)")
+        #expect(FileManager.default.fileExists(atPath: dir.path + "/m.h5"))
+        for e in (epoch + 1)...4 {
+            #expect(resumed.err.components(separatedBy: "epoch \(e)/4: 100%").count == 2, "\(resumed.err)")
+        }
+        #expect(resumed.err.contains("run ETA"), "\(resumed.err)")
+    }
+
     @Test func calibrateHelpShowsNoImageArguments() throws {
         let dir = try TemporaryFolder()
         let help = try runLikeness(["calibrate", "--help"], in: dir.path).out

@@ -48,3 +48,10 @@ extension OutputFormat {
         return String(decoding: try encoder.encode(value), as: UTF8.self)
     }
 }
+
+/// `word` as a shell reads it back: as it is when it has no special character, else single-quoted.
+package func shellQuoted(_ word: String) -> String {
+    let plain = Set("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_-./:=,+@%")
+    if !word.isEmpty && word.allSatisfy(plain.contains) { return word }
+    return "'" + word.replacingOccurrences(of: "'", with: "'\\''") + "'"
+}
