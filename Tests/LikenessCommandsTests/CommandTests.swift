@@ -113,6 +113,52 @@ struct CommandTests {
         #expect(try Data(contentsOf: URL(fileURLWithPath: dir.path + "/store.h5")) == bytes)
     }
 
+    @Test func oneShotRunsOnAnyLabelledDatasets() throws {
+        let dir = try TemporaryFolder()
+        try saveModel(at: dir.path + "/model.h5")
+        // Built-in names read from the sample folder, whose classes have Fashion-MNIST's names.
+        let datasets = ["--known", "fashion-mnist:train", "--shots", "fashion-mnist:train", "--test", "fashion-mnist:test", "--data-directory", sample]
+        try run(["one-shot", "--model", dir.path + "/model.h5", "--novel-classes", "Sandal,7", "--draws", "3", "--json",
+                 "-o", dir.path + "/one-shot.json"] + datasets)
+        let report = try #require(try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: dir.path + "/one-shot.json"))) as? [String: Any])
+        #expect(report["novel_classes"] as? [String] == ["Sandal", "Sneaker"])
+        #expect(report["known"] as? String == "fashion-mnist:train" && report["test"] as? String == "fashion-mnist:test")
+        let recall = try #require(report["recall"] as? [String: Double])
+        #expect(Set(recall.keys) == Set(FashionMNIST.classNames))
+
+        // The same measure computed with the library: known classes from their sample images,
+        // each novel class from one of its sample images, the t10k sample classified.
+        let archive = try ModelArchive.load(dir.path + "/model.h5")
+        let train = try FashionMNIST.load(split: .train, directory: sample), test = try FashionMNIST.load(split: .test, directory: sample)
+        let novel = [5, 7], known = [0, 1, 2, 3, 4, 6, 8, 9]
+        let knownIndices = (0..<train.count).filter { known.contains(train.labels[$0]) }
+        let expected = try OneShotEvaluation(knownClasses: known, novelClasses: novel, draws: 3).run(
+            known: (archive.outputs(for: train, indices: knownIndices), train.labels(knownIndices)),
+            candidates: novel.map { c in archive.outputs(for: train, indices: (0..<train.count).filter { train.labels[$0] == c }) },
+            test: (archive.outputs(for: test, indices: Array(0..<test.count)), test.labels))
+        // (JSON text round-trips a double to within its last digit.)
+        func close(_ a: Double?, _ b: Double) -> Bool { a.map { abs($0 - b) < 1e-12 } ?? false }
+        let perDraw = try #require(report["accuracy_per_draw"] as? [Double])
+        #expect(perDraw.count == 3 && zip(perDraw, expected.accuracyPerDraw).allSatisfy { close($0, $1) }, "\(perDraw)")
+        #expect(close(recall["Sandal"], expected.novelRecall[0]) && close(recall["Sneaker"], expected.novelRecall[1]), "\(recall) \(expected)")
+        #expect(zip([0, 1, 2, 3, 4, 6, 8, 9], expected.knownRecall).allSatisfy { close(recall[FashionMNIST.classNames[$0]], $1) })
+
+        // Parts of a split file are datasets like any other.
+        try run(["data", "split", sample, "--validation-fraction", "0.2", "--test-fraction", "0.3", "-o", dir.path + "/split.json"])
+        try run(["one-shot", "--model", dir.path + "/model.h5", "--known", dir.path + "/split.json:train",
+                 "--shots", dir.path + "/split.json:validation", "--test", dir.path + "/split.json:test",
+                 "--novel-classes", "8", "--draws", "2", "-o", dir.path + "/split-one-shot.json"])
+        let split = try #require(try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: dir.path + "/split-one-shot.json"))) as? [String: Any])
+        #expect(split["novel_classes"] as? [String] == ["8"] && split["shots"] as? String == dir.path + "/split.json:validation")
+
+        expectRunTimeError(["one-shot", "--model", dir.path + "/model.h5", "--novel-classes", "Sandle"] + datasets,
+                           "'Sandle' is neither a class of --test")
+        expectRunTimeError(["one-shot", "--model", dir.path + "/model.h5", "--novel-classes", "Sandal", "--shots", dir.path + "/split.json:test",
+                            "--known", "fashion-mnist:train", "--test", "fashion-mnist:test", "--data-directory", sample],
+                           "class '0' is not a class of --test")
+        expectArgumentError(["one-shot", "--model", dir.path + "/model.h5", "--test", "no-such-set"], "--test: 'no-such-set' is neither")
+    }
+
     @Test func theOldSpellingsAreAliasesOfTheNewOnes() throws {
         let dir = try TemporaryFolder()
         try run(["data", "split", sample, "--validation-fraction", "0.2", "--test-fraction", "0.3", "-o", dir.path + "/new.json"])
