@@ -94,5 +94,13 @@ import _LikenessTestSupport
         let part = try DatasetSource(parsing: dir.file("split.json:train")).load(imageSize: ImageSize(height: 20, width: 24), channels: 3)
         #expect(part.dataset.height == 20 && part.dataset.width == 24 && part.dataset.channels == 3)
         #expect(part.selection.map { part.dataset.ids[$0] }.sorted() == file.train.sorted())
+
+        // A split of that part, loaded at yet another size, is checked at its own size too.
+        let train = dir.file("split.json:train")
+        let nested = try writeSplit(of: train, loaded: try DatasetSource(parsing: train).load(imageSize: ImageSize(height: 28, width: 28), channels: 1),
+                                    to: "nested.json", in: dir)
+        let inner = try DatasetSource(parsing: dir.file("nested.json:train")).load(imageSize: ImageSize(height: 16, width: 16), channels: 3)
+        #expect(inner.dataset.height == 16 && inner.selection.map { inner.dataset.ids[$0] }.sorted() == nested.train.sorted())
+        #expect(!nested.train.isEmpty && Set(nested.train).isSubset(of: file.train))
     }
 }

@@ -146,8 +146,9 @@ public enum DatasetSource: Sendable, Equatable {
     }
 
     /// The images of `part` of the split file at `file`, from the dataset it records loaded at
-    /// `imageSize` and `channels`. An image folder loaded at another size than the split's is
-    /// loaded at the split's size too, to check the fingerprint.
+    /// `imageSize` and `channels`. A dataset loaded at another size than the split's (an image
+    /// folder, resized to the model's input) is loaded at the split's size too, to check the
+    /// fingerprint.
     private static func load(_ part: SplitFile.Part, of file: String, directory: String?,
                              imageSize: ImageSize, channels: Int) throws -> LoadedDataset {
         let split = try SplitFile.read(file)
@@ -155,7 +156,7 @@ public enum DatasetSource: Sendable, Equatable {
         var loaded = try source.load(imageSize: imageSize, channels: channels)
         let d = loaded.dataset
         var fingerprint: String?
-        if [d.height, d.width, d.channels] != split.imageSize, case .imageFolder = source {
+        if [d.height, d.width, d.channels] != split.imageSize {
             let atSplitSize = try source.load(imageSize: ImageSize(height: split.imageSize[0], width: split.imageSize[1]),
                                               channels: split.imageSize[2])
             fingerprint = atSplitSize.dataset.fingerprint(of: atSplitSize.selection)
