@@ -86,6 +86,22 @@ import _LikenessTestSupport
         #expect(datasetFileError { _ = try DatasetSource(parsing: dir.file("none.json:test")) } == .missing(file: dir.file("none.json")))
     }
 
+    @Test func aSplitOfAPartOfItselfIsRefused() throws {
+        let dir = try TemporaryFolder()
+        let batch = dir.file("test_batch.bin")
+        try CIFAR10.writeBatch(makeDataset(count: 20, classes: 2, height: 32, width: 32, channels: 3), to: batch)
+        var file = try writeSplit(of: batch, loaded: try DatasetSource(parsing: batch).load(), to: "split.json", in: dir)
+        // As `data split split.json:train -o split.json` would leave it.
+        file.dataset = dir.file("split.json:train")
+        try write(file, to: dir.file("split.json"))
+        let error = datasetFileError { _ = try DatasetSource(parsing: dir.file("split.json:test")).load() }
+        guard case .invalidField(_, let field, _, let found) = error else {
+            Issue.record("expected a cycle, got \(String(describing: error))")
+            return
+        }
+        #expect(field == "dataset" && found.contains("a cycle of split files"), "\(found)")
+    }
+
     @Test func anImageFolderPartLoadsAtAnotherSize() throws {
         let folder = SampleSetTests.imageFolder
         let dir = try TemporaryFolder()

@@ -53,7 +53,8 @@ public enum DatasetSource: Sendable, Equatable {
     /// Resolves `spec`; `directory` replaces a built-in dataset's default folder.
     ///
     /// - Throws: `DatasetFileError.missing` for a path that does not exist (and is no built-in
-    ///   name); `.invalidField` for a file of no supported kind.
+    ///   name), or a split file `FILE.json:PART` that does not; `.invalidField` for a file of no
+    ///   supported kind.
     public init(parsing spec: String, directory: String? = nil) throws {
         switch spec.lowercased() {
         case "fashion-mnist", "fashion-mnist:train":
@@ -153,6 +154,7 @@ public enum DatasetSource: Sendable, Equatable {
                              imageSize: ImageSize, channels: Int) throws -> LoadedDataset {
         let split = try SplitFile.read(file)
         let source = try DatasetSource(parsing: split.dataset, directory: directory)
+        try requireNoCycle(from: file, source: source, directory: directory)
         var loaded = try source.load(imageSize: imageSize, channels: channels)
         let d = loaded.dataset
         var fingerprint: String?
@@ -163,6 +165,26 @@ public enum DatasetSource: Sendable, Equatable {
         }
         loaded.selection = try split.indices(of: part, in: loaded, fingerprint: fingerprint, file: file)
         return loaded
+    }
+
+    /// Throws unless the split files that `source` (the dataset of the split at `file`) leads
+    /// through end at a dataset: a split made of a part of itself (`data split S.json:train
+    /// -o S.json`), directly or through others, never does.
+    ///
+    /// - Throws: `DatasetFileError.invalidField` naming `file` and the files of the cycle.
+    private static func requireNoCycle(from file: String, source: DatasetSource, directory: String?) throws {
+        func path(_ file: String) -> String { URL(fileURLWithPath: file).standardizedFileURL.path }
+        var chain = [path(file)]
+        var next = source
+        while case .splitPart(_, let inner, _) = next {
+            guard !chain.contains(path(inner)) else {
+                throw DatasetFileError.invalidField(
+                    file: file, field: "dataset", expected: "a dataset the split files it leads to do not lead back from",
+                    found: "a cycle of split files: " + (chain + [path(inner)]).joined(separator: " → "))
+            }
+            chain.append(path(inner))
+            next = try DatasetSource(parsing: SplitFile.read(inner).dataset, directory: directory)
+        }
     }
 
     /// A short description: the format and where it comes from.
