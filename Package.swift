@@ -50,8 +50,8 @@ let package = Package(
         .target(name: "LikenessCore", dependencies: ["CDNNL"]),
         .target(name: "LikenessSearch", dependencies: ["LikenessCore"]),
         .target(name: "LikenessData", dependencies: ["LikenessCore", "LikenessSearch", "LikenessFiles", "LikenessHDF5", "CSPNG", "CTurboJPEG"]),
-        // Whole-file writes, locks and reads of plain or gzip files: below HDF5 and the data layer.
-        .target(name: "LikenessFiles", dependencies: ["CZlib"]),
+        // Whole-file writes, locks, reads of plain or gzip files, SHA-256: below HDF5 and the data layer.
+        .target(name: "LikenessFiles", dependencies: ["CZlib", "COpenSSL"]),
         .target(name: "LikenessHDF5", dependencies: ["LikenessFiles", "CHDF5"]),
         // Training: the one trainer, its steps and recipes, epoch reports, checkpoints (in memory).
         .target(name: "LikenessTraining", dependencies: ["LikenessCore", "LikenessData", "LikenessSearch", "LikenessMetrics"]),
@@ -60,7 +60,7 @@ let package = Package(
         // Storage: model archives, embedding stores, gallery and checkpoint files in HDF5.
         .target(
             name: "LikenessStorage",
-            dependencies: ["LikenessCore", "LikenessData", "LikenessFiles", "LikenessHDF5", "LikenessTraining", "LikenessRecognition", "COpenSSL"]),
+            dependencies: ["LikenessCore", "LikenessData", "LikenessFiles", "LikenessHDF5", "LikenessTraining", "LikenessRecognition"]),
         // Metrics checked against scikit-learn; reports: the comparison as Markdown, JSON and HTML.
         .target(name: "LikenessMetrics", dependencies: ["LikenessCore"]),
         .target(name: "LikenessReports", dependencies: ["LikenessCore", "LikenessFiles", "LikenessMetrics", "LikenessRecognition"]),

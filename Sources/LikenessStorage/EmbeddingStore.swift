@@ -77,13 +77,16 @@ public struct EmbeddingStore: Sendable, Equatable {
 
     /// Adds `batch`, computed by the model of digest `modelDigest` with labels indexing `classNames`.
     ///
+    /// Classes are matched by name: the store keeps its class list and rows, gains the classes of
+    /// `classNames` it lacks (at the end of its list), and the batch's labels are remapped onto it.
+    ///
     /// The store's `FileLock` (`PATH.lock`) is held from reading the store to writing it back,
     /// so that processes appending to one store at once take turns and keep every row;
     /// `waiting` is called with the lock file's path when another process holds it, before
     /// waiting for it.
     ///
-    /// - Throws: `StorageError.modelMismatch`, `.classListMismatch` or `.dimensionMismatch`
-    ///   (naming the file and both values) if the batch does not fit the store, `.invalidValue`
+    /// - Throws: `StorageError.modelMismatch`, `.classListMismatch` (a name twice in a list) or
+    ///   `.dimensionMismatch` (naming the file and both values) if the batch does not fit the store, `.invalidValue`
     ///   for a label outside the class list or, in a normalised store, a row not of unit length;
     ///   the store is unchanged then. `FileLockError` when the lock cannot be taken.
     public mutating func append(_ batch: EmbeddingBatch, modelDigest: String, classNames: [String],
@@ -101,14 +104,18 @@ public struct EmbeddingStore: Sendable, Equatable {
         let (current, newCount) = try withExtendedLifetime(lock) {
             // The file is read again: it, not this value, is what is appended to.
             let current = try Self.open(path)
-            try current.requireCompatible(modelDigest: modelDigest, classNames: classNames)
+            try current.requireModel(digest: modelDigest, modelPath: nil)
+            let (merged, labelMap) = try current.classList(appending: classNames)
+            try current.requireStorable(modelDigest: modelDigest, classNames: merged)
+            let target = EmbeddingStore(path: path, modelDigest: current.modelDigest, dimension: current.dimension,
+                                        classNames: merged, isNormalized: current.isNormalized, count: current.count)
             let newCount = try HDF5File.writeAtomically(to: path) { file in
-                var writer = try EmbeddingStoreWriter(creatingIn: file, for: current)
+                var writer = try EmbeddingStoreWriter(creatingIn: file, for: target, labelMap: labelMap)
                 try current.forEachChunk(rows: Self.copyChunkRows) { chunk, _ in try writer.appendUnchecked(chunk) }
                 try fill(&writer)
                 return writer.count
             }
-            return (current, newCount)
+            return (target, newCount)
         }
         self = current
         count = newCount
@@ -121,16 +128,53 @@ public struct EmbeddingStore: Sendable, Equatable {
 // MARK: - Checks
 
 extension EmbeddingStore {
-    /// Throws unless embeddings of `modelDigest` labelled over `classNames` belong in this store.
-    func requireCompatible(modelDigest: String, classNames: [String]) throws {
-        guard modelDigest == self.modelDigest else {
+    /// Throws unless rows computed by the model of digest `modelDigest`, `dimension` wide and
+    /// labelled over `classNames`, can be appended: what `append` checks, for a caller to check
+    /// before computing the rows.
+    ///
+    /// - Parameter modelPath: the model's file, for the error.
+    /// - Throws: `StorageError.modelMismatch`, `.dimensionMismatch` or `.classListMismatch`,
+    ///   naming the store's file (and the model's) and both values.
+    public func requireAppendable(modelDigest: String, dimension: Int, classNames: [String], modelPath: String? = nil) throws {
+        try requireModel(digest: modelDigest, modelPath: modelPath)
+        guard dimension == self.dimension else {
+            throw StorageError(.dimensionMismatch, filePath: path, field: "attribute 'dimension'",
+                               expected: "\(self.dimension)", found: "\(dimension)" + (modelPath.map { " (the model \($0))" } ?? ""))
+        }
+        _ = try classList(appending: classNames)
+    }
+
+    /// Throws `modelMismatch` unless the store holds embeddings of the model of digest `digest`
+    /// (at `modelPath`, for the error).
+    func requireModel(digest: String, modelPath: String?) throws {
+        guard digest == modelDigest else {
             throw StorageError(.modelMismatch, filePath: path, field: "attribute 'model_digest'",
-                               expected: self.modelDigest, found: modelDigest)
+                               expected: modelDigest, found: digest + (modelPath.map { " (the model \($0))" } ?? ""))
         }
-        guard classNames == self.classNames else {
+    }
+
+    /// The class list after appending rows labelled over `classNames`: the store's classes, then
+    /// those of `classNames` it lacks, in their order; and `labelMap[c]`, the index in it of
+    /// `classNames[c]`. Classes are matched by name.
+    ///
+    /// - Throws: `StorageError.classListMismatch` naming both lists when either holds a name
+    ///   twice, so that names cannot be matched.
+    public func classList(appending classNames: [String]) throws -> (classNames: [String], labelMap: [Int]) {
+        for (list, whose) in [(self.classNames, "the store's"), (classNames, "the appended")] where Set(list).count != list.count {
+            let repeated = list.first { name in list.filter { $0 == name }.count > 1 }!
             throw StorageError(.classListMismatch, filePath: path, field: "/classes",
-                               expected: describe(names: self.classNames), found: describe(names: classNames))
+                               expected: describe(names: self.classNames),
+                               found: describe(names: classNames) + ": \(whose) list names \"\(repeated)\" twice, so classes cannot be matched by name")
         }
+        var merged = self.classNames
+        var index = Dictionary(uniqueKeysWithValues: merged.enumerated().map { ($1, $0) })
+        let labelMap = classNames.map { name in
+            if let i = index[name] { return i }
+            merged.append(name)
+            index[name] = merged.count - 1
+            return merged.count - 1
+        }
+        return (merged, labelMap)
     }
 
     /// Throws `invalidValue` for text HDF5 cannot store (NUL), before anything is written.
@@ -182,12 +226,16 @@ extension EmbeddingStore {
 public struct EmbeddingStoreWriter {
     private let store: EmbeddingStore
     private let datasets: EmbeddingStore.Datasets
+    /// Where the labels of appended batches land in the store's class list (nil: unchanged).
+    private let labelMap: [Int]?
     /// The number of rows written so far, those copied from the store included.
     public private(set) var count = 0
 
-    /// Lays out an empty store described by `store` in the new `file`.
-    init(creatingIn file: HDF5File, for store: EmbeddingStore) throws {
+    /// Lays out an empty store described by `store` in the new `file`; `append` maps a batch's
+    /// label `c` to `labelMap[c]`.
+    init(creatingIn file: HDF5File, for store: EmbeddingStore, labelMap: [Int]? = nil) throws {
         self.store = store
+        self.labelMap = labelMap
         try EmbeddingStore.format.write(to: file)
         try file.attributes.write(store.modelDigest, named: "model_digest")
         try file.attributes.write(store.dimension, named: "dimension")
@@ -200,7 +248,8 @@ public struct EmbeddingStoreWriter {
             ids: try file.createDataset(at: "/ids", elementType: .string, shape: [0], extendable: true))
     }
 
-    /// Adds the rows of `batch`.
+    /// Adds the rows of `batch`, its labels indexing the class list given to `append` (the
+    /// store's own when creating).
     ///
     /// - Throws: `StorageError.dimensionMismatch` if its embeddings are not `D` wide,
     ///   `.invalidValue` for a label outside −1..<C, an id containing NUL, or (in a normalised
@@ -211,9 +260,10 @@ public struct EmbeddingStoreWriter {
             throw StorageError(.dimensionMismatch, filePath: path, field: "/embeddings",
                                expected: "\(store.dimension)", found: "\(batch.dimension)")
         }
-        if let row = batch.labels.firstIndex(where: { !(-1..<store.classNames.count).contains($0) }) {
+        let classCount = labelMap?.count ?? store.classNames.count
+        if let row = batch.labels.firstIndex(where: { !(-1..<classCount).contains($0) }) {
             throw StorageError(.invalidValue, filePath: path, field: "/labels",
-                               expected: "labels in -1..<\(store.classNames.count) (the class list)",
+                               expected: "labels in -1..<\(classCount) (the class list)",
                                found: "\(batch.labels[row]) in row \(row) of the batch")
         }
         if let row = batch.ids.firstIndex(where: { $0.utf8.contains(0) }) {
@@ -225,7 +275,9 @@ public struct EmbeddingStoreWriter {
                                expected: "unit-length embeddings (the store is normalized)",
                                found: "length \(length) in row \(row) of the batch")
         }
-        try appendUnchecked(batch)
+        var mapped = batch
+        if let labelMap { mapped.labels = batch.labels.map { $0 < 0 ? $0 : labelMap[$0] } }
+        try appendUnchecked(mapped)
     }
 
     /// Adds rows read back from a store of the same layout, which were checked when first appended.

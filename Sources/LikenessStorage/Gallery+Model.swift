@@ -31,11 +31,11 @@ extension Gallery {
         let dimension = try model.embeddingDimension(path: modelPath)
         guard modelDigest == model.digest else {
             throw StorageError(.modelMismatch, filePath: galleryPath, field: "model_digest",
-                               expected: "\(model.digest) (the model given)", found: modelDigest)
+                               expected: "\(model.digest) (the model \(modelPath ?? "given"))", found: modelDigest)
         }
         guard self.dimension == dimension else {
             throw StorageError(.dimensionMismatch, filePath: galleryPath, field: "dimension",
-                               expected: "\(dimension) (the model's embeddings)", found: "\(self.dimension)")
+                               expected: "\(dimension) (the embeddings of the model \(modelPath ?? "given"))", found: "\(self.dimension)")
         }
     }
 }
@@ -43,11 +43,12 @@ extension Gallery {
 extension EmbeddingStore {
     /// Checks that the store holds embeddings of `model` (its digest).
     ///
-    /// - Throws: `StorageError.modelMismatch` naming the store's file.
-    public func requireCompatible(with model: ModelArchive) throws {
+    /// - Parameter modelPath: the model's file, for the error.
+    /// - Throws: `StorageError.modelMismatch` naming the store's file and the model's.
+    public func requireCompatible(with model: ModelArchive, modelPath: String? = nil) throws {
         guard modelDigest == model.digest else {
             throw StorageError(.modelMismatch, filePath: path, field: "model_digest",
-                               expected: "\(model.digest) (the model given)", found: modelDigest)
+                               expected: "\(model.digest) (the model \(modelPath ?? "given"))", found: modelDigest)
         }
     }
 }

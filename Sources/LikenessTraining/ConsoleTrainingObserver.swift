@@ -1,31 +1,45 @@
 import Foundation
 
-/// Shows training on standard error: a `ProgressBar` per epoch with the running loss, then the
-/// epoch's summary (loss, statistics, validation score), warnings and early stops.
+/// Shows training on standard error: a `ProgressBar` per epoch with the running loss and the
+/// ETA of the epoch and of the whole run, then the epoch's summary (loss, statistics,
+/// validation score), warnings and early stops.
 public final class ConsoleTrainingObserver: TrainingObserver {
     private var progress: ProgressBar?
+    private let output: FileHandle
+    /// When the first epoch this process trains started, and its number.
+    private var runStart: (date: Date, epoch: Int)?
 
-    public init() {}
+    /// - Parameter output: where progress is shown (standard error).
+    public init(output: FileHandle = .standardError) {
+        self.output = output
+    }
 
     public func observe(_ event: TrainingEvent) {
         switch event {
         case let .epochStarted(epoch, epochs, images):
-            progress = ProgressBar("epoch \(epoch)/\(epochs)", total: images, unit: "images")
+            let start = runStart ?? (Date(), epoch)
+            runStart = start
+            let run = ProgressBar.RunStage(start: start.date, done: epoch - start.epoch, remaining: max(epochs - epoch + 1, 1))
+            progress = ProgressBar("epoch \(epoch)/\(epochs)", total: images, unit: "images", run: run, output: output)
         case let .batchEnded(_, _, images, meanLoss):
             progress?.advance(by: images, note: "loss \(Self.format(meanLoss, 4))")
         case let .epochEnded(report, _, isBest, scoreName):
             progress?.finish(note: Self.summary(report, isBest: isBest, scoreName: scoreName))
             progress = nil
         case let .warning(epoch, message):
-            printDiagnostic("warning: epoch \(epoch): \(message)")
+            say("warning: epoch \(epoch): \(message)")
         case let .stoppedEarly(afterEpoch, bestEpoch, patience):
-            printDiagnostic("early stop after epoch \(afterEpoch): no better validation score in the \(patience) epochs since epoch \(bestEpoch)")
+            say("early stop after epoch \(afterEpoch): no better validation score in the \(patience) epochs since epoch \(bestEpoch)")
         case .keptEpoch:
             break  // the caller reports the epoch its whole run kept
         case .stopped:
             progress?.finish(note: "stopped")
             progress = nil
         }
+    }
+
+    private func say(_ line: String) {
+        output.write(Data((line + "\n").utf8))
     }
 
     /// `loss 0.1234 · active 12.5% · … · validation recall@1 0.9100 (best)` (the bar shows the rate).

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import Likeness
+import LikenessCommands
 
 /// PROTOCOL.md's measures of Likeness, with peers run beside them, one JSON object per line on stdout.
 @main

@@ -61,10 +61,102 @@ struct CommandTests {
     @Test func aSplitIsWrittenStratified() throws {
         let dir = try TemporaryFolder()
         try run(["data", "split", sample, "--validation-fraction", "0.2", "--test-fraction", "0.1", "--seed", "3", "-o", dir.path + "/split.json"])
-        let split = try #require(try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: dir.path + "/split.json"))) as? [String: [Int]])
-        #expect(split["validation"]?.count == 40)
-        #expect(split["test"]?.count == 20)
-        #expect(Set(split.values.joined()).count == 200)
+        let split = try SplitFile.read(dir.path + "/split.json")
+        #expect(split.dataset == sample && split.seed == 3)
+        #expect(split.validation.count == 40)
+        #expect(split.test.count == 20)
+        let loaded = try DatasetSource(parsing: sample).load()
+        #expect(Set(split.train + split.validation + split.test) == Set(loaded.dataset.ids))
+        #expect(split.fingerprint == loaded.dataset.fingerprint(of: loaded.selection))
+    }
+
+    @Test func aPartOfASplitIsADatasetForEveryCommand() throws {
+        let dir = try TemporaryFolder()
+        try run(["data", "split", sample, "--validation-fraction", "0.2", "--test-fraction", "0.1", "-o", dir.path + "/split.json"])
+        try saveModel(at: dir.path + "/model.h5")
+        try run(["embed", "--model", dir.path + "/model.h5", "--dataset", dir.path + "/split.json:test", "-o", dir.path + "/test.h5"])
+        let store = try EmbeddingStore.open(dir.path + "/test.h5")
+        let split = try SplitFile.read(dir.path + "/split.json")
+        #expect(store.count == 20)
+        #expect(Set(try store.readAll().ids) == Set(split.test))
+        // A split of a part names that part, as given.
+        try run(["data", "split", dir.path + "/split.json:train", "--test-fraction", "0.5", "-o", dir.path + "/nested.json"])
+        let nested = try SplitFile.read(dir.path + "/nested.json")
+        #expect(nested.dataset == dir.path + "/split.json:train")
+        #expect(Set(nested.train + nested.validation + nested.test) == Set(split.train))
+
+        try Data(#"{"train": [0, 1], "validation": [2], "test": [3]}"#.utf8).write(to: URL(fileURLWithPath: dir.path + "/old.json"))
+        expectRunTimeError(["data", "inspect", dir.path + "/old.json:train"], "re-run likeness data split")
+    }
+
+    @Test func embedAppendAddsNewClassesAndChecksTheStoreFirst() throws {
+        let dir = try TemporaryFolder()
+        let folder = repositoryRoot + "/Datasets/sample/image-folder"
+        try saveModel(at: dir.path + "/model.h5")
+        try run(["embed", "--model", dir.path + "/model.h5", "--dataset", sample, "-o", dir.path + "/store.h5"])
+        let before = try EmbeddingStore.open(dir.path + "/store.h5")
+        let rows = try before.readAll()
+        try run(["embed", "--model", dir.path + "/model.h5", "--dataset", folder, "--append", "-o", dir.path + "/store.h5"])
+        let after = try EmbeddingStore.open(dir.path + "/store.h5")
+        let folderClasses = try ImageFolder(directory: folder).classNames
+        #expect(after.classNames == before.classNames + folderClasses)
+        let all = try after.readAll()
+        #expect(Array(all.labels.prefix(before.count)) == rows.labels, "the stored rows keep their labels")
+        #expect(all.count == before.count + 30)
+        #expect(Set(all.labels.suffix(30)) == Set(before.classNames.count..<(before.classNames.count + 10)))
+
+        // Another model's embeddings are refused, naming the store and the model, and nothing changes.
+        try saveModel(at: dir.path + "/other.h5", seed: 2)
+        let bytes = try Data(contentsOf: URL(fileURLWithPath: dir.path + "/store.h5"))
+        expectRunTimeError(["embed", "--model", dir.path + "/other.h5", "--dataset", sample, "--append", "-o", dir.path + "/store.h5"],
+                           dir.path + "/other.h5")
+        #expect(try Data(contentsOf: URL(fileURLWithPath: dir.path + "/store.h5")) == bytes)
+    }
+
+    @Test func oneShotRunsOnAnyLabelledDatasets() throws {
+        let dir = try TemporaryFolder()
+        try saveModel(at: dir.path + "/model.h5")
+        // Built-in names read from the sample folder, whose classes have Fashion-MNIST's names.
+        let datasets = ["--known", "fashion-mnist:train", "--shots", "fashion-mnist:train", "--test", "fashion-mnist:test", "--data-directory", sample]
+        try run(["one-shot", "--model", dir.path + "/model.h5", "--novel-classes", "Sandal,7", "--draws", "3", "--json",
+                 "-o", dir.path + "/one-shot.json"] + datasets)
+        let report = try #require(try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: dir.path + "/one-shot.json"))) as? [String: Any])
+        #expect(report["novel_classes"] as? [String] == ["Sandal", "Sneaker"])
+        #expect(report["known"] as? String == "fashion-mnist:train" && report["test"] as? String == "fashion-mnist:test")
+        let recall = try #require(report["recall"] as? [String: Double])
+        #expect(Set(recall.keys) == Set(FashionMNIST.classNames))
+
+        // The same measure computed with the library: known classes from their sample images,
+        // each novel class from one of its sample images, the t10k sample classified.
+        let archive = try ModelArchive.load(dir.path + "/model.h5")
+        let train = try FashionMNIST.load(split: .train, directory: sample), test = try FashionMNIST.load(split: .test, directory: sample)
+        let novel = [5, 7], known = [0, 1, 2, 3, 4, 6, 8, 9]
+        let knownIndices = (0..<train.count).filter { known.contains(train.labels[$0]) }
+        let expected = try OneShotEvaluation(knownClasses: known, novelClasses: novel, draws: 3).run(
+            known: (archive.outputs(for: train, indices: knownIndices), train.labels(knownIndices)),
+            candidates: novel.map { c in archive.outputs(for: train, indices: (0..<train.count).filter { train.labels[$0] == c }) },
+            test: (archive.outputs(for: test, indices: Array(0..<test.count)), test.labels))
+        // (JSON text round-trips a double to within its last digit.)
+        func close(_ a: Double?, _ b: Double) -> Bool { a.map { abs($0 - b) < 1e-12 } ?? false }
+        let perDraw = try #require(report["accuracy_per_draw"] as? [Double])
+        #expect(perDraw.count == 3 && zip(perDraw, expected.accuracyPerDraw).allSatisfy { close($0, $1) }, "\(perDraw)")
+        #expect(close(recall["Sandal"], expected.novelRecall[0]) && close(recall["Sneaker"], expected.novelRecall[1]), "\(recall) \(expected)")
+        #expect(zip([0, 1, 2, 3, 4, 6, 8, 9], expected.knownRecall).allSatisfy { close(recall[FashionMNIST.classNames[$0]], $1) })
+
+        // Parts of a split file are datasets like any other.
+        try run(["data", "split", sample, "--validation-fraction", "0.2", "--test-fraction", "0.3", "-o", dir.path + "/split.json"])
+        try run(["one-shot", "--model", dir.path + "/model.h5", "--known", dir.path + "/split.json:train",
+                 "--shots", dir.path + "/split.json:validation", "--test", dir.path + "/split.json:test",
+                 "--novel-classes", "8", "--draws", "2", "-o", dir.path + "/split-one-shot.json"])
+        let split = try #require(try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: dir.path + "/split-one-shot.json"))) as? [String: Any])
+        #expect(split["novel_classes"] as? [String] == ["8"] && split["shots"] as? String == dir.path + "/split.json:validation")
+
+        expectRunTimeError(["one-shot", "--model", dir.path + "/model.h5", "--novel-classes", "Sandle"] + datasets,
+                           "'Sandle' is neither a class of --test")
+        expectRunTimeError(["one-shot", "--model", dir.path + "/model.h5", "--novel-classes", "Sandal", "--shots", dir.path + "/split.json:test",
+                            "--known", "fashion-mnist:train", "--test", "fashion-mnist:test", "--data-directory", sample],
+                           "class '0' is not a class of --test")
+        expectArgumentError(["one-shot", "--model", dir.path + "/model.h5", "--test", "no-such-set"], "--test: 'no-such-set' is neither")
     }
 
     /// --majority-class and --minority-class take names as well as indices, through the same
@@ -129,7 +221,12 @@ struct CommandTests {
         let gallery = dir.path + "/gallery.h5"
         try run(["enroll", "--model", dir.path + "/a.h5", "--gallery", gallery, "--dataset", sample])
         let before = try Data(contentsOf: URL(fileURLWithPath: gallery))
-        expectRunTimeError(["enroll", "--model", dir.path + "/b.h5", "--gallery", gallery, "--dataset", sample], "model_digest")
+        // The message names both files: the gallery and the model.
+        for command in ["enroll", "classify", "calibrate"] {
+            guard let (_, message) = failure([command, "--model", dir.path + "/b.h5", "--gallery", gallery, "--dataset", sample]) else { continue }
+            #expect(message.contains("model_digest") && message.contains(gallery) && message.contains("the model \(dir.path)/b.h5"),
+                    "\(command): \(message)")
+        }
         expectRunTimeError(["classify", "--model", dir.path + "/b.h5", "--gallery", gallery, "--dataset", sample], "model_digest")
         #expect(try Data(contentsOf: URL(fileURLWithPath: gallery)) == before)
     }
@@ -200,6 +297,89 @@ struct ExitStatusTests {
         let dir = try TemporaryFolder()
         let run = try runLikeness(["data", "split", sample, "--validation", "0.2", "-o", "split.json"], in: dir.path)
         #expect(run.err.contains("warning: --validation is deprecated; use --validation-fraction"), "\(run.err)")
+    }
+
+    @Test func aMistypedSubcommandOrOptionGetsASuggestion() throws {
+        let dir = try TemporaryFolder()
+        let cases: [([String], String, String)] = [
+            (["trian"], "Unknown subcommand 'trian'. Did you mean 'train'?", "Usage: likeness <subcommand>"),
+            (["data", "splt", sample], "Unknown subcommand 'splt'. Did you mean 'split'?", "Usage: likeness data <subcommand>"),
+            // Named before the validation error the parser meets first ('3' is no dataset).
+            (["train", "--epoch", "3", sample, "-o", "m.h5"], "Unknown option '--epoch'. Did you mean '--epochs'?", "Usage: likeness train"),
+            // Named before the missing --model the parser reports otherwise.
+            (["classify", "--modle", "m.h5", "x.png"], "Unknown option '--modle'. Did you mean '--model'?", "Usage: likeness classify"),
+            (["embed", "--model", "m.h5", "--apend", "x.png"], "Unknown option '--apend'. Did you mean '--append'?", "Usage: likeness embed"),
+        ]
+        for (arguments, message, usage) in cases {
+            let run = try runLikenessToEnd(arguments, in: dir.path)
+            #expect(run.status == 64, "\(arguments): \(run.err)")
+            #expect(run.err.hasPrefix("Error: \(message)\n"), "\(arguments): \(run.err)")
+            #expect(run.err.contains(usage), "\(arguments): \(run.err)")
+        }
+        // Nothing near: the name alone, no suggestion.
+        let far = try runLikenessToEnd(["xyzzy"], in: dir.path)
+        #expect(far.status == 64 && far.err.hasPrefix("Error: Unknown subcommand 'xyzzy'\n"), "\(far.err)")
+        // Other argument errors keep the parser's message.
+        let other = try runLikenessToEnd(["data", "split", sample, "--validation-fraction", "2"], in: dir.path)
+        #expect(other.err.contains("--validation-fraction and --test-fraction must be fractions"), "\(other.err)")
+    }
+
+    @Test func ctrlCDuringTrainingPrintsTheCommandThatResumes() throws {
+        let dir = try TemporaryFolder()
+        let arguments = ["train", sample, "--epochs", "4", "-P", "4", "-K", "4", "-o", "m.h5", "--checkpoint", "ck.h5", "--threads", "2"]
+        let process = try likenessProcess(arguments, in: dir.path)
+        let err = Pipe()
+        process.standardError = err
+        process.standardOutput = FileHandle.nullDevice
+        try process.run()
+        let deadline = Date(timeIntervalSinceNow: 60)
+        while !FileManager.default.fileExists(atPath: dir.path + "/ck.h5") && process.isRunning && Date() < deadline {
+            Thread.sleep(forTimeInterval: 0.05)
+        }
+        process.interrupt()
+        let stderr = String(decoding: err.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        process.waitUntilExit()
+        #expect(process.terminationStatus == 130, "\(stderr)")
+        let hint = try #require(stderr.split(separator: "\n").drop { !$0.contains("Resume with:") }.dropFirst().first, "\(stderr)")
+        #expect(hint == "  likeness " + arguments.joined(separator: " ") + " --resume", "\(stderr)")
+        let epoch = try #require(stderr.firstRange(of: "holds epoch ").map { Int(stderr[$0.upperBound...].prefix { $0.isNumber }) } ?? nil,
+                                 "\(stderr)")
+        #expect(stderr.contains("the checkpoint ck.h5 holds epoch \(epoch)") && (1...3).contains(epoch), "\(stderr)")
+        #expect(try ModelArchive.load(dir.path + "/ck.h5").checkpoint?.epoch == epoch, "the checkpoint is intact")
+        #expect(!FileManager.default.fileExists(atPath: dir.path + "/m.h5"))
+
+        // The printed command resumes after that epoch and trains the rest, each epoch's final line once.
+        let resumed = try runLikeness(hint.split(separator: " ").dropFirst().map(String.init), in: dir.path)
+        #expect(resumed.err.contains("resuming from ck.h5 after epoch \(epoch)"), "\(resumed.err)")
+        #expect(FileManager.default.fileExists(atPath: dir.path + "/m.h5"))
+        for e in (epoch + 1)...4 {
+            #expect(resumed.err.components(separatedBy: "epoch \(e)/4: 100%").count == 2, "\(resumed.err)")
+        }
+        #expect(resumed.err.contains("run ETA"), "\(resumed.err)")
+    }
+
+    @Test func calibrateHelpShowsNoImageArguments() throws {
+        let dir = try TemporaryFolder()
+        let help = try runLikeness(["calibrate", "--help"], in: dir.path).out
+        #expect(help.contains("--dataset <dataset>") && help.contains("--model <file>"), "\(help)")
+        #expect(!help.contains("<image>"), "\(help)")
+        try "not read".write(toFile: dir.path + "/m.h5", atomically: true, encoding: .utf8)
+        let images = try runLikenessToEnd(["calibrate", "--model", "m.h5", "--gallery", "g.h5", "--dataset", sample, "x.png"], in: dir.path)
+        #expect(images.status == 64 && images.err.contains("Unexpected argument 'x.png'"), "\(images.err)")
+    }
+
+    @Test func embedAppendRefusesAnotherModelBeforeEmbedding() throws {
+        let dir = try TemporaryFolder()
+        for (name, seed) in [("model.h5", 1), ("other.h5", 2)] {
+            let architecture = ModelDescription(backbone: .reference, head: .embedding(dimension: 16), channels: 1, height: 28, width: 28)
+            try ModelArchive(network: architecture.makeNetwork(seed: UInt64(seed)), architecture: architecture,
+                             classNames: FashionMNIST.classNames).save(to: dir.path + "/" + name)
+        }
+        try runLikeness(["embed", "--model", "model.h5", "--dataset", sample, "-o", "store.h5"], in: dir.path)
+        let run = try runLikenessToEnd(["embed", "--model", "other.h5", "--dataset", sample, "--append", "-o", "store.h5"], in: dir.path)
+        #expect(run.status == 1)
+        #expect(run.err.contains("store.h5") && run.err.contains("other.h5") && run.err.contains("embeddings from another model"), "\(run.err)")
+        #expect(!run.err.contains("embedding:"), "no image was embedded: \(run.err)")
     }
 
     @Test func versionAndHelpPrintNoSwiftDescriptions() throws {

@@ -92,11 +92,48 @@ extension StorageTests {
             #expect(dimension.kind == .dimensionMismatch)
             #expect(dimension.filePath == path && dimension.expected == "4" && dimension.found == "5")
 
+            // Names that cannot be matched (one twice) are refused, naming both lists.
+            let twice = ["Trouser", "Bag", "Trouser"]
             let classList = try #require(throws: StorageError.self) {
-                try store.append(batch(2, seed: 1, firstID: 0), modelDigest: digest, classNames: ["T-shirt/top", "Trouser"])
+                try store.append(batch(2, seed: 1, firstID: 0), modelDigest: digest, classNames: twice)
             }
             #expect(classList.kind == .classListMismatch && classList.filePath == path && classList.field == "/classes")
+            #expect(classList.description.contains("\"Sandal\"") && classList.description.contains("\"Bag\"")
+                    && classList.description.contains("names \"Trouser\" twice"), "\(classList)")
+            #expect(throws: StorageError.self) { try store.requireAppendable(modelDigest: digest, dimension: 4, classNames: twice) }
             #expect(try EmbeddingStore.open(path).count == 0)
+        }
+
+        @Test func anAppendedClassListIsMatchedByNameAndNewClassesAreAdded() throws {
+            let folder = try TemporaryFolder()
+            let path = folder.file("store.h5")
+            let first = batch(4, seed: 1, firstID: 0)
+            var store = try EmbeddingStore.create(at: path, modelDigest: digest, dimension: 4, classNames: classes) { try $0.append(first) }
+            // Labels 0, 1, 2 of this batch name "Bag", "Sandal", "Sneaker": Sandal is the store's 2, the others new.
+            let second = EmbeddingBatch(embeddings: StorageTests.unitRows(4, 4, seed: 3), labels: [0, 1, 2, -1], ids: ["b0", "b1", "b2", "b3"])
+            try store.requireAppendable(modelDigest: digest, dimension: 4, classNames: ["Bag", "Sandal", "Sneaker"])
+            try store.append(second, modelDigest: digest, classNames: ["Bag", "Sandal", "Sneaker"])
+            let reopened = try EmbeddingStore.open(path)
+            #expect(reopened.classNames == classes + ["Bag", "Sneaker"] && store.classNames == reopened.classNames)
+            let all = try reopened.readAll()
+            #expect(Array(all.labels.prefix(4)) == first.labels, "the rows already stored keep their labels")
+            #expect(Array(all.labels.suffix(4)) == [3, 2, 4, -1])
+            #expect(all.ids == first.ids + second.ids)
+        }
+
+        @Test func appendabilityIsCheckedNamingTheModelFile() throws {
+            let folder = try TemporaryFolder()
+            let path = folder.file("store.h5")
+            let store = try EmbeddingStore.create(at: path, modelDigest: digest, dimension: 4, classNames: classes)
+            let other = "sha256:" + String(repeating: "cd", count: 32)
+            let model = try #require(throws: StorageError.self) {
+                try store.requireAppendable(modelDigest: other, dimension: 4, classNames: classes, modelPath: "other.h5")
+            }
+            #expect(model.kind == .modelMismatch && model.description.contains(path) && model.description.contains("other.h5"))
+            let dimension = try #require(throws: StorageError.self) {
+                try store.requireAppendable(modelDigest: digest, dimension: 8, classNames: classes, modelPath: "wide.h5")
+            }
+            #expect(dimension.kind == .dimensionMismatch && dimension.description.contains("wide.h5"))
         }
 
         @Test func rowsThatAreNotUnitLengthOrLabelsOutOfRangeAreRefused() throws {

@@ -17,7 +17,7 @@ extension LikenessCommand {
             """
         )
 
-        @OptionGroup var input: ModelInputOptions
+        @OptionGroup var input: ModelLabelledInputOptions
         @OptionGroup var galleryOptions: GalleryOptions
         @OptionGroup var runtime: RuntimeOptions
 
@@ -31,14 +31,13 @@ extension LikenessCommand {
         var perClass = false
 
         func validate() throws {
-            guard input.dataset != nil else { throw ValidationError("Give the labelled validation images with --dataset.") }
             if falseAcceptRate != nil && equalErrorRate { throw ValidationError("Give --false-accept-rate or --equal-error-rate, not both.") }
             if let rate = falseAcceptRate, !(0...1).contains(rate) { throw ValidationError("--false-accept-rate must lie in [0, 1], not \(rate).") }
         }
 
         func run() throws {
             runtime.apply()
-            let (model, loaded, _) = try input.load()
+            let (model, loaded) = try input.load()
             let dataset = loaded.dataset
             let embeddings = model.outputs(for: dataset, indices: loaded.selection, showProgress: true)
             let target: ThresholdCalibration.Target = falseAcceptRate.map { .falseAcceptRate($0) } ?? .equalErrorRate
@@ -51,7 +50,7 @@ extension LikenessCommand {
 
             // The thresholds come from the prototypes, so the gallery stays locked from the read to the write.
             var report: [String] = []
-            try galleryOptions.update(for: model, command: "calibrate") { gallery in
+            try galleryOptions.update(for: model, modelPath: input.model, command: "calibrate") { gallery in
                 guard !gallery.classes.isEmpty else { throw CommandError("--gallery \(galleryOptions.gallery) has no class enrolled yet.") }
                 let row = Dictionary(uniqueKeysWithValues: gallery.classNames.enumerated().map { ($1, $0) })
                 let labels = loaded.selection.map { row[dataset.classNames[dataset.labels[$0]]] }

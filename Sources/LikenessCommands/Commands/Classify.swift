@@ -34,7 +34,7 @@ extension LikenessCommand {
         func run() throws {
             runtime.apply()
             let (model, loaded, _) = try input.load()
-            let gallery = try galleryOptions.load(for: model)
+            let gallery = try galleryOptions.load(for: model, modelPath: input.model)
             guard !gallery.classes.isEmpty else { throw CommandError("--gallery \(galleryOptions.gallery) has no class enrolled yet.") }
             let classifier = PrototypeClassifier(gallery: gallery)
             let thresholds = classifier.thresholds

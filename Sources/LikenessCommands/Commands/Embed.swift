@@ -11,8 +11,10 @@ extension LikenessCommand {
             abstract: "Embed images with a trained model into an HDF5 embedding store (appending to an existing one with --append).",
             discussion: """
             With --dataset the images keep their classes; image files given as arguments are stored \
-            unlabelled (label −1, no class list). Appends to one store at once take turns, under the \
-            lock file STORE.lock beside it.
+            unlabelled (label −1, no class list). --append checks the store (model digest, embedding \
+            dimension, class list) before embedding anything; classes are matched by name, and classes \
+            the store lacks are added to its class list (its rows keep their labels). Appends to one \
+            store at once take turns, under the lock file STORE.lock beside it.
             """
         )
 
@@ -25,7 +27,7 @@ extension LikenessCommand {
             static var help: ArgumentHelp { ArgumentHelp("The embedding store to write (.h5).", valueName: "file") }
         }
 
-        @Flag(help: "Append to an existing store (same model and classes) instead of replacing it.")
+        @Flag(help: "Append to an existing store of the same model instead of replacing it (new classes are added to its class list).")
         var append = false
 
         func validate() throws {
@@ -40,19 +42,29 @@ extension LikenessCommand {
                 throw CommandError("--model \(input.model) has a softmax head; embed needs a model trained with --head embedding.")
             }
             let dataset = loaded.dataset
-            let embeddings = model.outputs(for: dataset, indices: loaded.selection, showProgress: true)
             // Image files have no label: their rows are stored with label −1 (docs/FILE-FORMATS.md).
             let labelled = input.dataset != nil
+            var existing: EmbeddingStore?
+            if append {
+                // Checked before embedding anything, and again under the store's lock when appending.
+                let store = try EmbeddingStore.open(output)
+                try store.requireAppendable(modelDigest: model.digest, dimension: dimension,
+                                            classNames: labelled ? dataset.classNames : [], modelPath: input.model)
+                existing = store
+            }
+            let embeddings = model.outputs(for: dataset, indices: loaded.selection, showProgress: true)
             let batch = EmbeddingBatch(embeddings: embeddings,
                                        labels: labelled ? dataset.labels(loaded.selection) : loaded.selection.map { _ in -1 },
                                        ids: loaded.selection.map { dataset.ids[$0] })
-            if append {
-                var store = try EmbeddingStore.open(output)
+            if var store = existing {
+                let before = store.classNames
                 // Unlabelled rows fit any store's class list.
-                try store.append(batch, modelDigest: model.digest, classNames: labelled ? dataset.classNames : store.classNames) { lock in
+                try store.append(batch, modelDigest: model.digest, classNames: labelled ? dataset.classNames : []) { lock in
                     printDiagnostic("embed: waiting for the lock on \(output), held by another likeness process (\(lock))")
                 }
-                print("appended \(batch.count) embeddings to \(output) (\(store.count) in all)")
+                let added = store.classNames.filter { !before.contains($0) }
+                print("appended \(batch.count) embeddings to \(output) (\(store.count) in all)"
+                      + (added.isEmpty ? "" : "; new classes: " + added.joined(separator: ", ")))
             } else {
                 let store = try EmbeddingStore.create(at: output, modelDigest: model.digest, dimension: dimension,
                                                       classNames: labelled ? dataset.classNames : []) { try $0.append(batch) }

@@ -62,7 +62,7 @@ extension LikenessCommand {
             let embeddings = model.outputs(for: dataset, indices: indices, showProgress: indices.count > 1000)
             let digests = dataset.contentDigests(of: indices)
             var skipped: [Int] = []
-            let gallery = try galleryOptions.update(for: model, creating: true, command: "enroll") { gallery in
+            let gallery = try galleryOptions.update(for: model, modelPath: input.model, creating: true, command: "enroll") { gallery in
                 if let className {
                     skipped = try gallery.enroll(embeddings: embeddings, labels: indices.map { _ in 0 }, classNames: [className],
                                                  digests: digests)

@@ -3,33 +3,54 @@ import Foundation
 import Likeness
 
 extension LikenessCommand {
-    /// `likeness one-shot --model M`: PROTOCOL.md's one-shot novel-class measure on Fashion-MNIST.
+    /// `likeness one-shot --model M`: one-shot recognition of novel classes. By default
+    /// PROTOCOL.md's measure on Fashion-MNIST; `--known`, `--shots`, `--test` and
+    /// `--novel-classes` run it on any labelled datasets.
     struct OneShot: ParsableCommand {
         static let configuration = CommandConfiguration(
             commandName: "one-shot",
-            abstract: "Measure one-shot recognition of novel classes (PROTOCOL.md): enrol each from one validation image, classify the test set.",
+            abstract: "Measure one-shot recognition of novel classes (PROTOCOL.md by default): enrol each from one image, classify a test set.",
             discussion: """
-            Known classes are enrolled from their FMNIST-LT training images (one mean prototype each); each \
-            novel class from one of its validation images, drawn with seed s for s = 0…draws−1. Every test \
-            image gets its nearest prototype's class. Reported: each class's recall and the accuracy, as \
-            means over the draws. The model should have been trained without the novel classes \
-            (likeness train fmnist-lt --exclude-classes 5,7).
+            Known classes are enrolled from their images in --known (one mean prototype each); each \
+            novel class from one of its images in --shots, drawn with seed s for s = 0…draws−1. Every \
+            image of --test gets its nearest prototype's class. Reported: each class's recall and the \
+            accuracy, as means over the draws. The model should have been trained without the novel \
+            classes (likeness train fmnist-lt --exclude-classes 5,7).
+
+            The defaults are PROTOCOL.md's: known classes from FMNIST-LT (fmnist-lt), novel classes 5,7 \
+            (Sandal, Sneaker) from the validation images (fashion-mnist:validation), the t10k test set \
+            (fashion-mnist:test). Any labelled datasets work (built-in names, paths, parts of a split \
+            file): classes are matched by name, --novel-classes names classes or gives indices into \
+            --test's class list, and every other class of --test is known. Images of --known of a novel \
+            class, and of --shots of a known one, are not used.
+
+            Example:
+              likeness one-shot --model embedder.h5 --novel-classes Sandal,Sneaker \\
+                --known split.json:train --shots split.json:validation \\
+                --test split.json:test
             """
         )
 
         @Option(help: ArgumentHelp("The embedding model (from likeness train).", valueName: "file"))
         var model: String
 
-        @Option(help: ArgumentHelp("Folder holding Fashion-MNIST's IDX files (default: \(FashionMNIST.defaultDirectory)).", valueName: "folder"))
+        @Option(help: ArgumentHelp("The images the known classes are enrolled from (default: fmnist-lt).", valueName: "dataset"))
+        var known: String?
+
+        @Option(help: ArgumentHelp("The images each novel class's one shot is drawn from (default: fashion-mnist:validation).", valueName: "dataset"))
+        var shots: String?
+
+        @Option(help: ArgumentHelp("The labelled images to classify (default: fashion-mnist:test).", valueName: "dataset"))
+        var test: String?
+
+        @Option(help: ArgumentHelp("The folder of the built-in datasets' files (default: \(FashionMNIST.defaultDirectory) for Fashion-MNIST).", valueName: "folder"))
         var dataDirectory: String?
 
         /// `--data-directory`'s old spelling.
         @Option(name: .customLong("data"), help: .hidden) var deprecatedData: String?
 
-        /// The folder of Fashion-MNIST's files.
-        var data: String { dataDirectory ?? deprecatedData ?? FashionMNIST.defaultDirectory }
-
-        @Option(help: ArgumentHelp("The novel classes, comma-separated names or indices.", valueName: "classes"))
+        @Option(help: ArgumentHelp("The novel classes, enrolled from one image: comma-separated names or indices into --test's classes.",
+                                   valueName: "classes"))
         var novelClasses = ClassList(argument: "5,7")!
 
         @Option(help: "Draws of the enrolment image.")
@@ -46,18 +67,32 @@ extension LikenessCommand {
 
         @OptionGroup var runtime: RuntimeOptions
 
+        /// The folder of built-in datasets' files given, if any.
+        var directory: String? { dataDirectory ?? deprecatedData }
+
+        /// The datasets, the protocol's where not given.
+        var knownDataset: String { known ?? "fmnist-lt" }
+        var shotsDataset: String { shots ?? "fashion-mnist:validation" }
+        var testDataset: String { test ?? "fashion-mnist:test" }
+
         func validate() throws {
             _ = try deprecatedSpelling(deprecatedData, of: dataDirectory, old: "--data", new: "--data-directory")
             guard draws >= 1 else { throw ValidationError("--draws must be at least 1, not \(draws).") }
-            do {
-                _ = try novelClasses.resolved(in: FashionMNIST.classNames, option: "--novel-classes")
-            } catch let error as CommandError {
-                throw ValidationError(error.description)
+            for (option, dataset) in [("--known", known), ("--shots", shots), ("--test", test)] {
+                guard let dataset else { continue }
+                do {
+                    try DatasetSource.validateArgument(dataset, directory: directory)
+                } catch let error as ValidationError {
+                    throw ValidationError("\(option): \(error.message)")
+                }
             }
         }
 
         struct Report: Encodable {
             var model: String
+            var known: String
+            var shots: String
+            var test: String
             var draws: Int
             var novelClasses: [String]
             var recall: [String: Double]
@@ -71,40 +106,95 @@ extension LikenessCommand {
             guard case .embedding = archive.architecture.head else {
                 throw CommandError("--model \(model) has a softmax head; one-shot enrolment needs an embedding model.")
             }
-            let train = try FashionMNIST.load(split: .train, directory: data)
-            let test = try FashionMNIST.load(split: .test, directory: data)
-            try archive.requireInput(of: train, source: data)
-            let novel = try novelClasses.resolved(in: FashionMNIST.classNames, option: "--novel-classes")
-            let known = (0..<train.classNames.count).filter { !novel.contains($0) }
-            let knownIndices = try FashionMNIST.longTailIndices(labels: train.labels).filter { known.contains(train.labels[$0]) }
-            let validation = FashionMNIST.validationIndices(labels: train.labels)
+            let a = archive.architecture
+            func load(_ option: String, _ name: String) throws -> LoadedDataset {
+                let source = try DatasetSource(parsing: name, directory: directory)
+                printDiagnostic("one-shot: \(option) \(source.summary)")
+                let loaded = try source.load(imageSize: ImageSize(height: a.height, width: a.width), channels: a.channels)
+                try archive.requireInput(of: loaded.dataset, source: name)
+                return loaded
+            }
+            let testSet = try load("--test", testDataset)
+            let knownSet = try load("--known", knownDataset)
+            let shotSet = try load("--shots", shotsDataset)
 
-            printDiagnostic("one-shot: embedding \(knownIndices.count) FMNIST-LT images of the known classes, the novel classes' validation images and \(test.count) test images")
-            let knownEmbeddings = archive.outputs(for: train, indices: knownIndices, showProgress: true)
-            let candidates = novel.map { c in archive.outputs(for: train, indices: validation.filter { train.labels[$0] == c }) }
-            let testEmbeddings = archive.outputs(for: test, indices: Array(0..<test.count), showProgress: true)
+            // Every class is an index into --test's class list; the other sets' classes are matched by name.
+            let classNames = testSet.dataset.classNames
+            let novel = try resolveNovelClasses(in: classNames)
+            let known = (0..<classNames.count).filter { !novel.contains($0) }
+            let knownImages = try images(of: knownSet, "--known", classes: known, classNames: classNames)
+            let shotImages = try images(of: shotSet, "--shots", classes: novel, classNames: classNames)
+            for (option, classes, found) in [("--known", known, knownImages.labels), ("--shots", novel, shotImages.labels)] {
+                let missing = classes.filter { !found.contains($0) }.map { classNames[$0] }
+                guard missing.isEmpty else {
+                    throw CommandError("\(option) \(option == "--known" ? knownDataset : shotsDataset) has no image of "
+                                       + "\(missing.joined(separator: ", ")): every \(option == "--known" ? "known" : "novel") class needs at least one "
+                                       + "(known classes are the classes of --test not in --novel-classes).")
+                }
+            }
+
+            printDiagnostic("one-shot: embedding \(knownImages.indices.count) images of the known classes, \(shotImages.indices.count) candidate shots "
+                            + "of the novel classes and \(testSet.selection.count) test images")
+            let knownEmbeddings = archive.outputs(for: knownSet.dataset, indices: knownImages.indices, showProgress: true)
+            let candidates = novel.map { c in
+                archive.outputs(for: shotSet.dataset, indices: zip(shotImages.indices, shotImages.labels).filter { $0.1 == c }.map(\.0))
+            }
+            let testEmbeddings = archive.outputs(for: testSet.dataset, indices: testSet.selection, showProgress: true)
 
             let result = try OneShotEvaluation(knownClasses: known, novelClasses: novel, draws: draws)
-                .run(known: (knownEmbeddings, train.labels(knownIndices)), candidates: candidates,
-                     test: (testEmbeddings, test.labels))
+                .run(known: (knownEmbeddings, knownImages.labels), candidates: candidates,
+                     test: (testEmbeddings, testSet.dataset.labels(testSet.selection)))
             var recall = [String: Double]()
-            for (c, r) in zip(known, result.knownRecall) { recall[train.classNames[c]] = r }
-            for (c, r) in zip(novel, result.novelRecall) { recall[train.classNames[c]] = r }
-            let report = Report(model: model, draws: draws, novelClasses: novel.map { train.classNames[$0] }, recall: recall,
+            for (c, r) in zip(known, result.knownRecall) { recall[classNames[c]] = r }
+            for (c, r) in zip(novel, result.novelRecall) { recall[classNames[c]] = r }
+            let report = Report(model: model, known: knownDataset, shots: shotsDataset, test: testDataset, draws: draws,
+                                novelClasses: novel.map { classNames[$0] }, recall: recall,
                                 accuracy: result.accuracy, accuracyPerDraw: result.accuracyPerDraw)
             if let path = output.path { try writeResult(try jsonText(report), to: path) }
             if json {
                 print(try jsonText(report), terminator: "")
                 return
             }
-            print("class                 recall   enrolled from")
-            for c in 0..<train.classNames.count {
-                let from = novel.contains(c) ? "1 image (novel)" : "\(train.labels(knownIndices).filter { $0 == c }.count) images"
-                print(train.classNames[c].padding(toLength: 20, withPad: " ", startingAt: 0),
-                      String(format: "%7.4f   ", recall[train.classNames[c]]!) + from)
+            let width = max(20, (classNames.map(\.count).max() ?? 0) + 1)
+            print("class".padding(toLength: width + 2, withPad: " ", startingAt: 0) + "recall   enrolled from")
+            for c in 0..<classNames.count {
+                let from = novel.contains(c) ? "1 image (novel)" : "\(knownImages.labels.filter { $0 == c }.count) images"
+                print(classNames[c].padding(toLength: width, withPad: " ", startingAt: 0),
+                      String(format: "%7.4f   ", recall[classNames[c]]!) + from)
             }
-            print(String(format: "%d-way accuracy %.4f (mean of %d draws; min %.4f, max %.4f)", train.classNames.count, result.accuracy, draws,
+            print(String(format: "%d-way accuracy %.4f (mean of %d draws; min %.4f, max %.4f)", classNames.count, result.accuracy, draws,
                          result.accuracyPerDraw.min()!, result.accuracyPerDraw.max()!))
+        }
+
+        /// The novel classes as indices into `classNames` (--test's), at least one class left known.
+        func resolveNovelClasses(in classNames: [String]) throws -> [Int] {
+            let novel = try novelClasses.resolved(in: classNames, option: "--novel-classes")
+            guard novel.count < classNames.count else {
+                throw CommandError("--novel-classes names every class of --test: at least one class must be known.")
+            }
+            return novel
+        }
+
+        /// The selected images of `set` whose class (by name) is one of `classes`, with their
+        /// labels as indices into `classNames`.
+        ///
+        /// - Throws: `CommandError` when `set` has a class `classNames` lacks.
+        func images(of set: LoadedDataset, _ option: String, classes: [Int], classNames: [String]) throws -> (indices: [Int], labels: [Int]) {
+            let index = Dictionary(classNames.enumerated().map { ($1, $0) }, uniquingKeysWith: { first, _ in first })
+            let wanted = Set(classes)
+            var indices: [Int] = [], labels: [Int] = []
+            for i in set.selection {
+                let name = set.dataset.classNames[set.dataset.labels[i]]
+                guard let c = index[name] else {
+                    throw CommandError("\(option): class '\(name)' is not a class of --test \(testDataset) (\(classNames.joined(separator: ", "))): "
+                                       + "classes are matched by name.")
+                }
+                if wanted.contains(c) {
+                    indices.append(i)
+                    labels.append(c)
+                }
+            }
+            return (indices, labels)
         }
     }
 }

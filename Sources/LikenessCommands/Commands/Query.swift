@@ -106,7 +106,7 @@ extension LikenessCommand {
             }
             guard let model else { throw CommandError("Image queries need the --model that made the store.") }
             let (archive, loaded, _) = try ModelInputOptions.load(model: model, images: images)
-            try base.requireCompatible(with: archive)
+            try base.requireCompatible(with: archive, modelPath: model)
             let embeddings = archive.outputs(for: loaded.dataset, indices: loaded.selection, showProgress: loaded.selection.count > 1000)
             return (embeddings, loaded.selection.map { loaded.dataset.ids[$0] })
         }

@@ -16,7 +16,8 @@ extension LikenessCommand {
 
             A checkpoint (weights, optimizer state, generators, epoch, best epoch) is written after every \
             epoch to --checkpoint (default: the output's name with .checkpoint.h5). --resume continues from \
-            it: given the same options, the model ends with the weights of an uninterrupted run. A NaN or \
+            it: given the same options, the model ends with the weights of an uninterrupted run. Ctrl-C \
+            prints the checkpoint's epoch and the command that resumes, and exits with status 130. A NaN or \
             infinite loss or gradient stops training with the epoch, batch and layer named; the last \
             checkpoint stays as it was.
 
@@ -119,12 +120,17 @@ extension LikenessCommand {
                 TrainingRecord(command: commandLine, trainingClassCounts: counts, settings: settings, epochs: epochs, keptEpoch: keptEpoch)
             }
             var lastCheckpoint = resumed?.epoch
+            // Ctrl-C prints the command that resumes from the last checkpoint, and exits 130.
+            let interruption = TrainingInterruption(arguments: Array(CommandLine.arguments.dropFirst()), checkpoint: checkpointPath,
+                                                    epoch: lastCheckpoint)
+            defer { interruption.cancel() }
             func writeCheckpoint(_ report: EpochReport, _ checkpoint: Checkpoint) throws {
                 epochs.append(report)
                 try ModelArchive(network: network, architecture: architecture, classNames: dataset.classNames,
                                  training: record(keptEpoch: checkpoint.best?.epoch ?? checkpoint.epoch), checkpoint: checkpoint)
                     .save(to: checkpointPath)
                 lastCheckpoint = checkpoint.epoch
+                interruption.checkpointSaved(epoch: checkpoint.epoch)
             }
 
             let observer = ConsoleTrainingObserver()

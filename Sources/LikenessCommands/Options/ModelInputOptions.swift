@@ -44,22 +44,51 @@ struct ModelInputOptions: ParsableArguments {
     /// The model at `model`, and the images `input` names, checked to fit the model's input.
     static func load(model: String, images input: ImageInputOptions) throws
         -> (model: ModelArchive, images: LoadedDataset, source: String) {
+        try load(model: model, dataset: input.dataset, dataDirectory: input.dataDirectory, images: input.images)
+    }
+
+    /// The model at `model`, and the images of `dataset` (when given) or the image files `images`,
+    /// checked to fit the model's input.
+    static func load(model: String, dataset: String?, dataDirectory: String?, images: [String]) throws
+        -> (model: ModelArchive, images: LoadedDataset, source: String) {
         let archive = try ModelArchive.load(model)
         let a = archive.architecture
         let loaded: LoadedDataset
         let source: String
-        if let dataset = input.dataset {
-            let spec = try DatasetSource(parsing: dataset, directory: input.dataDirectory)
+        if let dataset {
+            let spec = try DatasetSource(parsing: dataset, directory: dataDirectory)
             printDiagnostic("loading \(spec.summary)")
             loaded = try spec.load(imageSize: ImageSize(height: a.height, width: a.width), channels: a.channels)
             source = dataset
         } else {
-            let images = input.images
             loaded = LoadedDataset(dataset: try Dataset(imageFiles: images, labels: images.map { _ in 0 }, classNames: ["image"],
                                                         height: a.height, width: a.width, channels: a.channels))
             source = images.count == 1 ? images[0] : "\(images.count) image files"
         }
         try archive.requireInput(of: loaded.dataset, source: source)
         return (archive, loaded, source)
+    }
+}
+
+/// A trained model and a labelled dataset to run it on; no image files (`calibrate`, which
+/// needs labels).
+struct ModelLabelledInputOptions: ParsableArguments {
+    @Option(help: ArgumentHelp("The model file (from likeness train).", valueName: "file"))
+    var model: String
+
+    @Option(help: ArgumentHelp("The labelled images (a built-in name, a path, or a part of a split file).", valueName: "dataset"))
+    var dataset: String
+
+    @Option(help: ArgumentHelp("The folder of a built-in dataset's files, instead of its default.", valueName: "folder"))
+    var dataDirectory: String?
+
+    func validate() throws {
+        guard FileManager.default.fileExists(atPath: model) else { throw ValidationError("--model \(model): no such file.") }
+    }
+
+    /// The model, and the dataset's images at its input size.
+    func load() throws -> (model: ModelArchive, images: LoadedDataset) {
+        let (archive, loaded, _) = try ModelInputOptions.load(model: model, dataset: dataset, dataDirectory: dataDirectory, images: [])
+        return (archive, loaded)
     }
 }

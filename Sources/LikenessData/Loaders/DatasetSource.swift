@@ -20,6 +20,10 @@ import LikenessFiles
 /// a CIFAR-10 `.bin` batch file; an IDX images file (`…-images-idx3-ubyte[.gz]`, its labels
 /// file found by name); an HDF5 image set (`.h5`, `.hdf5`: see `Dataset.init(hdf5:)`); any other
 /// folder is an image folder (one sub-folder per class).
+///
+/// A part of a split file, `FILE:train`, `FILE:validation` or `FILE:test` (`SplitFile`, as
+/// `likeness data split` writes it), names the images of that part of the dataset the file
+/// records, checked against the file's fingerprint.
 public enum DatasetSource: Sendable, Equatable {
     /// Fashion-MNIST: a file and the part of it the protocol names.
     case fashionMNIST(FashionMNISTPart, directory: String)
@@ -33,6 +37,8 @@ public enum DatasetSource: Sendable, Equatable {
     case imageFolder(directory: String)
     /// An HDF5 image set, as `likeness data export` writes it.
     case hdf5(file: String)
+    /// A part of a split file; `directory` replaces the default folder of the built-in dataset it records.
+    case splitPart(SplitFile.Part, file: String, directory: String?)
 
     /// The parts of Fashion-MNIST the protocol names.
     public enum FashionMNISTPart: String, Sendable, CaseIterable {
@@ -47,7 +53,8 @@ public enum DatasetSource: Sendable, Equatable {
     /// Resolves `spec`; `directory` replaces a built-in dataset's default folder.
     ///
     /// - Throws: `DatasetFileError.missing` for a path that does not exist (and is no built-in
-    ///   name); `.invalidField` for a file of no supported kind.
+    ///   name), or a split file `FILE.json:PART` that does not; `.invalidField` for a file of no
+    ///   supported kind.
     public init(parsing spec: String, directory: String? = nil) throws {
         switch spec.lowercased() {
         case "fashion-mnist", "fashion-mnist:train":
@@ -65,6 +72,14 @@ public enum DatasetSource: Sendable, Equatable {
         case "mnist:test":
             self = .mnist(.test, directory: directory ?? MNIST.defaultDirectory)
         default:
+            if let part = SplitFile.Part.allCases.first(where: { spec.hasSuffix(":" + $0.rawValue) }) {
+                let file = String(spec.dropLast(part.rawValue.count + 1))
+                if fileExists(file) || file.lowercased().hasSuffix(".json") {
+                    guard fileExists(file) else { throw DatasetFileError.missing(file: file) }
+                    self = .splitPart(part, file: file, directory: directory)
+                    return
+                }
+            }
             self = try Self.resolve(path: spec)
         }
     }
@@ -132,6 +147,49 @@ public enum DatasetSource: Sendable, Equatable {
             return LoadedDataset(dataset: dataset, sourceSizes: headers.map(\.size), folderInput: input)
         case .hdf5(let file):
             return LoadedDataset(dataset: try Dataset(hdf5: file))
+        case .splitPart(let part, let file, let directory):
+            return try Self.load(part, of: file, directory: directory, imageSize: imageSize, channels: channels)
+        }
+    }
+
+    /// The images of `part` of the split file at `file`, from the dataset it records loaded at
+    /// `imageSize` and `channels`. A dataset loaded at another size than the split's (an image
+    /// folder, resized to the model's input) is loaded at the split's size too, to check the
+    /// fingerprint.
+    private static func load(_ part: SplitFile.Part, of file: String, directory: String?,
+                             imageSize: ImageSize, channels: Int) throws -> LoadedDataset {
+        let split = try SplitFile.read(file)
+        let source = try DatasetSource(parsing: split.dataset, directory: directory)
+        try requireNoCycle(from: file, source: source, directory: directory)
+        var loaded = try source.load(imageSize: imageSize, channels: channels)
+        let d = loaded.dataset
+        var fingerprint: String?
+        if [d.height, d.width, d.channels] != split.imageSize {
+            let atSplitSize = try source.load(imageSize: ImageSize(height: split.imageSize[0], width: split.imageSize[1]),
+                                              channels: split.imageSize[2])
+            fingerprint = atSplitSize.dataset.fingerprint(of: atSplitSize.selection)
+        }
+        loaded.selection = try split.indices(of: part, in: loaded, fingerprint: fingerprint, file: file)
+        return loaded
+    }
+
+    /// Throws unless the split files that `source` (the dataset of the split at `file`) leads
+    /// through end at a dataset: a split made of a part of itself (`data split S.json:train
+    /// -o S.json`), directly or through others, never does.
+    ///
+    /// - Throws: `DatasetFileError.invalidField` naming `file` and the files of the cycle.
+    private static func requireNoCycle(from file: String, source: DatasetSource, directory: String?) throws {
+        func path(_ file: String) -> String { URL(fileURLWithPath: file).standardizedFileURL.path }
+        var chain = [path(file)]
+        var next = source
+        while case .splitPart(_, let inner, _) = next {
+            guard !chain.contains(path(inner)) else {
+                throw DatasetFileError.invalidField(
+                    file: file, field: "dataset", expected: "a dataset the split files it leads to do not lead back from",
+                    found: "a cycle of split files: " + (chain + [path(inner)]).joined(separator: " → "))
+            }
+            chain.append(path(inner))
+            next = try DatasetSource(parsing: SplitFile.read(inner).dataset, directory: directory)
         }
     }
 
@@ -146,6 +204,7 @@ public enum DatasetSource: Sendable, Equatable {
         case .cifar10(let batches, _): return "CIFAR-10 batches " + batches.joined(separator: ", ")
         case .imageFolder(let directory): return "image folder \(directory)"
         case .hdf5(let file): return "HDF5 image set \(file)"
+        case .splitPart(let part, let file, _): return "the \(part.rawValue) part of the split \(file)"
         }
     }
 }
