@@ -152,7 +152,7 @@ struct CommandTests {
         #expect(split["novel_classes"] as? [String] == ["8"] && split["shots"] as? String == dir.path + "/split.json:validation")
 
         expectRunTimeError(["one-shot", "--model", dir.path + "/model.h5", "--novel-classes", "Sandle"] + datasets,
-                           "'Sandle' is neither a class of --test")
+                           "no class is named 'Sandle'; did you mean 'Sandal'?")
         expectRunTimeError(["one-shot", "--model", dir.path + "/model.h5", "--novel-classes", "Sandal", "--shots", dir.path + "/split.json:test",
                             "--known", "fashion-mnist:train", "--test", "fashion-mnist:test", "--data-directory", sample],
                            "class '0' is not a class of --test")

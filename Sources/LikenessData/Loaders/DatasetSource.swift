@@ -153,15 +153,16 @@ public enum DatasetSource: Sendable, Equatable {
     }
 
     /// The images of `part` of the split file at `file`, from the dataset it records loaded at
-    /// `imageSize` and `channels`. A dataset loaded at another size than the split's (an image
-    /// folder, resized to the model's input) is loaded at the split's size too, to check the
-    /// fingerprint.
+    /// `imageSize` and `channels` (by default the split's own). A dataset loaded at another size
+    /// than the split's (an image folder, resized to the model's input) is loaded at the split's
+    /// size too, to check the fingerprint.
     private static func load(_ part: SplitFile.Part, of file: String, directory: String?,
-                             imageSize: ImageSize, channels: Int) throws -> LoadedDataset {
+                             imageSize: ImageSize?, channels: Int?) throws -> LoadedDataset {
         let split = try SplitFile.read(file)
         let source = try DatasetSource(parsing: split.dataset, directory: directory)
         try requireNoCycle(from: file, source: source, directory: directory)
-        var loaded = try source.load(imageSize: imageSize, channels: channels)
+        var loaded = try source.load(imageSize: imageSize ?? ImageSize(height: split.imageSize[0], width: split.imageSize[1]),
+                                     channels: channels ?? split.imageSize[2])
         let d = loaded.dataset
         var fingerprint: String?
         if [d.height, d.width, d.channels] != split.imageSize {
