@@ -12,7 +12,7 @@ extension Comparison {
 
     func precisionRecallSectionHTML() -> [String] {
         var page = ["<h2>Precision-recall curves per class</h2>"]
-        page.append(#"<p class="note">One class against the rest, on each approach's scores; AP: average precision. Dotted: chance, the class's share of the samples. Dashed: an approach that never saw the class in training. Dots: operating points.</p>"#)
+        page.append(#"<p class="note">One class against the rest, on each approach's scores; AP: average precision. Grey dashes: chance, the class's share of the samples. Dashed: an approach that never saw the class in training. Dots: operating points.</p>"#)
         page.append(#"<div class="panels">"#)
         page += classNames.indices.map { CurvePanel.precisionRecall(ofClass: $0, in: self).svg }
         page.append("</div>")

@@ -25,7 +25,7 @@ public struct EmbeddingDiagnostics: Sendable, Equatable, Codable {
     /// by name).
     ///
     /// - Parameter binCount: the bins of the distance histograms, from 0 to the largest distance
-    ///   or threshold rounded up to a tenth.
+    ///   or threshold rounded up to a fifth.
     /// - Throws: `NearestNeighbourError.nonFiniteValue` for a NaN or an infinity in `embeddings`.
     public init(embeddings: Tensor, trueLabels: [Int], classNames: [String], gallery: Gallery,
                 binCount: Int = 40) throws(NearestNeighbourError) {
@@ -58,10 +58,10 @@ public struct DistanceHistograms: Sendable, Equatable, Codable {
     }
 
     /// The histograms of `genuine` and `impostor` in `binCount` even bins from 0 to the largest
-    /// distance or `threshold`, rounded up to a tenth (at least 0.1).
+    /// distance or `threshold`, rounded up to a fifth (at least 0.2).
     public init(genuine: [Double], impostor: [Double], threshold: Double?, binCount: Int) {
         let largest = (genuine + impostor + [threshold ?? 0]).max() ?? 0
-        let upper = max((largest * 10).rounded(.up) / 10, 0.1)
+        let upper = max((largest * 5).rounded(.up) / 5, 0.2)
         let edges = Histogram.evenEdges(from: 0, to: upper, count: binCount)
         self.init(genuine: Histogram(values: genuine, binEdges: edges), impostor: Histogram(values: impostor, binEdges: edges),
                   threshold: threshold)
