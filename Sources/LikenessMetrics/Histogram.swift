@@ -34,4 +34,22 @@ public struct Histogram: Sendable, Equatable, Codable {
 
     /// The values counted.
     public var total: Int { counts.reduce(0, +) }
+
+    /// Decodes a histogram, refusing one whose counts are not one per bin, whose edges do not
+    /// increase, or whose counts are negative.
+    public init(from decoder: any Decoder) throws {
+        let container = try decoder.container(keyedBy: CodingKeys.self)
+        let edges = try container.decode([Double].self, forKey: .binEdges)
+        let counts = try container.decode([Int].self, forKey: .counts)
+        guard edges.count >= 2, zip(edges, edges.dropFirst()).allSatisfy({ $0 < $1 }) else {
+            throw DecodingError.dataCorruptedError(forKey: .binEdges, in: container,
+                                                   debugDescription: "\(edges.count) bin edges: expected at least two, increasing")
+        }
+        guard counts.count == edges.count - 1, counts.allSatisfy({ $0 >= 0 }) else {
+            throw DecodingError.dataCorruptedError(forKey: .counts, in: container,
+                                                   debugDescription: "\(counts.count) counts for \(edges.count - 1) bins: expected one count, 0 or more, per bin")
+        }
+        binEdges = edges
+        self.counts = counts
+    }
 }

@@ -134,6 +134,12 @@ public struct Comparison: Sendable, Equatable, Codable {
                     return "approach \"\(approach.name)\": mistake on sample \(mistake.sampleIndex) (\(mistake.trueLabel) taken for \(mistake.predictedLabel)), expected a sample in 0..<\(samples.count) and classes in 0..<\(classCount)"
                 }
             }
+            if let top = approach.topProbability, top.right.binEdges != top.wrong.binEdges {
+                return "approach \"\(approach.name)\": right and wrong top-probability histograms of different bins"
+            }
+            if let distances = approach.embedding?.distances, distances.genuine.binEdges != distances.impostor.binEdges {
+                return "approach \"\(approach.name)\": genuine and impostor distance histograms of different bins"
+            }
             if let retrieval = approach.embedding?.retrieval, retrieval.classes.map(\.name) != classNames {
                 return "approach \"\(approach.name)\": retrieval classes \(retrieval.classes.map(\.name)), expected \(classNames)"
             }

@@ -127,6 +127,21 @@ struct ComparisonDiagnosticsTests {
         #expect(!old.markdown.contains("## Surest mistakes") && !old.html.contains("Surest mistakes"))
     }
 
+    @Test func histogramsOfTheWrongShapeAreRefused() throws {
+        let data = try ComparisonReportFixtures.withDiagnostics().jsonData()
+        var object = try #require(try JSONSerialization.jsonObject(with: data) as? [String: Any])
+        var approaches = try #require(object["approaches"] as? [[String: Any]])
+        var top = try #require(approaches[0]["top_probability"] as? [String: Any])
+        var right = try #require(top["right"] as? [String: Any])
+        right["counts"] = [1, 2, 3]
+        top["right"] = right
+        approaches[0]["top_probability"] = top
+        object["approaches"] = approaches
+        let broken = try JSONSerialization.data(withJSONObject: object)
+        let error = try #require(throws: DecodingError.self) { try Comparison(jsonData: broken) }
+        #expect("\(error)".contains("3 counts for 20 bins"))
+    }
+
     @Test func markdownHoldsTheNewSections() throws {
         let markdown = try ComparisonReportFixtures.withDiagnostics(classNames: ["cat", "a|b", "<bird>", "owl"]).markdown
         #expect(markdown.contains("## Retrieval among the embeddings of B (embedding · nearest prototype)"))

@@ -123,6 +123,7 @@ extension LikenessCommand {
                 PrototypeClassifier(gallery: gallery), embeddings: embeddings, classNames: names,
                 name: "embedding · nearest prototype", modelFile: embedding,
                 novelClasses: Set(names.indices.filter { !trained.contains(names[$0]) && enrolled.contains(names[$0]) }))
+            printDiagnostic("compare: retrieval among the \(indices.count) embeddings, distances to the prototypes")
             embeddingOutputs.embedding = try EmbeddingDiagnostics(embeddings: embeddings, trueLabels: truth, classNames: names,
                                                                  gallery: gallery)
 
@@ -179,6 +180,12 @@ extension LikenessCommand {
             }
             print("balanced accuracy     " + a.map { cell(String(format: "%.4f", $0.report.balancedAccuracy)) }.joined())
             print("macro ROC AUC         " + a.map { cell($0.report.macroROCAUC.map { String(format: "%.4f", $0) } ?? "n/a") }.joined())
+            for approach in a {
+                guard let retrieval = approach.embedding?.retrieval else { continue }
+                func shown(_ value: Double?) -> String { value.map { String(format: "%.4f", $0) } ?? "n/a" }
+                print("\(approach.name), retrieval among its embeddings: precision@1 \(shown(retrieval.precisionAt1)), "
+                      + "R-precision \(shown(retrieval.rPrecision)), MAP@R \(shown(retrieval.meanAveragePrecisionAtR))")
+            }
         }
     }
 }
