@@ -61,9 +61,9 @@ let package = Package(
         .target(
             name: "LikenessStorage",
             dependencies: ["LikenessCore", "LikenessData", "LikenessFiles", "LikenessHDF5", "LikenessTraining", "LikenessRecognition"]),
-        // Metrics checked against scikit-learn; reports: the comparison as Markdown, JSON and HTML.
-        .target(name: "LikenessMetrics", dependencies: ["LikenessCore"]),
-        .target(name: "LikenessReports", dependencies: ["LikenessCore", "LikenessFiles", "LikenessMetrics", "LikenessRecognition"]),
+        // Metrics checked against scikit-learn (retrieval: pytorch-metric-learning); reports: the comparison as Markdown, JSON and HTML.
+        .target(name: "LikenessMetrics", dependencies: ["LikenessCore", "LikenessSearch"]),
+        .target(name: "LikenessReports", dependencies: ["LikenessCore", "LikenessFiles", "LikenessSearch", "LikenessMetrics", "LikenessRecognition"]),
         // The umbrella: re-exports only.
         .target(
             name: "Likeness",

@@ -33,6 +33,7 @@ extension ApproachOutputs {
         }
         return ApproachOutputs(name: name, modelFile: modelFile, scoreDescription: "softmax probability",
                                predictedLabels: answers, scores: scores,
-                               novelClasses: Set(classNames.indices.filter { !known.contains($0) }), novelty: .notTrainedOn)
+                               novelClasses: Set(classNames.indices.filter { !known.contains($0) }), novelty: .notTrainedOn,
+                               scoresAreProbabilities: true)
     }
 }

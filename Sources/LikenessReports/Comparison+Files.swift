@@ -3,13 +3,14 @@ import LikenessFiles
 
 extension Comparison {
     /// Writes `report.md` (``markdown``), `report.json` (``jsonData()``) and `report.html`
-    /// (``html``) into `folder`, made if missing. Each file is replaced only once completely
-    /// written, so a failed write leaves any earlier report whole.
+    /// (``html(thumbnails:)``, the mistakes' images from `thumbnails`: PNG bytes by sample index)
+    /// into `folder`, made if missing. Each file is replaced only once completely written, so a
+    /// failed write leaves any earlier report whole.
     /// - Returns: the paths written, in that order.
     /// - Throws: `ReportFolderError` when the folder cannot be made; `DatasetFileError` (naming the
     ///   file) when a file cannot be written.
     @discardableResult
-    public func writeReports(toFolder folder: String) throws -> [String] {
+    public func writeReports(toFolder folder: String, thumbnails: [Int: [UInt8]] = [:]) throws -> [String] {
         var isFolder: ObjCBool = false
         if FileManager.default.fileExists(atPath: folder, isDirectory: &isFolder) {
             guard isFolder.boolValue else { throw ReportFolderError(folder: folder, reason: "a file, not a folder, is there") }
@@ -23,7 +24,7 @@ extension Comparison {
         let contents: [(name: String, bytes: [UInt8])] = [
             ("report.md", Array(markdown.utf8)),
             ("report.json", Array(try jsonData())),
-            ("report.html", Array(html.utf8)),
+            ("report.html", Array(html(thumbnails: thumbnails).utf8)),
         ]
         var written: [String] = []
         for (name, bytes) in contents {

@@ -2,12 +2,19 @@ import Foundation
 import LikenessFiles
 
 extension Comparison {
-    /// The report as one self-contained HTML page: inline CSS and SVG charts drawn here, no
-    /// script and no reference to anything outside the page. The approaches and overall figures,
-    /// per-class bars of precision, recall and F1, the side-by-side table per class, ROC curves
-    /// per class (small multiples, AUC in each legend), the novel classes, the operating points,
-    /// and a confusion heat map per approach. The page is well-formed XML as well as HTML.
-    public var html: String {
+    /// The report as one self-contained HTML page, without images of the mistakes: `html(thumbnails: [:])`.
+    public var html: String { html(thumbnails: [:]) }
+
+    /// The report as one self-contained HTML page: inline CSS and SVG charts drawn here, images as
+    /// `data:` URIs, no script and no reference to anything outside the page. The approaches and
+    /// overall figures, per-class bars of precision, recall and F1, the side-by-side table per
+    /// class, ROC and precision-recall curves per class (small multiples, AUC or AP in each
+    /// legend), the novel classes, the operating points, a confusion heat map per approach; an
+    /// embedding approach's retrieval measures, genuine and impostor distance histograms with the
+    /// threshold, and gallery thresholds and shots; a softmax's top probability of right and wrong
+    /// answers; each approach's surest mistakes, with their images from `thumbnails` (PNG bytes by
+    /// sample index) where given; the command line. The page is well-formed XML as well as HTML.
+    public func html(thumbnails: [Int: [UInt8]]) -> String {
         typealias M = ReportMarkup
         let letters = approaches.indices.map(Self.letter)
         var page: [String] = []
@@ -55,21 +62,9 @@ extension Comparison {
         page.append("<h2>ROC curves per class</h2>")
         page.append(#"<p class="note">One class against the rest, on each approach's scores\#(Markup.escape(scoreSummary)). Dashed: an approach that never saw the class in training. Dots: operating points.</p>"#)
         page.append(#"<div class="panels">"#)
-        for c in classNames.indices {
-            let panel = ROCPanel(className: classNames[c], curves: approaches.map { approach in
-                let metrics = approach.report.classes[c]
-                return ROCPanel.Curve(
-                    approachName: approach.name, auc: metrics.rocAUC, roc: metrics.roc, isNovel: metrics.isNovel,
-                    operatingPoints: approach.operatingPoints.filter { $0.classIndex == c }.compactMap { entry in
-                        entry.point.map { p in
-                            (falsePositiveRate: p.falsePositiveRate, recall: p.recall,
-                             label: "\(Self.describe(entry.target)): threshold \(String(format: "%.4g", p.threshold)), precision \(Self.format(p.precision)), recall \(Self.format(p.recall))")
-                        }
-                    })
-            })
-            page.append(panel.svg)
-        }
+        page += classNames.indices.map { CurvePanel.roc(ofClass: $0, in: self).svg }
         page.append("</div>")
+        page += precisionRecallSectionHTML()
 
         for (a, approach) in approaches.enumerated() where !approach.novelClasses.isEmpty {
             page.append("<h2>Novel classes of \(letters[a]) (\(Markup.escape(approach.name)))</h2>")
@@ -113,6 +108,10 @@ extension Comparison {
             page.append(map.svg)
         }
         page.append("</div>")
+        page += embeddingSectionsHTML(letters: letters)
+        page += topProbabilitySectionsHTML(letters: letters)
+        page += mistakesSectionHTML(letters: letters, thumbnails: thumbnails)
+        page += commandLineSectionHTML()
         page.append("</main>")
         page.append("</body>")
         page.append("</html>")
@@ -220,5 +219,12 @@ extension Comparison {
     svg .curve { fill: none; stroke-width: 2; stroke-linejoin: round; }
     svg .separator { stroke: #333; stroke-width: 2; }
     svg .count { font-variant-numeric: tabular-nums; }
+    svg .marker { stroke: #222; stroke-width: 2; stroke-dasharray: 5 3; }
+    svg .marker-label { font-size: 11px; fill: #222; }
+    h3 { font-size: 15px; margin: 16px 0 6px; }
+    .mistakes { display: flex; flex-wrap: wrap; gap: 10px; }
+    figure.mistake { margin: 0; width: 132px; font-size: 11px; line-height: 1.3; }
+    figure.mistake img { display: block; width: 84px; height: auto; image-rendering: pixelated; border: 1px solid #ccc; margin-bottom: 3px; }
+    pre.command { white-space: pre-wrap; word-break: break-all; background: #f6f6f6; padding: 8px; border: 1px solid #e2e2e2; }
     """
 }

@@ -31,9 +31,10 @@ extension Comparison {
 struct ReportKey: CodingKey {
     static let positiveInfinity = "Infinity", negativeInfinity = "-Infinity", notANumber = "NaN"
 
-    /// Property names with runs of capitals, spelled out both ways: the general rule would give
-    /// `macro_rocauc`, and would read `roc_auc` back as `rocAuc`.
-    static let spelled: [String: String] = ["rocAUC": "roc_auc", "macroROCAUC": "macro_roc_auc"]
+    /// Property names with runs of capitals or a number, spelled out both ways: the general rule
+    /// would give `macro_rocauc`, and would read `roc_auc` back as `rocAuc`; `precision_at_1` is
+    /// pytorch-metric-learning's name.
+    static let spelled: [String: String] = ["rocAUC": "roc_auc", "macroROCAUC": "macro_roc_auc", "precisionAt1": "precision_at_1"]
     static let unspelled = Dictionary(uniqueKeysWithValues: spelled.map { ($1, $0) })
 
     var stringValue: String

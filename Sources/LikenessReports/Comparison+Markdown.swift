@@ -5,7 +5,9 @@ extension Comparison {
     /// The report as Markdown: the approaches, the overall figures, a side-by-side table per
     /// class (each measure for every approach, then each later approach's difference from the
     /// first), the classes an approach never saw in training, the operating points and the
-    /// confusion matrices.
+    /// confusion matrices; an embedding approach's retrieval measures, distance histograms (as
+    /// tables) and gallery thresholds and shots; a softmax's top probabilities of right and wrong
+    /// answers; each approach's surest mistakes (image ids); the command line.
     public var markdown: String {
         var lines: [String] = []
         let letters = approaches.indices.map(Self.letter)
@@ -109,6 +111,10 @@ extension Comparison {
                 lines.append(Self.markdownRow([Self.markdownText(classNames[c])] + confusion.counts[c].map(String.init)))
             }
         }
+        lines += embeddingSectionsMarkdown(letters: letters)
+        lines += topProbabilitySectionsMarkdown(letters: letters)
+        lines += mistakesSectionMarkdown(letters: letters)
+        lines += commandLineSectionMarkdown()
         return lines.joined(separator: "\n") + "\n"
     }
 

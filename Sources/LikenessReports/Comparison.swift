@@ -27,6 +27,8 @@ public struct Comparison: Sendable, Equatable, Codable {
     public let approaches: [ComparedApproach]
     /// One entry per sample, in the order the reports were computed on.
     public let samples: [ComparedSample]
+    /// The command that made the comparison (`likeness compare …`), when known.
+    public let commandLine: String?
 
     /// The comparison of `approaches` (at least one; the renderers show differences from the
     /// first) on `samples`.
@@ -34,7 +36,7 @@ public struct Comparison: Sendable, Equatable, Codable {
     /// Every report must have `classNames.count` classes of these names and `samples.count`
     /// samples; every sample an answer and a score row of `classNames.count` scores per approach.
     public init(dataset: DatasetDescription, classNames: [String], approaches: [ComparedApproach],
-                samples: [ComparedSample]) {
+                samples: [ComparedSample], commandLine: String? = nil) {
         if let problem = Self.inconsistency(classNames: classNames, approaches: approaches, samples: samples) {
             preconditionFailure(problem)
         }
@@ -42,6 +44,7 @@ public struct Comparison: Sendable, Equatable, Codable {
         self.classNames = classNames
         self.approaches = approaches
         self.samples = samples
+        self.commandLine = commandLine
     }
 
     /// The comparison of the answers and scores of `approaches` on the samples `sampleIDs` with
@@ -51,11 +54,13 @@ public struct Comparison: Sendable, Equatable, Codable {
     ///   - operatingTargets: thresholds to choose on every approach's scores, each for one class
     ///     against the rest; a target no threshold reaches is kept with no point.
     ///   - keepingCurves: whether the reports keep their ROC and precision-recall curves (needed
-    ///     for the HTML page's ROC charts; about `3 N` numbers per class and approach).
+    ///     for the HTML page's ROC and precision-recall charts; about `3 N` numbers per class and approach).
+    ///   - mistakeCount: the wrong answers kept per approach as its worst mistakes.
+    ///   - commandLine: the command that made the comparison, for the reports.
     /// - Throws: `MetricsError.nonFiniteScore` for a NaN or infinite score.
     public init(dataset: DatasetDescription, classNames: [String], sampleIDs: [String], trueLabels: [Int],
                 approaches: [ApproachOutputs], operatingTargets: [OperatingTarget] = [],
-                keepingCurves: Bool = true) throws(MetricsError) {
+                keepingCurves: Bool = true, mistakeCount: Int = 8, commandLine: String? = nil) throws(MetricsError) {
         precondition(sampleIDs.count == trueLabels.count, "\(sampleIDs.count) sample ids for \(trueLabels.count) true labels")
         for outputs in approaches {
             precondition(outputs.predictedLabels.count == trueLabels.count && outputs.scores.count == trueLabels.count,
@@ -77,16 +82,21 @@ public struct Comparison: Sendable, Equatable, Codable {
                                                trueLabels: trueLabels, scores: outputs.scores)
                 points.append(ComparedOperatingPoint(classIndex: request.classIndex, target: request.target, point: point))
             }
-            compared.append(ComparedApproach(name: outputs.name, modelFile: outputs.modelFile,
-                                             scoreDescription: outputs.scoreDescription, report: report,
-                                             operatingPoints: points, novelty: outputs.novelty))
+            compared.append(ComparedApproach(
+                name: outputs.name, modelFile: outputs.modelFile, scoreDescription: outputs.scoreDescription, report: report,
+                operatingPoints: points, novelty: outputs.novelty, embedding: outputs.embedding,
+                topProbability: outputs.scoresAreProbabilities
+                    ? TopProbabilityHistograms(trueLabels: trueLabels, predictedLabels: outputs.predictedLabels, scores: outputs.scores)
+                    : nil,
+                worstMistakes: ComparedMistake.worst(mistakeCount, sampleIDs: sampleIDs, trueLabels: trueLabels,
+                                                     predictedLabels: outputs.predictedLabels, scores: outputs.scores)))
         }
         let samples = trueLabels.indices.map { i in
             ComparedSample(id: sampleIDs[i], trueLabel: trueLabels[i],
                            predictedLabels: approaches.map { $0.predictedLabels[i] },
                            scores: approaches.map { $0.scores[i] })
         }
-        self.init(dataset: dataset, classNames: classNames, approaches: compared, samples: samples)
+        self.init(dataset: dataset, classNames: classNames, approaches: compared, samples: samples, commandLine: commandLine)
     }
 
     public init(from decoder: any Decoder) throws {
@@ -95,6 +105,7 @@ public struct Comparison: Sendable, Equatable, Codable {
         classNames = try container.decode([String].self, forKey: .classNames)
         approaches = try container.decode([ComparedApproach].self, forKey: .approaches)
         samples = try container.decode([ComparedSample].self, forKey: .samples)
+        commandLine = try container.decodeIfPresent(String.self, forKey: .commandLine)
         if let problem = Self.inconsistency(classNames: classNames, approaches: approaches, samples: samples) {
             throw DecodingError.dataCorrupted(.init(codingPath: decoder.codingPath, debugDescription: problem))
         }
@@ -116,6 +127,21 @@ public struct Comparison: Sendable, Equatable, Codable {
             }
             if let bad = approach.operatingPoints.first(where: { !classNames.indices.contains($0.classIndex) }) {
                 return "approach \"\(approach.name)\": operating point for class \(bad.classIndex), expected 0..<\(classCount)"
+            }
+            for mistake in approach.worstMistakes ?? [] {
+                guard samples.indices.contains(mistake.sampleIndex), classNames.indices.contains(mistake.trueLabel),
+                      classNames.indices.contains(mistake.predictedLabel) else {
+                    return "approach \"\(approach.name)\": mistake on sample \(mistake.sampleIndex) (\(mistake.trueLabel) taken for \(mistake.predictedLabel)), expected a sample in 0..<\(samples.count) and classes in 0..<\(classCount)"
+                }
+            }
+            if let top = approach.topProbability, top.right.binEdges != top.wrong.binEdges {
+                return "approach \"\(approach.name)\": right and wrong top-probability histograms of different bins"
+            }
+            if let distances = approach.embedding?.distances, distances.genuine.binEdges != distances.impostor.binEdges {
+                return "approach \"\(approach.name)\": genuine and impostor distance histograms of different bins"
+            }
+            if let retrieval = approach.embedding?.retrieval, retrieval.classes.map(\.name) != classNames {
+                return "approach \"\(approach.name)\": retrieval classes \(retrieval.classes.map(\.name)), expected \(classNames)"
             }
         }
         for (i, sample) in samples.enumerated() {
@@ -151,15 +177,26 @@ public struct ComparedApproach: Sendable, Equatable, Codable {
     public let operatingPoints: [ComparedOperatingPoint]
     /// Why its novel classes are novel to it, in the reports' words.
     public let novelty: Novelty
+    /// For an embedding approach: retrieval measures, distance histograms, the gallery's thresholds and shots.
+    public let embedding: EmbeddingDiagnostics?
+    /// For an approach whose scores are probabilities: the top probability of right and wrong answers.
+    public let topProbability: TopProbabilityHistograms?
+    /// Its wrong answers of highest score, highest first; nil in reports written before they were kept.
+    public let worstMistakes: [ComparedMistake]?
 
     public init(name: String, modelFile: String, scoreDescription: String? = nil, report: ClassificationReport,
-                operatingPoints: [ComparedOperatingPoint] = [], novelty: Novelty = .enrolledOneShot) {
+                operatingPoints: [ComparedOperatingPoint] = [], novelty: Novelty = .enrolledOneShot,
+                embedding: EmbeddingDiagnostics? = nil, topProbability: TopProbabilityHistograms? = nil,
+                worstMistakes: [ComparedMistake]? = nil) {
         self.name = name
         self.modelFile = modelFile
         self.scoreDescription = scoreDescription
         self.report = report
         self.operatingPoints = operatingPoints
         self.novelty = novelty
+        self.embedding = embedding
+        self.topProbability = topProbability
+        self.worstMistakes = worstMistakes
     }
 
     /// The classes the approach never saw in training (enrolled one-shot, say), increasing.
@@ -168,7 +205,8 @@ public struct ComparedApproach: Sendable, Equatable, Codable {
 
 extension ComparedApproach {
     /// Decodes an approach of report.json; one written before `novelty` existed reads as
-    /// `.enrolledOneShot`, the only words those reports had.
+    /// `.enrolledOneShot`, the only words those reports had, and one written before the
+    /// diagnostics and mistakes existed without them.
     public init(from decoder: any Decoder) throws {
         let container = try decoder.container(keyedBy: CodingKeys.self)
         self.init(name: try container.decode(String.self, forKey: .name),
@@ -176,7 +214,10 @@ extension ComparedApproach {
                   scoreDescription: try container.decodeIfPresent(String.self, forKey: .scoreDescription),
                   report: try container.decode(ClassificationReport.self, forKey: .report),
                   operatingPoints: try container.decode([ComparedOperatingPoint].self, forKey: .operatingPoints),
-                  novelty: try container.decodeIfPresent(Novelty.self, forKey: .novelty) ?? .enrolledOneShot)
+                  novelty: try container.decodeIfPresent(Novelty.self, forKey: .novelty) ?? .enrolledOneShot,
+                  embedding: try container.decodeIfPresent(EmbeddingDiagnostics.self, forKey: .embedding),
+                  topProbability: try container.decodeIfPresent(TopProbabilityHistograms.self, forKey: .topProbability),
+                  worstMistakes: try container.decodeIfPresent([ComparedMistake].self, forKey: .worstMistakes))
     }
 }
 
@@ -193,9 +234,15 @@ public struct ApproachOutputs: Sendable {
     public var novelClasses: Set<Int>
     /// Why they are novel to it.
     public var novelty: Novelty
+    /// Whether the scores are probabilities (a softmax): the reports then show the top probability
+    /// of right and wrong answers.
+    public var scoresAreProbabilities: Bool
+    /// For an embedding approach, what the reports show of its embeddings and gallery.
+    public var embedding: EmbeddingDiagnostics?
 
     public init(name: String, modelFile: String, scoreDescription: String? = nil, predictedLabels: [Int?],
-                scores: [[Double]], novelClasses: Set<Int> = [], novelty: Novelty = .enrolledOneShot) {
+                scores: [[Double]], novelClasses: Set<Int> = [], novelty: Novelty = .enrolledOneShot,
+                scoresAreProbabilities: Bool = false, embedding: EmbeddingDiagnostics? = nil) {
         self.name = name
         self.modelFile = modelFile
         self.scoreDescription = scoreDescription
@@ -203,6 +250,8 @@ public struct ApproachOutputs: Sendable {
         self.scores = scores
         self.novelClasses = novelClasses
         self.novelty = novelty
+        self.scoresAreProbabilities = scoresAreProbabilities
+        self.embedding = embedding
     }
 }
 

@@ -55,6 +55,8 @@ struct CommandLineTests {
         #expect(samples.allSatisfy { (($0["scores"] as? [[Double]])?[0][sandalColumn]) == 0 })
         let markdown = try String(contentsOfFile: dir.path + "/report/report.md", encoding: .utf8)
         #expect(markdown.contains("5-Sandal · novel for A (not trained on); B (enrolled one-shot)"))
+        // The report records the command that made it.
+        #expect(((json as? [String: Any])?["command_line"] as? String)?.hasPrefix("likeness compare \(images) --softmax softmax.h5") == true)
 
         // Models of different input sizes are refused while running: exit 1, no usage.
         try likeness(["train", images, "--head", "softmax", "--epochs", "1", "--batch-size", "8", "--image-size", "32", "--grayscale",

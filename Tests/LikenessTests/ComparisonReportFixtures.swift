@@ -97,3 +97,48 @@ enum ComparisonReportFixtures {
                                OperatingTarget(classIndex: 7, target: .precision(0.95))])
     }
 }
+
+extension ComparisonReportFixtures {
+    /// Four classes of 10, 8, 6 and 1 samples (the last alone: no retrieval), 4-d unit embeddings
+    /// around one seeded centre per class, a gallery enrolling the first three classes from two
+    /// samples each with a global threshold 0.9 and class 1's own 0.7; and a softmax (A) of seeded
+    /// logits, the true class raised. B is the nearest-prototype classifier with its diagnostics.
+    static func withDiagnostics(classNames: [String] = ["cat", "dog", "bird", "owl"],
+                                commandLine: String? = "likeness compare pets --softmax s.h5 --embedding e.h5 --gallery g.h5 -o report") throws -> Comparison {
+        let sizes = [10, 8, 6, 1], dimension = 4
+        var generator = SeededGenerator(seed: 21)
+        let centres = sizes.indices.map { _ in (0..<dimension).map { _ in 2 * generator.nextNormal() } }
+        var trueLabels: [Int] = [], rows: [Float] = [], logits: [[Double]] = []
+        for (c, size) in sizes.enumerated() {
+            for _ in 0..<size {
+                let row = centres[c].map { $0 + generator.nextNormal() }
+                let length = row.reduce(0) { $0 + $1 * $1 }.squareRoot()
+                rows += row.map { $0 / length }
+                trueLabels.append(c)
+                var logit = sizes.indices.map { _ in Double(generator.nextNormal()) }
+                logit[c] += 1.5
+                logits.append(logit)
+            }
+        }
+        let n = trueLabels.count
+        let embeddings = Tensor(shape: [n, dimension], scalars: rows)
+        var gallery = Gallery(modelDigest: "sha256:fixture", dimension: dimension)
+        for c in 0..<3 {
+            let first = sizes.prefix(c).reduce(0, +)
+            let shots = Tensor(shape: [2, dimension], scalars: Array(rows[first * dimension..<(first + 2) * dimension]))
+            try gallery.enroll(name: classNames[c], embeddings: shots)
+        }
+        gallery.globalThreshold = Gallery.Threshold(distance: 0.9)
+        try gallery.setThreshold(Gallery.Threshold(distance: 0.7), forClass: classNames[1])
+        var embedding = ApproachOutputs.nearestPrototype(
+            PrototypeClassifier(gallery: gallery), embeddings: embeddings, classNames: classNames,
+            name: "embedding · nearest prototype", modelFile: "e.h5")
+        embedding.embedding = try EmbeddingDiagnostics(embeddings: embeddings, trueLabels: trueLabels, classNames: classNames,
+                                                       gallery: gallery)
+        let softmax = ApproachOutputs.softmax(logits: logits, modelClassNames: classNames, trainingClassCounts: nil,
+                                              classNames: classNames, name: "softmax", modelFile: "s.h5")
+        return try Comparison(dataset: .init(name: "pets with diagnostics"), classNames: classNames,
+                              sampleIDs: (0..<n).map { "pets/\($0).png" }, trueLabels: trueLabels,
+                              approaches: [softmax, embedding], commandLine: commandLine)
+    }
+}

@@ -39,7 +39,8 @@ struct ComparisonReportHTMLTests {
         // The only url() references are to patterns in the page.
         #expect(lowered.components(separatedBy: "url(").dropFirst().allSatisfy { $0.hasPrefix("#") })
         #expect(try elements("//style", in: page).count == 1)
-        #expect(try elements("//svg", in: page).count == 3 + 3 + 2)
+        // Bars of three measures, a ROC and a precision-recall panel per class, a heat map per approach.
+        #expect(try elements("//svg", in: page).count == 3 + 3 + 3 + 2)
     }
 
     @Test func hostileClassNamesRenderAsText() throws {
@@ -172,9 +173,10 @@ struct ComparisonReportHTMLTests {
         let page = try document(html)
         #expect(try elements("//rect[@class='bar']", in: page).count == 3 * 10 * 2)
         #expect(try elements("//svg[contains(@class, 'roc')]", in: page).count == 10)
-        // ROC polylines are thinned to what shows, not one point per sample.
+        #expect(try elements("//svg[contains(@class, 'pr')]", in: page).count == 10)
+        // ROC and precision-recall polylines are thinned to what shows, not one point per sample.
         let curves = try elements("//polyline", in: page)
-        #expect(curves.count == 20)
+        #expect(curves.count == 20 + 20)
         for curve in curves {
             #expect(try attribute("points", of: curve).split(separator: " ").count <= 400 + 1)
         }

@@ -19,6 +19,14 @@ extension LikenessCommand {
             trained on". A class the embedding model had no training image of and the gallery enrols is \
             novel for it, "enrolled one-shot".
 
+            The reports hold, per class and overall, each approach's measures, ROC and precision-recall \
+            curves and confusion matrix; for the embedding model, retrieval measures of the embeddings \
+            among themselves (precision@1, R-precision, MAP@R, each image left out of its own search), \
+            histograms of genuine and impostor distances to the prototypes with the gallery's threshold, \
+            and each enrolled class's threshold and shots; for the softmax model, the top probability of \
+            right and wrong answers; each approach's 8 surest mistakes (with thumbnails in report.html); \
+            and the command line.
+
             Example:
               likeness compare fashion-mnist:test --softmax focal.h5 --embedding embedder.h5 --gallery gallery.h5 \\
                 -o report --target-recall 0.95 --for-class Sandal
@@ -111,10 +119,13 @@ extension LikenessCommand {
             let trained = Set(embeddingArchive.classNames.indices.filter { k in embeddingCounts.map { $0[k] > 0 } ?? true }
                 .map { embeddingArchive.classNames[$0] })
             let enrolled = Set(gallery.classNames)
-            let embeddingOutputs = ApproachOutputs.nearestPrototype(
+            var embeddingOutputs = ApproachOutputs.nearestPrototype(
                 PrototypeClassifier(gallery: gallery), embeddings: embeddings, classNames: names,
                 name: "embedding · nearest prototype", modelFile: embedding,
                 novelClasses: Set(names.indices.filter { !trained.contains(names[$0]) && enrolled.contains(names[$0]) }))
+            printDiagnostic("compare: retrieval among the \(indices.count) embeddings, distances to the prototypes")
+            embeddingOutputs.embedding = try EmbeddingDiagnostics(embeddings: embeddings, trueLabels: truth, classNames: names,
+                                                                 gallery: gallery)
 
             var targets: [OperatingTarget] = []
             if let forClass {
@@ -126,10 +137,21 @@ extension LikenessCommand {
             }
             let comparison = try Comparison(dataset: .init(name: data.dataset), classNames: names,
                                             sampleIDs: indices.map { dataset.ids[$0] }, trueLabels: truth,
-                                            approaches: [softmaxOutputs, embeddingOutputs], operatingTargets: targets)
-            let written = try comparison.writeReports(toFolder: try output.required("report folder"))
+                                            approaches: [softmaxOutputs, embeddingOutputs], operatingTargets: targets,
+                                            commandLine: commandLine)
+            // The images of the mistakes the page shows, as PNG.
+            var thumbnails: [Int: [UInt8]] = [:]
+            for mistake in comparison.approaches.flatMap({ $0.worstMistakes ?? [] }) where thumbnails[mistake.sampleIndex] == nil {
+                thumbnails[mistake.sampleIndex] = try dataset.image(indices[mistake.sampleIndex]).pngData()
+            }
+            let written = try comparison.writeReports(toFolder: try output.required("report folder"), thumbnails: thumbnails)
             printSummary(comparison)
             print("report: " + written.joined(separator: ", "))
+        }
+
+        /// This run's command line, as the report records it (as `likeness train` records its own).
+        var commandLine: String {
+            (["likeness"] + CommandLine.arguments.dropFirst()).joined(separator: " ")
         }
 
         /// The training images per class of `archive.classNames` that a model recorded; nil when it
@@ -158,6 +180,12 @@ extension LikenessCommand {
             }
             print("balanced accuracy     " + a.map { cell(String(format: "%.4f", $0.report.balancedAccuracy)) }.joined())
             print("macro ROC AUC         " + a.map { cell($0.report.macroROCAUC.map { String(format: "%.4f", $0) } ?? "n/a") }.joined())
+            for approach in a {
+                guard let retrieval = approach.embedding?.retrieval else { continue }
+                func shown(_ value: Double?) -> String { value.map { String(format: "%.4f", $0) } ?? "n/a" }
+                print("\(approach.name), retrieval among its embeddings: precision@1 \(shown(retrieval.precisionAt1)), "
+                      + "R-precision \(shown(retrieval.rPrecision)), MAP@R \(shown(retrieval.meanAveragePrecisionAtR))")
+            }
         }
     }
 }

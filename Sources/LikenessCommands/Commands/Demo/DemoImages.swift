@@ -17,7 +17,7 @@ enum DemoImages {
             let candidates = validation.filter { train.labels[$0] == c }
             let chosen = candidates[Int(generator.next() % UInt64(candidates.count))]
             let file = (folder as NSString).appendingPathComponent(train.classNames[c] + ".png")
-            try image(chosen, of: train).writePNG(to: file)
+            try train.image(chosen).writePNG(to: file)
             return (train.classNames[c], file)
         }
     }
@@ -29,14 +29,8 @@ enum DemoImages {
         return try classes.compactMap { c in
             guard let i = test.labels.firstIndex(of: c) else { return nil }
             let file = (folder as NSString).appendingPathComponent("test-\(i)-\(test.classNames[c]).png")
-            try image(i, of: test).writePNG(to: file)
+            try test.image(i).writePNG(to: file)
             return file
         }
-    }
-
-    static func image(_ i: Int, of dataset: Dataset) -> RasterImage {
-        let n = dataset.imageByteCount
-        return RasterImage(pixels: Array(dataset.pixels[i * n..<(i + 1) * n]), height: dataset.height,
-                           width: dataset.width, channels: dataset.channels)
     }
 }
