@@ -22,3 +22,7 @@ LIKENESS_REQUIRE_BINARY=1 swift test -c release --skip-build 2>&1
 # The demo's small version end to end, then the notebooks on what it wrote, so neither can rot.
 .build/release/likeness demo --quick --output .build/demo-quick
 Scripts/run-notebooks.sh .build/demo-quick
+
+# The README's own-folder walk-through, as written.
+rm -rf .build/walkthrough
+Scripts/readme-walkthrough.sh .build/walkthrough > /dev/null
