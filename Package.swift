@@ -54,7 +54,7 @@ let package = Package(
         .target(name: "LikenessFiles", dependencies: ["CZlib", "COpenSSL"]),
         .target(name: "LikenessHDF5", dependencies: ["LikenessFiles", "CHDF5"]),
         // Training: the one trainer, its steps and recipes, epoch reports, checkpoints (in memory).
-        .target(name: "LikenessTraining", dependencies: ["LikenessCore", "LikenessData", "LikenessSearch", "LikenessMetrics"]),
+        .target(name: "LikenessTraining", dependencies: ["LikenessCore", "LikenessData", "LikenessFiles", "LikenessSearch", "LikenessMetrics"]),
         // Recognition: prototypes, the gallery, nearest-prototype classification, thresholds, one-shot evaluation.
         .target(name: "LikenessRecognition", dependencies: ["LikenessCore", "LikenessSearch", "LikenessFiles"]),
         // Storage: model archives, embedding stores, gallery and checkpoint files in HDF5.

@@ -130,13 +130,13 @@ extension Comparison {
     static func markdownRule(_ alignments: [String]) -> String { "|" + alignments.joined(separator: "|") + "|" }
 
     /// Text that reads as itself in Markdown: characters with a Markdown meaning (the table's `|`,
-    /// HTML's `<`) are backslash-escaped, and line breaks become spaces.
+    /// HTML's `<`) are backslash-escaped, and control characters, line breaks included, written
+    /// as visible escapes (`Markup.visible`).
     static func markdownText(_ text: String) -> String {
         var escaped = ""
-        for character in text {
+        for character in Markup.visible(text) {
             switch character {
             case "\\", "`", "*", "_", "[", "]", "<", ">", "|", "#": escaped += "\\\(character)"
-            case "\n", "\r", "\r\n": escaped += " "
             default: escaped.append(character)
             }
         }

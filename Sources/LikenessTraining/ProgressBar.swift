@@ -1,4 +1,5 @@
 import Foundation
+import LikenessFiles
 
 /// Progress of a long task on standard error: a bar with rate and ETA when standard error is a
 /// terminal, a plain line every few seconds otherwise (logs, CI), and the final state once.
@@ -110,7 +111,8 @@ public final class ProgressBar {
     }
 }
 
-/// A line of diagnostics on standard error.
+/// A line of diagnostics on standard error, its control characters but line breaks and tabs
+/// made visible (`Markup.terminal`): a class or file name cannot drive the terminal.
 public func printDiagnostic(_ message: String) {
-    FileHandle.standardError.write(Data((message + "\n").utf8))
+    FileHandle.standardError.write(Data((Markup.terminal(message) + "\n").utf8))
 }

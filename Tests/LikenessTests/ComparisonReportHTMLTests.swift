@@ -55,6 +55,22 @@ struct ComparisonReportHTMLTests {
         #expect(rocTitles == Self.hostileNames)
     }
 
+    @Test func controlCharactersInClassNamesStayVisibleAndTheFilesValid() throws {
+        // An escape sequence, a bell, a NUL, a line break and a C1 control: raw only in JSON.
+        let names = ["red\u{1B}[31m", "bell\u{07}", "nul\u{0}line\nC1\u{85}"]
+        let comparison = try ComparisonReportFixtures.small(classNames: names)
+        let page = try document(comparison.html)  // well-formed XML: XML 1.0 forbids these characters
+        let headers = try elements("//tbody/tr/th", in: page).map { $0.stringValue ?? "" }
+        for shown in ["red\\x1B[31m", "bell\\x07", "nul\\x00line\\x0AC1\\x85"] {
+            #expect(headers.contains { $0.hasPrefix(shown) }, "no row for \(shown) in \(headers)")
+        }
+        let markdown = comparison.markdown
+        #expect(!markdown.unicodeScalars.contains { $0.value < 0x20 && $0 != "\n" }, "a raw control character in report.md")
+        #expect(markdown.contains(#"bell\\x07"#), "Markdown escapes the escape's backslash: \(markdown)")
+        let json = try #require(try JSONSerialization.jsonObject(with: comparison.jsonData()) as? [String: Any])
+        #expect(json["class_names"] as? [String] == names, "report.json keeps the names as they are")
+    }
+
     @Test func barHeightsAreProportionalToTheValues() throws {
         let comparison = try ComparisonReportFixtures.small()
         let page = try document(comparison.html)

@@ -176,7 +176,7 @@ extension LikenessCommand {
                     let m = approach.report.classes[c]
                     return cell(String(format: "%.4f", m.recall) + (m.isNovel ? " novel" : ""))
                 }
-                print(name.padding(toLength: 22, withPad: " ", startingAt: 0) + cells.joined())
+                print(Markup.terminal(name).padding(toLength: 22, withPad: " ", startingAt: 0) + cells.joined())
             }
             print("balanced accuracy     " + a.map { cell(String(format: "%.4f", $0.report.balancedAccuracy)) }.joined())
             print("macro ROC AUC         " + a.map { cell($0.report.macroROCAUC.map { String(format: "%.4f", $0) } ?? "n/a") }.joined())

@@ -159,7 +159,7 @@ extension LikenessCommand {
             print("class".padding(toLength: width + 2, withPad: " ", startingAt: 0) + "recall   enrolled from")
             for c in 0..<classNames.count {
                 let from = novel.contains(c) ? "1 image (novel)" : "\(knownImages.labels.filter { $0 == c }.count) images"
-                print(classNames[c].padding(toLength: width, withPad: " ", startingAt: 0),
+                print(Markup.terminal(classNames[c]).padding(toLength: width, withPad: " ", startingAt: 0),
                       String(format: "%7.4f   ", recall[classNames[c]]!) + from)
             }
             print(String(format: "%d-way accuracy %.4f (mean of %d draws; min %.4f, max %.4f)", classNames.count, result.accuracy, draws,

@@ -24,8 +24,10 @@ func countWithShare(_ count: Int, of total: Int) -> String {
     total == 0 ? "\(count)" : "\(count) (\(String(format: "%.1f", 100 * Double(count) / Double(total)))%)"
 }
 
-/// Rows as a table for people: each column as wide as its widest cell, columns two spaces apart.
-func textTable(_ rows: [[String]]) -> String {
+/// Rows as a table for people: each column as wide as its widest cell, columns two spaces apart,
+/// control characters in cells made visible (`Markup.terminal`).
+func textTable(_ rawRows: [[String]]) -> String {
+    let rows = rawRows.map { $0.map(Markup.terminal) }
     let widths = (0..<(rows.map(\.count).max() ?? 0)).map { c in rows.map { c < $0.count ? $0[c].count : 0 }.max() ?? 0 }
     return rows.map { row in
         row.enumerated().map { c, cell in

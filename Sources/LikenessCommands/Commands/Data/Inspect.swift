@@ -55,7 +55,7 @@ extension LikenessCommand.Data {
                 try writeResult(jsonText(Report(dataset: data.dataset, source: source.summary, statistics: statistics,
                                                 sourceImageSizes: sizes)), to: nil)
             } else {
-                print(text(source: source, statistics: statistics, sizes: sizes, ids: dataset.ids), terminator: "")
+                print(Markup.terminal(text(source: source, statistics: statistics, sizes: sizes, ids: dataset.ids)), terminator: "")
             }
             if let charts {
                 try FileManager.default.createDirectory(atPath: charts, withIntermediateDirectories: true)

@@ -4,10 +4,11 @@ import Testing
 import _LikenessTestSupport
 
 /// Class names and image paths that a spreadsheet would run as formulas stay text in every CSV
-/// the command line writes (OWASP's CSV-injection advice).
-@Suite("likeness command line: no formula in a CSV cell", .serialized,
+/// the command line writes (OWASP's CSV-injection advice), and control characters in a class
+/// name never reach the terminal raw.
+@Suite("likeness command line: hostile class names", .serialized,
        .enabled(if: CommandLine.runsSuites(of: CommandLine.likeness), "the likeness executable is not built"))
-struct CSVInjectionCommandLineTests {
+struct HostileNamesCommandLineTests {
     let images = repositoryRoot + "/Datasets/sample/image-folder"
 
     /// The cells of CSV `text` (RFC 4180: quoted cells may hold commas, quotes and line breaks).
@@ -62,5 +63,19 @@ struct CSVInjectionCommandLineTests {
             #expect(all.contains { $0.hasPrefix("'") && names.contains(String($0.dropFirst())) }, "\(file): \(text)")
             #expect(all.contains("'" + query), "\(file): the query's id: \(text)")
         }
+    }
+
+    @Test func controlCharactersInAClassNameReachTheTerminalVisible() throws {
+        let dir = try TemporaryFolder()
+        let name = "red\u{1B}[31mbell\u{07}"
+        for folder in [name, "plain"] {
+            try FileManager.default.createDirectory(atPath: dir.path + "/set/" + folder, withIntermediateDirectories: true)
+            try FileManager.default.copyItem(atPath: images + "/5-Sandal/00008.png", toPath: dir.path + "/set/" + folder + "/a.png")
+        }
+        let inspected = try runLikeness(["data", "inspect", "set"], in: dir.path)
+        for (stream, text) in [("stdout", inspected.out), ("stderr", inspected.err)] {
+            #expect(!text.unicodeScalars.contains { $0 == "\u{1B}" || $0 == "\u{07}" }, "a raw control character on \(stream): \(text)")
+        }
+        #expect(inspected.out.contains(#"red\x1B[31mbell\x07"#), "\(inspected.out)")
     }
 }
