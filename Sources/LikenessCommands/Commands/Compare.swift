@@ -108,7 +108,7 @@ extension LikenessCommand {
                 modelFile: softmax)
 
             try embeddingArchive.requireInput(of: dataset, source: data.dataset)
-            let gallery = try galleryOptions.load(for: embeddingArchive)
+            let gallery = try galleryOptions.load(for: embeddingArchive, modelPath: embedding)
             guard gallery.classNames.contains(where: names.contains) else {
                 throw CommandError("--gallery \(galleryOptions.gallery) enrols none of the dataset's classes (\(names.joined(separator: ", "))).")
             }

@@ -8,7 +8,7 @@ struct GalleryOptions: ParsableArguments {
     var gallery: String
 
     /// The gallery, checked to belong to `model`, read from `modelPath` (`Gallery.requireCompatible`).
-    func load(for model: ModelArchive, modelPath: String? = nil) throws -> Gallery {
+    func load(for model: ModelArchive, modelPath: String) throws -> Gallery {
         _ = try model.embeddingDimension(path: modelPath)
         try requireFile()
         let loaded = try Gallery.load(gallery)
