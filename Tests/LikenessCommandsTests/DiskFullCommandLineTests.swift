@@ -36,6 +36,8 @@ struct DiskFullCommandLineTests {
         Writer(name: "classify -o", arguments: ["classify", "--model", "model.h5", "--gallery", "gallery.h5", "-o", "out/classes.csv", "SANDAL"], output: "out/classes.csv"),
         Writer(name: "data export", arguments: ["data", "export", "SAMPLE", "-o", "out/images.h5"], output: "out/images.h5"),
         Writer(name: "data split -o", arguments: ["data", "split", "SAMPLE", "-o", "out/split.json"], output: "out/split.json"),
+        Writer(name: "compare -o", arguments: ["compare", "SAMPLE", "--softmax", "softmax.h5", "--embedding", "model.h5", "--gallery", "gallery.h5",
+                                               "-o", "out/report"], output: "out/report/report.json"),
     ]
 
     /// A folder with an untrained model, a store and a calibrated gallery of the sample, and
@@ -46,6 +48,8 @@ struct DiskFullCommandLineTests {
         let classNames = try DatasetSource(parsing: sample).load(imageSize: ImageSize(height: 28, width: 28), channels: 1).dataset.classNames
         try ModelArchive(network: architecture.makeNetwork(seed: 1), architecture: architecture, classNames: classNames)
             .save(to: dir.path + "/model.h5")
+        let softmax = ModelDescription(backbone: .reference, head: .softmax(classCount: classNames.count), channels: 1, height: 28, width: 28)
+        try ModelArchive(network: softmax.makeNetwork(seed: 1), architecture: softmax, classNames: classNames).save(to: dir.path + "/softmax.h5")
         try FileManager.default.createDirectory(atPath: dir.path + "/out", withIntermediateDirectories: false)
         try runLikeness(["embed", "--model", "model.h5", "--dataset", sample, "-o", "store.h5"], in: dir.path)
         try runLikeness(["enroll", "--model", "model.h5", "--gallery", "gallery.h5", "--dataset", sample], in: dir.path)
@@ -79,7 +83,7 @@ struct DiskFullCommandLineTests {
                     "\(writer.name) with a \(limit)-byte limit: exit \(run.status)\(run.signalled ? " (signal)" : ""): \(run.err)")
             #expect(run.err.contains("File too large"), "\(writer.name), limit \(limit): the cause is not named: \(run.err)")
             #expect(try Data(contentsOf: URL(fileURLWithPath: output)) == before, "\(writer.name), limit \(limit): \(writer.output) changed")
-            for folder in [dir.path, dir.path + "/out"] {
+            for folder in [dir.path, dir.path + "/out", dir.path + "/out/report"] {
                 let temporaries = try FileManager.default.contentsOfDirectory(atPath: folder).filter { $0.hasSuffix(".tmp") }
                 #expect(temporaries.isEmpty, "\(writer.name), limit \(limit): left \(temporaries)")
             }

@@ -207,6 +207,29 @@ struct ComparisonReportTests {
         #expect(error.description.hasPrefix(folder + "/report.md: "))
     }
 
+    @Test func aNewSetReplacesTheOldAsAWholeAndKeepsTheUsersFiles() throws {
+        let base = FileManager.default.temporaryDirectory.appendingPathComponent("likeness-report-\(UUID().uuidString)").path
+        defer { try? FileManager.default.removeItem(atPath: base) }
+        let folder = base + "/report"
+        let first = try ComparisonReportFixtures.small()
+        try first.writeReports(toFolder: folder)
+        // The user keeps notes and a folder of their own beside the report.
+        try Data("mine".utf8).write(to: URL(fileURLWithPath: folder + "/notes.txt"))
+        try FileManager.default.createDirectory(atPath: folder + "/figures", withIntermediateDirectories: false)
+        try Data("plot".utf8).write(to: URL(fileURLWithPath: folder + "/figures/a.svg"))
+
+        let second = try ComparisonReportFixtures.small(classNames: ["ant", "bee", "cow"])
+        try second.writeReports(toFolder: folder)
+        #expect(try String(contentsOfFile: folder + "/report.md", encoding: .utf8) == second.markdown)
+        #expect(try Comparison(jsonData: Data(contentsOf: URL(fileURLWithPath: folder + "/report.json"))) == second)
+        #expect(try String(contentsOfFile: folder + "/report.html", encoding: .utf8) == second.html)
+        #expect(try String(contentsOfFile: folder + "/notes.txt", encoding: .utf8) == "mine")
+        #expect(try String(contentsOfFile: folder + "/figures/a.svg", encoding: .utf8) == "plot")
+        #expect(try FileManager.default.contentsOfDirectory(atPath: folder).sorted() == ["figures", "notes.txt", "report.html", "report.json", "report.md"])
+        // Nothing is left beside the folder: the set was built and swapped, the old one removed.
+        #expect(try FileManager.default.contentsOfDirectory(atPath: base) == ["report"])
+    }
+
     @Test func oneApproachHasNoDifferenceColumns() throws {
         let comparison = try Comparison(
             dataset: .init(name: "pets"), classNames: ComparisonReportFixtures.classNames,
