@@ -31,6 +31,7 @@ extension LikenessCommand {
         var perClass = false
 
         func validate() throws {
+            try requireSeparateFiles()
             if falseAcceptRate != nil && equalErrorRate { throw ValidationError("Give --false-accept-rate or --equal-error-rate, not both.") }
             if let rate = falseAcceptRate, !(0...1).contains(rate) { throw ValidationError("--false-accept-rate must lie in [0, 1], not \(rate).") }
         }
@@ -82,5 +83,15 @@ extension LikenessCommand {
         }
 
         func format(_ x: some BinaryFloatingPoint) -> String { String(format: "%.4f", Double(x)) }
+    }
+}
+
+extension LikenessCommand.Calibrate: FileRoles {
+    var inputFiles: [NamedFile] {
+        [NamedFile(option: "--model", path: input.model)] + NamedFile.dataset("--dataset", input.dataset)
+    }
+
+    var outputFiles: [NamedFile] {
+        [NamedFile(option: "--gallery", path: galleryOptions.gallery)]
     }
 }

@@ -31,6 +31,10 @@ extension LikenessCommand {
             var trueClass: String?
         }
 
+        func validate() throws {
+            try requireSeparateFiles()
+        }
+
         func run() throws {
             runtime.apply()
             let (model, loaded, _) = try input.load()
@@ -60,5 +64,17 @@ extension LikenessCommand {
             let n = loaded.selection.count
             printDiagnostic("classify: \(n) images, \(unknown) unknown" + (labelled ? String(format: ", %.4f right", Double(right) / Double(max(n, 1))) : ""))
         }
+    }
+}
+
+extension LikenessCommand.Classify: FileRoles {
+    var inputFiles: [NamedFile] {
+        [NamedFile(option: "--model", path: input.model)] + NamedFile.dataset("--dataset", input.source.dataset)
+            + input.source.images.map { NamedFile(option: "IMAGE", path: $0) }
+            + [NamedFile(option: "--gallery", path: galleryOptions.gallery)]
+    }
+
+    var outputFiles: [NamedFile] {
+        [output.path].compactMap { $0 }.map { NamedFile(option: "-o", path: $0) }
     }
 }

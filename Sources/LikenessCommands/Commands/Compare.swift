@@ -65,6 +65,7 @@ extension LikenessCommand {
         @OptionGroup var runtime: RuntimeOptions
 
         func validate() throws {
+            try requireSeparateFiles()
             try output.require("report folder")
             if (targetRecall != nil || targetPrecision != nil) != (forClass != nil) {
                 throw ValidationError("--target-recall and --target-precision need --for-class, and --for-class needs one of them.")
@@ -186,6 +187,19 @@ extension LikenessCommand {
                 print("\(approach.name), retrieval among its embeddings: precision@1 \(shown(retrieval.precisionAt1)), "
                       + "R-precision \(shown(retrieval.rPrecision)), MAP@R \(shown(retrieval.meanAveragePrecisionAtR))")
             }
+        }
+    }
+}
+
+extension LikenessCommand.Compare: FileRoles {
+    var inputFiles: [NamedFile] {
+        NamedFile.dataset("DATASET", data.dataset) + [NamedFile(option: "--softmax", path: softmax),
+            NamedFile(option: "--embedding", path: embedding), NamedFile(option: "--gallery", path: galleryOptions.gallery)]
+    }
+
+    var outputFiles: [NamedFile] {
+        [output.path].compactMap { $0 }.flatMap { folder in
+            Comparison.reportFileNames.map { NamedFile(option: "-o", path: (folder as NSString).appendingPathComponent($0)) }
         }
     }
 }

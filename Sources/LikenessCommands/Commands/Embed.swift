@@ -31,6 +31,7 @@ extension LikenessCommand {
         var append = false
 
         func validate() throws {
+            try requireSeparateFiles()
             try output.require("embedding store")
         }
 
@@ -71,5 +72,16 @@ extension LikenessCommand {
                 print("wrote \(store.count) embeddings of dimension \(dimension) to \(output)")
             }
         }
+    }
+}
+
+extension LikenessCommand.Embed: FileRoles {
+    var inputFiles: [NamedFile] {
+        [NamedFile(option: "--model", path: input.model)] + NamedFile.dataset("--dataset", input.source.dataset)
+            + input.source.images.map { NamedFile(option: "IMAGE", path: $0) }
+    }
+
+    var outputFiles: [NamedFile] {
+        [output.path].compactMap { $0 }.map { NamedFile(option: "-o", path: $0) }
     }
 }

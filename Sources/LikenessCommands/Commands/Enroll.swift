@@ -34,6 +34,7 @@ extension LikenessCommand {
         var classes: ClassList?
 
         func validate() throws {
+            try requireSeparateFiles()
             if input.dataset == nil && className == nil { throw ValidationError("Name the class of the image files with --class.") }
             if input.dataset != nil && className != nil { throw ValidationError("--class names the class of image files; with --dataset the classes come from its labels.") }
             if classes != nil && input.dataset == nil { throw ValidationError("--classes selects classes of --dataset.") }
@@ -85,5 +86,16 @@ extension LikenessCommand {
                 print("enrolled \(names.count) classes from \(added) images of \(source) into \(galleryOptions.gallery): \(names.joined(separator: ", "))")
             }
         }
+    }
+}
+
+extension LikenessCommand.Enroll: FileRoles {
+    var inputFiles: [NamedFile] {
+        [NamedFile(option: "--model", path: input.model)] + NamedFile.dataset("--dataset", input.source.dataset)
+            + input.source.images.map { NamedFile(option: "IMAGE", path: $0) }
+    }
+
+    var outputFiles: [NamedFile] {
+        [NamedFile(option: "--gallery", path: galleryOptions.gallery)]
     }
 }

@@ -76,6 +76,7 @@ extension LikenessCommand {
         var testDataset: String { test ?? "fashion-mnist:test" }
 
         func validate() throws {
+            try requireSeparateFiles()
             _ = try deprecatedSpelling(deprecatedData, of: dataDirectory, old: "--data", new: "--data-directory")
             guard draws >= 1 else { throw ValidationError("--draws must be at least 1, not \(draws).") }
             for (option, dataset) in [("--known", known), ("--shots", shots), ("--test", test)] {
@@ -196,5 +197,16 @@ extension LikenessCommand {
             }
             return (indices, labels)
         }
+    }
+}
+
+extension LikenessCommand.OneShot: FileRoles {
+    var inputFiles: [NamedFile] {
+        [NamedFile(option: "--model", path: model)] + NamedFile.dataset("--known", known)
+            + NamedFile.dataset("--shots", shots) + NamedFile.dataset("--test", test)
+    }
+
+    var outputFiles: [NamedFile] {
+        [output.path].compactMap { $0 }.map { NamedFile(option: "-o", path: $0) }
     }
 }

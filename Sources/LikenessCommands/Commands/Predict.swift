@@ -39,6 +39,7 @@ extension LikenessCommand {
         }
 
         func validate() throws {
+            try requireSeparateFiles()
             guard top >= 1 else { throw ValidationError("-k/--top must be at least 1, not \(top).") }
         }
 
@@ -121,5 +122,16 @@ extension LikenessCommand {
             if known.count < n { summary += "; \(n - known.count) images of classes the model lacks" }
             return summary
         }
+    }
+}
+
+extension LikenessCommand.Predict: FileRoles {
+    var inputFiles: [NamedFile] {
+        [NamedFile(option: "--model", path: input.model)] + NamedFile.dataset("--dataset", input.source.dataset)
+            + input.source.images.map { NamedFile(option: "IMAGE", path: $0) }
+    }
+
+    var outputFiles: [NamedFile] {
+        [output.path].compactMap { $0 }.map { NamedFile(option: "-o", path: $0) }
     }
 }

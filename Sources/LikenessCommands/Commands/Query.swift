@@ -46,6 +46,7 @@ extension LikenessCommand {
         @OptionGroup var runtime: RuntimeOptions
 
         func validate() throws {
+            try requireSeparateFiles()
             guard k >= 1 else { throw ValidationError("-k must be at least 1, not \(k).") }
             guard chunkRows >= 1 else { throw ValidationError("--chunk-rows must be at least 1, not \(chunkRows).") }
             let sources = [queries != nil, images.dataset != nil, !images.images.isEmpty].filter { $0 }.count
@@ -110,5 +111,17 @@ extension LikenessCommand {
             let embeddings = archive.outputs(for: loaded.dataset, indices: loaded.selection, showProgress: loaded.selection.count > 1000)
             return (embeddings, loaded.selection.map { loaded.dataset.ids[$0] })
         }
+    }
+}
+
+extension LikenessCommand.Query: FileRoles {
+    var inputFiles: [NamedFile] {
+        [NamedFile(option: "--store", path: store)] + [model].compactMap { $0 }.map { NamedFile(option: "--model", path: $0) }
+            + [queries].compactMap { $0 }.map { NamedFile(option: "--queries", path: $0) } + NamedFile.dataset("--dataset", images.dataset)
+            + images.images.map { NamedFile(option: "IMAGE", path: $0) }
+    }
+
+    var outputFiles: [NamedFile] {
+        [output.path].compactMap { $0 }.map { NamedFile(option: "-o", path: $0) }
     }
 }

@@ -57,6 +57,7 @@ extension LikenessCommand {
         var resume = false
 
         func validate() throws {
+            try requireSeparateFiles()
             guard [".h5", ".hdf5"].contains(where: output.lowercased().hasSuffix) else {
                 throw ValidationError("--output must name an HDF5 file ending in .h5 or .hdf5, not '\(output)'.")
             }
@@ -258,5 +259,15 @@ private enum Recipe {
         return "kept epoch \(kept) of \(last)"
             + (history.keptScore.map { String(format: ", validation \(scoreName) %.4f", $0) } ?? " (no validation images: the last)")
             + (history.stoppedEarly ? " (stopped early)" : "")
+    }
+}
+
+extension LikenessCommand.Train: FileRoles {
+    var inputFiles: [NamedFile] {
+        NamedFile.dataset("DATASET", data.data.dataset) + NamedFile.dataset("--validation", data.validation)
+    }
+
+    var outputFiles: [NamedFile] {
+        [NamedFile(option: "-o", path: output), NamedFile(option: "--checkpoint", path: checkpointPath)]
     }
 }

@@ -20,6 +20,7 @@ extension LikenessCommand.Data {
         }
 
         func validate() throws {
+            try requireSeparateFiles()
             try output.require("HDF5 file")
             if let path = output.path, ![".h5", ".hdf5"].contains(where: path.lowercased().hasSuffix) {
                 throw ValidationError("--output must name an HDF5 file ending in .h5 or .hdf5, not '\(path)'.")
@@ -33,5 +34,15 @@ extension LikenessCommand.Data {
             try d.writeHDF5(to: output, indices: loaded.selection)
             print("wrote \(loaded.selection.count) images of \(d.height)×\(d.width)×\(d.channels), \(d.classNames.count) classes, to \(output)")
         }
+    }
+}
+
+extension LikenessCommand.Data.Export: FileRoles {
+    var inputFiles: [NamedFile] {
+        NamedFile.dataset("DATASET", data.dataset)
+    }
+
+    var outputFiles: [NamedFile] {
+        [output.path].compactMap { $0 }.map { NamedFile(option: "-o", path: $0) }
     }
 }

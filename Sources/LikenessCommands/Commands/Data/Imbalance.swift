@@ -57,6 +57,7 @@ extension LikenessCommand.Data {
         var randomSeed: UInt64? { seed ?? deprecatedRandomSeed }
 
         func validate() throws {
+            try requireSeparateFiles()
             let given = [profile != nil, exponential != nil, step != nil, binary != nil].filter { $0 }.count
             guard given == 1 else {
                 throw ValidationError("Give exactly one of --profile, --exponential, --step or --binary (\(given) given).")
@@ -157,5 +158,15 @@ struct BinaryRatio: ExpressibleByArgument {
         guard let major = parts.first ?? nil, parts.count <= 2, let minor = parts.count == 2 ? parts[1] : 1,
               minor > 0, major / minor >= 1, (major / minor).isFinite else { return nil }
         ratio = major / minor
+    }
+}
+
+extension LikenessCommand.Data.Imbalance: FileRoles {
+    var inputFiles: [NamedFile] {
+        NamedFile.dataset("DATASET", data.dataset) + NamedFile.dataset("--profile", profile)
+    }
+
+    var outputFiles: [NamedFile] {
+        [output.path].compactMap { $0 }.map { NamedFile(option: "-o", path: $0) }
     }
 }

@@ -27,6 +27,7 @@ extension LikenessCommand.Data {
         var edgeThreshold = 0.25
 
         func validate() throws {
+            try requireSeparateFiles()
             guard samplesPerClass >= 1 && samplesPerClass <= 64 else {
                 throw ValidationError("--samples-per-class must be from 1 to 64, not \(samplesPerClass).")
             }
@@ -111,6 +112,18 @@ extension LikenessCommand.Data {
             }
             if s.duplicateGroups.count > 5 { out += "  … (--json lists every group)\n" }
             return out
+        }
+    }
+}
+
+extension LikenessCommand.Data.Inspect: FileRoles {
+    var inputFiles: [NamedFile] {
+        NamedFile.dataset("DATASET", data.dataset)
+    }
+
+    var outputFiles: [NamedFile] {
+        [charts].compactMap { $0 }.flatMap { folder in
+            ["class-counts.svg", "samples.png"].map { NamedFile(option: "--charts", path: (folder as NSString).appendingPathComponent($0)) }
         }
     }
 }

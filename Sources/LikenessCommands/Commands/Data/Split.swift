@@ -51,6 +51,7 @@ extension LikenessCommand.Data {
         var test: Double { testFraction ?? deprecatedTest ?? 0.1 }
 
         func validate() throws {
+            try requireSeparateFiles()
             _ = try deprecatedSpelling(deprecatedValidation, of: validationFraction, old: "--validation", new: "--validation-fraction")
             _ = try deprecatedSpelling(deprecatedTest, of: testFraction, old: "--test", new: "--test-fraction")
             guard (0...1).contains(validation), (0...1).contains(test), validation + test <= 1 else {
@@ -77,5 +78,15 @@ extension LikenessCommand.Data {
                 print(summary, terminator: "")
             }
         }
+    }
+}
+
+extension LikenessCommand.Data.Split: FileRoles {
+    var inputFiles: [NamedFile] {
+        NamedFile.dataset("DATASET", data.dataset)
+    }
+
+    var outputFiles: [NamedFile] {
+        [output.path].compactMap { $0 }.map { NamedFile(option: "-o", path: $0) }
     }
 }
