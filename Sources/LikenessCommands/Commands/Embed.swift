@@ -40,6 +40,7 @@ extension LikenessCommand {
                 throw CommandError("--model \(input.model) has a softmax head; embed needs a model trained with --head embedding.")
             }
             let dataset = loaded.dataset
+            try requireMemory(rows: loaded.selection.count, existing: append ? try EmbeddingStore.open(output).count : 0, dimension: dimension)
             let embeddings = model.outputs(for: dataset, indices: loaded.selection, showProgress: true)
             // Image files have no label: their rows are stored with label −1 (docs/FILE-FORMATS.md).
             let labelled = input.dataset != nil
