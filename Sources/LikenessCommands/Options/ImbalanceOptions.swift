@@ -22,7 +22,7 @@ struct ImbalanceOptions: ParsableArguments {
                                valueName: "strategy"))
     var undersample: SamplingStrategy?
 
-    @Option(help: ArgumentHelp("SMOTE (synthetic images between same-class neighbours, in pixel space) with an imbalanced-learn strategy.",
+    @Option(help: ArgumentHelp("SMOTE (synthetic images between same-class neighbours, in pixel space) with an imbalanced-learn strategy (targets of at most \(SamplingStrategy.maximumGrowth) times the largest class's images).",
                                valueName: "strategy"))
     var smote: SamplingStrategy?
 
