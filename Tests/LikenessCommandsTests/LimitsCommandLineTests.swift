@@ -140,6 +140,7 @@ struct LimitsCommandLineTests {
              "Error: --image-size 4096x4096 does not fit the reference backbone: expected at most 67108864 weights in a layer"),
             (["embed", "--model", "model.h5", "--dataset", sample, "-o", "missing/store.h5"], "Error: --output missing/store.h5: the folder missing does not exist"),
             (["query", "--store", "store.h5", "--queries", "store.h5", "-o", "missing/n.csv"], "Error: --output missing/n.csv: the folder missing"),
+            (["enroll", "--model", "model.h5", "--gallery", "missing/g.h5", "--dataset", sample], "Error: --gallery missing/g.h5: the folder missing does not exist"),
             (["data", "export", sample, "-o", "model.h5/images.h5"], "Error: --output model.h5/images.h5: model.h5 is not a folder."),
         ]
         for (arguments, message) in refusals {
