@@ -176,10 +176,14 @@ struct LimitsCommandLineTests {
     /// refusals for want of classes mention --exclude-classes only when it was given.
     @Test func messagesSayWhatIsWrong() throws {
         let dir = try TemporaryFolder()
+        // Files for the arguments that must exist: the counts are checked before they are read.
+        for name in ["m.h5", "x.png"] { #expect(FileManager.default.createFile(atPath: dir.path + "/" + name, contents: Data())) }
         for (arguments, message) in [(["train", sample, "--epochs", "-3", "-o", "m.h5"], "Error: --epochs must be at least 1, not -3."),
                                      (["train", sample, "-K", "-2", "-o", "m.h5"], "Error: --images-per-class must be at least 2, not -2."),
                                      (["train", sample, "--batch-size", "-1", "-o", "m.h5"], "Error: --batch-size must be at least 1, not -1."),
-                                     (["query", "--store", "s.h5", "--queries", "s.h5", "-k", "-5"], "Error: -k must be at least 1, not -5.")] {
+                                     (["query", "--store", "s.h5", "--queries", "s.h5", "-k", "-5"], "Error: -k must be at least 1, not -5."),
+                                     (["predict", "--model", "m.h5", "-k", "-1", "x.png"], "Error: -k/--top must be at least 1, not -1."),
+                                     (["embed", "--model", "m.h5", "--threads", "-2", "-o", "s.h5", "x.png"], "Error: --threads must be at least 1, got -2.")] {
             let run = try runLikenessToEnd(arguments, in: dir.path)
             #expect(run.status == 64 && run.err.contains(message) && !run.err.contains("Missing value"), "\(arguments): \(run.err)")
         }
