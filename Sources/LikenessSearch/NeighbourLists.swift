@@ -9,11 +9,15 @@ struct NeighbourLists: Sendable {
     var indices: [Int]
     var counts: [Int]
 
-    init(queryCount: Int, k: Int) {
+    /// - Throws: `NearestNeighbourError.tooManyNeighbours` when `queryCount × k` entries, 12
+    ///   bytes each, would not fit in the address space.
+    init(queryCount: Int, k: Int) throws(NearestNeighbourError) {
+        let (entries, overflow) = queryCount.multipliedReportingOverflow(by: k)
+        guard !overflow, entries <= Int.max / MemoryLayout<Int>.stride else { throw .tooManyNeighbours(queryCount: queryCount, k: k) }
         self.queryCount = queryCount
         self.k = k
-        squaredDistances = [Float](repeating: .infinity, count: queryCount * k)
-        indices = [Int](repeating: 0, count: queryCount * k)
+        squaredDistances = [Float](repeating: .infinity, count: entries)
+        indices = [Int](repeating: 0, count: entries)
         counts = [Int](repeating: 0, count: queryCount)
     }
 

@@ -19,12 +19,6 @@ enum Quantization {
     static func scale(levels: Float, maxMagnitude: Float) -> Float {
         maxMagnitude > 0 ? Swift.min(levels / maxMagnitude, .greatestFiniteMagnitude) : 1
     }
-
-    /// The first NaN or infinity in row-major `values` (`columns` per row), if any.
-    static func firstNonFinite(_ values: UnsafeBufferPointer<Float>, columns: Int) -> (row: Int, column: Int, value: Float)? {
-        guard let at = values.firstIndex(where: { !$0.isFinite }) else { return nil }
-        return (at / columns, at % columns, values[at])
-    }
 }
 
 /// A chunk of base rows as the filter product reads it: rows near each other put together
@@ -65,8 +59,7 @@ struct QuantizedBase: Sendable {
     init(rows original: Tensor, firstIndex: Int, grouped: Bool) throws(NearestNeighbourError) {
         precondition(original.rank == 2 && original.shape[1] >= 1, "base rows must be N × D with D ≥ 1, got shape \(original.shape)")
         let count = original.shape[0], d = original.shape[1]
-        let bad = original.withUnsafeBufferPointer { Quantization.firstNonFinite($0, columns: d) }
-        if let bad { throw .nonFiniteValue(in: .base, row: firstIndex + bad.row, column: bad.column, value: bad.value) }
+        if let bad = original.firstNonFiniteValue() { throw .nonFiniteValue(in: .base, row: firstIndex + bad.row, column: bad.column, value: bad.value) }
 
         let order = grouped ? BaseGrouping.order(original) : Array(0..<count)
         let rows = order.elementsEqual(0..<count) ? original : original.withUnsafeBufferPointer { x in
@@ -164,8 +157,7 @@ struct QuantizedQueries: Sendable {
     init(rows: Tensor) throws(NearestNeighbourError) {
         precondition(rows.rank == 2 && rows.shape[1] >= 1, "queries must be Q × D with D ≥ 1, got shape \(rows.shape)")
         let count = rows.shape[0], dimension = rows.shape[1]
-        let bad = rows.withUnsafeBufferPointer { Quantization.firstNonFinite($0, columns: dimension) }
-        if let bad { throw .nonFiniteValue(in: .queries, row: bad.row, column: bad.column, value: bad.value) }
+        if let bad = rows.firstNonFiniteValue() { throw .nonFiniteValue(in: .queries, row: bad.row, column: bad.column, value: bad.value) }
 
         var codes = [UInt8](repeating: 0, count: count * dimension)
         var inverseScales = [Float](repeating: 1, count: count)

@@ -38,11 +38,13 @@ public struct StreamingNeighbourSearch: Sendable {
     /// A search for the `k` nearest rows of each query (`Q × D`, `D ≥ 1`).
     ///
     /// - Precondition: `k ≥ 1`. Results hold `min(k, rowsSearched)` neighbours per query.
-    /// - Throws: `NearestNeighbourError.nonFiniteValue` when a query value is NaN or infinite.
+    /// - Throws: `NearestNeighbourError.nonFiniteValue` when a query value is NaN or infinite,
+    ///   `.tooManyNeighbours` when `Q × k` lists entries would not fit in the address space (the
+    ///   lists are allocated whole: bound `k` by the base's rows).
     public init(queries: Tensor, k: Int) throws(NearestNeighbourError) {
         precondition(k >= 1, "k must be at least 1, got \(k)")
         self.queries = try QuantizedQueries(rows: queries)
-        lists = NeighbourLists(queryCount: self.queries.count, k: k)
+        lists = try NeighbourLists(queryCount: self.queries.count, k: k)
     }
 
     /// Offers the chunk's rows to every query, on `Parallel.threadCount` threads.

@@ -252,8 +252,8 @@ public struct EmbeddingStoreWriter {
     /// store's own when creating).
     ///
     /// - Throws: `StorageError.dimensionMismatch` if its embeddings are not `D` wide,
-    ///   `.invalidValue` for a label outside −1..<C, an id containing NUL, or (in a normalised
-    ///   store) a row that is not of unit length.
+    ///   `.invalidValue` for a NaN or an infinity, a label outside −1..<C, an id containing NUL,
+    ///   or (in a normalised store) a row that is not of unit length.
     public mutating func append(_ batch: EmbeddingBatch) throws {
         let path = store.path
         guard batch.dimension == store.dimension else {
@@ -269,6 +269,10 @@ public struct EmbeddingStoreWriter {
         if let row = batch.ids.firstIndex(where: { $0.utf8.contains(0) }) {
             throw StorageError(.invalidValue, filePath: path, field: "/ids",
                                expected: "ids without NUL characters", found: "a NUL character in row \(row) of the batch")
+        }
+        if let (row, column, value) = batch.embeddings.firstNonFiniteValue() {
+            throw StorageError(.invalidValue, filePath: path, field: "/embeddings", expected: "finite values",
+                               found: "\(value) in row \(row), column \(column) of the batch")
         }
         if store.isNormalized, let (row, length) = batch.embeddings.firstRowNotUnitLength() {
             throw StorageError(.invalidValue, filePath: path, field: "/embeddings",
@@ -323,7 +327,11 @@ extension EmbeddingStore {
                                expected: "labels in -1..<\(classNames.count) (the class list)",
                                found: "\(labels[index]) in row \(rows.lowerBound + index)")
         }
-        return EmbeddingBatch(embeddings: Tensor(shape: [rows.count, dimension], scalars: values),
-                              labels: labels, ids: try datasets.ids.readStrings(rows: rows))
+        let embeddings = Tensor(shape: [rows.count, dimension], scalars: values)
+        if let (row, column, value) = embeddings.firstNonFiniteValue() {
+            throw StorageError(.invalidValue, filePath: path, field: "/embeddings", expected: "finite values",
+                               found: "\(value) in row \(rows.lowerBound + row), column \(column)")
+        }
+        return EmbeddingBatch(embeddings: embeddings, labels: labels, ids: try datasets.ids.readStrings(rows: rows))
     }
 }

@@ -21,7 +21,7 @@ extension LikenessCommand {
         @OptionGroup var galleryOptions: GalleryOptions
         @OptionGroup var runtime: RuntimeOptions
 
-        @Option(help: ArgumentHelp("The largest false-accept rate allowed (the threshold is the largest that keeps to it).", valueName: "rate"))
+        @Option(parsing: .unconditional, help: ArgumentHelp("The largest false-accept rate allowed (the threshold is the largest that keeps to it).", valueName: "rate"))
         var falseAcceptRate: Double?
 
         @Flag(help: "Choose the threshold where the false-accept and false-reject rates meet (the default).")

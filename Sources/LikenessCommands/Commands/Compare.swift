@@ -47,6 +47,7 @@ extension LikenessCommand {
 
         enum Output: OutputDestination {
             static var help: ArgumentHelp { ArgumentHelp("The folder to write report.md, report.json and report.html into.", valueName: "folder") }
+            static var isFolder: Bool { true }
         }
 
         @Option(help: ArgumentHelp("Post-hoc prior correction of the softmax logits: z_c − τ·log π_c, with π the training class shares.",

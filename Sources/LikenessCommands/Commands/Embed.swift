@@ -53,6 +53,7 @@ extension LikenessCommand {
                                             classNames: labelled ? dataset.classNames : [], modelPath: input.model)
                 existing = store
             }
+            try requireMemory(rows: loaded.selection.count, existing: existing?.count ?? 0, dimension: dimension)
             let embeddings = model.outputs(for: dataset, indices: loaded.selection, showProgress: true)
             let batch = EmbeddingBatch(embeddings: embeddings,
                                        labels: labelled ? dataset.labels(loaded.selection) : loaded.selection.map { _ in -1 },

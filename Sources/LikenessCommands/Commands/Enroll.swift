@@ -38,6 +38,7 @@ extension LikenessCommand {
             if input.dataset == nil && className == nil { throw ValidationError("Name the class of the image files with --class.") }
             if input.dataset != nil && className != nil { throw ValidationError("--class names the class of image files; with --dataset the classes come from its labels.") }
             if classes != nil && input.dataset == nil { throw ValidationError("--classes selects classes of --dataset.") }
+            try validateOutputFolder(of: galleryOptions.gallery, option: "--gallery")
         }
 
         func run() throws {

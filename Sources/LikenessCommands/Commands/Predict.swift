@@ -26,7 +26,7 @@ extension LikenessCommand {
 
         @OptionGroup var input: ModelInputOptions
 
-        @Option(name: [.customShort("k"), .customLong("top")], help: ArgumentHelp("Classes per image, most probable first.", valueName: "k"))
+        @Option(name: [.customShort("k"), .customLong("top")], parsing: .unconditional, help: ArgumentHelp("Classes per image, most probable first.", valueName: "k"))
         var top = 3
 
         @OptionGroup var runtime: RuntimeOptions

@@ -11,7 +11,10 @@ extension LikenessCommand {
             abstract: "Find the k nearest neighbours in an embedding store of images (embedded with --model) or of stored embeddings (--queries).",
             discussion: """
             The search is exact (Euclidean distance) and reads the store in chunks of --chunk-rows rows, \
-            so stores larger than memory work. Columns: query, rank, neighbour id, its class, distance.
+            so stores larger than memory work. A -k past the store's rows gives every row (with a \
+            warning); the neighbour lists must fit in the memory the process may use (the smallest of \
+            its address-space limit, its cgroup's limit and the available memory), or the query is \
+            refused with both figures. Columns: query, rank, neighbour id, its class, distance.
 
             Examples:
               likeness query --store train.h5 --model embedder.h5 -k 5 shoe.png
@@ -30,10 +33,10 @@ extension LikenessCommand {
 
         @OptionGroup(title: "Image queries (embedded with --model)") var images: ImageInputOptions
 
-        @Option(name: .shortAndLong, help: "Neighbours per query.")
+        @Option(name: .shortAndLong, parsing: .unconditional, help: "Neighbours per query (at most the store's rows: more gives them all, with a warning).")
         var k = 10
 
-        @Option(help: "Store rows read at a time.")
+        @Option(parsing: .unconditional, help: "Store rows read at a time.")
         var chunkRows = 65_536
 
         @OptionGroup var format: FormatOptions
@@ -66,6 +69,7 @@ extension LikenessCommand {
             runtime.apply()
             let base = try EmbeddingStore.open(store)
             let (queryVectors, queryIDs) = try loadQueries(for: base)
+            let k = try neighbourCount(queries: queryIDs.count, rows: base.count)
 
             var search = try StreamingNeighbourSearch(queries: queryVectors, k: k)
             var ids: [String] = [], labels: [Int] = []
@@ -93,6 +97,24 @@ extension LikenessCommand {
                 }
             }
             try writeResult(lines.joined(separator: "\n") + "\n", to: output.path)
+        }
+
+        /// `-k`, or the store's rows (at least 1) when fewer, with a warning; after checking that
+        /// the neighbour lists and the lines fit in the memory the process may use.
+        func neighbourCount(queries: Int, rows: Int) throws -> Int {
+            var k = self.k
+            if k > rows {
+                printDiagnostic("query: -k \(k) is more than the store's \(rows) row\(rows == 1 ? "" : "s"): giving \(rows)")
+                k = max(rows, 1)
+            }
+            // Per neighbour: a list entry and a result (a Float and an Int each), and a line of about 100 bytes.
+            let bytes = checkedProduct([queries, k, 2 * (MemoryLayout<Float>.size + MemoryLayout<Int>.size) + 100]) ?? .max
+            do {
+                try MemoryBudget.require(bytes, for: "query: \(queries) queries × \(k) neighbours")
+            } catch {
+                throw CommandError("\(error): give a smaller -k or fewer queries.")
+            }
+            return k
         }
 
         /// The query embeddings and their ids.

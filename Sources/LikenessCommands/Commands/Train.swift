@@ -17,7 +17,13 @@ extension LikenessCommand {
             A checkpoint (weights, optimizer state, generators, epoch, best epoch) is written after every \
             epoch to --checkpoint (default: the output's name with .checkpoint.h5). --resume continues from \
             it: given the same options, the model ends with the weights of an uninterrupted run. Ctrl-C \
-            prints the checkpoint's epoch and the command that resumes, and exits with status 130. A NaN or \
+            prints the checkpoint's epoch and the command that resumes, and exits with status 130. A run \
+            holds the lock files OUTPUT.lock and CHECKPOINT.lock: a second train writing either waits for it.
+
+            Before loading anything the output's folder, --image-size and -K (at most \(TripletOptions.maximumImagesPerClass)) \
+            are checked; once the images are loaded, -P (at most the classes of 2 or more images) and \
+            the memory the batches and resampled images need, which must fit in what the process may \
+            use (the smallest of its address-space limit, its cgroup's limit and the available memory). A NaN or \
             infinite loss or gradient stops training with the epoch, batch and layer named; the last \
             checkpoint stays as it was.
 
@@ -64,6 +70,9 @@ extension LikenessCommand {
             if resume && !FileManager.default.fileExists(atPath: checkpointPath) {
                 throw ValidationError("--resume: no checkpoint at \(checkpointPath) (give its path with --checkpoint).")
             }
+            try validateOutputFolder(of: output, option: "--output")
+            if let checkpoint { try validateOutputFolder(of: checkpoint, option: "--checkpoint") }
+            try validateImageSize()
         }
 
         var checkpointPath: String {
@@ -72,14 +81,20 @@ extension LikenessCommand {
 
         func run() throws {
             runtime.apply()
+            try checkImagesPerClass()
+            let locks = try lockOutputs()
+            defer { withExtendedLifetime(locks) {} }
             var selection = try data.load(seed: runtime.seed)
             let dataset = selection.dataset
             reportValidation(of: &selection)
             let architecture = try ModelDescription.checked(
                 backbone: model.backbone, head: model.head(classCount: dataset.classNames.count),
                 channels: dataset.channels, height: dataset.height, width: dataset.width)
+            let classesPerBatch = try classesPerBatch(for: selection)
+            try requireMemory(architecture: architecture, selection: selection, classesPerBatch: classesPerBatch)
             let recipe: Recipe = switch architecture.head {
-            case .embedding(let dimension): .embedding(try embeddingRecipe(channels: dataset.channels), dimension: dimension)
+            case .embedding(let dimension):
+                .embedding(try embeddingRecipe(channels: dataset.channels, classesPerBatch: classesPerBatch), dimension: dimension)
             case .softmax: .softmax(softmaxRecipe())
             }
             let settings = recipe.settings(backbone: model.backbone)
@@ -149,7 +164,7 @@ extension LikenessCommand {
                 }
             } catch TrainingError.tooFewClasses(let found) {
                 throw CommandError("Triplet training needs training images of at least 2 classes, and \(found) class\(found == 1 ? " has" : "es have") "
-                                   + "them (see --exclude-classes).")
+                                   + "them" + (data.excludeClasses == nil ? "." : " (see --exclude-classes)."))
             } catch let error as TrainingError {
                 printDiagnostic("train: \(output) was not written; "
                                 + (lastCheckpoint.map { "the last checkpoint, \(checkpointPath) after epoch \($0), is intact: --resume continues from it" }
@@ -203,8 +218,8 @@ extension LikenessCommand {
         }
 
         /// The embedding recipe these options describe.
-        func embeddingRecipe(channels: Int) throws -> EmbeddingRecipe {
-            EmbeddingRecipe(epochs: optimisation.epochs, classesPerBatch: triplet.classesPerBatch, imagesPerClass: triplet.imagesPerClass,
+        func embeddingRecipe(channels: Int, classesPerBatch: Int) throws -> EmbeddingRecipe {
+            EmbeddingRecipe(epochs: optimisation.epochs, classesPerBatch: classesPerBatch, imagesPerClass: triplet.imagesPerClass,
                             loss: triplet.loss, augmentation: try imbalance.augmentationPipeline(channels: channels, seed: runtime.seed),
                             learningRate: optimisation.learningRate, patience: optimisation.patience, seed: runtime.seed)
         }

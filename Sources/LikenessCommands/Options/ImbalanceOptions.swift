@@ -7,14 +7,14 @@ struct ImbalanceOptions: ParsableArguments {
                                valueName: "weighting"))
     var classWeights: ClassWeightingName = .none
 
-    @Option(help: "β of the effective-number class weights (Cui et al. 2019).")
+    @Option(parsing: .unconditional, help: "β of the effective-number class weights (Cui et al. 2019).")
     var beta: Double = 0.999
 
     @Option(help: ArgumentHelp("How batches are drawn: shuffled, or class-balanced (every class equally likely in each place).",
                                valueName: "sampler"))
     var sampler: SoftmaxRecipe.Sampler = .shuffled
 
-    @Option(help: ArgumentHelp("Random over-sampling with an imbalanced-learn strategy: auto, minority, not-majority, not-minority, all, a ratio (two classes), or counts like 5:500,7:500.",
+    @Option(help: ArgumentHelp("Random over-sampling with an imbalanced-learn strategy: auto, minority, not-majority, not-minority, all, a ratio (two classes), or counts like 5:500,7:500 (at most \(SamplingStrategy.maximumGrowth) times the largest class's images).",
                                valueName: "strategy"))
     var oversample: SamplingStrategy?
 
@@ -22,25 +22,25 @@ struct ImbalanceOptions: ParsableArguments {
                                valueName: "strategy"))
     var undersample: SamplingStrategy?
 
-    @Option(help: ArgumentHelp("SMOTE (synthetic images between same-class neighbours, in pixel space) with an imbalanced-learn strategy.",
+    @Option(help: ArgumentHelp("SMOTE (synthetic images between same-class neighbours, in pixel space) with an imbalanced-learn strategy (targets of at most \(SamplingStrategy.maximumGrowth) times the largest class's images).",
                                valueName: "strategy"))
     var smote: SamplingStrategy?
 
-    @Option(help: "The neighbours SMOTE interpolates towards.")
+    @Option(parsing: .unconditional, help: "The neighbours SMOTE interpolates towards.")
     var smoteNeighbours = 5
 
     @Option(help: ArgumentHelp("Augmentations, comma-separated NAME[=VALUE]: hflip, vflip, rotate=DEG, translate=FRACTION, zoom=FACTOR, crop=PADDING, brightness=F, contrast=F, saturation=F, hue=F, noise=STD, salt-pepper=FRACTION, erase, cutout=SIZE, elastic=ALPHA. Each is applied with probability 0.5.",
                                valueName: "list"))
     var augment: AugmentationList?
 
-    @Option(help: ArgumentHelp("Augment only the images of classes with fewer training images than this.", valueName: "count"))
+    @Option(parsing: .unconditional, help: ArgumentHelp("Augment only the images of classes with fewer training images than this.", valueName: "count"))
     var augmentBelow: Int?
 
-    @Option(help: ArgumentHelp("Two-stage training: after the main epochs, re-train the head alone for this many epochs on class-balanced batches over frozen features.",
+    @Option(parsing: .unconditional, help: ArgumentHelp("Two-stage training: after the main epochs, re-train the head alone for this many epochs on class-balanced batches over frozen features.",
                                valueName: "epochs"))
     var secondStage = 0
 
-    @Option(help: ArgumentHelp("EasyEnsemble in the second stage: this many heads, each on a balanced random under-sample over the frozen features, averaged (needs --second-stage).",
+    @Option(parsing: .unconditional, help: ArgumentHelp("EasyEnsemble in the second stage: this many heads, each on a balanced random under-sample over the frozen features, averaged (needs --second-stage).",
                                valueName: "heads"))
     var easyEnsemble = 0
 

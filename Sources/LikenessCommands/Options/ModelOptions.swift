@@ -10,7 +10,7 @@ struct ModelOptions: ParsableArguments {
                                valueName: "kind"))
     var headName: HeadName = .embedding
 
-    @Option(help: "The embedding's dimension (embedding head).")
+    @Option(parsing: .unconditional, help: "The embedding's dimension (embedding head).")
     var embeddingDimension = 64
 
     func validate() throws {
@@ -30,16 +30,16 @@ extension Backbone: ExpressibleByArgument {}
 
 /// How the optimiser runs.
 struct OptimisationOptions: ParsableArguments {
-    @Option(help: "Training epochs.")
+    @Option(parsing: .unconditional, help: "Training epochs.")
     var epochs = 10
 
-    @Option(help: "Images per batch (softmax head; the embedding head's batches are P × K).")
+    @Option(parsing: .unconditional, help: "Images per batch (softmax head; the embedding head's batches are P × K).")
     var batchSize = 128
 
-    @Option(help: "Adam's learning rate.")
+    @Option(parsing: .unconditional, help: "Adam's learning rate.")
     var learningRate: Float = 1e-3
 
-    @Option(help: ArgumentHelp("Stop after this many epochs without a better validation score (the best epoch's weights are kept).",
+    @Option(parsing: .unconditional, help: ArgumentHelp("Stop after this many epochs without a better validation score (the best epoch's weights are kept).",
                                valueName: "epochs"))
     var patience: Int?
 
@@ -57,7 +57,7 @@ struct SoftmaxLossOptions: ParsableArguments {
                                valueName: "loss"))
     var loss: SoftmaxLossName = .crossEntropy
 
-    @Option(help: "Focal loss's γ.")
+    @Option(parsing: .unconditional, help: "Focal loss's γ.")
     var gamma: Float = 2
 
     func validate() throws {

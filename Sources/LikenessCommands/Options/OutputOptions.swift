@@ -1,9 +1,17 @@
 import ArgumentParser
+import Foundation
 import Likeness
 
 /// What a command's `-o/--output` names, for its help.
 protocol OutputDestination {
     static var help: ArgumentHelp { get }
+    /// Whether it names a folder the command makes (with the folders above it), rather than a
+    /// file, whose folder must exist: `validate()` checks that folder before any work.
+    static var isFolder: Bool { get }
+}
+
+extension OutputDestination {
+    static var isFolder: Bool { false }
 }
 
 /// Where a command writes its result: `-o/--output`, one spelling for every command. `--out`, the
@@ -17,6 +25,7 @@ struct OutputOptions<Destination: OutputDestination>: ParsableArguments {
 
     func validate() throws {
         _ = try deprecatedSpelling(deprecatedOut, of: output, old: "--out", new: "--output")
+        if !Destination.isFolder, let path, path != "-" { try validateOutputFolder(of: path, option: "--output") }
     }
 
     /// The path given, nil when none was.
@@ -38,6 +47,21 @@ struct OutputOptions<Destination: OutputDestination>: ParsableArguments {
     }
 
     private func missing(_ what: String) -> String { "Give the \(what) to write with -o/--output." }
+}
+
+/// For `validate()`: refuses an output file whose folder is missing, is not a folder or cannot
+/// be written to, so that the command stops before its work rather than after it.
+func validateOutputFolder(of path: String, option: String) throws {
+    let folder = (path as NSString).deletingLastPathComponent
+    let directory = folder.isEmpty ? "." : folder
+    var isDirectory: ObjCBool = false
+    guard FileManager.default.fileExists(atPath: directory, isDirectory: &isDirectory) else {
+        throw ValidationError("\(option) \(path): the folder \(directory) does not exist; create it first.")
+    }
+    guard isDirectory.boolValue else { throw ValidationError("\(option) \(path): \(directory) is not a folder.") }
+    guard FileManager.default.isWritableFile(atPath: directory) else {
+        throw ValidationError("\(option) \(path): the folder \(directory) is not writable.")
+    }
 }
 
 /// The value of an option given under its current spelling or under its `old` one (a hidden

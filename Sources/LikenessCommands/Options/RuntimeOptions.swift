@@ -3,7 +3,7 @@ import Likeness
 
 /// Options every command that computes shares.
 struct RuntimeOptions: ParsableArguments {
-    @Option(help: "Threads for every kernel, the matrix product included (default: all processors).")
+    @Option(parsing: .unconditional, help: "Threads for every kernel, the matrix product included (default: all processors).")
     var threads: Int?
 
     @Option(help: "Seed for weights, shuffling, dropout and sampling; the same seed repeats a run.")

@@ -3,7 +3,7 @@ import Likeness
 
 /// The triplet loss and the PK batches of the embedding head.
 struct TripletOptions: ParsableArguments {
-    @Option(help: "The triplet margin on the distance between unit embeddings.")
+    @Option(parsing: .unconditional, help: "The triplet margin on the distance between unit embeddings.")
     var margin: Float = 0.2
 
     @Option(help: ArgumentHelp("Which triplets each batch trains on: semi-hard (FaceNet: per anchor-positive pair the nearest negative farther than the positive), semi-hard-all (every negative inside the margin, as pytorch-metric-learning), batch-hard or batch-all.", valueName: "miner"))
@@ -15,15 +15,23 @@ struct TripletOptions: ParsableArguments {
     @Flag(help: "Soft margin: log(1 + exp(d(a,p) − d(a,n))) instead of the hinge.")
     var softMargin = false
 
-    @Option(name: [.customLong("classes-per-batch"), .customShort("P")], help: "P: classes in each batch.")
-    var classesPerBatch = 8
+    @Option(name: [.customLong("classes-per-batch"), .customShort("P")], parsing: .unconditional,
+            help: "P: classes in each batch, at most the training set's classes of 2 or more images (default: 8, or all of them when fewer).")
+    var classesPerBatch: Int?
 
-    @Option(name: [.customLong("images-per-class"), .customShort("K")], help: "K: images of each class in each batch.")
+    @Option(name: [.customLong("images-per-class"), .customShort("K")], parsing: .unconditional,
+            help: "K: images of each class in each batch, at most \(Self.maximumImagesPerClass).")
     var imagesPerClass = 16
+
+    /// P when none is given (fewer when fewer classes have 2 images).
+    static let defaultClassesPerBatch = 8
+    /// The most images of a class in a batch (`-K`): 16 classes of them already make batches of
+    /// 65,536 images.
+    static let maximumImagesPerClass = 4096
 
     func validate() throws {
         guard margin > 0 && margin.isFinite else { throw ValidationError("--margin must be positive, not \(margin).") }
-        guard classesPerBatch >= 2 else { throw ValidationError("--classes-per-batch must be at least 2, not \(classesPerBatch).") }
+        if let classesPerBatch, classesPerBatch < 2 { throw ValidationError("--classes-per-batch must be at least 2, not \(classesPerBatch).") }
         guard imagesPerClass >= 2 else { throw ValidationError("--images-per-class must be at least 2, not \(imagesPerClass).") }
     }
 

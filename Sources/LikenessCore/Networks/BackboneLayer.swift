@@ -63,3 +63,23 @@ extension Backbone {
         }
         return shape.reduce(1, *) * head.outputCount
     }}
+
+extension Backbone {
+    /// `2 · Σ (im2col + outputs)`: about the floats that one image of a training batch holds
+    /// in a network of this backbone and `head`, for `channels × height × width` input: each
+    /// layer's output (and a convolution's unfolded input, `9·C_in·H·W`, and output before its
+    /// pooling) kept by the forward pass, and a gradient of each in the backward pass. An
+    /// estimate for memory checks, computed from the sizes without building anything.
+    public func activationCountPerImage(channels: Int, height: Int, width: Int, head: Head) -> Int {
+        var shape = [channels, height, width]
+        var count = shape.reduce(1, *)
+        for (_, layer) in spec {
+            if case .convolution(let filters, _) = layer {
+                count += 9 * shape[0] * shape[1] * shape[2] + filters * shape[1] * shape[2]
+            }
+            shape = layer.outputShape(for: shape)
+            count += shape.reduce(1, *)
+        }
+        return 2 * (count + head.outputCount)
+    }
+}

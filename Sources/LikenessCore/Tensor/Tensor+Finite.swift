@@ -14,4 +14,14 @@ extension Tensor {
             }
         }
     }
+
+    /// The first NaN or infinity of a rank-2 tensor, row-major, with its row and column; nil
+    /// when every element is finite (one pass of `isFinite` when so).
+    public func firstNonFiniteValue() -> (row: Int, column: Int, value: Float)? {
+        precondition(rank == 2, "firstNonFiniteValue needs a rank-2 tensor, got shape \(shape)")
+        guard !isFinite else { return nil }
+        return withUnsafeBufferPointer { values in
+            values.firstIndex { !$0.isFinite }.map { (row: $0 / shape[1], column: $0 % shape[1], value: values[$0]) }
+        }
+    }
 }

@@ -10,6 +10,9 @@ public enum ResamplingError: Error, Hashable, Sendable, CustomStringConvertible 
     case negativeCount(classIndex: Int, count: Int)
     /// `.counts` asks an over-sampler to shrink a class or an under-sampler to grow one.
     case countAgainstDirection(classIndex: Int, requested: Int, count: Int, ResamplingDirection)
+    /// `.counts` asks an over-sampler for more than `SamplingStrategy.maximumGrowth` times the
+    /// largest class's images.
+    case countAboveLimit(classIndex: Int, requested: Int, limit: Int)
     /// `.ratio` outside (0, 1].
     case ratioOutOfRange(Double)
     /// `.ratio` with other than two classes with images.
@@ -37,6 +40,9 @@ public enum ResamplingError: Error, Hashable, Sendable, CustomStringConvertible 
         case .countAgainstDirection(let c, let requested, let count, let direction):
             "sampling strategy asks for \(requested) images of class \(c), which holds \(count): "
                 + "\(direction.name) expects a count \(direction == .over ? "of at least" : "of at most") \(count)"
+        case .countAboveLimit(let c, let requested, let limit):
+            "sampling strategy asks for \(requested) images of class \(c): over-sampling grows a class to at most "
+                + "\(SamplingStrategy.maximumGrowth) times the largest class, \(limit) images"
         case .ratioOutOfRange(let ratio):
             "sampling ratio \(ratio) is outside (0, 1]"
         case .ratioNeedsTwoClasses(let found):

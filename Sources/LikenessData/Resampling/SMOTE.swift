@@ -99,6 +99,8 @@ public struct SMOTE: Sendable {
             } catch {
                 switch error {
                 case let .nonFiniteValue(_, r, column, value): throw .nonFiniteValue(row: pool[r], column: column, value: value)
+                // k < the class's images, so the lists hold fewer entries than the class's points squared.
+                case .tooManyNeighbours: preconditionFailure("\(error)")
                 }
             }
             var rng = SeededGenerator(seed: seed, stream: c)

@@ -27,6 +27,11 @@ public enum SamplingStrategy: Sendable, Hashable {
     case ratio(Double)
 }
 
+extension SamplingStrategy {
+    /// The most an over-sampled class may hold, as a multiple of the largest class's count.
+    public static let maximumGrowth = 100
+}
+
 /// Whether a resampler adds images (over-sampling) or removes them (under-sampling).
 public enum ResamplingDirection: Sendable, Hashable {
     case over, under
@@ -55,6 +60,9 @@ extension SamplingStrategy {
     /// Over-sampling never lowers a count and under-sampling never raises one; a strategy
     /// that would is an error, as are `.majority` with over-sampling, `.minority` with
     /// under-sampling, fewer than two classes with images, and `.ratio` with more than two.
+    /// Over-sampling grows a class to at most `maximumGrowth` times the largest class's count
+    /// (`.counts` asking for more is an error): beyond that, copies or synthetic images only
+    /// cost memory.
     public func targetCounts(classCounts: [Int], direction: ResamplingDirection) throws(ResamplingError) -> [Int] {
         precondition(classCounts.allSatisfy { $0 >= 0 }, "negative class count in \(classCounts)")
         let present = classCounts.indices.filter { classCounts[$0] > 0 }
@@ -88,6 +96,8 @@ extension SamplingStrategy {
             for (c, target) in requested.sorted(by: { $0.key < $1.key }) {
                 guard classCounts.indices.contains(c), classCounts[c] > 0 else { throw .classHasNoImages(c) }
                 guard target >= 0 else { throw .negativeCount(classIndex: c, count: target) }
+                let limit = Self.maximumGrowth * classCounts[majority]
+                if direction == .over && target > limit { throw .countAboveLimit(classIndex: c, requested: target, limit: limit) }
                 switch direction {
                 case .over where target < classCounts[c], .under where target > classCounts[c]:
                     throw .countAgainstDirection(classIndex: c, requested: target, count: classCounts[c], direction)

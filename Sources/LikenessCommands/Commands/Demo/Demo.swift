@@ -22,6 +22,7 @@ extension LikenessCommand {
 
         enum Output: OutputDestination {
             static var help: ArgumentHelp { ArgumentHelp("The folder to write everything into (default: likeness-demo).", valueName: "folder") }
+            static var isFolder: Bool { true }
         }
 
         /// The folder everything is written into.
