@@ -140,7 +140,7 @@ extension LikenessCommand {
             let comparison = try Comparison(dataset: .init(name: data.dataset), classNames: names,
                                             sampleIDs: indices.map { dataset.ids[$0] }, trueLabels: truth,
                                             approaches: [softmaxOutputs, embeddingOutputs], operatingTargets: targets,
-                                            commandLine: commandLine)
+                                            commandLine: invocation)
             // The images of the mistakes the page shows, as PNG.
             var thumbnails: [Int: [UInt8]] = [:]
             for mistake in comparison.approaches.flatMap({ $0.worstMistakes ?? [] }) where thumbnails[mistake.sampleIndex] == nil {
@@ -149,11 +149,6 @@ extension LikenessCommand {
             let written = try comparison.writeReports(toFolder: try output.required("report folder"), thumbnails: thumbnails)
             printSummary(comparison)
             print("report: " + written.joined(separator: ", "))
-        }
-
-        /// This run's command line, as the report records it (as `likeness train` records its own).
-        var commandLine: String {
-            (["likeness"] + CommandLine.arguments.dropFirst()).joined(separator: " ")
         }
 
         /// The training images per class of `archive.classNames` that a model recorded; nil when it

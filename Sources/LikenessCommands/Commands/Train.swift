@@ -133,7 +133,7 @@ extension LikenessCommand {
             printDiagnostic("train: \(model.backbone.rawValue) backbone, \(model.headName) head, \(selection.train.count) training and \(selection.validation.count) validation images, \(Parallel.threadCount) threads")
 
             func record(keptEpoch: Int?) -> TrainingRecord {
-                TrainingRecord(command: commandLine, trainingClassCounts: counts, settings: settings, epochs: epochs, keptEpoch: keptEpoch)
+                TrainingRecord(command: invocation, trainingClassCounts: counts, settings: settings, epochs: epochs, keptEpoch: keptEpoch)
             }
             var lastCheckpoint = resumed?.epoch
             // Ctrl-C prints the command that resumes from the last checkpoint, and exits 130.
@@ -236,11 +236,6 @@ extension LikenessCommand {
             recipe.loss = softmax.loss == .focal ? .focal(gamma: softmax.gamma) : .crossEntropy
             imbalance.apply(to: &recipe)
             return recipe
-        }
-
-        /// This run's command line, as the model file records it.
-        var commandLine: String {
-            (["likeness"] + CommandLine.arguments.dropFirst()).joined(separator: " ")
         }
     }
 }

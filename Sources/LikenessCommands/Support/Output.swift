@@ -62,3 +62,8 @@ extension OutputFormat {
         return String(decoding: try encoder.encode(value), as: UTF8.self)
     }
 }
+
+/// This run's command line, `likeness` and its arguments, as model files and reports record it.
+var invocation: String {
+    (["likeness"] + CommandLine.arguments.dropFirst()).joined(separator: " ")
+}
