@@ -66,6 +66,21 @@ struct OutputOnInputCommandLineTests {
         #expect(!FileManager.default.fileExists(atPath: dir.path + "/new.h5"))
     }
 
+    @Test func aLikenessFileOfAnotherKindIsNotReplaced() throws {
+        let dir = try prepare()
+        for (arguments, kept) in [(["embed", "--model", "model.h5", "-o", "gallery.h5", "query.png"], "gallery.h5"),
+                                  (["train", "split.json:train", "--epochs", "1", "-o", "store.h5"], "store.h5"),
+                                  (["data", "export", sample, "-o", "softmax.h5"], "softmax.h5")] {
+            let before = try Data(contentsOf: URL(fileURLWithPath: dir.path + "/" + kept))
+            let run = try runLikenessToEnd(arguments, in: dir.path)
+            #expect(run.status == 64 && run.err.contains("remove the file first"), "likeness \(arguments.joined(separator: " ")): \(run.err)")
+            #expect(try Data(contentsOf: URL(fileURLWithPath: dir.path + "/" + kept)) == before)
+        }
+        // A file of the same kind is replaced, as -o says.
+        try runLikeness(["embed", "--model", "model.h5", "-o", "store.h5", "query.png"], in: dir.path)
+        #expect(try EmbeddingStore.open(dir.path + "/store.h5").count == 1)
+    }
+
     @Test func filesUpdatedInPlaceStillAre() throws {
         let dir = try prepare()
         try runLikeness(["embed", "--model", "model.h5", "--append", "-o", "store.h5", "query.png"], in: dir.path)

@@ -33,6 +33,7 @@ extension LikenessCommand {
         func validate() throws {
             try requireSeparateFiles()
             try output.require("embedding store")
+            try outputFiles.forEach { try $0.requireReplaceable(by: EmbeddingStore.formatName) }
         }
 
         func run() throws {

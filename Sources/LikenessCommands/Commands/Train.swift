@@ -64,6 +64,7 @@ extension LikenessCommand {
 
         func validate() throws {
             try requireSeparateFiles()
+            try outputFiles.forEach { try $0.requireReplaceable(by: ModelArchive.formatName) }
             guard [".h5", ".hdf5"].contains(where: output.lowercased().hasSuffix) else {
                 throw ValidationError("--output must name an HDF5 file ending in .h5 or .hdf5, not '\(output)'.")
             }

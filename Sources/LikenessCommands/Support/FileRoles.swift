@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import Likeness
 
 /// A file a command names, with the option or argument that names it (`--model`, `DATASET`).
 struct NamedFile {
@@ -36,6 +37,16 @@ extension FileRoles {
 }
 
 extension NamedFile {
+    /// Throws a `ValidationError` when the file is a Likeness file of another format than
+    /// `format`, the one the command writes there: `embed -o gallery.h5` does not replace a gallery
+    /// with a store. Files of the same format, or none, are replaced as `-o` says.
+    func requireReplaceable(by format: String) throws {
+        guard let found = try LikenessFileFormat.declared(at: path), found.hasPrefix("likeness-"), found != format else { return }
+        throw ValidationError("\(option) \(path) is a \(found) file, and this command writes a \(format) file there: "
+                              + "give another \(option), or remove the file first.")
+    }
+
+
     /// The files a dataset argument names: the file or folder when it is a path, the split file of
     /// `SPLIT.json:part`; none for a built-in name.
     static func dataset(_ option: String, _ spec: String?) -> [NamedFile] {

@@ -22,6 +22,7 @@ extension LikenessCommand.Data {
         func validate() throws {
             try requireSeparateFiles()
             try output.require("HDF5 file")
+            try outputFiles.forEach { try $0.requireReplaceable(by: Dataset.hdf5FormatName) }
             if let path = output.path, ![".h5", ".hdf5"].contains(where: path.lowercased().hasSuffix) {
                 throw ValidationError("--output must name an HDF5 file ending in .h5 or .hdf5, not '\(path)'.")
             }
