@@ -10,6 +10,11 @@ extension Comparison {
     /// purple for right and wrong answers).
     static let genuineColour = "#4477aa", impostorColour = "#ee6677", rightColour = "#228833", wrongColour = "#aa3377"
 
+    /// A table row: `header` (already escaped) in a `th`, then `cells` as numeric `td`s.
+    static func numberRow(header: String, _ cells: [String]) -> String {
+        "<tr><th>\(header)</th>" + cells.map { #"<td class="num">\#($0)</td>"# }.joined() + "</tr>"
+    }
+
     func precisionRecallSectionHTML() -> [String] {
         var page = ["<h2>Precision-recall curves per class</h2>"]
         page.append(#"<p class="note">One class against the rest, on each approach's scores; AP: average precision. Grey dashes: chance, the class's share of the samples. Dashed: an approach that never saw the class in training. Dots: operating points.</p>"#)
@@ -31,11 +36,11 @@ extension Comparison {
             for entry in retrieval.classes {
                 let cells = [String(entry.queryCount), String(entry.relevantCount), Self.format(entry.precisionAt1),
                              Self.format(entry.rPrecision), Self.format(entry.meanAveragePrecisionAtR)]
-                page.append("<tr><th>\(Markup.escape(entry.name))</th>" + cells.map { #"<td class="num">\#($0)</td>"# }.joined() + "</tr>")
+                page.append(Self.numberRow(header: Markup.escape(entry.name), cells))
             }
             let overall = [String(retrieval.queryCount), "", Self.format(retrieval.precisionAt1), Self.format(retrieval.rPrecision),
                            Self.format(retrieval.meanAveragePrecisionAtR)]
-            page.append("<tr><th>All queries</th>" + overall.map { #"<td class="num">\#($0)</td>"# }.joined() + "</tr>")
+            page.append(Self.numberRow(header: "All queries", overall))
             page.append("</tbody></table>")
 
             let distances = embedding.distances
@@ -55,7 +60,7 @@ extension Comparison {
             for enrolled in embedding.gallery.classes {
                 let cells = [String(enrolled.shotCount), Self.formatDistance(enrolled.threshold, none: "global"),
                              Self.formatDistance(enrolled.thresholdInForce, none: "none")]
-                page.append("<tr><th>\(Markup.escape(enrolled.name))</th>" + cells.map { #"<td class="num">\#($0)</td>"# }.joined() + "</tr>")
+                page.append(Self.numberRow(header: Markup.escape(enrolled.name), cells))
             }
             page.append("</tbody></table>")
         }
