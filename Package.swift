@@ -45,13 +45,15 @@ let package = Package(
             providers: [.apt(["libturbojpeg0-dev"])]),
         // libFuzzer's driver, declared only: swiftc links it under -sanitize=fuzzer (Scripts/fuzz.sh).
         .systemLibrary(name: "CLibFuzzer", path: "Sources/CLibFuzzer"),
+        // glibc calls Swift's Glibc module leaves out (renameat2), declared only.
+        .systemLibrary(name: "CLinux", path: "Sources/CLinux"),
 
         // Libraries.
         .target(name: "LikenessCore", dependencies: ["CDNNL"]),
         .target(name: "LikenessSearch", dependencies: ["LikenessCore"]),
         .target(name: "LikenessData", dependencies: ["LikenessCore", "LikenessSearch", "LikenessFiles", "LikenessHDF5", "CSPNG", "CTurboJPEG"]),
         // Whole-file writes, locks, reads of plain or gzip files, SHA-256: below HDF5 and the data layer.
-        .target(name: "LikenessFiles", dependencies: ["CZlib", "COpenSSL"]),
+        .target(name: "LikenessFiles", dependencies: ["CZlib", "COpenSSL", "CLinux"]),
         .target(name: "LikenessHDF5", dependencies: ["LikenessFiles", "CHDF5"]),
         // Training: the one trainer, its steps and recipes, epoch reports, checkpoints (in memory).
         .target(name: "LikenessTraining", dependencies: ["LikenessCore", "LikenessData", "LikenessFiles", "LikenessSearch", "LikenessMetrics"]),

@@ -1,3 +1,4 @@
+import CLinux
 import Foundation
 
 /// Writing a file as a whole: its bytes go to a temporary file in the destination's folder,
@@ -20,6 +21,11 @@ public enum FileReplacement {
         /// The system's text for `code`.
         public var reason: String { String(cString: strerror(code)) }
         public var description: String { "cannot \(step): \(reason)" }
+
+        public init(step: String, code: Int32) {
+            self.step = step
+            self.code = code
+        }
     }
 
     /// A fresh path for the temporary file that is to replace `destination`, after removing the
@@ -46,6 +52,18 @@ public enum FileReplacement {
         defer { close(descriptor) }
         // EINVAL: a file system that has nothing to sync for a folder.
         guard fsync(descriptor) == 0 || errno == EINVAL else { throw Failure(step: "sync the folder", code: errno) }
+    }
+
+    /// Swaps the names `a` and `b` (two files or two folders) in one step (`renameat2` with
+    /// `RENAME_EXCHANGE`): at no moment is either name missing. False, with nothing changed,
+    /// where the system or the file system cannot (older kernels, some network file systems).
+    ///
+    /// - Throws: `Failure` for any other refusal.
+    public static func exchange(_ a: String, _ b: String) throws(Failure) -> Bool {
+        if clinux_rename_exchange(a, b) == 0 { return true }
+        let code = errno
+        if code == ENOSYS || code == EINVAL || code == ENOTSUP { return false }
+        throw Failure(step: "exchange the new and the old", code: code)
     }
 
     /// Removes the temporary files of `destination` left by processes of this machine that are

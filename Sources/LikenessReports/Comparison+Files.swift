@@ -10,11 +10,11 @@ extension Comparison {
     /// into `folder`, as one set: never two files of different runs side by side.
     ///
     /// The set is built in a hidden folder beside `folder` (`.NAME.PID-RANDOM@HOST.tmp`), every
-    /// write checked (`AtomicFile`), then swapped in: the old folder is moved aside, the new one
-    /// moved in, and what the old folder held besides the report (files and folders the report
-    /// does not own) moved over, before the old report's files are removed. A failure or a kill
-    /// before the swap leaves the old folder as it was; a kill during it leaves both sets whole,
-    /// the old one under the hidden name.
+    /// write checked (`AtomicFile`), what the old folder holds besides the report linked into it,
+    /// then swapped in (`FileReplacement.exchange`, in one step where the system can; else the old
+    /// folder moved aside and the new one in); the old folder's own folders are moved over before
+    /// the old report's files are removed. A failure or a kill before the swap leaves the old
+    /// folder as it was; a kill after it leaves both sets whole, the old one under the hidden name.
     /// - Returns: the paths written, in that order.
     /// - Throws: `ReportFolderError` when a folder cannot be made or swapped; `DatasetFileError`
     ///   (naming the file) when a file cannot be written.
@@ -87,17 +87,24 @@ private struct ReportSwap {
                 throw reason
             }
         }
-        let aside = FileReplacement.temporaryPath(replacing: folder)
-        guard rename(folder, aside) == 0 else {
-            let reason = failure("cannot move the old report aside")
+        // One step where the system can (the old set then has the new one's hidden name), else
+        // two renames, between which the folder is briefly absent.
+        let aside: String
+        do throws(FileReplacement.Failure) {
+            if try FileReplacement.exchange(replacement, folder) {
+                aside = replacement
+            } else {
+                aside = FileReplacement.temporaryPath(replacing: folder)
+                guard rename(folder, aside) == 0 else { throw FileReplacement.Failure(step: "move the old report aside", code: errno) }
+                guard rename(replacement, folder) == 0 else {
+                    let failure = FileReplacement.Failure(step: "move the new report into place", code: errno)
+                    rename(aside, folder)
+                    throw failure
+                }
+            }
+        } catch {
             for name in linked { unlink(replacement + "/" + name) }
-            throw reason
-        }
-        guard rename(replacement, folder) == 0 else {
-            let reason = failure("cannot move the new report into place")
-            rename(aside, folder)
-            for name in linked { unlink(replacement + "/" + name) }
-            throw reason
+            throw ReportFolderError(folder: folder, reason: error.description)
         }
         // Swapped: the old set is at `aside`. Its folders move over; its files are the old
         // report's (removed) or links to what the new folder holds (removed).

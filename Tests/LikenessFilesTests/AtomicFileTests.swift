@@ -14,6 +14,19 @@ struct AtomicFileTests {
         #expect(try folder.contents() == ["counts.svg"])
     }
 
+    @Test func exchangeSwapsTwoFoldersInOneStepOrChangesNothing() throws {
+        let folder = try TemporaryFolder()
+        try FileManager.default.createDirectory(atPath: folder.file("a"), withIntermediateDirectories: false)
+        try FileManager.default.createDirectory(atPath: folder.file("b"), withIntermediateDirectories: false)
+        try folder.write([1], to: "a/x")
+        try folder.write([2], to: "b/x")
+        let swapped = try FileReplacement.exchange(folder.file("a"), folder.file("b"))
+        #expect(try folder.read("a/x") == (swapped ? [2] : [1]))
+        #expect(try folder.read("b/x") == (swapped ? [1] : [2]))
+        // A missing name is an error that says the step, not a silent no.
+        #expect(throws: FileReplacement.Failure.self) { try FileReplacement.exchange(folder.file("a"), folder.file("missing")) }
+    }
+
     @Test func aMissingFolderIsNamed() throws {
         let folder = try TemporaryFolder()
         #expect(throws: DatasetFileError.missing(file: folder.file("none"))) {
