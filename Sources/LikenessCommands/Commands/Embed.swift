@@ -84,6 +84,6 @@ extension LikenessCommand.Embed: FileRoles {
     }
 
     var outputFiles: [NamedFile] {
-        [output.path].compactMap { $0 }.map { NamedFile(option: "-o", path: $0) }
+        output.files
     }
 }

@@ -132,6 +132,6 @@ extension LikenessCommand.Predict: FileRoles {
     }
 
     var outputFiles: [NamedFile] {
-        [output.path].compactMap { $0 }.map { NamedFile(option: "-o", path: $0) }
+        output.files
     }
 }

@@ -144,6 +144,6 @@ extension LikenessCommand.Query: FileRoles {
     }
 
     var outputFiles: [NamedFile] {
-        [output.path].compactMap { $0 }.map { NamedFile(option: "-o", path: $0) }
+        output.files
     }
 }

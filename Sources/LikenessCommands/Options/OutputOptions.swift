@@ -31,6 +31,11 @@ struct OutputOptions<Destination: OutputDestination>: ParsableArguments {
     /// The path given, nil when none was.
     var path: String? { output ?? deprecatedOut }
 
+    /// The file given, as `FileRoles` lists it: none when the result goes to standard output.
+    var files: [NamedFile] {
+        path.map { [NamedFile(option: "-o", path: $0)] } ?? []
+    }
+
     /// Whether the result goes to standard output: no path, or `-`.
     var isStandardOutput: Bool { path == nil || path == "-" }
 

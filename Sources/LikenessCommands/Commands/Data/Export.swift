@@ -44,6 +44,6 @@ extension LikenessCommand.Data.Export: FileRoles {
     }
 
     var outputFiles: [NamedFile] {
-        [output.path].compactMap { $0 }.map { NamedFile(option: "-o", path: $0) }
+        output.files
     }
 }

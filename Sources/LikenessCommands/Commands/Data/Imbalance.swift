@@ -167,6 +167,6 @@ extension LikenessCommand.Data.Imbalance: FileRoles {
     }
 
     var outputFiles: [NamedFile] {
-        [output.path].compactMap { $0 }.map { NamedFile(option: "-o", path: $0) }
+        output.files
     }
 }
