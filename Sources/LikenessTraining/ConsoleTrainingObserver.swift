@@ -1,3 +1,4 @@
+import LikenessCore
 import Foundation
 
 /// Shows training on standard error: a `ProgressBar` per epoch with the running loss and the
@@ -46,8 +47,8 @@ public final class ConsoleTrainingObserver: TrainingObserver {
     static func summary(_ report: EpochReport, isBest: Bool, scoreName: String?) -> String {
         var parts = ["loss \(format(report.meanLoss, 4))"]
         let s = report.statistics
-        if let active = s[EmbeddingStep.Statistic.activeFraction] { parts.append("active \(format(100 * active, 1))%") }
-        if let p = s[EmbeddingStep.Statistic.positiveDistance], let n = s[EmbeddingStep.Statistic.negativeDistance] {
+        if let active = s[TripletLoss.Statistic.activeFraction] { parts.append("active \(format(100 * active, 1))%") }
+        if let p = s[TripletLoss.Statistic.positiveDistance], let n = s[TripletLoss.Statistic.negativeDistance] {
             parts.append("d(a,p) \(format(p, 3)) d(a,n) \(format(n, 3))")
         }
         if let spread = s[EmbeddingStep.Statistic.spread] { parts.append("spread \(format(spread, 3))") }

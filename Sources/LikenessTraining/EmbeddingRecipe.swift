@@ -1,8 +1,9 @@
 import LikenessCore
 import LikenessData
 
-/// How an embedding network (`Head.embedding`) is trained: a triplet loss on PK batches, with
-/// validation recall@1 after each epoch, the best validation epoch kept and early stopping on it.
+/// How an embedding network (`Head.embedding`) is trained: a metric loss (triplet by default) on
+/// PK batches, optionally with relational distillation to a frozen teacher, with validation
+/// recall@1 after each epoch, the best validation epoch kept and early stopping on it.
 ///
 /// Each epoch draws its batches from a `PKBatchSampler` (`P` classes × `K` images), optionally
 /// augments them, and takes one `EmbeddingStep` per batch; then it embeds the validation
@@ -15,7 +16,9 @@ public struct EmbeddingRecipe {
     public var imagesPerClass: Int
     /// Batches per epoch; `⌈N / (P · K)⌉` for `N` training images when nil.
     public var batchesPerEpoch: Int?
-    public var loss: TripletLoss
+    public var loss: any MetricLoss
+    /// Relational distillation to a frozen label-free network, added to `loss` each step.
+    public var distillation: Distillation?
     /// Applied to each training batch; its mixup must be off (it mixes labels, triplets need
     /// hard ones).
     public var augmentation: AugmentationPipeline?
@@ -34,7 +37,7 @@ public struct EmbeddingRecipe {
     /// The defaults are PROTOCOL.md's: PK batches of 8 × 16, margin 0.2 on the Euclidean
     /// distance with semi-hard mining, Adam at 1e-3.
     public init(epochs: Int, classesPerBatch: Int = 8, imagesPerClass: Int = 16, batchesPerEpoch: Int? = nil,
-                loss: TripletLoss = TripletLoss(), augmentation: AugmentationPipeline? = nil,
+                loss: any MetricLoss = TripletLoss(), distillation: Distillation? = nil, augmentation: AugmentationPipeline? = nil,
                 learningRate: Float = 1e-3, schedule: LearningRateSchedule = .constant, patience: Int? = nil, seed: UInt64 = 0,
                 collapseSpread: Float = 0.05) {
         precondition(epochs > 0, "training for \(epochs) epochs")
@@ -47,6 +50,7 @@ public struct EmbeddingRecipe {
         self.imagesPerClass = imagesPerClass
         self.batchesPerEpoch = batchesPerEpoch
         self.loss = loss
+        self.distillation = distillation
         self.augmentation = augmentation
         self.learningRate = learningRate
         self.schedule = schedule
@@ -91,7 +95,7 @@ public struct EmbeddingRecipe {
             throw TrainingError.tooFewImages(label: single, className: dataset.classNames[single], count: 1)
         }
         let optimizer = optimizer ?? checkpoint?.optimizer.makeOptimizer(for: model)
-            ?? Adam(parameters: model.parameters.map(\.parameter), learningRate: learningRate)
+            ?? Adam(parameters: model.parameters.map(\.parameter) + loss.parameters.map(\.parameter), learningRate: learningRate)
         let sampler = PKBatchSampler(labels: dataset.labels, indices: trainingIndices,
                                      classesPerBatch: min(classesPerBatch, trainingClasses), imagesPerClass: imagesPerClass,
                                      batchesPerEpoch: batchesPerEpoch, seed: seed)
@@ -100,7 +104,8 @@ public struct EmbeddingRecipe {
             : nil
         let trainer = Trainer<EmbeddingStep>(epochs: epochs, schedule: schedule, augmentation: augmentation, validation: validation,
                                              patience: patience, observer: observer)
-        return try trainer.fit(EmbeddingStep(model: model, optimizer: optimizer, loss: loss, collapseSpread: collapseSpread),
+        return try trainer.fit(EmbeddingStep(model: model, optimizer: optimizer, loss: loss, distillation: distillation,
+                                             collapseSpread: collapseSpread),
                                on: dataset, sampler: sampler, resumingFrom: checkpoint, onEpochEnd: onEpochEnd)
     }
 }

@@ -83,12 +83,17 @@ public struct TrainingSettings: Codable, Sendable, Equatable {
         public var classesPerBatch: Int
         public var imagesPerClass: Int
         public var batchesPerEpoch: Int?
-        public var margin: Float
-        public var distance: EmbeddingDistance
-        public var softMargin: Bool
+        /// The triplet loss's settings; nil for another loss.
+        public var margin: Float?
+        public var distance: EmbeddingDistance?
+        public var softMargin: Bool?
         /// The miner as Swift prints it (`SemiHardWithinMarginMiner(margin: 0.2)`).
-        public var miner: String
-        public var reduction: TripletLoss.Reduction
+        public var miner: String?
+        public var reduction: TripletLoss.Reduction?
+        /// A loss other than triplet, as Swift prints it (`SupervisedContrastiveLoss(temperature: 0.1)`); nil for triplet.
+        public var loss: String?
+        /// `Distillation.summary` when the run distilled to a teacher.
+        public var distillation: String?
     }
 
     public struct SoftmaxSettings: Codable, Sendable, Equatable {
@@ -137,10 +142,12 @@ public struct TrainingSettings: Codable, Sendable, Equatable {
         patience = recipe.patience
         schedule = "\(recipe.schedule)"
         augmentation = recipe.augmentation?.steps.map { "\($0)" } ?? []
+        let triplet = recipe.loss as? TripletLoss
         head = .embedding(EmbeddingSettings(
             dimension: dimension, classesPerBatch: recipe.classesPerBatch, imagesPerClass: recipe.imagesPerClass,
-            batchesPerEpoch: recipe.batchesPerEpoch, margin: recipe.loss.margin, distance: recipe.loss.distance,
-            softMargin: recipe.loss.softMargin, miner: String(describing: recipe.loss.miner), reduction: recipe.loss.reduction))
+            batchesPerEpoch: recipe.batchesPerEpoch, margin: triplet?.margin, distance: triplet?.distance,
+            softMargin: triplet?.softMargin, miner: triplet.map { String(describing: $0.miner) }, reduction: triplet?.reduction,
+            loss: triplet == nil ? String(describing: recipe.loss) : nil, distillation: recipe.distillation?.summary))
     }
 
     /// Whether a run with these settings, resumed from a checkpoint of a run with `earlier`,
@@ -210,10 +217,11 @@ private struct VersionOneEpoch: Decodable {
         var statistics: [String: Double] = [:]
         if isEmbedding {
             typealias S = EmbeddingStep.Statistic
-            statistics[S.activeFraction] = activeTripletFraction
-            statistics[S.triplets] = meanTripletsPerBatch
-            statistics[S.positiveDistance] = meanPositiveDistance
-            statistics[S.negativeDistance] = meanNegativeDistance
+            typealias T = TripletLoss.Statistic
+            statistics[T.activeFraction] = activeTripletFraction
+            statistics[T.triplets] = meanTripletsPerBatch
+            statistics[T.positiveDistance] = meanPositiveDistance
+            statistics[T.negativeDistance] = meanNegativeDistance
             statistics[S.spread] = embeddingSpread
             statistics[S.collapsed] = collapsed.map { $0 ? 1 : 0 }
         }

@@ -202,14 +202,14 @@ struct TripletLossTests {
     /// Central finite differences of `loss` at `x`, one embedding coordinate at a time.
     static func checkGradient(of loss: TripletLoss, at x: Tensor, labels: [Int], step: Float,
                               name: String, sourceLocation: SourceLocation = #_sourceLocation) {
-        let analytic = loss.lossAndGradient(embeddings: x, labels: labels).gradient
+        let analytic = loss.evaluate(embeddings: x, labels: labels).gradient
         #expect(analytic.shape == x.shape, sourceLocation: sourceLocation)
         for i in 0..<x.count {
             var plus = x, minus = x
             plus[flat: i] += step
             minus[flat: i] -= step
-            let numeric = (loss.lossAndGradient(embeddings: plus, labels: labels).loss
-                           - loss.lossAndGradient(embeddings: minus, labels: labels).loss) / (2 * step)
+            let numeric = (loss.evaluate(embeddings: plus, labels: labels).loss
+                           - loss.evaluate(embeddings: minus, labels: labels).loss) / (2 * step)
             let tolerance = 1e-3 + 1e-2 * max(abs(numeric), abs(analytic[flat: i]))
             #expect(abs(numeric - analytic[flat: i]) <= tolerance,
                     "\(name) ∂L/∂x[\(i)]: analytic \(analytic[flat: i]), finite difference \(numeric)",
@@ -224,7 +224,7 @@ struct TripletLossTests {
         let step: Float = 1e-3
         let gap = 3 * Double(step) * (loss.distance == .squaredEuclidean ? 4 : 1)
         let (x, labels) = try Self.wellSeparatedBatch(loss: loss, gap: gap)
-        let result = loss.lossAndGradient(embeddings: x, labels: labels)
+        let result = loss.evaluate(embeddings: x, labels: labels)
         #expect(result.loss > 0, "\(name): a batch with no loss checks nothing")
         #expect(result.gradient.scalars.contains { abs($0) > 1e-3 }, "\(name): zero gradient")
         Self.checkGradient(of: loss, at: x, labels: labels, step: step, name: name)
@@ -235,7 +235,7 @@ struct TripletLossTests {
     @Test(arguments: configurations)
     func valueAndStatisticsMatchTheDefinition(name: String, loss: TripletLoss) {
         let (x, labels) = randomBatch(classes: 4, perClass: 5, dimension: 6, seed: 21)
-        let result = loss.lossAndGradient(embeddings: x, labels: labels)
+        let result = loss.evaluate(embeddings: x, labels: labels)
         let squared = loss.distance == .squaredEuclidean
         let d = { (i: Int, j: Int) in directDistance(x, i, j, squared: squared) }
         let triplets = loss.miner.triplets(distances: loss.distance.pairwise(x), labels: labels)
@@ -261,8 +261,8 @@ struct TripletLossTests {
     /// PML's `AvgNonZeroReducer` against the plain mean: the same sum over fewer triplets.
     @Test func meanOverActiveDividesByTheActiveTriplets() {
         let (x, labels) = randomBatch(classes: 4, perClass: 5, dimension: 6, seed: 22)
-        let overActive = TripletLoss(miner: .batchAll).lossAndGradient(embeddings: x, labels: labels)
-        let overAll = TripletLoss(miner: .batchAll, reduction: .mean).lossAndGradient(embeddings: x, labels: labels)
+        let overActive = TripletLoss(miner: .batchAll).evaluate(embeddings: x, labels: labels)
+        let overAll = TripletLoss(miner: .batchAll, reduction: .mean).evaluate(embeddings: x, labels: labels)
         let stats = overActive.statistics
         #expect(stats.activeCount > 0 && stats.activeCount < stats.tripletCount, "\(stats)")
         let ratio = Float(stats.activeCount) / Float(stats.tripletCount)
@@ -274,7 +274,7 @@ struct TripletLossTests {
         let x = Tensor(shape: [6, 3], scalars: (0..<6).flatMap { _ in [Float(0.6), 0.8, 0] })
         let labels = [0, 0, 1, 1, 2, 2]
         for loss in [TripletLoss(miner: .semiHard), TripletLoss(miner: .batchAll), TripletLoss(softMargin: true, miner: .batchHard)] {
-            let result = loss.lossAndGradient(embeddings: x, labels: labels)
+            let result = loss.evaluate(embeddings: x, labels: labels)
             #expect(abs(result.loss - loss.collapsedValue) < 1e-6, "loss \(result.loss), expected \(loss.collapsedValue)")
             #expect(result.gradient.scalars.allSatisfy { $0 == 0 })
             #expect(result.statistics.activeFraction == 1)
@@ -283,7 +283,7 @@ struct TripletLossTests {
 
     @Test func noTripletsGiveZeroLossAndGradient() {
         let (x, _) = randomBatch(classes: 1, perClass: 5, dimension: 4, seed: 5)
-        let result = TripletLoss().lossAndGradient(embeddings: x, labels: Array(0..<5))
+        let result = TripletLoss().evaluate(embeddings: x, labels: Array(0..<5))
         #expect(result.loss == 0)
         #expect(result.statistics.tripletCount == 0 && result.statistics.activeFraction == 0)
         #expect(result.gradient.shape == [5, 4] && result.gradient.scalars.allSatisfy { $0 == 0 })
@@ -293,9 +293,9 @@ struct TripletLossTests {
     @Test func gradientStepLowersTheLoss() {
         let (x, labels) = randomBatch(classes: 4, perClass: 4, dimension: 8, seed: 7)
         let loss = TripletLoss(miner: .batchAll)
-        let before = loss.lossAndGradient(embeddings: x, labels: labels)
+        let before = loss.evaluate(embeddings: x, labels: labels)
         var moved = x
         for i in 0..<x.count { moved[flat: i] -= 1e-2 * before.gradient[flat: i] }
-        #expect(loss.lossAndGradient(embeddings: moved, labels: labels).loss < before.loss)
+        #expect(loss.evaluate(embeddings: moved, labels: labels).loss < before.loss)
     }
 }

@@ -8,7 +8,7 @@ let sampleTrainingRecord = TrainingRecord(
     command: "likeness train fmnist-lt --epochs 2", trainingClassCounts: [5, 0, 3],
     settings: TrainingSettings(EmbeddingRecipe(epochs: 2, patience: 1), backbone: .cifar, dimension: 8),
     epochs: [EpochReport(epoch: 1, learningRate: 1e-3, meanLoss: 0.25, validationScore: 0.5, seconds: 1.5, imagesPerSecond: 100,
-                         statistics: [EmbeddingStep.Statistic.activeFraction: 0.125, EmbeddingStep.Statistic.collapsed: 0]),
+                         statistics: [TripletLoss.Statistic.activeFraction: 0.125, EmbeddingStep.Statistic.collapsed: 0]),
              EpochReport(epoch: 2, learningRate: 1e-3, meanLoss: 0.125, validationScore: nil, seconds: 1, imagesPerSecond: 200)],
     keptEpoch: 1)
 

@@ -6,7 +6,7 @@ extension SeededGenerator {
     ///
     /// Each level forks a fresh generator, so the draws of one stream never depend on how many
     /// draws another stream made, nor on which thread or in which order streams are used.
-    init(seed: UInt64, stream path: Int...) {
+    package init(seed: UInt64, stream path: Int...) {
         self.init(seed: seed)
         for level in path {
             let child = fork(stream: UInt64(bitPattern: Int64(level)))
@@ -15,12 +15,12 @@ extension SeededGenerator {
     }
 
     /// A uniform draw in `0..<upperBound`.
-    mutating func nextIndex(below upperBound: Int) -> Int {
+    package mutating func nextIndex(below upperBound: Int) -> Int {
         Int.random(in: 0..<upperBound, using: &self)
     }
 
     /// A uniform draw in `range`.
-    mutating func nextUniform(in range: ClosedRange<Float>) -> Float {
+    package mutating func nextUniform(in range: ClosedRange<Float>) -> Float {
         range.lowerBound + nextUniform() * (range.upperBound - range.lowerBound)
     }
 }

@@ -11,7 +11,7 @@ import Foundation
 /// the embeddings is `∂L/∂xᵢ = 2 Σⱼ (Gᵢⱼ + Gⱼᵢ)(xᵢ − xⱼ)` with `Gᵢⱼ = ∂L/∂‖xᵢ − xⱼ‖²`. For the
 /// Euclidean distance `∂d/∂s = 1 / (2 max(d, ε))`, `ε = 1e-12`: a pair at distance zero adds
 /// nothing rather than dividing by zero.
-public struct TripletLoss: Sendable {
+public struct TripletLoss: MetricLoss, Sendable {
     /// How the losses of a batch's triplets become one number.
     public enum Reduction: String, Sendable, Codable, CaseIterable {
         /// The mean over the triplets with positive loss, 0 when none has
@@ -55,12 +55,55 @@ public struct TripletLoss: Sendable {
     /// `log 2` with the soft margin. A loss stuck there means the embeddings have collapsed.
     public var collapsedValue: Float { softMargin ? Float(M_LN2) : margin }
 
+    public func collapsedValue(batchSize: Int) -> Float { collapsedValue }
+
+    /// The names of the loss's figures (`MetricLossResult.statistics`).
+    public enum Statistic {
+        /// Per batch and per epoch: active triplets (inside the margin) over all mined triplets,
+        /// pooled over the epoch's batches.
+        public static let activeFraction = "active fraction"
+        /// Per batch: the mined triplets; per epoch: their mean per batch.
+        public static let triplets = "triplets"
+        /// The mean anchor–positive and anchor–negative distances of the mined triplets (pooled
+        /// over the epoch), in the loss's distance.
+        public static let positiveDistance = "d(a,p)"
+        public static let negativeDistance = "d(a,n)"
+    }
+
+    /// The loss, its gradient and the triplet figures as `Statistic` names them.
+    public func lossAndGradient(embeddings x: Tensor, labels: [Int]) -> MetricLossResult {
+        let result = evaluate(embeddings: x, labels: labels)
+        let s = result.statistics
+        return MetricLossResult(loss: result.loss, gradient: result.gradient, statistics: [
+            Statistic.triplets: Double(s.tripletCount),
+            Statistic.activeFraction: s.activeFraction,
+            Statistic.positiveDistance: Double(s.meanPositiveDistance),
+            Statistic.negativeDistance: Double(s.meanNegativeDistance),
+        ])
+    }
+
+    /// The triplet figures of an epoch's batches: active fraction and distances pooled over the
+    /// epoch's triplets (a batch counts by its triplets), triplets per batch.
+    public func epochStatistics(of batches: [[String: Double]]) -> [String: Double] {
+        var triplets = 0.0, active = 0.0, positive = 0.0, negative = 0.0
+        for s in batches {
+            let n = s[Statistic.triplets] ?? 0
+            triplets += n
+            active += (s[Statistic.activeFraction] ?? 0) * n
+            positive += (s[Statistic.positiveDistance] ?? 0) * n
+            negative += (s[Statistic.negativeDistance] ?? 0) * n
+        }
+        let pooled = max(triplets, 1)
+        return [Statistic.triplets: triplets / Double(max(batches.count, 1)), Statistic.activeFraction: active / pooled,
+                Statistic.positiveDistance: positive / pooled, Statistic.negativeDistance: negative / pooled]
+    }
+
     /// The loss, its gradient and statistics for one batch.
     ///
     /// - Parameters:
     ///   - embeddings: `N × D`.
     ///   - labels: the class of each row.
-    public func lossAndGradient(embeddings x: Tensor, labels: [Int]) -> Result {
+    public func evaluate(embeddings x: Tensor, labels: [Int]) -> Result {
         precondition(x.rank == 2 && x.shape[0] == labels.count,
                      "embeddings of shape \(x.shape) for \(labels.count) labels: expected [\(labels.count), D]")
         let n = x.shape[0], dimension = x.shape[1]
