@@ -94,8 +94,8 @@ struct EmbeddingTrainingTests {
         #expect(seen == history.epochs)
         typealias S = EmbeddingStep.Statistic
         for report in history.epochs {
-            #expect(report.statistics[S.triplets] == Double(16 * 3), "semi-hard: one triplet per anchor–positive pair of a 4 × 4 batch")
-            #expect((0...1).contains(report.statistics[S.activeFraction]!))
+            #expect(report.statistics[TripletLoss.Statistic.triplets] == Double(16 * 3), "semi-hard: one triplet per anchor–positive pair of a 4 × 4 batch")
+            #expect((0...1).contains(report.statistics[TripletLoss.Statistic.activeFraction]!))
             #expect(report.statistics[S.spread]! > 0.1 && report.statistics[S.collapsed] == 0)
             #expect(report.validationScore.map { (0...1).contains($0) } == true)
             #expect(report.learningRate == 1e-3)

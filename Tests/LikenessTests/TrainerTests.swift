@@ -161,11 +161,12 @@ struct TrainingRecordTests {
         let folder = try TemporaryFolder()
         let record = try #require(try ModelArchive.load(try modelFile(training: json, version: 1, in: folder)).training)
         typealias S = EmbeddingStep.Statistic
+        typealias T = TripletLoss.Statistic
         #expect(record == TrainingRecord(
             command: "likeness train x", trainingClassCounts: [3, 1], settings: nil,
             epochs: [EpochReport(epoch: 1, learningRate: 0.5, meanLoss: 0.5, validationScore: 0.75, seconds: 2, imagesPerSecond: 100),
                      EpochReport(epoch: 1, learningRate: 0.5, meanLoss: 0.125, validationScore: 0.875, seconds: 3, imagesPerSecond: 50,
-                                 statistics: [S.activeFraction: 0.5, S.triplets: 48, S.positiveDistance: 0.5, S.negativeDistance: 1.25,
+                                 statistics: [T.activeFraction: 0.5, T.triplets: 48, T.positiveDistance: 0.5, T.negativeDistance: 1.25,
                                               S.spread: 0.875, S.collapsed: 0])],
             keptEpoch: nil))
     }
