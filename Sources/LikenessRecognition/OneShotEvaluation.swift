@@ -28,6 +28,9 @@ public struct OneShotEvaluation: Sendable {
         public var novelRecall: [Double]
         /// Mean recall of each known class over the draws, in `knownClasses` order.
         public var knownRecall: [Double]
+        /// Mean precision of each novel class over the draws (the test images given the class
+        /// that are of it; 0 for a draw that gives it none), in `novelClasses` order.
+        public var novelPrecision: [Double]
         /// Mean accuracy over all test images and classes.
         public var accuracy: Double
         /// Accuracy of each draw.
@@ -81,6 +84,7 @@ public struct OneShotEvaluation: Sendable {
         let knownGallery = try knownGallery(known)
         var novelHits = [Double](repeating: 0, count: novelClasses.count)
         var knownHits = [Double](repeating: 0, count: knownClasses.count)
+        var novelPrecision = [Double](repeating: 0, count: novelClasses.count)
         var accuracies: [Double] = [], chosen: [[Int]] = []
         let support = Dictionary(grouping: test.labels, by: { $0 }).mapValues(\.count)
         for s in 0..<draws {
@@ -94,9 +98,13 @@ public struct OneShotEvaluation: Sendable {
             accuracies.append(Double(hits.values.reduce(0, +)) / Double(test.labels.count))
             for (k, c) in novelClasses.enumerated() { novelHits[k] += Double(hits[c] ?? 0) / Double(max(support[c] ?? 0, 1)) }
             for (k, c) in knownClasses.enumerated() { knownHits[k] += Double(hits[c] ?? 0) / Double(max(support[c] ?? 0, 1)) }
+            for (k, c) in novelClasses.enumerated() {
+                let given = predicted.filter { $0 == c }.count
+                novelPrecision[k] += given > 0 ? Double(hits[c] ?? 0) / Double(given) : 0
+            }
         }
         let n = Double(draws)
-        return Result(novelRecall: novelHits.map { $0 / n }, knownRecall: knownHits.map { $0 / n },
+        return Result(novelRecall: novelHits.map { $0 / n }, knownRecall: knownHits.map { $0 / n }, novelPrecision: novelPrecision.map { $0 / n },
                       accuracy: accuracies.reduce(0, +) / n, accuracyPerDraw: accuracies, chosen: chosen)
     }
 }

@@ -10,9 +10,9 @@ extension ModelArchive {
     /// - Throws: `StorageError.modelMismatch` for a softmax model: galleries and embedding stores
     ///   hold embeddings of a model trained with an embedding head.
     public func embeddingDimension(path: String?) throws -> Int {
-        guard case .embedding(let dimension) = architecture.head else {
+        guard let dimension = architecture.head.embeddingDimension else {
             throw StorageError(.modelMismatch, filePath: path, field: "architecture head",
-                               expected: "an embedding head (a model trained with --head embedding)", found: "\(architecture.head)")
+                               expected: "an embedding head (a model trained with --head embedding, or pre-trained with likeness pretrain)", found: "\(architecture.head)")
         }
         return dimension
     }

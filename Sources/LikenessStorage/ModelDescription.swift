@@ -94,7 +94,10 @@ public struct ModelDescription: Sendable, Equatable {
             return ("an embedding dimension of at least 1", "\(dimension)")
         case .softmax(let classCount) where classCount < 2:
             return ("a softmax head over at least 2 classes", "\(classCount)")
-        case .embedding(let size) where size > Self.maximumHeadSize, .softmax(let size) where size > Self.maximumHeadSize:
+        case .projection(let hidden, let dimension) where hidden < 1 || dimension < 1:
+            return ("a projection head of at least 1 hidden unit and dimension", "\(hidden) → \(dimension)")
+        case .embedding(let size) where size > Self.maximumHeadSize, .softmax(let size) where size > Self.maximumHeadSize,
+             .projection(let size, _) where size > Self.maximumHeadSize, .projection(_, let size) where size > Self.maximumHeadSize:
             return ("a head of at most \(Self.maximumHeadSize) dimensions or classes", "\(size)")
         default:
             break
@@ -120,11 +123,15 @@ extension ModelDescription: Codable {
         case backbone, head, input, normalization
     }
 
-    /// The head as `{"kind": "embedding" | "softmax", "size": d or C}`.
+    /// The head as `{"kind": "embedding" | "softmax" | "projection", "size": d or C}`, and a
+    /// projection head's `"hidden": h`.
     private struct HeadRecord: Codable {
-        enum Kind: String, Codable { case embedding, softmax }
+        enum Kind: String, Codable { case embedding, softmax, projection }
         var kind: Kind
         var size: Int
+        var hidden: Int?
+
+        enum CodingKeys: String, CodingKey { case kind, size, hidden }
     }
 
     private struct InputRecord: Codable {
@@ -140,6 +147,12 @@ extension ModelDescription: Codable {
         switch head.kind {
         case .embedding: self.head = .embedding(dimension: head.size)
         case .softmax: self.head = .softmax(classCount: head.size)
+        case .projection:
+            guard let hidden = head.hidden else {
+                throw DecodingError.keyNotFound(HeadRecord.CodingKeys.hidden, .init(codingPath: decoder.codingPath + [CodingKeys.head],
+                                                                                  debugDescription: "a projection head's hidden width"))
+            }
+            self.head = .projection(hidden: hidden, dimension: head.size)
         }
         let input = try container.decode(InputRecord.self, forKey: .input)
         (channels, height, width) = (input.channels, input.height, input.width)
@@ -155,6 +168,8 @@ extension ModelDescription: Codable {
         switch head {
         case .embedding(let dimension): try container.encode(HeadRecord(kind: .embedding, size: dimension), forKey: .head)
         case .softmax(let classCount): try container.encode(HeadRecord(kind: .softmax, size: classCount), forKey: .head)
+        case .projection(let hidden, let dimension):
+            try container.encode(HeadRecord(kind: .projection, size: dimension, hidden: hidden), forKey: .head)
         }
         try container.encode(InputRecord(channels: channels, height: height, width: width), forKey: .input)
         try container.encode(normalization, forKey: .normalization)

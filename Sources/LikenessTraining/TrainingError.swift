@@ -13,6 +13,8 @@ public enum TrainingError: Error, Sendable, CustomStringConvertible {
     /// Triplet training needs at least two training images of every class it trains on (an
     /// anchor and a positive); the class `label`, named `className`, has `count`.
     case tooFewImages(label: Int, className: String, count: Int)
+    /// Contrastive pre-training needs at least a batch of images (`needed`); `count` were given.
+    case tooFewImagesForBatch(count: Int, needed: Int)
 
     public var description: String {
         switch self {
@@ -23,6 +25,8 @@ public enum TrainingError: Error, Sendable, CustomStringConvertible {
         case let .tooFewImages(label, className, count):
             "class \(label) (\(className)) has \(count) training image\(count == 1 ? "" : "s"): triplet training needs at least 2 of "
                 + "every class (an anchor and a positive); leave the class out or add images"
+        case let .tooFewImagesForBatch(count, needed):
+            "contrastive pre-training needs at least a batch of \(needed) images, found \(count); give more images or a smaller batch size"
         }
     }
 }

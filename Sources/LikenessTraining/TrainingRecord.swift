@@ -53,17 +53,20 @@ public struct TrainingRecord: Codable, Sendable, Equatable {
 
 /// The recipe settings a resumed run must repeat (`TrainingSettings.resumes(_:)`).
 public struct TrainingSettings: Codable, Sendable, Equatable {
-    /// The head's own settings; JSON `{"embedding": {…}}` or `{"softmax": {…}}`.
+    /// The head's own settings; JSON `{"embedding": {…}}`, `{"softmax": {…}}` or `{"pretraining": {…}}`.
     public enum HeadSettings: Codable, Sendable, Equatable {
         case embedding(EmbeddingSettings)
         case softmax(SoftmaxSettings)
+        case pretraining(PretrainingSettings)
 
-        private enum CodingKeys: String, CodingKey { case embedding, softmax }
+        private enum CodingKeys: String, CodingKey { case embedding, softmax, pretraining }
 
         public init(from decoder: any Decoder) throws {
             let container = try decoder.container(keyedBy: CodingKeys.self)
             if let settings = try container.decodeIfPresent(EmbeddingSettings.self, forKey: .embedding) {
                 self = .embedding(settings)
+            } else if let settings = try container.decodeIfPresent(PretrainingSettings.self, forKey: .pretraining) {
+                self = .pretraining(settings)
             } else {
                 self = .softmax(try container.decode(SoftmaxSettings.self, forKey: .softmax))
             }
@@ -74,6 +77,7 @@ public struct TrainingSettings: Codable, Sendable, Equatable {
             switch self {
             case .embedding(let settings): try container.encode(settings, forKey: .embedding)
             case .softmax(let settings): try container.encode(settings, forKey: .softmax)
+            case .pretraining(let settings): try container.encode(settings, forKey: .pretraining)
             }
         }
     }
@@ -94,6 +98,17 @@ public struct TrainingSettings: Codable, Sendable, Equatable {
         public var loss: String?
         /// `Distillation.summary` when the run distilled to a teacher.
         public var distillation: String?
+    }
+
+    /// Label-free pre-training's settings (`PretrainingRecipe`).
+    public struct PretrainingSettings: Codable, Sendable, Equatable {
+        public var hidden: Int
+        public var dimension: Int
+        public var batchSize: Int
+        public var temperature: Float
+        public var weightDecay: Float
+        /// The views' augmentation steps as Swift prints them, in order.
+        public var views: [String]
     }
 
     public struct SoftmaxSettings: Codable, Sendable, Equatable {
@@ -117,6 +132,8 @@ public struct TrainingSettings: Codable, Sendable, Equatable {
     /// The augmentation steps as Swift prints them, in order.
     public var augmentation: [String]
     public var head: HeadSettings
+    /// Where the weights started when not from the seed (`likeness train --init`).
+    public var initialization: String?
 
     /// What `recipe` trains with.
     public init(_ recipe: SoftmaxRecipe) {
@@ -148,6 +165,21 @@ public struct TrainingSettings: Codable, Sendable, Equatable {
             batchesPerEpoch: recipe.batchesPerEpoch, margin: triplet?.margin, distance: triplet?.distance,
             softMargin: triplet?.softMargin, miner: triplet.map { String(describing: $0.miner) }, reduction: triplet?.reduction,
             loss: triplet == nil ? String(describing: recipe.loss) : nil, distillation: recipe.distillation?.summary))
+    }
+
+    /// What `recipe` pre-trains a `backbone` network with a projection head of `hidden` and
+    /// `dimension` with.
+    public init(_ recipe: PretrainingRecipe, backbone: Backbone, hidden: Int, dimension: Int) {
+        self.backbone = backbone
+        epochs = recipe.epochs
+        learningRate = recipe.learningRate
+        seed = recipe.seed
+        patience = nil
+        schedule = "\(LearningRateSchedule.cosine(period: recipe.epochs))"
+        augmentation = []
+        head = .pretraining(PretrainingSettings(hidden: hidden, dimension: dimension, batchSize: recipe.batchSize,
+                                                temperature: recipe.loss.temperature, weightDecay: recipe.weightDecay,
+                                                views: recipe.views.steps.map { "\($0)" }))
     }
 
     /// Whether a run with these settings, resumed from a checkpoint of a run with `earlier`,

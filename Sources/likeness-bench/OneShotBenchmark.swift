@@ -1,13 +1,17 @@
+import Foundation
 import Likeness
 
 /// PROTOCOL.md's one-shot novel classes, as `likeness one-shot` measures them: the embedding network
 /// trained on FMNIST-LT without Sandal (5) and Sneaker (7); the known classes enrolled from their
 /// FMNIST-LT training embeddings, each novel class from one validation image drawn with seed s for
 /// s = 0…draws−1; every test image given its nearest prototype's class. Figures: the novel classes'
-/// recall and the 10-way accuracy, means over the draws. With `--pytorch`, the peer
-/// (Benchmarks/peers/pytorch_oneshot.py, PyTorch + pytorch-metric-learning) runs the same protocol.
+/// recall and precision, the known classes' macro recall and the 10-way accuracy, means over the
+/// draws, then over the training seeds (`--seeds`), each seed's mean in `runs`. With `--pytorch`,
+/// the peer (Benchmarks/peers/pytorch_oneshot.py, PyTorch + pytorch-metric-learning) runs the same
+/// protocol.
 struct OneShotBenchmark {
     let data: ProtocolData
+    let options: OneShotOptions
     let threads: Int
     let pytorch: String?
 
@@ -17,26 +21,55 @@ struct OneShotBenchmark {
         let train = try data.train(), test = try data.test()
         let novel = Self.novelClasses
         let known = (0..<train.classNames.count).filter { !novel.contains($0) }
-        printDiagnostic("one-shot: training the embedding network on FMNIST-LT without \(novel.map { train.classNames[$0] }.joined(separator: " and ")), \(data.training.epochs) epochs")
-        let embedder = try data.trainEmbedding(excluding: novel)
         let knownIndices = try data.longTail(excluding: novel)
         let validation = try data.validation()
-        printDiagnostic("one-shot: embedding the known classes' FMNIST-LT images, the novel classes' validation images and the test images")
-        let result = try OneShotEvaluation(knownClasses: known, novelClasses: novel, draws: data.training.draws).run(
-            known: (embedder.outputs(for: train, indices: knownIndices, showProgress: true), train.labels(knownIndices)),
-            candidates: novel.map { c in embedder.outputs(for: train, indices: validation.filter { train.labels[$0] == c }) },
-            test: (embedder.outputs(for: test, indices: Array(0..<test.count), showProgress: true), test.labels))
+        let initial = try options.initialModel.map { try ModelArchive.load($0) }
+        let teacher = try options.distill.map { try ModelArchive.load($0) }
+        let seeds = (0..<options.seeds).map { data.training.seed + UInt64($0) }
+        var results: [OneShotEvaluation.Result] = []
+        for seed in seeds {
+            printDiagnostic("one-shot: seed \(seed): training the embedding network on FMNIST-LT without "
+                            + "\(novel.map { train.classNames[$0] }.joined(separator: " and ")), \(data.training.epochs) epochs"
+                            + (options.recipeName.isEmpty ? "" : ", recipe \(options.recipeName)"))
+            let pool = try options.setting == .pool ? data.pool() : knownIndices
+            let distillation = teacher.map {
+                Distillation(teacher: $0.network, weight: options.distillWeight, pool: ValidationImages(dataset: train, indices: pool),
+                             poolImagesPerStep: 128, seed: seed)
+            }
+            let embedder = try data.trainEmbedding(excluding: novel, seed: seed, loss: options.loss == .supcon ? SupervisedContrastiveLoss() : nil,
+                                                   initial: initial, distillation: distillation)
+            printDiagnostic("one-shot: embedding the known classes' FMNIST-LT images, the novel classes' validation images and the test images")
+            let result = try OneShotEvaluation(knownClasses: known, novelClasses: novel, draws: data.training.draws).run(
+                known: (embedder.outputs(for: train, indices: knownIndices, showProgress: true), train.labels(knownIndices)),
+                candidates: novel.map { c in embedder.outputs(for: train, indices: validation.filter { train.labels[$0] == c }) },
+                test: (embedder.outputs(for: test, indices: Array(0..<test.count), showProgress: true), test.labels))
+            printDiagnostic("one-shot: seed \(seed): " + zip(novel, result.novelRecall).map { "\(train.classNames[$0]) \(format($1))" }.joined(separator: ", ")
+                            + ", known macro recall \(format(mean(result.knownRecall))), 10-way \(format(result.accuracy))")
+            results.append(result)
+        }
 
-        let details = data.trainingDetails(head: "embedding").merging([
+        var details = data.trainingDetails(head: "embedding").merging([
             "draws": data.training.draws, "novel_classes": novel.map { train.classNames[$0] },
             "enrolment": "known classes: FMNIST-LT training embeddings; novel: 1 validation image each",
+            "seeds": seeds.map { Int($0) }, "setting": options.setting.rawValue,
+            "loss": options.loss.rawValue,
         ]) { $1 }
-        for (c, recall) in zip(novel, result.novelRecall) {
-            try out.write(Figure(name: "oneshot_recall_\(AccuracyBenchmark.slug(train.classNames[c]))", value: recall, unit: .fraction,
-                                 details: details.merging(["class": train.classNames[c]]) { $1 }))
+        if let path = options.initialModel { details["init"] = path + (initial?.training.map { " (\($0.command))" } ?? "") }
+        if let path = options.distill { details["distill"] = path + ", weight \(options.distillWeight), temperature 0.1, 128 pool images per step" }
+        if options.loss == .supcon { details.removeValue(forKey: "miner") }
+        let prefix = options.figurePrefix
+        func write(_ suffix: String, _ perSeed: [Double], _ what: [String: Any] = [:]) throws {
+            var fields = details.merging(what) { $1 }
+            fields["seed_spread"] = standardDeviation(perSeed)
+            try out.write(Figure(name: "\(prefix)_\(suffix)", value: mean(perSeed), unit: .fraction, runs: perSeed, details: fields))
         }
-        try out.write(Figure(name: "oneshot_accuracy", value: result.accuracy, unit: .fraction, runs: result.accuracyPerDraw,
-                             details: details.merging(["what": "\(train.classNames.count)-way accuracy on the test set; runs: each draw's"]) { $1 }))
+        for (k, c) in novel.enumerated() {
+            let slug = AccuracyBenchmark.slug(train.classNames[c])
+            try write("recall_\(slug)", results.map { $0.novelRecall[k] }, ["class": train.classNames[c]])
+        }
+        try write("accuracy", results.map(\.accuracy), ["what": "\(train.classNames.count)-way accuracy on the test set; runs: each seed's mean over the draws"])
+        try write("known_macro_recall", results.map { mean($0.knownRecall) }, ["what": "macro recall of the \(known.count) known classes on the test set"])
+        try write("novel_precision", results.map { mean($0.novelPrecision) }, ["what": "mean precision of the novel classes on the test set"])
 
         guard let pytorch else { return }
         printDiagnostic("one-shot: the PyTorch peer, \(data.training.epochs) epochs (it trains several times slower)")
@@ -56,4 +89,15 @@ struct OneShotBenchmark {
             ]) { $1 }))
         }
     }
+
+    private func mean(_ xs: [Double]) -> Double { xs.reduce(0, +) / Double(max(xs.count, 1)) }
+
+    /// The sample standard deviation (0 for one value): how far the seeds' means spread.
+    private func standardDeviation(_ xs: [Double]) -> Double {
+        guard xs.count > 1 else { return 0 }
+        let m = mean(xs)
+        return (xs.map { ($0 - m) * ($0 - m) }.reduce(0, +) / Double(xs.count - 1)).squareRoot()
+    }
+
+    private func format(_ x: Double) -> String { String(format: "%.3f", x) }
 }

@@ -51,14 +51,25 @@ final class ProtocolData {
     /// The reference network with its embedding head, trained as `likeness train fmnist-lt
     /// --exclude-classes …` trains it: triplet loss (margin 0.2, `--miner`), PK batches of 8 × 16,
     /// Adam 1e-3, validation recall@1 on the validation images each epoch, the best epoch's weights kept.
-    func trainEmbedding(excluding excluded: [Int]) throws -> ModelArchive {
+    ///
+    /// The one-shot recipes change the loss (`loss`), start from a pre-trained backbone
+    /// (`initial`, as `train --init`) and distil to a pre-trained network (`distillation`, as
+    /// `train --distill`); `seed` replaces `--seed`.
+    func trainEmbedding(excluding excluded: [Int], seed: UInt64? = nil, loss: (any MetricLoss)? = nil, initial: ModelArchive? = nil,
+                        distillation: Distillation? = nil) throws -> ModelArchive {
         let train = try train()
-        let network = Network.make(backbone: .reference, head: .embedding(dimension: 64), channels: 1, height: 28, width: 28,
-                                   seed: training.seed)
-        try EmbeddingRecipe(epochs: training.epochs, loss: training.miner.loss, seed: training.seed)
+        let seed = seed ?? training.seed
+        let network = Network.make(backbone: .reference, head: .embedding(dimension: 64), channels: 1, height: 28, width: 28, seed: seed)
+        if let initial { try network.copyWeights(from: initial.network, layers: Backbone.reference.layerNames) }
+        try EmbeddingRecipe(epochs: training.epochs, loss: loss ?? training.miner.loss, distillation: distillation, seed: seed)
             .train(network, on: train, trainingIndices: try longTail(excluding: excluded), validationIndices: try validation(excluding: excluded),
                    observer: ConsoleTrainingObserver())
         return try Self.archive(network, head: .embedding(dimension: 64))
+    }
+
+    /// The 55,000 training images that are not validation images: the pool setting's unlabelled images.
+    func pool() throws -> [Int] {
+        FashionMNIST.trainingPoolIndices(labels: try train().labels)
     }
 
     /// The embedding network trained on the whole of FMNIST-LT, trained once per run.

@@ -29,7 +29,7 @@ struct QueryBenchmark {
         var details: [String: Any] = ["data": "embeddings of the Fashion-MNIST training (base) and test (queries) images"]
         if let path = data.training.model {
             model = try ModelArchive.load(path)
-            guard case .embedding = model.architecture.head else {
+            guard model.architecture.head.embeddingDimension != nil else {
                 throw Mismatch(description: "--model \(path) has a softmax head; the query measure needs an embedding model.")
             }
             details["model"] = path

@@ -40,7 +40,7 @@ extension LikenessCommand {
             let output = try output.required("embedding store")
             runtime.apply()
             let (model, loaded, _) = try input.load()
-            guard case .embedding(let dimension) = model.architecture.head else {
+            guard let dimension = model.architecture.head.embeddingDimension else {
                 throw CommandError("--model \(input.model) has a softmax head; embed needs a model trained with --head embedding.")
             }
             let dataset = loaded.dataset

@@ -104,7 +104,7 @@ extension LikenessCommand {
         func run() throws {
             runtime.apply()
             let archive = try ModelArchive.load(model)
-            guard case .embedding = archive.architecture.head else {
+            guard archive.architecture.head.embeddingDimension != nil else {
                 throw CommandError("--model \(model) has a softmax head; one-shot enrolment needs an embedding model.")
             }
             let a = archive.architecture

@@ -3,12 +3,12 @@ import Foundation
 import Likeness
 
 extension LikenessCommand {
-    /// `likeness train DATASET --output model.h5`: trains an embedding network (triplet loss) or a
+    /// `likeness train DATASET --output model.h5`: trains an embedding network (a metric loss) or a
     /// softmax classifier (cross-entropy or focal loss) with the imbalance remedies, and saves it.
     struct Train: ParsableCommand {
         static let configuration = CommandConfiguration(
             commandName: "train",
-            abstract: "Train an embedding network (triplet loss) or a softmax classifier (cross-entropy, focal) and save it as an HDF5 model.",
+            abstract: "Train an embedding network (triplet, supervised contrastive) or a softmax classifier (cross-entropy, focal) and save it as an HDF5 model.",
             discussion: """
             The model keeps the weights of its best validation epoch (balanced accuracy for the softmax \
             head, recall@1 for the embedding head; the last epoch without validation images), and its \
@@ -42,14 +42,17 @@ extension LikenessCommand {
               likeness train fmnist-lt --exclude-classes 5,7 -o embedder.h5
               likeness train shapes/ --exclude-classes ring -o embedder.h5
               likeness train fmnist-lt --head softmax --loss focal --class-weights balanced -o focal.h5
+              likeness train fmnist-lt --exclude-classes 5,7 --loss supcon --init pretrained.h5 \\
+                --distill pretrained.h5 --distill-pool fashion-mnist:pool -o embedder.h5
             """
         )
 
         @OptionGroup(title: "Data") var data: TrainingDataOptions
         @OptionGroup(title: "Model") var model: ModelOptions
         @OptionGroup(title: "Optimisation") var optimisation: OptimisationOptions
-        @OptionGroup(title: "Embedding head: triplet loss") var triplet: TripletOptions
-        @OptionGroup(title: "Softmax head: loss") var softmax: SoftmaxLossOptions
+        @OptionGroup(title: "Loss") var loss: LossOptions
+        @OptionGroup(title: "Embedding head: triplet loss and PK batches") var triplet: TripletOptions
+        @OptionGroup(title: "Starting from a pre-trained network (likeness pretrain)") var start: PretrainedStartOptions
         @OptionGroup(title: "Imbalance remedies (augmentation for both heads, the rest for the softmax head)") var imbalance: ImbalanceOptions
         @OptionGroup(title: "Runtime") var runtime: RuntimeOptions
 
@@ -63,6 +66,10 @@ extension LikenessCommand {
         var resume = false
 
         func validate() throws {
+            try loss.validate(for: model.headName)
+            if start.distill != nil && model.headName != .embedding {
+                throw ValidationError("--distill keeps a network's embedding structure: it trains the embedding head, not --head \(model.headName.rawValue).")
+            }
             try requireSeparateFiles()
             try outputFiles.forEach { try $0.requireReplaceable(by: ModelArchive.formatName) }
             guard [".h5", ".hdf5"].contains(where: output.lowercased().hasSuffix) else {
@@ -85,7 +92,8 @@ extension LikenessCommand {
             try checkImagesPerClass()
             let locks = try lockOutputs()
             defer { withExtendedLifetime(locks) {} }
-            var selection = try data.load(seed: runtime.seed)
+            let initial = try start.initialArchive(backbone: model.backbone)
+            var selection = try data.load(seed: runtime.seed, input: initial?.architecture)
             let dataset = selection.dataset
             reportValidation(of: &selection)
             let architecture = try ModelDescription.checked(
@@ -95,13 +103,23 @@ extension LikenessCommand {
             try requireMemory(architecture: architecture, selection: selection, classesPerBatch: classesPerBatch)
             let recipe: Recipe = switch architecture.head {
             case .embedding(let dimension):
-                .embedding(try embeddingRecipe(channels: dataset.channels, classesPerBatch: classesPerBatch), dimension: dimension)
+                .embedding(try embeddingRecipe(dataset: dataset, classesPerBatch: classesPerBatch), dimension: dimension)
             case .softmax: .softmax(softmaxRecipe())
+            case .projection: preconditionFailure("train makes embedding and softmax heads; pretrain makes projection heads")
             }
-            let settings = recipe.settings(backbone: model.backbone)
+            var settings = recipe.settings(backbone: model.backbone)
+            settings.initialization = initial.map { "backbone of \(start.initialModel ?? "") (model digest \($0.network.weightDigest))" }
             let totalEpochs = recipe.totalEpochs
             let counts = dataset.classCounts(of: selection.train)
             var network = architecture.makeNetwork(seed: runtime.seed)
+            if let initial, !resume {
+                do {
+                    try network.copyWeights(from: initial.network, layers: model.backbone.layerNames)
+                } catch {
+                    throw CommandError("--init \(start.initialModel ?? ""): \(error) (is it a model of the \(model.backbone.rawValue) backbone for these images?)")
+                }
+                printDiagnostic("train: the backbone starts from \(start.initialModel ?? "")'s weights, the head afresh")
+            }
             var epochs: [EpochReport] = []
             var resumed: Checkpoint?
             if resume {
@@ -218,11 +236,17 @@ extension LikenessCommand {
             }
         }
 
-        /// The embedding recipe these options describe.
-        func embeddingRecipe(channels: Int, classesPerBatch: Int) throws -> EmbeddingRecipe {
-            EmbeddingRecipe(epochs: optimisation.epochs, classesPerBatch: classesPerBatch, imagesPerClass: triplet.imagesPerClass,
-                            loss: triplet.loss, augmentation: try imbalance.augmentationPipeline(channels: channels, seed: runtime.seed),
-                            learningRate: optimisation.learningRate, patience: optimisation.patience, seed: runtime.seed)
+        /// The embedding recipe these options describe, for training on `dataset`.
+        func embeddingRecipe(dataset: Dataset, classesPerBatch: Int) throws -> EmbeddingRecipe {
+            let metricLoss: any MetricLoss = switch loss.name(for: .embedding) {
+            case .supcon: SupervisedContrastiveLoss(temperature: loss.temperature)
+            default: triplet.loss
+            }
+            return EmbeddingRecipe(
+                epochs: optimisation.epochs, classesPerBatch: classesPerBatch, imagesPerClass: triplet.imagesPerClass, loss: metricLoss,
+                distillation: try start.distillation(for: dataset, imagesPerStep: classesPerBatch * triplet.imagesPerClass, seed: runtime.seed),
+                augmentation: try imbalance.augmentationPipeline(channels: dataset.channels, seed: runtime.seed),
+                learningRate: optimisation.learningRate, patience: optimisation.patience, seed: runtime.seed)
         }
 
         /// The softmax recipe these options describe.
@@ -234,7 +258,7 @@ extension LikenessCommand {
             recipe.learningRate = optimisation.learningRate
             recipe.patience = optimisation.patience
             recipe.seed = runtime.seed
-            recipe.loss = softmax.loss == .focal ? .focal(gamma: softmax.gamma) : .crossEntropy
+            recipe.loss = loss.name(for: .softmax) == .focal ? .focal(gamma: loss.gamma) : .crossEntropy
             imbalance.apply(to: &recipe)
             return recipe
         }
@@ -276,6 +300,9 @@ private enum Recipe {
 extension LikenessCommand.Train: FileRoles {
     var inputFiles: [NamedFile] {
         NamedFile.dataset("DATASET", data.data.dataset) + NamedFile.dataset("--validation", data.validation)
+            + [start.initialModel.map { NamedFile(option: "--init", path: $0) }, start.distill.map { NamedFile(option: "--distill", path: $0) }]
+                .compactMap { $0 }
+            + NamedFile.dataset("--distill-pool", start.distillPool)
     }
 
     var outputFiles: [NamedFile] {

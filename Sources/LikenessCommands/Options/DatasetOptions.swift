@@ -43,11 +43,19 @@ struct DatasetOptions: ParsableArguments {
 
     /// Loads the dataset, saying on stderr what is being read and, for an image folder, the size
     /// and channels its images are read at (and how many are enlarged).
-    func load() throws -> (source: DatasetSource, loaded: LoadedDataset) {
+    ///
+    /// - Parameter input: a model whose input size and channels an image folder is read at;
+    ///   the images of other datasets must have them.
+    /// - Throws: `CommandError` when the images are not of `input`'s size and channels.
+    func load(input: ModelDescription? = nil) throws -> (source: DatasetSource, loaded: LoadedDataset) {
         let source = try source()
         printDiagnostic("loading \(source.summary)")
-        let loaded = try source.load(imageSize: imageSize, channels: colour?.channels)
+        let loaded = try source.load(imageSize: input.map { ImageSize(height: $0.height, width: $0.width) } ?? imageSize,
+                                     channels: input?.channels ?? colour?.channels)
         if let input = loaded.folderInput { describe(input, loaded) }
+        if let input, case let d = loaded.dataset, (d.height, d.width, d.channels) != (input.height, input.width, input.channels) {
+            throw CommandError("\(dataset): its images are \(d.height)×\(d.width)×\(d.channels), the model's input \(input.height)×\(input.width)×\(input.channels).")
+        }
         return (source, loaded)
     }
 

@@ -6,7 +6,7 @@ struct ModelOptions: ParsableArguments {
     @Option(help: ArgumentHelp("The backbone: reference (PROTOCOL.md's network), cifar or small.", valueName: "name"))
     var backbone: Backbone = .reference
 
-    @Option(name: .customLong("head"), help: ArgumentHelp("The head: embedding (dense then L2-normalised, trained with triplet loss) or softmax (dense logits).",
+    @Option(name: .customLong("head"), help: ArgumentHelp("The head: embedding (dense then L2-normalised, trained with a metric loss) or softmax (dense logits).",
                                valueName: "kind"))
     var headName: HeadName = .embedding
 
@@ -51,20 +51,45 @@ struct OptimisationOptions: ParsableArguments {
     }
 }
 
-/// The softmax head's loss.
-struct SoftmaxLossOptions: ParsableArguments {
-    @Option(help: ArgumentHelp("ce (cross-entropy, weighted by --class-weights) or focal (α from --class-weights, divided by its mean).",
+/// The loss, of the head being trained: `--loss` takes the values of the chosen `--head`.
+struct LossOptions: ParsableArguments {
+    @Option(help: ArgumentHelp("Embedding head: triplet (default; PROTOCOL.md's reference) or supcon (supervised contrastive, the better default for one-shot recognition, especially after likeness pretrain). Softmax head: ce (cross-entropy, weighted by --class-weights; default) or focal (α from --class-weights, divided by its mean).",
                                valueName: "loss"))
-    var loss: SoftmaxLossName = .crossEntropy
+    var loss: LossName?
 
     @Option(parsing: .unconditional, help: "Focal loss's γ.")
     var gamma: Float = 2
 
+    @Option(parsing: .unconditional, help: "supcon's temperature.")
+    var temperature: Float = 0.1
+
     func validate() throws {
         guard gamma >= 0 && gamma.isFinite else { throw ValidationError("--gamma must be 0 or more, not \(gamma).") }
+        guard temperature > 0 && temperature.isFinite else { throw ValidationError("--temperature must be positive, not \(temperature).") }
+    }
+
+    /// `--loss`, or the head's default: triplet for the embedding head, ce for the softmax head.
+    func name(for head: HeadName) -> LossName { loss ?? (head == .embedding ? .triplet : .crossEntropy) }
+
+    /// Refuses a loss of the other head, saying which losses the chosen head takes.
+    func validate(for head: HeadName) throws {
+        guard let loss, loss.head != head else { return }
+        let own = LossName.allCases.filter { $0.head == head }.map(\.rawValue).joined(separator: ", ")
+        throw ValidationError("--loss \(loss.rawValue) is a loss of the \(loss.head.rawValue) head; the \(head.rawValue) head takes \(own)"
+                              + " (or give --head \(loss.head.rawValue)).")
     }
 }
 
-enum SoftmaxLossName: String, ExpressibleByArgument, CaseIterable {
+/// `--loss`: the losses of both heads.
+enum LossName: String, ExpressibleByArgument, CaseIterable {
     case crossEntropy = "ce", focal
+    case triplet, supcon
+
+    /// The head the loss trains.
+    var head: HeadName {
+        switch self {
+        case .crossEntropy, .focal: .softmax
+        case .triplet, .supcon: .embedding
+        }
+    }
 }

@@ -33,8 +33,10 @@ struct TrainingDataOptions: ParsableArguments {
 
     /// The selection, after checking that every class not excluded has training images; a class
     /// of a single training image is left out of training and validation (as an excluded one).
-    func load(seed: UInt64) throws -> Selection {
-        let (source, loaded) = try data.load()
+    /// - Parameter input: a model whose input size and channels the images are read at
+    ///   (`train --init`); nil for the dataset's own.
+    func load(seed: UInt64, input: ModelDescription? = nil) throws -> Selection {
+        let (source, loaded) = try data.load(input: input)
         let classNames = loaded.dataset.classNames
         let excluded = try excludeClasses?.resolved(in: classNames, option: "--exclude-classes") ?? []
         var selection = try loadSelection(source: source, loaded: loaded, excluded: Set(excluded), seed: seed)

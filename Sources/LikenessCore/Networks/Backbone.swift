@@ -52,6 +52,10 @@ public enum Backbone: String, Sendable, CaseIterable, Codable {
         return spec
     }
 
+    /// The names of the backbone's layers (`conv1`, `fc`): what a network takes from a
+    /// pre-trained one of the same backbone (`Sequential.copyWeights(from:layers:)`).
+    public var layerNames: Set<String> { Set(spec.map(\.name)) }
+
     /// The backbone's layers for an input of `channels × height × width`, and their output width.
     public func layers(channels: Int, height: Int, width: Int, rng: inout SeededGenerator)
         -> (layers: [(name: String, layer: any Layer)], featureCount: Int) {

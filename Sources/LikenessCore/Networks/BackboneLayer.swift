@@ -61,7 +61,7 @@ extension Backbone {
             if case .dense(let outputCount) = layer { return shape.reduce(1, *) * outputCount }
             shape = layer.outputShape(for: shape)
         }
-        return shape.reduce(1, *) * head.outputCount
+        return shape.reduce(1, *) * head.firstLayerWidth
     }}
 
 extension Backbone {

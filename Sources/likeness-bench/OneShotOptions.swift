@@ -1,0 +1,65 @@
+import ArgumentParser
+import Foundation
+import Likeness
+
+/// The one-shot measure's recipe and settings (PROTOCOL.md, "One-shot novel classes"): the
+/// loss, the pre-trained start and the distillation the embedding network trains with, the
+/// setting the pre-training saw, and the training seeds.
+struct OneShotOptions: ParsableArguments {
+    @Option(help: "One-shot: training seeds, --seed … --seed + N − 1; each figure is their mean (runs: each seed's).")
+    var seeds = 1
+
+    @Option(help: ArgumentHelp("One-shot: triplet (PROTOCOL.md's reference; --miner) or supcon (temperature 0.1).", valueName: "loss"))
+    var loss: OneShotLoss = .triplet
+
+    @Option(name: .customLong("init"), help: ArgumentHelp("One-shot: start from this model's backbone (a cached likeness pretrain run, so that pre-training runs once).",
+                                                  valueName: "model"))
+    var initialModel: String?
+
+    @Option(help: ArgumentHelp("One-shot: relational distillation to this frozen likeness pretrain model.", valueName: "model"))
+    var distill: String?
+
+    @Option(help: ArgumentHelp("One-shot: the distillation loss's weight.", valueName: "weight"))
+    var distillWeight: Float = 0.3
+
+    @Option(help: ArgumentHelp("One-shot: what the pre-trained models saw, and the unlabelled images distillation takes: pool (the 55,000 non-validation training images, labels unused) or strict (the FMNIST-LT images of the known classes only).",
+                               valueName: "setting"))
+    var setting: OneShotSetting = .pool
+
+    func validate() throws {
+        guard seeds >= 1 else { throw ValidationError("--seeds must be at least 1, not \(seeds).") }
+        guard distillWeight > 0 && distillWeight.isFinite else { throw ValidationError("--distill-weight must be positive, not \(distillWeight).") }
+        for (option, path) in [("--init", initialModel), ("--distill", distill)] {
+            if let path, !FileManager.default.fileExists(atPath: path) { throw ValidationError("\(option) \(path): no such file.") }
+        }
+    }
+
+    /// The recipe's name in figure names: empty for PROTOCOL.md's reference (triplet from the
+    /// seed), else the loss, `init` and `distill` joined (`supcon_init_distill`).
+    var recipeName: String {
+        var parts: [String] = []
+        if loss != .triplet { parts.append(loss.rawValue) }
+        if initialModel != nil { parts.append("init") }
+        if distill != nil { parts.append(distillWeight == 0.3 ? "distill" : "distill\(distillWeight)") }
+        return parts.joined(separator: "_")
+    }
+
+    /// `oneshot[_<setting>][_<recipe>]`: the reference recipe's pool setting keeps the names
+    /// figures had before settings and recipes.
+    var figurePrefix: String {
+        (["oneshot"] + (setting == .pool ? [] : [setting.rawValue]) + (recipeName.isEmpty ? [] : [recipeName])).joined(separator: "_")
+    }
+
+    var arguments: [String] {
+        ["--seeds", "\(seeds)", "--loss", loss.rawValue, "--setting", setting.rawValue]
+            + (initialModel.map { ["--init", $0] } ?? []) + (distill.map { ["--distill", $0, "--distill-weight", "\(distillWeight)"] } ?? [])
+    }
+}
+
+enum OneShotLoss: String, ExpressibleByArgument, CaseIterable {
+    case triplet, supcon
+}
+
+enum OneShotSetting: String, ExpressibleByArgument, CaseIterable {
+    case pool, strict
+}
