@@ -51,6 +51,8 @@ public final class ConsoleTrainingObserver: TrainingObserver {
         if let p = s[TripletLoss.Statistic.positiveDistance], let n = s[TripletLoss.Statistic.negativeDistance] {
             parts.append("d(a,p) \(format(p, 3)) d(a,n) \(format(n, 3))")
         }
+        if let mass = s[ContrastiveStep.Statistic.positiveMass] { parts.append("positive mass \(format(mass, 3))") }
+        if let distillation = s[EmbeddingStep.Statistic.distillation] { parts.append("distillation \(format(distillation, 4))") }
         if let spread = s[EmbeddingStep.Statistic.spread] { parts.append("spread \(format(spread, 3))") }
         if let score = report.validationScore {
             parts.append("validation \(scoreName ?? "score") \(format(score, 4))\(isBest ? " (best)" : "")")

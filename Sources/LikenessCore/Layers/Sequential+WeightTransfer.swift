@@ -1,13 +1,17 @@
-import LikenessCore
-
 /// A weight of one network that another cannot take: missing, or of another shape.
-public struct WeightTransferError: Error, Sendable, CustomStringConvertible {
+public struct WeightTransferError: Error, Sendable, Equatable, CustomStringConvertible {
     /// The weight's name (`conv1.weight`).
     public var name: String
     /// Its shape in the network receiving it.
     public var expected: [Int]
     /// Its shape in the source network, nil when the source lacks it.
     public var found: [Int]?
+
+    public init(name: String, expected: [Int], found: [Int]?) {
+        self.name = name
+        self.expected = expected
+        self.found = found
+    }
 
     public var description: String {
         "weight \(name): expected shape \(expected), found " + (found.map { "\($0)" } ?? "none")
