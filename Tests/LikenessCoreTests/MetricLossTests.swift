@@ -457,3 +457,70 @@ struct RelationalDistillationLossTests {
         }
     }
 }
+
+/// pytorch-metric-learning 2.9's `MultiSimilarityLoss` and `CosFaceLoss` (torch 2.15) on a
+/// committed fixture (Fixtures/make_metric_loss_fixture.py made it): equal to 1e-4 relative.
+/// pml normalises the rows inside the loss, so its gradient with respect to the unit rows is
+/// ours projected on each row's tangent plane, `(I − xᵢxᵢᵀ) gᵢ`.
+@Suite("Parity with pytorch-metric-learning")
+struct MetricLossParityTests {
+    let fixture: [String: Any]
+    let embeddings: Tensor
+    let labels: [Int]
+
+    init() throws {
+        let url = try #require(Bundle.module.url(forResource: "metric_losses", withExtension: "json", subdirectory: "Fixtures"))
+        fixture = try #require(try JSONSerialization.jsonObject(with: Data(contentsOf: url)) as? [String: Any])
+        embeddings = try PyTorchParityTests.Fixture.tensor(fixture["embeddings"])
+        labels = try #require(fixture["labels"] as? [Int])
+    }
+
+    /// `max |a − b| ≤ 1e-4 · max(max |b|, 1e-3)`.
+    func expectClose(_ a: Tensor, _ b: Tensor, _ what: String, sourceLocation: SourceLocation = #_sourceLocation) {
+        #expect(a.shape == b.shape, "\(what): shape \(a.shape) vs \(b.shape)", sourceLocation: sourceLocation)
+        let scale = max(b.scalars.map(abs).max() ?? 0, 1e-3)
+        let worst = zip(a.scalars, b.scalars).map { abs($0 - $1) }.max() ?? 0
+        #expect(worst <= 1e-4 * scale, "\(what): max difference \(worst), scale \(scale)", sourceLocation: sourceLocation)
+    }
+
+    /// `(I − xᵢxᵢᵀ) gᵢ` for each row.
+    func tangent(_ g: Tensor, at x: Tensor) -> Tensor {
+        var out = g
+        for i in 0..<x.shape[0] {
+            let radial = (0..<x.shape[1]).reduce(Float(0)) { $0 + g[i, $1] * x[i, $1] }
+            for k in 0..<x.shape[1] { out[i, k] -= radial * x[i, k] }
+        }
+        return out
+    }
+
+    @Test(arguments: ["multi_similarity", "multi_similarity_mined", "multi_similarity_gentle"])
+    func multiSimilarity(_ name: String) throws {
+        let expected = try #require(fixture[name] as? [String: Any])
+        let loss = MultiSimilarityLoss(alpha: Float(try #require(expected["alpha"] as? Double)),
+                                       beta: Float(try #require(expected["beta"] as? Double)),
+                                       base: Float(try #require(expected["base"] as? Double)),
+                                       miningEpsilon: (expected["epsilon"] as? Double).map(Float.init))
+        let result = loss.lossAndGradient(embeddings: embeddings, labels: labels)
+        let pmlLoss = try #require(expected["loss"] as? Double)
+        #expect(abs(Double(result.loss) - pmlLoss) <= 1e-4 * max(abs(pmlLoss), 1e-3), "\(name): \(result.loss) vs \(pmlLoss)")
+        expectClose(tangent(result.gradient, at: embeddings), try PyTorchParityTests.Fixture.tensor(expected["embedding_gradient"]),
+                    "\(name) ∂L/∂x")
+    }
+
+    @Test(arguments: ["cosface", "cosface_gentle"])
+    func cosFace(_ name: String) throws {
+        let expected = try #require(fixture[name] as? [String: Any])
+        let proxies = try PyTorchParityTests.Fixture.tensor(fixture["proxies"])
+        let loss = CosineMarginProxyLoss(classCount: proxies.shape[0], dimension: proxies.shape[1],
+                                         margin: Float(try #require(expected["margin"] as? Double)),
+                                         scale: Float(try #require(expected["scale"] as? Double)))
+        loss.proxies.value = proxies
+        loss.proxies.zeroGradient()
+        let result = loss.lossAndGradient(embeddings: embeddings, labels: labels)
+        let pmlLoss = try #require(expected["loss"] as? Double)
+        #expect(abs(Double(result.loss) - pmlLoss) <= 1e-4 * max(abs(pmlLoss), 1e-3), "\(name): \(result.loss) vs \(pmlLoss)")
+        expectClose(tangent(result.gradient, at: embeddings), try PyTorchParityTests.Fixture.tensor(expected["embedding_gradient"]),
+                    "\(name) ∂L/∂x")
+        expectClose(loss.proxies.gradient, try PyTorchParityTests.Fixture.tensor(expected["proxy_gradient"]), "\(name) ∂L/∂W")
+    }
+}
