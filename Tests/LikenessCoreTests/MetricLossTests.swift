@@ -59,7 +59,7 @@ private enum Reference {
         return (positives.filter { $0 - epsilon < hardestNegative }, negatives.filter { $0 + epsilon > hardestPositive })
     }
 
-    /// The mean over rows of `−log softmax(zᵢ)ᵧ`, `zᵢ꜀ = s (xᵢ · W꜀/‖W꜀‖ − m [c = yᵢ])`.
+    /// The mean over rows of `−log softmax(zᵢ)ᵧ`, `z_ic = s (xᵢ · W_c/‖W_c‖ − m [c = yᵢ])`.
     static func cosFace(_ x: [[Double]], proxies w: [[Double]], labels: [Int], margin: Double, scale: Double) -> Double {
         let unit = w.map { row in row.map { $0 / dot(row, row).squareRoot() } }
         var total = 0.0

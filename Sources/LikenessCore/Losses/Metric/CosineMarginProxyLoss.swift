@@ -2,15 +2,17 @@ import Foundation
 
 /// The large-margin cosine loss on learnable class proxies (CosFace: Wang et al., "CosFace:
 /// Large Margin Cosine Loss for Deep Face Recognition", CVPR 2018):
-/// `ℓᵢ = −log(exp zᵢᵧ / Σ_c exp zᵢ꜀)` with logits `zᵢ꜀ = s (cos θᵢ꜀ − m [c = yᵢ])`,
-/// `cos θᵢ꜀ = xᵢ · W꜀ / ‖W꜀‖`; `L` is the mean of `ℓᵢ` over the batch.
+/// `ℓᵢ = −log(exp z_iy / Σ_c exp z_ic)` with logits `z_ic = s (cos θ_ic − m [c = yᵢ])`,
+/// `cos θ_ic = xᵢ · W_c / ‖W_c‖`; `L` is the mean of `ℓᵢ` over the batch.
 ///
-/// It matches pytorch-metric-learning 2.x's `CosFaceLoss` on unit rows (pml normalises the
-/// rows first; here they are taken as they are), with its `W` (`D × C`) stored transposed.
+/// It matches pytorch-metric-learning 2.x's `CosFaceLoss` (2.9 in MetricLossTests' fixture) on
+/// unit rows, with its `W` (`D × C`) stored transposed. pml normalises the rows inside the loss;
+/// here they are taken as given (the network's `L2Normalize` does it), so pml's embedding
+/// gradient is this one projected on each row's tangent plane.
 ///
 /// Embeddings `N × D`, unit rows; proxies `W` `C × D`, one row per class, any length. With
 /// `G = ∂L/∂z = (softmax(z) − onehot(y)) / N` (`N × C`) and `Ŵ` the unit proxies,
-/// `∂L/∂x = s G Ŵ` and `∂L/∂W꜀ = (I − Ŵ꜀Ŵ꜀ᵀ) (s Gᵀ x)꜀ / ‖W꜀‖`.
+/// `∂L/∂x = s G Ŵ` and `∂L/∂W_c = (I − Ŵ_c Ŵ_cᵀ) (s Gᵀ x)_c / ‖W_c‖`.
 public struct CosineMarginProxyLoss: MetricLoss {
     /// `m`: how much larger the cosine to its own class's proxy must be than to the others'.
     public let margin: Float
@@ -22,8 +24,9 @@ public struct CosineMarginProxyLoss: MetricLoss {
     /// The number of classes `C`: labels are in `0..<classCount`.
     public var classCount: Int { proxies.value.shape[0] }
 
-    /// The defaults are pml's and the paper's: margin 0.35, scale 64. Proxies start as standard
-    /// normal rows (pml's `W` initialisation), from `seed`.
+    /// The defaults are pml's and the paper's: margin 0.35, scale 64, on small batches too (the
+    /// loss is per row, and Adam's steps do not grow with `s`; SGD's do). Proxies start as
+    /// standard normal rows (pml's `W` initialisation), from `seed`.
     public init(classCount: Int, dimension: Int, margin: Float = 0.35, scale: Float = 64, seed: UInt64 = 0) {
         precondition(classCount >= 2 && dimension >= 1, "proxies for \(classCount) classes of dimension \(dimension)")
         precondition(margin >= 0 && margin.isFinite, "cosine margin must be finite and non-negative, got \(margin)")
@@ -87,7 +90,7 @@ public struct CosineMarginProxyLoss: MetricLoss {
         let embeddingGradient = Self.multiply(logitGradient, .none, unitProxies, .none)  // N × D
         let unitProxyGradient = Self.multiply(logitGradient, .transposed, x, .none)  // C × D
 
-        // Through W꜀ / ‖W꜀‖: drop the radial part, divide by the length.
+        // Through W_c / ‖W_c‖: drop the radial part, divide by the length.
         proxies.gradient.withUnsafeMutableBufferPointer { out in
             unitProxyGradient.withUnsafeBufferPointer { gw in
                 unitProxies.withUnsafeBufferPointer { w in

@@ -6,10 +6,12 @@ import Foundation
 /// with `Sᵢⱼ = xᵢ · xⱼ`, `Pᵢ` the other rows of `i`'s class and `Nᵢ` the rows of other classes
 /// (or the pairs the paper's miner keeps, `miningEpsilon`).
 ///
-/// It matches pytorch-metric-learning 2.x's `MultiSimilarityLoss` on unit rows (its
-/// `CosineSimilarity` normalises them first; here the rows are taken as they are): an anchor
-/// with no positive (no negative) has 0 for that term, and the mean is over all `N` anchors,
-/// as pml's default `MeanReducer` takes it, not over the anchors with a non-zero term.
+/// It matches pytorch-metric-learning 2.x's `MultiSimilarityLoss` (2.9 in MetricLossTests'
+/// fixture) on unit rows: an anchor with no positive (no negative) has 0 for that term, and the
+/// mean is over all `N` anchors, as pml's default `MeanReducer` takes it, not over the anchors
+/// with a non-zero term. pml's `CosineSimilarity` normalises the rows inside the loss; here they
+/// are taken as given (the network's `L2Normalize` does it), so pml's gradient is this one
+/// projected on each row's tangent plane.
 ///
 /// Embeddings `N × D`, unit rows. With `wᵢⱼ` the softmax weight of pair `(i, j)` in its term's
 /// log-sum-exp (the `1` counting as one more entry), `∂L/∂Sᵢₚ = −wᵢₚ / N`,
