@@ -166,21 +166,20 @@ struct MultiSimilarityLossTests {
     }
 
     /// A batch with a row of a class of its own (an anchor without positives), whose mining
-    /// decisions are all at least 1e-3 from flipping, so that finite differences keep them.
+    /// decisions at `ε = 0.1` are all at least 1e-3 from flipping, so that finite differences
+    /// keep them.
     static func batch(seed: UInt64) throws -> (Tensor, [Int]) {
         for attempt in seed..<seed + 1000 {
-            let (x, labels) = unitBatch(classes: 3, perClass: 3, dimension: 5, seed: attempt)
-            let withSingleton = normalisingRows(Tensor(shape: [10, 5], scalars: x.scalars + [0.3, -0.2, 0.5, 0.1, -0.4]))
-            let l = labels + [7]
-            let s = rows(withSingleton)
-            let clear = s.indices.allSatisfy { i in
-                let positives = s.indices.filter { $0 != i && l[$0] == l[i] }.map { dot(s[i], s[$0]) }
-                let negatives = s.indices.filter { l[$0] != l[i] }.map { dot(s[i], s[$0]) }
+            let (classes, classLabels) = unitBatch(classes: 3, perClass: 3, dimension: 5, seed: attempt)
+            let x = normalisingRows(Tensor(shape: [10, 5], scalars: classes.scalars + [0.3, -0.2, 0.5, 0.1, -0.4]))
+            let labels = classLabels + [7]
+            let clear = rows(x).indices.allSatisfy { i in
+                let (positives, negatives) = Reference.multiSimilarityPairs(rows(x), labels: labels, anchor: i, epsilon: nil)
                 guard let hardestNegative = negatives.max(), let hardestPositive = positives.min() else { return true }
                 return positives.allSatisfy { abs($0 - 0.1 - hardestNegative) > 1e-3 }
                     && negatives.allSatisfy { abs($0 + 0.1 - hardestPositive) > 1e-3 }
             }
-            if clear { return (withSingleton, l) }
+            if clear { return (x, labels) }
         }
         throw BatchError.noClearBatch
     }
