@@ -36,7 +36,7 @@ struct OneShotBenchmark {
                 Distillation(teacher: $0.network, weight: options.distillWeight, pool: ValidationImages(dataset: train, indices: pool),
                              poolImagesPerStep: 128, seed: seed)
             }
-            let embedder = try data.trainEmbedding(excluding: novel, seed: seed, loss: options.loss == .supcon ? SupervisedContrastiveLoss() : nil,
+            let embedder = try data.trainEmbedding(excluding: novel, seed: seed, loss: options.loss.loss(classCount: train.classNames.count, dimension: 64, seed: seed),
                                                    initial: initial, distillation: distillation)
             printDiagnostic("one-shot: embedding the known classes' FMNIST-LT images, the novel classes' validation images and the test images")
             let result = try OneShotEvaluation(knownClasses: known, novelClasses: novel, draws: data.training.draws).run(
@@ -56,7 +56,7 @@ struct OneShotBenchmark {
         ]) { $1 }
         if let path = options.initialModel { details["init"] = path + (initial?.training.map { " (\($0.command))" } ?? "") }
         if let path = options.distill { details["distill"] = path + ", weight \(options.distillWeight), temperature 0.1, 128 pool images per step" }
-        if options.loss == .supcon { details.removeValue(forKey: "miner") }
+        if options.loss != .triplet { details.removeValue(forKey: "miner") }
         let prefix = options.figurePrefix
         func write(_ suffix: String, _ perSeed: [Double], _ what: [String: Any] = [:]) throws {
             var fields = details.merging(what) { $1 }

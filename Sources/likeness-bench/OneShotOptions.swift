@@ -9,7 +9,7 @@ struct OneShotOptions: ParsableArguments {
     @Option(help: "One-shot: training seeds, --seed … --seed + N − 1; each figure is their mean (runs: each seed's).")
     var seeds = 1
 
-    @Option(help: ArgumentHelp("One-shot: triplet (PROTOCOL.md's reference; --miner) or supcon (temperature 0.1).", valueName: "loss"))
+    @Option(help: ArgumentHelp("One-shot: triplet (PROTOCOL.md's reference; --miner), supcon (temperature 0.1), multi-similarity (pairs mined with ε 0.1) or proxy (CosFace, margin 0.35, scale 64).", valueName: "loss"))
     var loss: OneShotLoss = .triplet
 
     @Option(name: .customLong("init"), help: ArgumentHelp("One-shot: start from this model's backbone (a cached likeness pretrain run, so that pre-training runs once).",
@@ -38,7 +38,7 @@ struct OneShotOptions: ParsableArguments {
     /// seed), else the loss, `init` and `distill` joined (`supcon_init_distill`).
     var recipeName: String {
         var parts: [String] = []
-        if loss != .triplet { parts.append(loss.rawValue) }
+        if loss != .triplet { parts.append(loss.rawValue.replacingOccurrences(of: "-", with: "_")) }
         if initialModel != nil { parts.append("init") }
         if distill != nil { parts.append(distillWeight == 0.3 ? "distill" : "distill\(distillWeight)") }
         return parts.joined(separator: "_")
@@ -57,7 +57,18 @@ struct OneShotOptions: ParsableArguments {
 }
 
 enum OneShotLoss: String, ExpressibleByArgument, CaseIterable {
-    case triplet, supcon
+    case triplet, supcon, multiSimilarity = "multi-similarity", proxy
+
+    /// The loss, for an embedding of `dimension` over `classCount` classes; nil for triplet
+    /// (`--miner`'s).
+    func loss(classCount: Int, dimension: Int, seed: UInt64) -> (any MetricLoss)? {
+        switch self {
+        case .triplet: nil
+        case .supcon: SupervisedContrastiveLoss()
+        case .multiSimilarity: MultiSimilarityLoss(miningEpsilon: 0.1)
+        case .proxy: CosineMarginProxyLoss(classCount: classCount, dimension: dimension, seed: seed)
+        }
+    }
 }
 
 enum OneShotSetting: String, ExpressibleByArgument, CaseIterable {

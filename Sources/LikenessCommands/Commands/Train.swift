@@ -67,6 +67,9 @@ extension LikenessCommand {
 
         func validate() throws {
             try loss.validate(for: model.headName)
+            if resume && loss.loss == .proxy {
+                throw ValidationError("--resume: a checkpoint holds the network and its optimizer, not --loss proxy's class proxies; train afresh (or use another --loss).")
+            }
             if start.distill != nil && model.headName != .embedding {
                 throw ValidationError("--distill keeps a network's embedding structure: it trains the embedding head, not --head \(model.headName.rawValue).")
             }
@@ -240,6 +243,8 @@ extension LikenessCommand {
         func embeddingRecipe(dataset: Dataset, classesPerBatch: Int) throws -> EmbeddingRecipe {
             let metricLoss: any MetricLoss = switch loss.name(for: .embedding) {
             case .supcon: SupervisedContrastiveLoss(temperature: loss.temperature)
+            case .multiSimilarity: MultiSimilarityLoss(miningEpsilon: 0.1)
+            case .proxy: CosineMarginProxyLoss(classCount: dataset.classNames.count, dimension: model.embeddingDimension, seed: runtime.seed)
             default: triplet.loss
             }
             return EmbeddingRecipe(

@@ -53,7 +53,7 @@ struct OptimisationOptions: ParsableArguments {
 
 /// The loss, of the head being trained: `--loss` takes the values of the chosen `--head`.
 struct LossOptions: ParsableArguments {
-    @Option(help: ArgumentHelp("Embedding head: triplet (default; PROTOCOL.md's reference) or supcon (supervised contrastive, the better default for one-shot recognition, especially after likeness pretrain). Softmax head: ce (cross-entropy, weighted by --class-weights; default) or focal (α from --class-weights, divided by its mean).",
+    @Option(help: ArgumentHelp("Embedding head: triplet (default; PROTOCOL.md's reference; --margin, --miner), supcon (supervised contrastive, --temperature; the better one for one-shot recognition, especially after likeness pretrain), multi-similarity (α 2, β 50, λ 0.5, pairs mined with ε 0.1) or proxy (CosFace: a learnt proxy per class, margin 0.35, scale 64). Softmax head: ce (cross-entropy, weighted by --class-weights; default) or focal (α from --class-weights, divided by its mean).",
                                valueName: "loss"))
     var loss: LossName?
 
@@ -83,13 +83,13 @@ struct LossOptions: ParsableArguments {
 /// `--loss`: the losses of both heads.
 enum LossName: String, ExpressibleByArgument, CaseIterable {
     case crossEntropy = "ce", focal
-    case triplet, supcon
+    case triplet, supcon, multiSimilarity = "multi-similarity", proxy
 
     /// The head the loss trains.
     var head: HeadName {
         switch self {
         case .crossEntropy, .focal: .softmax
-        case .triplet, .supcon: .embedding
+        case .triplet, .supcon, .multiSimilarity, .proxy: .embedding
         }
     }
 }
