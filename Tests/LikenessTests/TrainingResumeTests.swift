@@ -94,4 +94,34 @@ struct TrainingResumeTests {
             try trainer.train(network, on: data, trainingIndices: Array(0..<120), validationIndices: validation, resumingFrom: checkpoint)
         }
     }
+
+    /// Label-free pre-training: its views are drawn from the epoch and batch, so a resumed run
+    /// draws what the uninterrupted one drew.
+    @Test func contrastivePretraining() throws {
+        let data = ClassifierTrainerTests().stripes(count: 96, seed: 7)
+        let recipe = PretrainingRecipe(epochs: 3, batchSize: 32, seed: 5)
+        let architecture = ModelDescription(backbone: .reference, head: .projection(hidden: 8, dimension: 4), channels: 1, height: 8, width: 8)
+        try expectEveryResumeMatches(architecture: architecture, classNames: data.classNames) { network, save in
+            try recipe.train(network, on: data, indices: Array(0..<96)) { _, checkpoint in try save(checkpoint) }
+        } resume: { network, checkpoint in
+            try recipe.train(network, on: data, indices: Array(0..<96), resumingFrom: checkpoint)
+        }
+    }
+
+    /// Supervised contrastive training distilled to a frozen teacher over pool images: the pool
+    /// images of a step come from the epoch and batch.
+    @Test func distilledEmbeddingTrainer() throws {
+        let data = ClassifierTrainerTests().stripes(count: 160, seed: 8)
+        let teacher = Network.make(backbone: .reference, head: .projection(hidden: 8, dimension: 6), channels: 1, height: 8, width: 8, seed: 9)
+        let distillation = Distillation(teacher: teacher, weight: 0.5, pool: ValidationImages(dataset: data, indices: Array(100..<160)),
+                                        poolImagesPerStep: 8, seed: 2)
+        let trainer = EmbeddingRecipe(epochs: 3, classesPerBatch: 2, imagesPerClass: 8, loss: SupervisedContrastiveLoss(),
+                                      distillation: distillation, seed: 4)
+        let architecture = ModelDescription(backbone: .reference, head: .embedding(dimension: 4), channels: 1, height: 8, width: 8)
+        try expectEveryResumeMatches(architecture: architecture, classNames: data.classNames) { network, save in
+            try trainer.train(network, on: data, trainingIndices: Array(0..<100)) { _, checkpoint in try save(checkpoint) }
+        } resume: { network, checkpoint in
+            try trainer.train(network, on: data, trainingIndices: Array(0..<100), resumingFrom: checkpoint)
+        }
+    }
 }

@@ -28,11 +28,16 @@ extension LikenessCommand {
 
             Examples:
               likeness pretrain fashion-mnist:pool --epochs 16 -o pretrained.h5
+              likeness pretrain fmnist-lt --exclude-classes 5,7 --epochs 16 -o strict.h5
               likeness train fmnist-lt --exclude-classes 5,7 --loss supcon --init pretrained.h5 --distill pretrained.h5 -o embedder.h5
             """
         )
 
         @OptionGroup(title: "Data") var data: DatasetOptions
+        @Option(help: ArgumentHelp("Classes whose images are left out, comma-separated names or indices (index:N or name:X where one could be both): PROTOCOL.md's strict setting pre-trains on fmnist-lt without 5,7. Labels are read for this alone.",
+                                   valueName: "classes"))
+        var excludeClasses: ClassList?
+
         @OptionGroup(title: "Pre-training") var pretraining: PretrainingOptions
         @OptionGroup(title: "Runtime") var runtime: RuntimeOptions
 
@@ -72,7 +77,8 @@ extension LikenessCommand {
             defer { withExtendedLifetime(locks) {} }
             let (_, loaded) = try data.load()
             let dataset = loaded.dataset
-            let indices = loaded.selection
+            let excluded = Set(try excludeClasses?.resolved(in: dataset.classNames, option: "--exclude-classes") ?? [])
+            let indices = loaded.selection.filter { !excluded.contains(dataset.labels[$0]) }
             let head = Head.projection(hidden: pretraining.projectionHidden, dimension: pretraining.projectionDimension)
             let architecture = try ModelDescription.checked(backbone: pretraining.backbone, head: head, channels: dataset.channels,
                                                             height: dataset.height, width: dataset.width)
@@ -104,7 +110,8 @@ extension LikenessCommand {
                 resumed = checkpoint
                 printDiagnostic("pretrain: resuming from \(checkpointPath) after epoch \(checkpoint.epoch)")
             }
-            printDiagnostic("pretrain: \(pretraining.backbone.rawValue) backbone, \(head), \(indices.count) images (labels unused), "
+            printDiagnostic("pretrain: \(pretraining.backbone.rawValue) backbone, \(head), \(indices.count) images (labels unused"
+                            + (excluded.isEmpty ? "" : " but to leave out \(excluded.sorted().map { dataset.classNames[$0] }.joined(separator: ", "))") + "), "
                             + "batches of \(recipe.batchSize) × 2 views, \(Parallel.threadCount) threads")
             // The data's classes, for the record only: pre-training never reads a label.
             let classNames = dataset.classNames
