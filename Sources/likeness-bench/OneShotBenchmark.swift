@@ -38,6 +38,11 @@ struct OneShotBenchmark {
             }
             let embedder = try data.trainEmbedding(excluding: novel, seed: seed, loss: options.loss.loss(classCount: train.classNames.count, dimension: 64, seed: seed),
                                                    initial: initial, distillation: distillation)
+            if let folder = options.saveModels {
+                let path = (folder as NSString).appendingPathComponent("\(options.figurePrefix)-seed\(seed).h5")
+                try embedder.save(to: path)
+                printDiagnostic("one-shot: wrote \(path)")
+            }
             printDiagnostic("one-shot: embedding the known classes' FMNIST-LT images, the novel classes' validation images and the test images")
             let result = try OneShotEvaluation(knownClasses: known, novelClasses: novel, draws: data.training.draws).run(
                 known: (embedder.outputs(for: train, indices: knownIndices, showProgress: true), train.labels(knownIndices)),

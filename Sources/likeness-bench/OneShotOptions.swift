@@ -26,6 +26,10 @@ struct OneShotOptions: ParsableArguments {
                                valueName: "setting"))
     var setting: OneShotSetting = .pool
 
+    @Option(help: ArgumentHelp("One-shot: also save each seed's embedding network in this folder (oneshot[_<setting>][_<recipe>]-seed<S>.h5), for likeness one-shot --model with other enrolment options.",
+                               valueName: "folder"))
+    var saveModels: String?
+
     func validate() throws {
         guard seeds >= 1 else { throw ValidationError("--seeds must be at least 1, not \(seeds).") }
         guard distillWeight > 0 && distillWeight.isFinite else { throw ValidationError("--distill-weight must be positive, not \(distillWeight).") }
