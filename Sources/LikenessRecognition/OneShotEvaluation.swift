@@ -89,15 +89,15 @@ public struct OneShotEvaluation: Sendable {
             picks.append(i)
             let d = candidate.shape[1]
             var shot = candidate.withUnsafeBufferPointer { Array($0[(i * d)..<((i + 1) * d)]) }
-            if enrolment.augmentedViews > 0, let views {
+            if let views, enrolment.augmentedViews > 0 {
                 let augmented = try views(k, i)
                 precondition(augmented.shape == [enrolment.augmentedViews, d],
                              "views of shape \(augmented.shape), expected [\(enrolment.augmentedViews), \(d)]")
                 shot += augmented.scalars
             }
+            let perShot = 1 + enrolment.augmentedViews
             var shots = PrototypeAccumulator(dimension: d, classCount: 1)
-            try shots.add(embeddings: Tensor(shape: [1 + (views == nil ? 0 : enrolment.augmentedViews), d], scalars: shot), labels: [0],
-                          viewsPerShot: 1 + (views == nil ? 0 : enrolment.augmentedViews))
+            try shots.add(embeddings: Tensor(shape: [perShot, d], scalars: shot), labels: [0], viewsPerShot: perShot)
             try gallery.enroll(shots, classNames: ["\(c)"])
         }
         return (gallery, picks)

@@ -66,6 +66,13 @@ extension CommandTests {
         let distance = try #require(answer["distance"] as? Double), score = try #require(answer["score"] as? Double)
         #expect(score <= distance)
         if answer["nearest"] as? String == "Sandal" { #expect(score < distance) }
+
+        // Per-class thresholds are on the score they were chosen on: another --score drops them.
+        try run(calibrate + ["--per-class", "--score", "raw"])
+        let calibrated = try Gallery.load(dir + "/gallery.h5").classes.filter { $0.threshold?.source == .calibrated }.map(\.name)
+        #expect(calibrated.count >= 8, "\(calibrated)")
+        try run(calibrate + ["--score", "shot-adjusted"])
+        #expect(try Gallery.load(dir + "/gallery.h5").classes.allSatisfy { $0.threshold == nil })
     }
 
     @Test func refinementNeverTakesATestSet() throws {

@@ -64,7 +64,15 @@ extension LikenessCommand {
             var report: [String] = []
             try galleryOptions.update(for: model, modelPath: input.model, command: "calibrate") { gallery in
                 guard !gallery.classes.isEmpty else { throw CommandError("--gallery \(galleryOptions.gallery) has no class enrolled yet.") }
-                if let score { gallery.score = score }
+                if let score, score != gallery.score {
+                    gallery.score = score
+                    // Thresholds chosen on the other score mean nothing on this one.
+                    for enrolled in gallery.classes where enrolled.threshold?.source == .calibrated && !perClass {
+                        printDiagnostic("calibrate: --score \(score.rawValue) drops \(enrolled.name)'s own threshold, chosen on the other score "
+                                        + "(calibrate --per-class chooses it again)")
+                        try gallery.setThreshold(nil, forClass: enrolled.name)
+                    }
+                }
                 let row = Dictionary(uniqueKeysWithValues: gallery.classNames.enumerated().map { ($1, $0) })
                 let labels = loaded.selection.map { row[dataset.classNames[dataset.labels[$0]]] }
                 let classifier = PrototypeClassifier(gallery: gallery, rejecting: false)

@@ -91,14 +91,14 @@ extension LikenessCommand {
                                                  classNames: dataset.classNames, digests: digests, viewsPerShot: 1 + shots.augmentShots)
                 }
             }
-            let views = shots.augmentShots > 0 ? ", each with \(shots.augmentShots) augmented view\(shots.augmentShots == 1 ? "" : "s")," : ""
+            let views = shots.augmentShots > 0 ? " with \(shots.augmentShots) augmented view\(shots.augmentShots == 1 ? "" : "s") each" : ""
             let added = indices.count - skipped.count
             if let className {
                 for row in skipped {
                     printDiagnostic("enroll: \(dataset.ids[indices[row]]) is already enrolled in \(className) (same content); skipped")
                 }
                 let enrolled = gallery[className]!
-                print("enrolled \(className) from \(added) image\(added == 1 ? "" : "s")\(views) (\(enrolled.shotCount) in all) into \(galleryOptions.gallery)")
+                print("enrolled \(className) from \(added) image\(added == 1 ? "" : "s") (\(enrolled.shotCount) in all)\(views) into \(galleryOptions.gallery)")
                 if let refinement = enrolled.refinement, let pool = shots.refineWith {
                     print(String(format: "refined \(className) from \(refinement.poolSize) unlabelled images of \(pool) "
                                  + "(soft assignment %.1f images, %d iterations at temperature %g)",
