@@ -231,3 +231,52 @@ struct ShotEnrolmentTests {
         #expect(drawn["2"]?.shotCount == 1 && drawn["2"]?.viewCount == 4 && drawn.score == Gallery.defaultScore)
     }
 }
+
+@Suite("Shot views: the mild pipeline and their embeddings")
+struct ShotViewTests {
+    /// The sample's Fashion-MNIST training images.
+    static let dataset: Dataset = {
+        do {
+            let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent().path
+            return try FashionMNIST.load(split: .train, directory: root + "/Datasets/sample/fashion-mnist")
+        } catch {
+            preconditionFailure("the sample: \(error)")
+        }
+    }()
+
+    static func model() throws -> ModelArchive {
+        let architecture = ModelDescription(backbone: .reference, head: .embedding(dimension: 8), channels: 1, height: 28, width: 28)
+        return try ModelArchive(network: architecture.makeNetwork(seed: 3), architecture: architecture, classNames: FashionMNIST.classNames)
+    }
+
+    @Test func eachShotComesFirstThenItsViewsWhichDependOnTheImageAlone() throws {
+        let model = try Self.model(), dataset = Self.dataset
+        #expect(dataset.labels[2] != dataset.labels[0])
+        let plain = model.outputs(for: dataset, indices: [2, 0])
+        let withViews = model.shotOutputs(for: dataset, indices: [2, 0], augmentedViews: 3, batchSize: 4)
+        #expect(withViews.shape == [8, 8])
+        let d = 8
+        func row(_ t: Tensor, _ i: Int) -> [Float] { Array(t.scalars[(i * d)..<((i + 1) * d)]) }
+        // (Batches of other sizes round differently in the last bits.)
+        #expect(isClose(row(withViews, 0), row(plain, 0)) && isClose(row(withViews, 4), row(plain, 1)), "the image itself first")
+        #expect(!(1...3).contains { isClose(row(withViews, $0), row(plain, 0), tolerance: 1e-3) }
+                && !isClose(row(withViews, 1), row(withViews, 2), tolerance: 1e-3), "distinct views, none the image itself")
+        // Image 0's views are the same whatever shots come beside it, and in whatever batches.
+        let alone = model.shotOutputs(for: dataset, indices: [0], augmentedViews: 3)
+        #expect((0..<4).allSatisfy { isClose(row(alone, $0), row(withViews, 4 + $0)) })
+        // Mild: each view stays near its image, nearer than the other image is.
+        let views = Tensor(shape: [3, d], scalars: (1...3).flatMap { row(withViews, $0) })
+        let near = PrototypeClassifier.distances(views, Tensor(shape: [1, d], scalars: row(plain, 0))).scalars
+        let between = PrototypeClassifier.distances(Tensor(shape: [1, d], scalars: row(plain, 0)), Tensor(shape: [1, d], scalars: row(plain, 1))).scalars[0]
+        #expect(near.allSatisfy { $0 < between }, "\(near) against \(between)")
+        #expect(model.shotOutputs(for: dataset, indices: [2, 0], augmentedViews: 0) == plain)
+    }
+
+    @Test func theMildViewsAreTheMeasuredOnes() {
+        let pipeline = AugmentationPipeline.mildShotViews(seed: 4)
+        #expect(pipeline.steps.map(\.transform) == [.randomResizedCrop(area: 0.8...1, aspectRatio: 0.75...(4.0 / 3)), .rotation(maxDegrees: 10),
+                                                    .randomCrop(padding: 2), .brightness(maxChange: 0.2)])
+        #expect(pipeline.steps.allSatisfy { $0.probability == 1 } && pipeline.mixup == nil)
+        #expect(!pipeline.steps.contains { $0.transform == .horizontalFlip })
+    }
+}
