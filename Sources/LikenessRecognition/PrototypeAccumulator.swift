@@ -11,8 +11,10 @@ public struct PrototypeAccumulator: Sendable, Equatable {
     public let dimension: Int
     /// `Σ e` per class label.
     public private(set) var sums: [[Double]]
-    /// The number of embeddings added per class label.
+    /// The number of shots (images) added per class label.
     public private(set) var counts: [Int]
+    /// The number of embeddings added per class label: each shot and its augmented views.
+    public private(set) var viewCounts: [Int]
 
     /// The length under which a sum has no direction: its shots cancel out.
     public static let smallestSumLength = 1e-9
@@ -23,17 +25,20 @@ public struct PrototypeAccumulator: Sendable, Equatable {
         self.dimension = dimension
         sums = Array(repeating: [Double](repeating: 0, count: dimension), count: classCount)
         counts = Array(repeating: 0, count: classCount)
+        viewCounts = counts
     }
 
-    /// Adds the rows of `embeddings` (`N × D`, unit length) to the sums of their `labels`
-    /// (−1: skip the row).
+    /// Adds the rows of `embeddings` (unit length) to the sums of their shots' `labels` (−1:
+    /// skip the shot): shot `i` is the rows `i·V ..< (i+1)·V`, `V = viewsPerShot` (the image
+    /// itself and its augmented views), so `embeddings` is `(N·V) × D` for `N` labels.
     ///
     /// - Parameter filePath: the file the rows come from, for the errors.
     /// - Throws: `EnrollmentError.dimensionMismatch` if the rows are not `D` wide; `.invalidValue`
     ///   for a label outside −1..<`classCount` or a row not of unit length. Nothing is added then.
-    public mutating func add(embeddings: Tensor, labels: [Int], filePath: String? = nil) throws {
-        precondition(embeddings.rank == 2 && embeddings.shape[0] == labels.count,
-                     "\(labels.count) labels for embeddings of shape \(embeddings.shape)")
+    public mutating func add(embeddings: Tensor, labels: [Int], viewsPerShot: Int = 1, filePath: String? = nil) throws {
+        precondition(viewsPerShot >= 1, "\(viewsPerShot) views per shot")
+        precondition(embeddings.rank == 2 && embeddings.shape[0] == labels.count * viewsPerShot,
+                     "\(labels.count) labels of \(viewsPerShot) views each for embeddings of shape \(embeddings.shape)")
         guard embeddings.shape[1] == dimension else {
             throw EnrollmentError(.dimensionMismatch, filePath: filePath, field: "embeddings",
                                   expected: "\(dimension) (the gallery's)", found: "\(embeddings.shape[1])")
@@ -47,9 +52,12 @@ public struct PrototypeAccumulator: Sendable, Equatable {
                                   expected: "unit-length embeddings", found: "length \(length) in row \(row)")
         }
         embeddings.withUnsafeBufferPointer { values in
-            for (row, label) in labels.enumerated() where label >= 0 {
-                for j in 0..<dimension { sums[label][j] += Double(values[row * dimension + j]) }
+            for (shot, label) in labels.enumerated() where label >= 0 {
+                for row in (shot * viewsPerShot)..<((shot + 1) * viewsPerShot) {
+                    for j in 0..<dimension { sums[label][j] += Double(values[row * dimension + j]) }
+                }
                 counts[label] += 1
+                viewCounts[label] += viewsPerShot
             }
         }
     }

@@ -32,7 +32,9 @@ public struct EmbeddingDiagnostics: Sendable, Equatable, Codable {
         precondition(embeddings.rank == 2 && embeddings.shape[0] == trueLabels.count,
                      "embeddings of shape \(embeddings.shape) for \(trueLabels.count) samples")
         retrieval = try RetrievalMetrics(embeddings: embeddings, labels: trueLabels, classNames: classNames)
-        let distances = PrototypeClassifier(gallery: gallery).distances(embeddings)
+        // What the thresholds are on: the distance, or the shot-adjusted distance (the gallery's score).
+        let classifier = PrototypeClassifier(gallery: gallery)
+        let distances = classifier.scores(distances: classifier.distances(embeddings))
         let rows = trueLabels.map { gallery.classNames.firstIndex(of: classNames[$0]) }
         let sets = ThresholdCalibration.distances(distances, labels: rows)
         self.gallery = GallerySummary(gallery)

@@ -34,6 +34,7 @@ struct BenchCommand: ParsableCommand {
     @OptionGroup(title: "Accuracy figures, and the embeddings of query") var training: TrainingOptions
     @OptionGroup(title: "One-shot recipe") var oneShot: OneShotOptions
     @OptionGroup(title: "Peers (Benchmarks/peers/)") var peers: PeerOptions
+    @OptionGroup(title: "One-shot enrolment") var enrolment: OneShotEnrolmentOptions
 
     @Option(help: ArgumentHelp("Append every figure to this file as well.", valueName: "figures.jsonl"))
     var output: String?
@@ -58,7 +59,7 @@ struct BenchCommand: ParsableCommand {
             case .queryRandom: try QueryBenchmark(runs: speed.runs, threads: threads, faiss: peers.faiss).runOnRandomVectors(out)
             case .query: try QueryBenchmark(runs: speed.runs, threads: threads, faiss: peers.faiss).runOnEmbeddings(out, data: data)
             case .accuracy: try AccuracyBenchmark(data: data, threads: threads, pytorch: peers.pytorch).run(out)
-            case .oneShot: try OneShotBenchmark(data: data, options: oneShot, threads: threads, pytorch: peers.pytorch).run(out)
+            case .oneShot: try OneShotBenchmark(data: data, options: oneShot, threads: threads, pytorch: peers.pytorch, enrolment: enrolment).run(out)
             case .memory:
                 try out.write(Figure(name: "peak_memory_mib", value: PeakMemory.residentMiB, unit: .mebibytes,
                                      details: ["after": done.map(\.rawValue)]))
@@ -79,7 +80,7 @@ struct BenchCommand: ParsableCommand {
         case .queryRandom: words += runs + peers.faissArguments
         case .query: words += runs + (training.model.map { ["--model", $0] } ?? training.arguments) + peers.faissArguments
         case .accuracy: words += training.arguments + peers.pytorchArguments
-        case .oneShot: words += training.arguments + ["--draws", "\(training.draws)"] + oneShot.arguments + peers.pytorchArguments
+        case .oneShot: words += training.arguments + ["--draws", "\(training.draws)"] + oneShot.arguments + enrolment.arguments + peers.pytorchArguments
         // The peak depends on everything run before it: the invocation itself.
         case .memory, .all: words = ["likeness-bench"] + CommandLine.arguments.dropFirst()
         }

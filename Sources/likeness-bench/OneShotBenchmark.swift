@@ -6,14 +6,17 @@ import Likeness
 /// FMNIST-LT training embeddings, each novel class from one validation image drawn with seed s for
 /// s = 0…draws−1; every test image given its nearest prototype's class. Figures: the novel classes'
 /// recall and precision, the known classes' macro recall and the 10-way accuracy, means over the
-/// draws, then over the training seeds (`--seeds`), each seed's mean in `runs`. With `--pytorch`,
-/// the peer (Benchmarks/peers/pytorch_oneshot.py, PyTorch + pytorch-metric-learning) runs the same
-/// protocol.
+/// draws, then over the training seeds (`--seeds`), each seed's mean in `runs`. `--augment-shots`
+/// and `--score` enrol and classify as `likeness one-shot` does; `--refine-with fashion-mnist:pool`
+/// measures the draws again with the novel prototypes refined from the 55,000 non-validation
+/// training images, unlabelled, as `…_refined_*` figures apart. With `--pytorch`, the peer
+/// (Benchmarks/peers/pytorch_oneshot.py, PyTorch + pytorch-metric-learning) runs the same protocol.
 struct OneShotBenchmark {
     let data: ProtocolData
     let options: OneShotOptions
     let threads: Int
     let pytorch: String?
+    let enrolment: OneShotEnrolmentOptions
 
     static let novelClasses = [5, 7]
 
@@ -26,27 +29,40 @@ struct OneShotBenchmark {
         let initial = try options.initialModel.map { try ModelArchive.load($0) }
         let teacher = try options.distill.map { try ModelArchive.load($0) }
         let seeds = (0..<options.seeds).map { data.training.seed + UInt64($0) }
+        let prefix = figurePrefix
         var results: [OneShotEvaluation.Result] = []
         for seed in seeds {
-            printDiagnostic("one-shot: seed \(seed): training the embedding network on FMNIST-LT without "
-                            + "\(novel.map { train.classNames[$0] }.joined(separator: " and ")), \(data.training.epochs) epochs"
-                            + (options.recipeName.isEmpty ? "" : ", recipe \(options.recipeName)"))
-            let pool = try options.setting == .pool ? data.pool() : knownIndices
-            let distillation = teacher.map {
-                Distillation(teacher: $0.network, weight: options.distillWeight, pool: ValidationImages(dataset: train, indices: pool),
-                             poolImagesPerStep: 128, seed: seed)
-            }
-            let embedder = try data.trainEmbedding(excluding: novel, seed: seed, loss: options.loss.loss(classCount: train.classNames.count, dimension: 64, seed: seed),
+            let embedder: ModelArchive
+            let saved = options.saveModels.map { ($0 as NSString).appendingPathComponent("\(options.figurePrefix)-seed\(seed).h5") }
+            if let reuse = options.reuseModels {
+                let path = (reuse as NSString).appendingPathComponent("\(options.figurePrefix)-seed\(seed).h5")
+                printDiagnostic("one-shot: seed \(seed): the network of \(path)")
+                embedder = try ModelArchive.load(path)
+            } else {
+                printDiagnostic("one-shot: seed \(seed): training the embedding network on FMNIST-LT without "
+                                + "\(novel.map { train.classNames[$0] }.joined(separator: " and ")), \(data.training.epochs) epochs"
+                                + (options.recipeName.isEmpty ? "" : ", recipe \(options.recipeName)"))
+                let pool = try options.setting == .pool ? data.pool() : knownIndices
+                let distillation = teacher.map {
+                    Distillation(teacher: $0.network, weight: options.distillWeight, pool: ValidationImages(dataset: train, indices: pool),
+                                 poolImagesPerStep: 128, seed: seed)
+                }
+                embedder = try data.trainEmbedding(excluding: novel, seed: seed,
+                                                   loss: options.loss.loss(classCount: train.classNames.count, dimension: 64, seed: seed),
                                                    initial: initial, distillation: distillation)
-            if let folder = options.saveModels {
-                let path = (folder as NSString).appendingPathComponent("\(options.figurePrefix)-seed\(seed).h5")
-                try embedder.save(to: path)
-                printDiagnostic("one-shot: wrote \(path)")
+                if let saved {
+                    try embedder.save(to: saved)
+                    printDiagnostic("one-shot: wrote \(saved)")
+                }
             }
             printDiagnostic("one-shot: embedding the known classes' FMNIST-LT images, the novel classes' validation images and the test images")
-            let result = try OneShotEvaluation(knownClasses: known, novelClasses: novel, draws: data.training.draws).run(
+            let candidates = novel.map { c in validation.filter { train.labels[$0] == c } }
+            let pool = enrolment.refineWith == nil ? nil
+                : embedder.outputs(for: train, indices: FashionMNIST.trainingPoolIndices(labels: train.labels), showProgress: true)
+            let result = try OneShotEvaluation(knownClasses: known, novelClasses: novel, draws: data.training.draws, enrolment: enrolment.enrolment).run(
                 known: (embedder.outputs(for: train, indices: knownIndices, showProgress: true), train.labels(knownIndices)),
-                candidates: novel.map { c in embedder.outputs(for: train, indices: validation.filter { train.labels[$0] == c }) },
+                candidates: candidates.map { embedder.outputs(for: train, indices: $0) },
+                views: embedder.shotViews(of: train, candidates: candidates, augmentedViews: enrolment.augmentShots), pool: pool,
                 test: (embedder.outputs(for: test, indices: Array(0..<test.count), showProgress: true), test.labels))
             printDiagnostic("one-shot: seed \(seed): " + zip(novel, result.novelRecall).map { "\(train.classNames[$0]) \(format($1))" }.joined(separator: ", ")
                             + ", known macro recall \(format(mean(result.knownRecall))), 10-way \(format(result.accuracy))")
@@ -56,25 +72,40 @@ struct OneShotBenchmark {
         var details = data.trainingDetails(head: "embedding").merging([
             "draws": data.training.draws, "novel_classes": novel.map { train.classNames[$0] },
             "enrolment": "known classes: FMNIST-LT training embeddings; novel: 1 validation image each",
-            "seeds": seeds.map { Int($0) }, "setting": options.setting.rawValue,
-            "loss": options.loss.rawValue,
-        ]) { $1 }
+            "seeds": seeds.map { Int($0) }, "setting": options.setting.rawValue, "loss": options.loss.rawValue,
+        ]) { $1 }.merging(enrolment.details) { $1 }
         if let path = options.initialModel { details["init"] = path + (initial?.training.map { " (\($0.command))" } ?? "") }
         if let path = options.distill { details["distill"] = path + ", weight \(options.distillWeight), temperature 0.1, 128 pool images per step" }
         if options.loss != .triplet { details.removeValue(forKey: "miner") }
-        let prefix = options.figurePrefix
-        func write(_ suffix: String, _ perSeed: [Double], _ what: [String: Any] = [:]) throws {
-            var fields = details.merging(what) { $1 }
+        func write(_ name: String, _ perSeed: [Double], _ fields: [String: Any]) throws {
+            var fields = fields
             fields["seed_spread"] = standardDeviation(perSeed)
-            try out.write(Figure(name: "\(prefix)_\(suffix)", value: mean(perSeed), unit: .fraction, runs: perSeed, details: fields))
+            try out.write(Figure(name: name, value: mean(perSeed), unit: .fraction, runs: perSeed, details: fields))
         }
-        for (k, c) in novel.enumerated() {
-            let slug = AccuracyBenchmark.slug(train.classNames[c])
-            try write("recall_\(slug)", results.map { $0.novelRecall[k] }, ["class": train.classNames[c]])
+        func writeAll(_ prefix: String, _ details: [String: Any], novelRecall: [[Double]], knownRecall: [[Double]],
+                      novelPrecision: [[Double]], accuracy: [Double]) throws {
+            for (k, c) in novel.enumerated() {
+                try write("\(prefix)_recall_\(AccuracyBenchmark.slug(train.classNames[c]))", novelRecall.map { $0[k] },
+                          details.merging(["class": train.classNames[c]]) { $1 })
+            }
+            try write("\(prefix)_accuracy", accuracy,
+                      details.merging(["what": "\(train.classNames.count)-way accuracy on the test set; runs: each seed's mean over the draws"]) { $1 })
+            try write("\(prefix)_known_macro_recall", knownRecall.map(mean),
+                      details.merging(["what": "macro recall of the \(known.count) known classes on the test set"]) { $1 })
+            try write("\(prefix)_novel_precision", novelPrecision.map(mean),
+                      details.merging(["what": "mean precision of the novel classes on the test set"]) { $1 })
         }
-        try write("accuracy", results.map(\.accuracy), ["what": "\(train.classNames.count)-way accuracy on the test set; runs: each seed's mean over the draws"])
-        try write("known_macro_recall", results.map { mean($0.knownRecall) }, ["what": "macro recall of the \(known.count) known classes on the test set"])
-        try write("novel_precision", results.map { mean($0.novelPrecision) }, ["what": "mean precision of the novel classes on the test set"])
+        try writeAll(prefix, details, novelRecall: results.map(\.novelRecall), knownRecall: results.map(\.knownRecall),
+                     novelPrecision: results.map(\.novelPrecision), accuracy: results.map(\.accuracy))
+        let refined = results.compactMap(\.refined)
+        if refined.count == results.count, let first = refined.first, let pool = enrolment.refineWith {
+            // Not one-shot: the novel prototypes also saw the unlabelled pool, so these figures stand apart.
+            let refinedDetails = details.merging(["refined_with": "\(pool) (\(first.poolSize) non-validation training images, unlabelled)",
+                                                  "refine_iterations": enrolment.enrolment.refinement.iterations,
+                                                  "refine_temperature": Double(enrolment.enrolment.refinement.temperature)]) { $1 }
+            try writeAll(prefix + "_refined", refinedDetails, novelRecall: refined.map(\.novelRecall), knownRecall: refined.map(\.knownRecall),
+                         novelPrecision: refined.map(\.novelPrecision), accuracy: refined.map(\.accuracy))
+        }
 
         guard let pytorch else { return }
         printDiagnostic("one-shot: the PyTorch peer, \(data.training.epochs) epochs (it trains several times slower)")
@@ -105,4 +136,13 @@ struct OneShotBenchmark {
     }
 
     private func format(_ x: Double) -> String { String(format: "%.3f", x) }
+
+    /// `oneshot[_<setting>][_<recipe>]`, the recipe naming the training (`OneShotOptions.recipeName`)
+    /// and the enrolment beside the protocol's (`views16`, `shot_adjusted`).
+    private var figurePrefix: String {
+        var recipe = options.recipeName.isEmpty ? [] : [options.recipeName]
+        if enrolment.augmentShots > 0 { recipe.append("views\(enrolment.augmentShots)") }
+        if enrolment.score != .raw { recipe.append(enrolment.score.rawValue.replacingOccurrences(of: "-", with: "_")) }
+        return (["oneshot"] + (options.setting == .pool ? [] : [options.setting.rawValue]) + recipe).joined(separator: "_")
+    }
 }

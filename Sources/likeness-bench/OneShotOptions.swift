@@ -30,7 +30,12 @@ struct OneShotOptions: ParsableArguments {
                                valueName: "folder"))
     var saveModels: String?
 
+    @Option(help: ArgumentHelp("One-shot: instead of training, load each seed's network from this folder, as --save-models wrote it (to measure other enrolment options on the same networks).",
+                               valueName: "folder"))
+    var reuseModels: String?
+
     func validate() throws {
+        if saveModels != nil && reuseModels != nil { throw ValidationError("--save-models and --reuse-models: give one.") }
         guard seeds >= 1 else { throw ValidationError("--seeds must be at least 1, not \(seeds).") }
         guard distillWeight > 0 && distillWeight.isFinite else { throw ValidationError("--distill-weight must be positive, not \(distillWeight).") }
         for (option, path) in [("--init", initialModel), ("--distill", distill)] {
@@ -48,8 +53,8 @@ struct OneShotOptions: ParsableArguments {
         return parts.joined(separator: "_")
     }
 
-    /// `oneshot[_<setting>][_<recipe>]`: the reference recipe's pool setting keeps the names
-    /// figures had before settings and recipes.
+    /// `oneshot[_<setting>][_<recipe>]` of the training alone (the saved networks' names): the
+    /// reference recipe's pool setting keeps the names figures had before settings and recipes.
     var figurePrefix: String {
         (["oneshot"] + (setting == .pool ? [] : [setting.rawValue]) + (recipeName.isEmpty ? [] : [recipeName])).joined(separator: "_")
     }
@@ -57,6 +62,7 @@ struct OneShotOptions: ParsableArguments {
     var arguments: [String] {
         ["--seeds", "\(seeds)", "--loss", loss.rawValue, "--setting", setting.rawValue]
             + (initialModel.map { ["--init", $0] } ?? []) + (distill.map { ["--distill", $0, "--distill-weight", "\(distillWeight)"] } ?? [])
+            + (reuseModels.map { ["--reuse-models", $0] } ?? [])
     }
 }
 

@@ -93,11 +93,13 @@ struct CommandLineTests {
         let line = try #require(try JSONSerialization.jsonObject(with: Data(answer.utf8)) as? [String: Any])
         #expect(line["nearest"] as? String == "Sandal")
         #expect((line["distance"] as? Double).map { $0 < 1e-3 } == true)
-        #expect(line["threshold"] is Double)
+        // Under the raw score (the default) the one-image class's threshold comes from its shot count.
+        #expect(line["threshold"] is Double && line["score"] as? Double == line["distance"] as? Double
+                && line["threshold_source"] as? String == "shots")
 
         let csv = try likeness(["classify", "--model", "model.h5", "--gallery", "gallery.h5", "--dataset", sample + "/t10k-images-idx3-ubyte.gz"] + common,
                                in: dir.path).out.split(separator: "\n")
-        #expect(csv.first == "id,class,nearest,distance,threshold,true_class")
+        #expect(csv.first == "id,class,nearest,distance,score,threshold,threshold_source,true_class")
         #expect(csv.count == 101)
 
         let embedded = try likeness(["embed", "--model", "model.h5", "--dataset", sample, "-o", "store.h5"] + common, in: dir.path)

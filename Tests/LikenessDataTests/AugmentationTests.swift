@@ -5,7 +5,7 @@ import LikenessData
 @Suite struct AugmentationTests {
     static let transforms: [ImageTransform] = [
         .horizontalFlip, .verticalFlip, .rotation(maxDegrees: 20), .translation(maxFraction: 0.2),
-        .zoom(scale: 1.1...1.3), .randomCrop(padding: 2), .brightness(maxChange: 0.3), .contrast(maxChange: 0.3),
+        .zoom(scale: 1.1...1.3), .randomCrop(padding: 2), .randomResizedCrop(area: 0.3...0.9, aspectRatio: 0.75...1.33), .brightness(maxChange: 0.3), .contrast(maxChange: 0.3),
         .saturation(maxChange: 0.5), .hue(maxShift: 0.2), .gaussianNoise(std: 0.05), .saltAndPepper(fraction: 0.1),
         .randomErasing(area: 0.05...0.2, aspectRatio: 0.3...3.3), .cutout(size: 4), .elastic(alpha: 3, sigma: 2),
     ]
@@ -46,6 +46,47 @@ import LikenessData
         for (n, c, y, x) in [(0, 0, 0, 0), (3, 2, 5, 7), (7, 1, 11, 9)] {
             #expect(h[n, c, y, x] == images[n, c, y, 9 - x])
             #expect(v[n, c, y, x] == images[n, c, 11 - y, x])
+        }
+    }
+
+    /// One `1 × 1 × size × size` image whose value at `(x, y)` is `value(x, y)`.
+    static func image(size: Int, _ value: (Int, Int) -> Float) -> Tensor {
+        Tensor(shape: [1, 1, size, size], scalars: (0..<(size * size)).map { value($0 % size, $0 / size) })
+    }
+
+    static func resizedCrop(_ image: Tensor, area: ClosedRange<Float>, aspectRatio: ClosedRange<Float>, seed: UInt64) -> Tensor {
+        AugmentationPipeline([AugmentationStep(.randomResizedCrop(area: area, aspectRatio: aspectRatio), probability: 1)], seed: seed)
+            .apply(to: image, labels: [0], classCount: 1, batchIndex: 0).images
+    }
+
+    @Test("A random resized crop of a quarter of the area is a 4 × 4 window at a random place, blown up to 8 × 8")
+    func randomResizedCrop() {
+        // Linear in x (and in y), so bilinear resizing is exact: the output spans the window's 3 pixels.
+        let columns = Self.image(size: 8) { x, _ in Float(x) / 10 }, rows = Self.image(size: 8) { _, y in Float(y) / 10 }
+        var lefts: Set<Float> = [], tops: Set<Float> = []
+        for seed in UInt64(0)..<20 {
+            let x = Self.resizedCrop(columns, area: 0.25...0.25, aspectRatio: 1...1, seed: seed)
+            let y = Self.resizedCrop(rows, area: 0.25...0.25, aspectRatio: 1...1, seed: seed)
+            let left = x[0, 0, 3, 0], top = y[0, 0, 0, 5]
+            #expect((0...4).map { Float($0) / 10 }.contains(left))
+            #expect(abs(x[0, 0, 5, 7] - left - 0.3) < 1e-6)
+            #expect(abs(x[0, 0, 2, 1] - left - 0.025) < 1e-6)   // (1 + ½)·½ − ½ = ¼ of a source pixel in
+            #expect(abs(y[0, 0, 7, 2] - top - 0.3) < 1e-6)
+            lefts.insert(left); tops.insert(top)
+        }
+        #expect(lefts.count > 2 && tops.count > 2)
+        // The whole square at ratio 1 is the image itself.
+        #expect(Self.resizedCrop(columns, area: 1...1, aspectRatio: 1...1, seed: 4) == columns)
+    }
+
+    @Test("A random resized crop that cannot fit in 10 draws takes the centre crop at the nearest ratio allowed")
+    func randomResizedCropFallback() {
+        // 8 × 8 and a width/height ratio of 2 for the whole area: 11 × 6 never fits; the centre 8 × 4 band (rows 2–5) does.
+        let rows = Self.image(size: 8) { _, y in Float(y) / 10 }
+        let out = Self.resizedCrop(rows, area: 1...1, aspectRatio: 2...2, seed: 1)
+        for y in 0..<8 {
+            let source = min(max(2 + (Float(y) + 0.5) * 0.5 - 0.5, 2), 5)
+            #expect(abs(out[0, 0, y, 3] - source / 10) < 1e-6)
         }
     }
 

@@ -225,6 +225,73 @@ extension StorageTests {
             #expect(error.kind == .missingEntry && error.field == "/shot_digests")
         }
 
+        @Test func viewsScoreShotThresholdsAndRefinementPersistInVersion3() throws {
+            let folder = try TemporaryFolder()
+            let path = folder.file("gallery.h5")
+            var gallery = Gallery(modelDigest: digest, dimension: 4)
+            gallery.score = .raw
+            try gallery.enroll(embeddings: StorageTests.unitRows(12, 4, seed: 2), labels: [Int](repeating: 0, count: 12),
+                               classNames: ["Coat"], digests: (0..<12).map { "c\($0)" })
+            try gallery.enroll(embeddings: StorageTests.unitRows(3, 4, seed: 3), labels: [0], classNames: ["Sandal"], digests: ["s"],
+                               viewsPerShot: 3)
+            try gallery.enroll(name: "Bag", embeddings: StorageTests.unitRows(1, 4, seed: 4))
+            gallery.globalThreshold = Gallery.Threshold(distance: 0.8, falseAcceptanceRate: 0.1)
+            let shotThreshold = try #require(gallery.shotThreshold(forClass: "Sandal"))
+            try gallery.setThreshold(shotThreshold, forClass: "Sandal")
+            try gallery.setThreshold(Gallery.Threshold(distance: 0.5), forClass: "Coat")
+            try gallery.refine(classes: ["Bag"], pool: StorageTests.unitRows(20, 4, seed: 5), using: PrototypeRefinement(iterations: 2))
+            try gallery.save(to: path)
+
+            let loaded = try Gallery.load(path)
+            #expect(loaded == gallery)
+            #expect(loaded.score == .raw && loaded["Sandal"]?.viewCount == 3 && loaded["Sandal"]?.shotCount == 1)
+            #expect(loaded["Sandal"]?.threshold?.source == .shots && loaded["Coat"]?.threshold?.source == .calibrated)
+            #expect(loaded["Bag"]?.refinement?.poolSize == 20)
+            #expect(loaded.thresholdInForce(forClass: "Sandal") == .shots && loaded.thresholdInForce(forClass: "Coat") == .class
+                    && loaded.thresholdInForce(forClass: "Bag") == .global)
+            #expect(try HDF5File(openingAt: path).attributes.readInt(named: "format_version") == 3)
+
+            func edited(_ body: (HDF5File) throws -> Void) throws -> StorageError {
+                try gallery.save(to: path)
+                let file = try HDF5File(openingAt: path, mode: .readWrite)
+                try body(file)
+                try file.close()
+                return try #require(throws: StorageError.self) { try Gallery.load(path) }
+            }
+            let score = try edited { try $0.attributes.write("cosine", named: "score") }
+            #expect(score.kind == .invalidValue && (score.field ?? "").contains("score") && score.found == "\"cosine\"")
+            let source = try edited { try $0.dataset(at: "/threshold_sources").write(["calibrated", "guessed", ""]) }
+            #expect(source.kind == .invalidValue && source.field == "/threshold_sources" && source.found == "\"guessed\" in row 1")
+            let views = try edited { try $0.dataset(at: "/view_counts").write([Int64]([12, 3, 0])) }
+            #expect(views.kind == .invalidValue && views.field == "/view_counts" && views.found == "0 in row 2")
+            let refined = try edited { try $0.dataset(at: "/refinement_pool_sizes").write([Int64]([0, 0, -4])) }
+            #expect(refined.kind == .invalidValue && refined.field == "/refinement_pool_sizes")
+            let missing = try edited { try $0.removeObject(at: "/view_counts") }
+            #expect(missing.kind == .missingEntry && missing.field == "/view_counts")
+        }
+
+        @Test func aVersionTwoGalleryLoadsWithTheRawScoreAndOneViewPerShot() throws {
+            let folder = try TemporaryFolder()
+            let path = folder.file("gallery.h5")
+            var gallery = Gallery(modelDigest: digest, dimension: 2)
+            try gallery.enroll(embeddings: Tensor(shape: [2, 2], scalars: [0, 1, 0.6, 0.8]), labels: [0, 0], classNames: ["Bag"], digests: ["a", "b"])
+            try gallery.setThreshold(Gallery.Threshold(distance: 0.4), forClass: "Bag")
+            try gallery.save(to: path)
+            // The layout of version 2: no views, threshold sources, refinements or score.
+            let file = try HDF5File(openingAt: path, mode: .readWrite)
+            for field in ["/view_counts", "/threshold_sources", "/refinement_pool_sizes", "/refinement_pool_weights"] {
+                try file.removeObject(at: field)
+            }
+            try file.attributes.remove("score")
+            try file.attributes.write(2, named: "format_version")
+            try file.close()
+
+            let loaded = try Gallery.load(path)
+            #expect(loaded.score == .raw, "version 2 thresholds were calibrated on raw distances")
+            #expect(loaded["Bag"]?.viewCount == 2 && loaded["Bag"]?.threshold?.source == .calibrated && loaded["Bag"]?.refinement == nil)
+            #expect(Gallery(modelDigest: digest, dimension: 2).score == Gallery.defaultScore)
+        }
+
         @Test func editedShotDigestsAreRefused() throws {
             let folder = try TemporaryFolder()
             let path = folder.file("gallery.h5")

@@ -14,6 +14,13 @@ extension LikenessCommand {
             that are not enrolled give impostor distances only. The false-accept rate is the share of \
             impostor distances at or under the threshold; the false-reject rate, of genuine distances above it. \
             The gallery is locked (GALLERY.lock) from reading its prototypes to writing the thresholds.
+
+            Thresholds are on the gallery's score, which --score sets (kept otherwise): raw, the distance \
+            to the prototype, or shot-adjusted, √max(0, d² − β(n)), which takes out the extra distance of \
+            genuine images to a prototype made of n images rather than thousands (β from the spread of \
+            the classes of many images). Under the raw score a class of fewer than \(ShotAdjustment.minimumShots) \
+            images without a threshold of its own gets one from its shot count: the global threshold τ \
+            moved to √(τ² + β(n)).
             """
         )
 
@@ -29,6 +36,10 @@ extension LikenessCommand {
 
         @Flag(help: "One threshold per enrolled class instead of one for all.")
         var perClass = false
+
+        @Option(help: ArgumentHelp("The score to decide and calibrate on: raw (the distance) or shot-adjusted (default: the gallery's; \(Gallery.defaultScore.rawValue) for a new gallery).",
+                                   valueName: "score"))
+        var score: Gallery.Score?
 
         func validate() throws {
             try requireSeparateFiles()
@@ -53,9 +64,19 @@ extension LikenessCommand {
             var report: [String] = []
             try galleryOptions.update(for: model, modelPath: input.model, command: "calibrate") { gallery in
                 guard !gallery.classes.isEmpty else { throw CommandError("--gallery \(galleryOptions.gallery) has no class enrolled yet.") }
+                if let score, score != gallery.score {
+                    gallery.score = score
+                    // Thresholds chosen on the other score mean nothing on this one.
+                    for enrolled in gallery.classes where enrolled.threshold?.source == .calibrated && !perClass {
+                        printDiagnostic("calibrate: --score \(score.rawValue) drops \(enrolled.name)'s own threshold, chosen on the other score "
+                                        + "(calibrate --per-class chooses it again)")
+                        try gallery.setThreshold(nil, forClass: enrolled.name)
+                    }
+                }
                 let row = Dictionary(uniqueKeysWithValues: gallery.classNames.enumerated().map { ($1, $0) })
                 let labels = loaded.selection.map { row[dataset.classNames[dataset.labels[$0]]] }
-                let distances = PrototypeClassifier.distances(embeddings, gallery.prototypes)
+                let classifier = PrototypeClassifier(gallery: gallery, rejecting: false)
+                let distances = classifier.scores(distances: classifier.distances(embeddings))
                 func calibrated(forClass c: Int?) -> ThresholdCalibration.Result? {
                     let sets = ThresholdCalibration.distances(distances, labels: labels, forClass: c)
                     guard !sets.genuine.isEmpty && !sets.impostor.isEmpty else { return nil }
@@ -65,16 +86,23 @@ extension LikenessCommand {
                     throw CommandError("--dataset has no image of an enrolled class (by name): nothing to calibrate on. Enrolled: \(gallery.classNames.joined(separator: ", ")).")
                 }
                 gallery.globalThreshold = threshold(global)
-                report.append(describe("all classes", global))
-                if perClass {
-                    for (c, name) in gallery.classNames.enumerated() {
-                        guard let r = calibrated(forClass: c) else {
-                            printDiagnostic("calibrate: no validation image of \(name): it keeps the global threshold")
-                            try gallery.setThreshold(nil, forClass: name)
-                            continue
-                        }
+                report.append(describe("all classes (\(gallery.score.rawValue) score)", global))
+                for (c, name) in gallery.classNames.enumerated() {
+                    if perClass, let r = calibrated(forClass: c) {
                         try gallery.setThreshold(threshold(r), forClass: name)
                         report.append(describe(name, r))
+                        continue
+                    }
+                    // A class's own calibrated threshold stays unless --per-class finds no image for it; shot thresholds follow the global one.
+                    if !perClass, gallery[name]?.threshold?.source == .calibrated { continue }
+                    let shot = gallery.shotThreshold(forClass: name)
+                    if perClass {
+                        printDiagnostic("calibrate: no validation image of \(name): it keeps the \(shot == nil ? "global threshold" : "threshold from its shot count")")
+                    }
+                    try gallery.setThreshold(shot, forClass: name)
+                    if let shot {
+                        let shots = gallery[name]!.shotCount
+                        report.append("\(name): threshold \(format(shot.distance)) from its \(shots) image\(shots == 1 ? "" : "s") (the global threshold moved by its shot count)")
                     }
                 }
             }

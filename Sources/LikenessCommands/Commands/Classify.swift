@@ -8,7 +8,13 @@ extension LikenessCommand {
         static let configuration = CommandConfiguration(
             commandName: "classify",
             abstract: "Give each image the nearest enrolled class, or unknown above the calibrated distance threshold (CSV or JSON lines).",
-            discussion: "Columns: id, class (or unknown), nearest class, distance, threshold; with --dataset also the true class. A summary goes to standard error."
+            discussion: """
+            Columns: id, class (or unknown), nearest class (the best score), distance (the raw distance to its \
+            prototype, as calibrate and query measure it), score (what the threshold is compared with: the \
+            distance, or the shot-adjusted distance, as the gallery's score says), threshold, threshold_source \
+            (which threshold decided: global, class (the class's own, calibrated), shots (the global one moved \
+            by the class's shot count) or none); with --dataset also the true class. A summary goes to standard error.
+            """
         )
 
         @OptionGroup var input: ModelInputOptions
@@ -27,7 +33,9 @@ extension LikenessCommand {
             var `class`: String
             var nearest: String
             var distance: Float
+            var score: Float
             var threshold: Float?
+            var thresholdSource: String
             var trueClass: String?
         }
 
@@ -45,19 +53,21 @@ extension LikenessCommand {
             let dataset = loaded.dataset
             let embeddings = model.outputs(for: dataset, indices: loaded.selection, showProgress: loaded.selection.count > 1000)
             let labelled = input.dataset != nil
-            var lines = format.format == .csv ? ["id,class,nearest,distance,threshold" + (labelled ? ",true_class" : "")] : []
+            var lines = format.format == .csv ? ["id,class,nearest,distance,score,threshold,threshold_source" + (labelled ? ",true_class" : "")] : []
+            let sources = gallery.classNames.map { gallery.thresholdInForce(forClass: $0).rawValue }
             var right = 0, unknown = 0
             for (answer, i) in zip(classifier.classify(embeddings), loaded.selection) {
                 let line = Line(id: dataset.ids[i], class: answer.accepted.map { gallery.classNames[$0] } ?? "unknown",
-                                nearest: gallery.classNames[answer.nearest], distance: answer.distance,
-                                threshold: thresholds[answer.nearest], trueClass: labelled ? dataset.classNames[dataset.labels[i]] : nil)
+                                nearest: gallery.classNames[answer.nearest], distance: answer.distance, score: answer.score,
+                                threshold: thresholds[answer.nearest], thresholdSource: sources[answer.nearest],
+                                trueClass: labelled ? dataset.classNames[dataset.labels[i]] : nil)
                 if line.class == "unknown" { unknown += 1 }
                 if line.class == line.trueClass { right += 1 }
                 switch format.format {
                 case .jsonl: lines.append(try OutputFormat.jsonLine(line))
                 case .csv:
-                    lines.append([line.id, line.class, line.nearest, "\(line.distance)", line.threshold.map { "\($0)" } ?? "",
-                           line.trueClass ?? ""].prefix(labelled ? 6 : 5).map(OutputFormat.csvField).joined(separator: ","))
+                    lines.append([line.id, line.class, line.nearest, "\(line.distance)", "\(line.score)", line.threshold.map { "\($0)" } ?? "",
+                                  line.thresholdSource, line.trueClass ?? ""].prefix(labelled ? 8 : 7).map(OutputFormat.csvField).joined(separator: ","))
                 }
             }
             try writeResult(lines.joined(separator: "\n") + "\n", to: output.path)

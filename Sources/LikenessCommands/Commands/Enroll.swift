@@ -17,14 +17,25 @@ extension LikenessCommand {
             temporary file and renamed into place: a failed enrolment leaves it as it was. Enrolments \
             into one gallery at once take turns, under the lock file GALLERY.lock beside it.
 
+            With --augment-shots N each image is enrolled with N mild augmented views of it, all \
+            averaged into the prototype; the gallery keeps the number of images (shots) and of \
+            embeddings (views) of each class. With --refine-with DATASET the class's prototype is then \
+            refined from that dataset's images, unlabelled (soft k-means: each image is shared among \
+            every prototype by its score; the other classes' prototypes stay), and the gallery records \
+            the refinement and the pool's size; new shots of the class later undo it. --refine-with \
+            never takes a test set.
+
             Examples:
               likeness enroll --model embedder.h5 --gallery gallery.h5 --class Sandal sandal.png
+              likeness enroll --model embedder.h5 --gallery gallery.h5 --class Sandal --augment-shots 16 \\
+                --refine-with fashion-mnist:pool sandal.png
               likeness enroll --model embedder.h5 --gallery gallery.h5 --dataset fmnist-lt --classes 0,1,2,3,4,6,8,9
             """
         )
 
         @OptionGroup var input: ModelInputOptions
         @OptionGroup var galleryOptions: GalleryOptions
+        @OptionGroup var shots: ShotEnrolmentOptions
         @OptionGroup var runtime: RuntimeOptions
 
         @Option(name: .customLong("class"), help: ArgumentHelp("The class the image files show.", valueName: "name"))
@@ -38,6 +49,10 @@ extension LikenessCommand {
             if input.dataset == nil && className == nil { throw ValidationError("Name the class of the image files with --class.") }
             if input.dataset != nil && className != nil { throw ValidationError("--class names the class of image files; with --dataset the classes come from its labels.") }
             if classes != nil && input.dataset == nil { throw ValidationError("--classes selects classes of --dataset.") }
+            if shots.refineWith != nil && className == nil {
+                throw ValidationError("--refine-with refines the class of the image files (--class NAME IMAGE…), not every class of --dataset.")
+            }
+            try shots.validatePool(directory: input.source.dataDirectory)
             try validateOutputFolder(of: galleryOptions.gallery, option: "--gallery")
         }
 
@@ -61,30 +76,40 @@ extension LikenessCommand {
                     printDiagnostic("enroll: \(source) has no image of \(missing.joined(separator: ", ")): not enrolled")
                 }
             }
-            let embeddings = model.outputs(for: dataset, indices: indices, showProgress: indices.count > 1000)
+            let embeddings = model.shotOutputs(for: dataset, indices: indices, augmentedViews: shots.augmentShots,
+                                               showProgress: indices.count > 1000)
             let digests = dataset.contentDigests(of: indices)
+            let pool = try shots.poolEmbeddings(model: model, directory: input.source.dataDirectory, command: "enroll")
             var skipped: [Int] = []
             let gallery = try galleryOptions.update(for: model, modelPath: input.model, creating: true, command: "enroll") { gallery in
                 if let className {
                     skipped = try gallery.enroll(embeddings: embeddings, labels: indices.map { _ in 0 }, classNames: [className],
-                                                 digests: digests)
+                                                 digests: digests, viewsPerShot: 1 + shots.augmentShots)
+                    if let pool { try gallery.refine(classes: [className], pool: pool, using: shots.refinement) }
                 } else {
                     skipped = try gallery.enroll(embeddings: embeddings, labels: dataset.labels(indices),
-                                                 classNames: dataset.classNames, digests: digests)
+                                                 classNames: dataset.classNames, digests: digests, viewsPerShot: 1 + shots.augmentShots)
                 }
             }
+            let views = shots.augmentShots > 0 ? " with \(shots.augmentShots) augmented view\(shots.augmentShots == 1 ? "" : "s") each" : ""
             let added = indices.count - skipped.count
             if let className {
                 for row in skipped {
                     printDiagnostic("enroll: \(dataset.ids[indices[row]]) is already enrolled in \(className) (same content); skipped")
                 }
-                print("enrolled \(className) from \(added) image\(added == 1 ? "" : "s") (\(gallery[className]!.shotCount) in all) into \(galleryOptions.gallery)")
+                let enrolled = gallery[className]!
+                print("enrolled \(className) from \(added) image\(added == 1 ? "" : "s") (\(enrolled.shotCount) in all)\(views) into \(galleryOptions.gallery)")
+                if let refinement = enrolled.refinement, let pool = shots.refineWith {
+                    print(String(format: "refined \(className) from \(refinement.poolSize) unlabelled images of \(pool) "
+                                 + "(soft assignment %.1f images, %d iterations at temperature %g)",
+                                 refinement.poolWeight, shots.refineIterations, Double(shots.refineTemperature)))
+                }
             } else {
                 if !skipped.isEmpty {
                     printDiagnostic("enroll: \(skipped.count) image\(skipped.count == 1 ? "" : "s") of \(source) \(skipped.count == 1 ? "is" : "are") already enrolled in \(skipped.count == 1 ? "its" : "their") class (same content); skipped")
                 }
                 let names = enrolled.map { dataset.classNames[$0] }
-                print("enrolled \(names.count) classes from \(added) images of \(source) into \(galleryOptions.gallery): \(names.joined(separator: ", "))")
+                print("enrolled \(names.count) classes from \(added) images of \(source)\(views) into \(galleryOptions.gallery): \(names.joined(separator: ", "))")
             }
         }
     }
@@ -93,7 +118,7 @@ extension LikenessCommand {
 extension LikenessCommand.Enroll: FileRoles {
     var inputFiles: [NamedFile] {
         [NamedFile(option: "--model", path: input.model)] + NamedFile.dataset("--dataset", input.source.dataset)
-            + input.source.images.map { NamedFile(option: "IMAGE", path: $0) }
+            + NamedFile.dataset("--refine-with", shots.refineWith) + input.source.images.map { NamedFile(option: "IMAGE", path: $0) }
     }
 
     var outputFiles: [NamedFile] {

@@ -24,10 +24,15 @@ extension LikenessCommand {
             --test's class list, and every other class of --test is known. Images of --known of a novel \
             class, and of --shots of a known one, are not used.
 
+            --augment-shots N enrols each shot with N mild augmented views, --score chooses the score \
+            decisions use, and --refine-with DATASET measures each draw a second time with the novel \
+            prototypes refined from DATASET's images, unlabelled (never the test set): reported apart.
+
             Example:
               likeness one-shot --model embedder.h5 --novel-classes Sandal,Sneaker \\
                 --known split.json:train --shots split.json:validation \\
                 --test split.json:test
+              likeness one-shot --model embedder.h5 --augment-shots 16 --refine-with fashion-mnist:pool
             """
         )
 
@@ -66,6 +71,7 @@ extension LikenessCommand {
         }
 
         @OptionGroup var runtime: RuntimeOptions
+        @OptionGroup var enrolment: OneShotEnrolmentOptions
 
         /// The folder of built-in datasets' files given, if any.
         var directory: String? { dataDirectory ?? deprecatedData }
@@ -87,6 +93,10 @@ extension LikenessCommand {
                     throw ValidationError("\(option): \(error.message)")
                 }
             }
+            try enrolment.shots.validatePool(directory: directory)
+            if enrolment.shots.refineWith == testDataset {
+                throw ValidationError("--refine-with never takes the test set (--test \(testDataset)): refined figures must not see the images they are measured on.")
+            }
         }
 
         struct Report: Encodable {
@@ -99,6 +109,18 @@ extension LikenessCommand {
             var recall: [String: Double]
             var accuracy: Double
             var accuracyPerDraw: [Double]
+            var augmentShots: Int
+            var score: String
+            /// The draws again with the novel prototypes refined from `refineWith`, apart.
+            var refineWith: String?
+            var refined: Refined?
+
+            struct Refined: Encodable {
+                var poolSize: Int
+                var recall: [String: Double]
+                var accuracy: Double
+                var accuracyPerDraw: [Double]
+            }
         }
 
         func run() throws {
@@ -137,34 +159,54 @@ extension LikenessCommand {
             printDiagnostic("one-shot: embedding \(knownImages.indices.count) images of the known classes, \(shotImages.indices.count) candidate shots "
                             + "of the novel classes and \(testSet.selection.count) test images")
             let knownEmbeddings = archive.outputs(for: knownSet.dataset, indices: knownImages.indices, showProgress: true)
-            let candidates = novel.map { c in
-                archive.outputs(for: shotSet.dataset, indices: zip(shotImages.indices, shotImages.labels).filter { $0.1 == c }.map(\.0))
-            }
+            let candidateIndices = novel.map { c in zip(shotImages.indices, shotImages.labels).filter { $0.1 == c }.map(\.0) }
+            let candidates = candidateIndices.map { archive.outputs(for: shotSet.dataset, indices: $0) }
             let testEmbeddings = archive.outputs(for: testSet.dataset, indices: testSet.selection, showProgress: true)
+            let pool = try enrolment.shots.poolEmbeddings(model: archive, directory: directory, command: "one-shot")
 
-            let result = try OneShotEvaluation(knownClasses: known, novelClasses: novel, draws: draws)
+            let result = try OneShotEvaluation(knownClasses: known, novelClasses: novel, draws: draws, enrolment: enrolment.enrolment)
                 .run(known: (knownEmbeddings, knownImages.labels), candidates: candidates,
+                     views: archive.shotViews(of: shotSet.dataset, candidates: candidateIndices, augmentedViews: enrolment.shots.augmentShots), pool: pool,
                      test: (testEmbeddings, testSet.dataset.labels(testSet.selection)))
-            var recall = [String: Double]()
-            for (c, r) in zip(known, result.knownRecall) { recall[classNames[c]] = r }
-            for (c, r) in zip(novel, result.novelRecall) { recall[classNames[c]] = r }
+            func recallByName(known knownRecall: [Double], novel novelRecall: [Double]) -> [String: Double] {
+                var recall = [String: Double]()
+                for (c, r) in zip(known, knownRecall) { recall[classNames[c]] = r }
+                for (c, r) in zip(novel, novelRecall) { recall[classNames[c]] = r }
+                return recall
+            }
+            let recall = recallByName(known: result.knownRecall, novel: result.novelRecall)
+            let refined = result.refined.map {
+                Report.Refined(poolSize: $0.poolSize, recall: recallByName(known: $0.knownRecall, novel: $0.novelRecall),
+                               accuracy: $0.accuracy, accuracyPerDraw: $0.accuracyPerDraw)
+            }
             let report = Report(model: model, known: knownDataset, shots: shotsDataset, test: testDataset, draws: draws,
                                 novelClasses: novel.map { classNames[$0] }, recall: recall,
-                                accuracy: result.accuracy, accuracyPerDraw: result.accuracyPerDraw)
+                                accuracy: result.accuracy, accuracyPerDraw: result.accuracyPerDraw,
+                                augmentShots: enrolment.shots.augmentShots, score: enrolment.score.rawValue,
+                                refineWith: enrolment.shots.refineWith, refined: refined)
             if let path = output.path { try writeResult(try jsonText(report), to: path) }
             if json {
                 print(try jsonText(report), terminator: "")
                 return
             }
             let width = max(20, (classNames.map(\.count).max() ?? 0) + 1)
-            print("class".padding(toLength: width + 2, withPad: " ", startingAt: 0) + "recall   enrolled from")
-            for c in 0..<classNames.count {
-                let from = novel.contains(c) ? "1 image (novel)" : "\(knownImages.labels.filter { $0 == c }.count) images"
-                print(Markup.terminal(classNames[c]).padding(toLength: width, withPad: " ", startingAt: 0),
-                      String(format: "%7.4f   ", recall[classNames[c]]!) + from)
+            let views = enrolment.shots.augmentShots
+            func table(_ recall: [String: Double], accuracy: Double, perDraw: [Double], novelFrom: String) {
+                print("class".padding(toLength: width + 2, withPad: " ", startingAt: 0) + "recall   enrolled from")
+                for c in 0..<classNames.count {
+                    let from = novel.contains(c) ? novelFrom : "\(knownImages.labels.filter { $0 == c }.count) images"
+                    print(Markup.terminal(classNames[c]).padding(toLength: width, withPad: " ", startingAt: 0),
+                          String(format: "%7.4f   ", recall[classNames[c]]!) + from)
+                }
+                print(String(format: "%d-way accuracy %.4f (mean of %d draws; min %.4f, max %.4f; ", classNames.count, accuracy, draws,
+                             perDraw.min()!, perDraw.max()!) + enrolment.score.rawValue + " score)")
             }
-            print(String(format: "%d-way accuracy %.4f (mean of %d draws; min %.4f, max %.4f)", classNames.count, result.accuracy, draws,
-                         result.accuracyPerDraw.min()!, result.accuracyPerDraw.max()!))
+            let oneImage = "1 image" + (views > 0 ? " and \(views) augmented view\(views == 1 ? "" : "s")" : "") + " (novel)"
+            table(recall, accuracy: result.accuracy, perDraw: result.accuracyPerDraw, novelFrom: oneImage)
+            if let refined, let pool = enrolment.shots.refineWith {
+                print("\nrefined from \(refined.poolSize) unlabelled images of \(pool) (not one-shot: reported apart)")
+                table(refined.recall, accuracy: refined.accuracy, perDraw: refined.accuracyPerDraw, novelFrom: oneImage + ", refined")
+            }
         }
 
         /// The novel classes as indices into `classNames` (--test's), at least one class left known.
@@ -204,6 +246,7 @@ extension LikenessCommand.OneShot: FileRoles {
     var inputFiles: [NamedFile] {
         [NamedFile(option: "--model", path: model)] + NamedFile.dataset("--known", known)
             + NamedFile.dataset("--shots", shots) + NamedFile.dataset("--test", test)
+            + NamedFile.dataset("--refine-with", enrolment.shots.refineWith)
     }
 
     var outputFiles: [NamedFile] {

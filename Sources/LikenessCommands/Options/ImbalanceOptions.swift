@@ -29,7 +29,7 @@ struct ImbalanceOptions: ParsableArguments {
     @Option(parsing: .unconditional, help: "The neighbours SMOTE interpolates towards.")
     var smoteNeighbours = 5
 
-    @Option(help: ArgumentHelp("Augmentations, comma-separated NAME[=VALUE]: hflip, vflip, rotate=DEG, translate=FRACTION, zoom=FACTOR, crop=PADDING, brightness=F, contrast=F, saturation=F, hue=F, noise=STD, salt-pepper=FRACTION, erase, cutout=SIZE, elastic=ALPHA. Each is applied with probability 0.5.",
+    @Option(help: ArgumentHelp("Augmentations, comma-separated NAME[=VALUE]: hflip, vflip, rotate=DEG, translate=FRACTION, zoom=FACTOR, crop=PADDING, resized-crop=AREA (area AREA–1, aspect ratio 3/4–4/3), brightness=F, contrast=F, saturation=F, hue=F, noise=STD, salt-pepper=FRACTION, erase, cutout=SIZE, elastic=ALPHA. Each is applied with probability 0.5.",
                                valueName: "list"))
     var augment: AugmentationList?
 
@@ -138,6 +138,10 @@ struct AugmentationList: ExpressibleByArgument {
             case "translate": transform = .translation(maxFraction: value ?? 0.1)
             case "zoom": transform = .zoom(scale: 1...max(1, value ?? 1.2))
             case "crop": transform = .randomCrop(padding: Int(value ?? 2))
+            case "resized-crop":
+                let area = value ?? 0.08
+                guard area > 0 && area <= 1 else { return nil }
+                transform = .randomResizedCrop(area: area...1, aspectRatio: 0.75...(4.0 / 3))
             case "brightness": transform = .brightness(maxChange: value ?? 0.2)
             case "contrast": transform = .contrast(maxChange: value ?? 0.2)
             case "saturation": transform = .saturation(maxChange: value ?? 0.2)

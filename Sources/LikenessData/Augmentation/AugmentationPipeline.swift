@@ -117,3 +117,39 @@ public struct AugmentationPipeline: Sendable, Hashable {
         }
     }
 }
+
+extension AugmentationPipeline {
+    /// The mild views of a shot averaged into its prototype (`likeness enroll --augment-shots`):
+    /// a random resized crop of area 0.8–1 (width/height ratio 3/4–4/3), a rotation of up to
+    /// ±10°, a whole-pixel shift of up to ±2 px each way and brightness ×[0.8, 1.2], each drawn for
+    /// every view; no flip. Stronger, SimCLR-like views pull a one-shot prototype off its class
+    /// (ONE-SHOT-MEASUREMENTS.md: Sneaker recall −0.2), mild ones add +0.02–0.04.
+    public static func mildShotViews(seed: UInt64) -> AugmentationPipeline {
+        AugmentationPipeline([
+            AugmentationStep(.randomResizedCrop(area: 0.8...1, aspectRatio: 0.75...(4.0 / 3)), probability: 1),
+            AugmentationStep(.rotation(maxDegrees: 10), probability: 1),
+            AugmentationStep(.randomCrop(padding: 2), probability: 1),
+            AugmentationStep(.brightness(maxChange: 0.2), probability: 1),
+        ], seed: seed)
+    }
+
+    /// `count` views of each of the `N` images (`N × C × H × W`), image-major: `(N·count) × C × H × W`,
+    /// rows `i·count ..< (i+1)·count` the views of image `i`, drawn from the streams
+    /// `(seed, streams[i], v)`, so that an image's views depend on its stream alone, not on the
+    /// images beside it.
+    public func views(of images: Tensor, count: Int, streams: [Int]) -> Tensor {
+        precondition(images.rank == 4 && images.shape[0] == streams.count, "images of shape \(images.shape) for \(streams.count) streams")
+        precondition(count >= 1, "\(count) views")
+        let n = images.shape[0], size = images.shape[1] * images.shape[2] * images.shape[3]
+        var out: [Float] = []
+        out.reserveCapacity(n * count * size)
+        images.withUnsafeBufferPointer { pixels in
+            for i in 0..<n {
+                let copies = Tensor(shape: [count] + images.shape.dropFirst(),
+                                    scalars: (0..<count).flatMap { _ in pixels[(i * size)..<((i + 1) * size)] })
+                out += apply(to: copies, labels: [Int](repeating: 0, count: count), classCount: 1, batchIndex: streams[i]).images.scalars
+            }
+        }
+        return Tensor(shape: [n * count] + images.shape.dropFirst(), scalars: out)
+    }
+}

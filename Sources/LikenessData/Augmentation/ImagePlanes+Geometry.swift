@@ -32,6 +32,45 @@ extension ImagePlanes {
         warp { x, y in (cx + (x - cx) / factor, cy + (y - cy) / factor) }
     }
 
+    /// A crop for `randomResizedCrop`, as torchvision's `RandomResizedCrop.get_params` draws it:
+    /// up to 10 draws of an area `a · H · W` (`a` in `area`) and a width/height ratio `r`
+    /// (log-uniform in `aspectRatio`), `w = round(√(a·H·W·r))`, `h = round(√(a·H·W / r))`, at a
+    /// uniform place; the first that fits is kept, else the centre crop of the whole image with
+    /// its ratio clamped to `aspectRatio`.
+    func randomCrop(area: ClosedRange<Float>, aspectRatio: ClosedRange<Float>,
+                    using rng: inout SeededGenerator) -> (top: Int, left: Int, height: Int, width: Int) {
+        let logRatio = log(aspectRatio.lowerBound)...log(aspectRatio.upperBound)
+        for _ in 0..<10 {
+            let target = rng.nextUniform(in: area) * Float(plane)
+            let ratio = exp(rng.nextUniform(in: logRatio))
+            let w = Int((target * ratio).squareRoot().rounded()), h = Int((target / ratio).squareRoot().rounded())
+            guard w >= 1, h >= 1, w <= width, h <= height else { continue }
+            return (rng.nextIndex(below: height - h + 1), rng.nextIndex(below: width - w + 1), h, w)
+        }
+        let ratio = Float(width) / Float(height)
+        var (h, w) = (height, width)
+        if ratio < aspectRatio.lowerBound {
+            h = max(1, Int((Float(width) / aspectRatio.lowerBound).rounded()))
+        } else if ratio > aspectRatio.upperBound {
+            w = max(1, Int((Float(height) * aspectRatio.upperBound).rounded()))
+        }
+        return ((height - h) / 2, (width - w) / 2, h, w)
+    }
+
+    /// Resizes the `crop` (a rectangle inside the image) to the whole image, bilinear:
+    /// output `(x, y)` reads the crop at `(left + (x + ½)·w/W − ½, top + (y + ½)·h/H − ½)`,
+    /// clamped to the crop's pixels (PyTorch's `align_corners=False`).
+    func resize(crop: (top: Int, left: Int, height: Int, width: Int)) {
+        precondition(crop.top >= 0 && crop.left >= 0 && crop.height >= 1 && crop.width >= 1
+                     && crop.top + crop.height <= height && crop.left + crop.width <= width, "crop \(crop) outside \(height)×\(width)")
+        let sx = Float(crop.width) / Float(width), sy = Float(crop.height) / Float(height)
+        let right = Float(crop.left + crop.width - 1), bottom = Float(crop.top + crop.height - 1)
+        warp { x, y in
+            (min(max(Float(crop.left) + (x + 0.5) * sx - 0.5, Float(crop.left)), right),
+             min(max(Float(crop.top) + (y + 0.5) * sy - 0.5, Float(crop.top)), bottom))
+        }
+    }
+
     /// Whole-pixel shift: output `(x, y)` reads source `(x + columns, y + rows)`, 0 outside.
     func shift(columns dx: Int, rows dy: Int) {
         let source = Array(UnsafeBufferPointer(start: base, count: count))

@@ -19,6 +19,11 @@ public enum ImageTransform: Sendable, Hashable {
     /// Pads each side with `padding` zeros and crops an `H × W` window at a random place:
     /// a whole-pixel shift by up to `padding` each way.
     case randomCrop(padding: Int)
+    /// torchvision's `RandomResizedCrop`: a crop of `area` × the image's area and width/height
+    /// ratio in `aspectRatio` (log-uniform) at a random place, resized back to `H × W`
+    /// (bilinear, pixel centres aligned); the centre crop of the whole image, its ratio clamped
+    /// to `aspectRatio`, when 10 draws of the crop do not fit.
+    case randomResizedCrop(area: ClosedRange<Float>, aspectRatio: ClosedRange<Float>)
     /// `x ↦ f · x` with `f` in `[max(0, 1 − maxChange), 1 + maxChange]`.
     case brightness(maxChange: Float)
     /// `x ↦ m + f · (x − m)`, `m` the image's mean luminance (mean value for other than 3
@@ -76,7 +81,7 @@ extension ImageTransform {
             return s >= 0 && s.isFinite ? nil : ("std", "\(s)", "0 or more")
         case .saltAndPepper(let f):
             return f >= 0 && f <= 1 ? nil : ("fraction", "\(f)", "[0, 1]")
-        case .randomErasing(let area, let ratio):
+        case .randomErasing(let area, let ratio), .randomResizedCrop(let area, let ratio):
             if !(area.lowerBound > 0 && area.upperBound <= 1) { return ("area", "\(area)", "a range within (0, 1]") }
             return ratio.lowerBound > 0 && finite(ratio) ? nil : ("aspectRatio", "\(ratio)", "a range of positive ratios")
         case .cutout(let size):
@@ -101,6 +106,9 @@ extension ImageTransform {
             image.warp { x, y in (x - dx, y - dy) }
         case .zoom(let scale):
             image.zoom(by: rng.nextUniform(in: scale))
+        case .randomResizedCrop(let area, let aspectRatio):
+            let crop = image.randomCrop(area: area, aspectRatio: aspectRatio, using: &rng)
+            image.resize(crop: crop)
         case .randomCrop(let padding):
             let dx = rng.nextIndex(below: 2 * padding + 1) - padding
             let dy = rng.nextIndex(below: 2 * padding + 1) - padding
