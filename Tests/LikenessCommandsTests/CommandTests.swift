@@ -159,6 +159,32 @@ struct CommandTests {
         expectArgumentError(["one-shot", "--model", dir.path + "/model.h5", "--test", "no-such-set"], "--test: 'no-such-set' is neither")
     }
 
+    /// `--model` repeated (one per training seed): each model's report as one model's run gives
+    /// it, their mean and the sample standard deviation of their figures.
+    @Test func oneShotMeasuresSeveralSeedsModels() throws {
+        let dir = try TemporaryFolder()
+        try saveModel(at: dir.path + "/a.h5")
+        try saveModel(at: dir.path + "/b.h5", seed: 2)
+        let datasets = ["--known", "fashion-mnist:train", "--shots", "fashion-mnist:train", "--test", "fashion-mnist:test",
+                        "--data-directory", sample, "--draws", "3"]
+        var single: [[String: Any]] = []
+        for model in ["a", "b"] {
+            try run(["one-shot", "--model", "\(dir.path)/\(model).h5", "-o", "\(dir.path)/\(model).json"] + datasets)
+            single.append(try #require(try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: "\(dir.path)/\(model).json"))) as? [String: Any]))
+        }
+        try run(["one-shot", "--model", dir.path + "/a.h5", "--model", dir.path + "/b.h5", "-o", dir.path + "/seeds.json"] + datasets)
+        let seeds = try #require(try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: dir.path + "/seeds.json"))) as? [String: Any])
+        let runs = try #require(seeds["runs"] as? [[String: Any]])
+        #expect(runs.count == 2)
+        let accuracies = single.map { $0["accuracy"] as? Double ?? -1 }
+        #expect(zip(runs, accuracies).allSatisfy { abs(($0["accuracy"] as? Double ?? -2) - $1) < 1e-12 }, "each run is that model's report")
+        let mean = try #require(seeds["mean"] as? [String: Any]), spread = try #require(seeds["seed_spread"] as? [String: Any])
+        #expect(abs((mean["accuracy"] as? Double ?? -1) - (accuracies[0] + accuracies[1]) / 2) < 1e-12)
+        #expect(abs((spread["accuracy"] as? Double ?? -1) - abs(accuracies[0] - accuracies[1]) / 2.squareRoot()) < 1e-12)
+        let sandal = single.map { ($0["recall"] as? [String: Double])?["Sandal"] ?? -1 }
+        #expect(abs(((mean["recall"] as? [String: Double])?["Sandal"] ?? -1) - (sandal[0] + sandal[1]) / 2) < 1e-12)
+    }
+
     /// --majority-class and --minority-class take names as well as indices, through the same
     /// resolver as --exclude-classes; one class given twice is refused.
     @Test func binaryImbalanceTakesClassNames() throws {

@@ -36,8 +36,8 @@ extension LikenessCommand {
             """
         )
 
-        @Option(help: ArgumentHelp("The embedding model (from likeness train).", valueName: "file"))
-        var model: String
+        @Option(help: ArgumentHelp("The embedding model (from likeness train or pretrain); repeat it with the models of several training seeds to report each, their mean and the spread of their means.", valueName: "file"))
+        var model: [String]
 
         @Option(help: ArgumentHelp("The images the known classes are enrolled from (default: fmnist-lt).", valueName: "dataset"))
         var known: String?
@@ -99,6 +99,20 @@ extension LikenessCommand {
             }
         }
 
+        /// Several models' reports (one per training seed), their mean and the spread of their means.
+        struct SeedsReport: Encodable {
+            var runs: [Report]
+            var mean: Summary
+            /// The sample standard deviation of the runs' figures.
+            var seedSpread: Summary
+
+            struct Summary: Encodable {
+                var recall: [String: Double]
+                var knownMacroRecall: Double
+                var accuracy: Double
+            }
+        }
+
         struct Report: Encodable {
             var model: String
             var known: String
@@ -109,6 +123,8 @@ extension LikenessCommand {
             var recall: [String: Double]
             var accuracy: Double
             var accuracyPerDraw: [Double]
+            /// The mean recall of the known classes.
+            var knownMacroRecall: Double
             var augmentShots: Int
             var score: String
             /// The draws again with the novel prototypes refined from `refineWith`, apart.
@@ -125,6 +141,58 @@ extension LikenessCommand {
 
         func run() throws {
             runtime.apply()
+            guard model.count > 1 else { return try measure(model[0]) }
+            var reports: [Report] = []
+            for path in model {
+                printDiagnostic("one-shot: --model \(path)")
+                reports.append(try measureReport(path).report)
+            }
+            let seeds = SeedsReport(runs: reports, mean: summary(of: reports, mean), seedSpread: summary(of: reports, standardDeviation))
+            if let path = output.path { try writeResult(try jsonText(seeds), to: path) }
+            if json {
+                print(try jsonText(seeds), terminator: "")
+                return
+            }
+            let novel = reports[0].novelClasses
+            let width = max(12, (model.map(\.count).max() ?? 0) + 1)
+            print("model".padding(toLength: width, withPad: " ", startingAt: 0)
+                  + novel.map { Markup.terminal($0).padding(toLength: 12, withPad: " ", startingAt: 0) }.joined() + "known macro  \(reports[0].recall.count)-way")
+            func row(_ name: String, _ s: SeedsReport.Summary) {
+                print(name.padding(toLength: width, withPad: " ", startingAt: 0) + novel.map { String(format: "%-12.4f", s.recall[$0] ?? 0) }.joined()
+                      + String(format: "%-13.4f%.4f", s.knownMacroRecall, s.accuracy))
+            }
+            for (path, report) in zip(model, reports) { row(path, summary(of: [report], mean)) }
+            row("mean", seeds.mean)
+            row("seed spread", seeds.seedSpread)
+        }
+
+        /// The figures of `reports` combined by `combine` (mean, spread), class by class.
+        private func summary(of reports: [Report], _ combine: ([Double]) -> Double) -> SeedsReport.Summary {
+            SeedsReport.Summary(recall: Dictionary(uniqueKeysWithValues: reports[0].recall.keys.map { name in (name, combine(reports.map { $0.recall[name] ?? 0 })) }),
+                                knownMacroRecall: combine(reports.map(\.knownMacroRecall)), accuracy: combine(reports.map(\.accuracy)))
+        }
+
+        private func mean(_ xs: [Double]) -> Double { xs.reduce(0, +) / Double(max(xs.count, 1)) }
+
+        private func standardDeviation(_ xs: [Double]) -> Double {
+            guard xs.count > 1 else { return 0 }
+            let m = mean(xs)
+            return (xs.map { ($0 - m) * ($0 - m) }.reduce(0, +) / Double(xs.count - 1)).squareRoot()
+        }
+
+        /// Measures one model and prints (or writes) its report as the command does for one model.
+        private func measure(_ model: String) throws {
+            let (report, print) = try measureReport(model)
+            if let path = output.path { try writeResult(try jsonText(report), to: path) }
+            if json {
+                Swift.print(try jsonText(report), terminator: "")
+                return
+            }
+            print()
+        }
+
+        /// One model's report, and what prints it as a table.
+        private func measureReport(_ model: String) throws -> (report: Report, print: () -> Void) {
             let archive = try ModelArchive.load(model)
             guard archive.architecture.head.embeddingDimension != nil else {
                 throw CommandError("--model \(model) has a softmax head; one-shot enrolment needs an embedding model.")
@@ -182,13 +250,9 @@ extension LikenessCommand {
             let report = Report(model: model, known: knownDataset, shots: shotsDataset, test: testDataset, draws: draws,
                                 novelClasses: novel.map { classNames[$0] }, recall: recall,
                                 accuracy: result.accuracy, accuracyPerDraw: result.accuracyPerDraw,
+                                knownMacroRecall: mean(result.knownRecall),
                                 augmentShots: enrolment.shots.augmentShots, score: enrolment.score.rawValue,
                                 refineWith: enrolment.shots.refineWith, refined: refined)
-            if let path = output.path { try writeResult(try jsonText(report), to: path) }
-            if json {
-                print(try jsonText(report), terminator: "")
-                return
-            }
             let width = max(20, (classNames.map(\.count).max() ?? 0) + 1)
             let views = enrolment.shots.augmentShots
             func table(_ recall: [String: Double], accuracy: Double, perDraw: [Double], novelFrom: String) {
@@ -202,11 +266,13 @@ extension LikenessCommand {
                              perDraw.min()!, perDraw.max()!) + enrolment.score.rawValue + " score)")
             }
             let oneImage = "1 image" + (views > 0 ? " and \(views) augmented view\(views == 1 ? "" : "s")" : "") + " (novel)"
-            table(recall, accuracy: result.accuracy, perDraw: result.accuracyPerDraw, novelFrom: oneImage)
-            if let refined, let pool = enrolment.shots.refineWith {
-                print("\nrefined from \(refined.poolSize) unlabelled images of \(pool) (not one-shot: reported apart)")
-                table(refined.recall, accuracy: refined.accuracy, perDraw: refined.accuracyPerDraw, novelFrom: oneImage + ", refined")
-            }
+            return (report, {
+                table(recall, accuracy: result.accuracy, perDraw: result.accuracyPerDraw, novelFrom: oneImage)
+                if let refined, let pool = enrolment.shots.refineWith {
+                    print("\nrefined from \(refined.poolSize) unlabelled images of \(pool) (not one-shot: reported apart)")
+                    table(refined.recall, accuracy: refined.accuracy, perDraw: refined.accuracyPerDraw, novelFrom: oneImage + ", refined")
+                }
+            })
         }
 
         /// The novel classes as indices into `classNames` (--test's), at least one class left known.
@@ -244,7 +310,7 @@ extension LikenessCommand {
 
 extension LikenessCommand.OneShot: FileRoles {
     var inputFiles: [NamedFile] {
-        [NamedFile(option: "--model", path: model)] + NamedFile.dataset("--known", known)
+        model.map { NamedFile(option: "--model", path: $0) } + NamedFile.dataset("--known", known)
             + NamedFile.dataset("--shots", shots) + NamedFile.dataset("--test", test)
             + NamedFile.dataset("--refine-with", enrolment.shots.refineWith)
     }
