@@ -26,6 +26,10 @@ extension LikenessCommand {
 
         @OptionGroup var input: ModelLabelledInputOptions
         @OptionGroup var galleryOptions: GalleryOptions
+
+        @Option(help: ArgumentHelp("Classes of --dataset whose images are left out, comma-separated names or indices: PROTOCOL.md calibrates the demo's threshold on the known classes' validation images only (--exclude-classes Sandal,Sneaker), so that no image of a one-shot class chooses it.",
+                                   valueName: "classes"))
+        var excludeClasses: ClassList?
         @OptionGroup var runtime: RuntimeOptions
 
         @Option(parsing: .unconditional, help: ArgumentHelp("The largest false-accept rate allowed (the threshold is the largest that keeps to it).", valueName: "rate"))
@@ -49,8 +53,13 @@ extension LikenessCommand {
 
         func run() throws {
             runtime.apply()
-            let (model, loaded) = try input.load()
+            var (model, loaded) = try input.load()
             let dataset = loaded.dataset
+            if let excludeClasses {
+                let excluded = Set(try excludeClasses.resolved(in: dataset.classNames, option: "--exclude-classes"))
+                loaded.selection.removeAll { excluded.contains(dataset.labels[$0]) }
+                printDiagnostic("calibrate: \(loaded.selection.count) images, without those of \(excluded.sorted().map { dataset.classNames[$0] }.joined(separator: ", "))")
+            }
             let embeddings = model.outputs(for: dataset, indices: loaded.selection, showProgress: true)
             let target: ThresholdCalibration.Target = falseAcceptRate.map { .falseAcceptRate($0) } ?? .equalErrorRate
             func threshold(_ r: ThresholdCalibration.Result) -> Gallery.Threshold {

@@ -113,8 +113,9 @@ extension LikenessCommand {
                     try likeness(["enroll", "--model", embedder, "--gallery", gallery, "--class", name, file] + runtimeArguments)
                 }
             }
-            try command("Calibrate the distance threshold on the validation images (equal error rate)", 
-                        ["calibrate", "--model", embedder, "--gallery", gallery, "--dataset", "fashion-mnist:validation"] + dataDirectoryArguments + runtimeArguments)
+            try command("Calibrate the distance threshold on the known classes' validation images (equal error rate; no Sandal or Sneaker image chooses it)", 
+                        ["calibrate", "--model", embedder, "--gallery", gallery, "--dataset", "fashion-mnist:validation",
+                         "--exclude-classes", Self.novelClasses.map(String.init).joined(separator: ",")] + dataDirectoryArguments + runtimeArguments)
             try command("Classify the query images: the nearest enrolled class, or unknown above the threshold", 
                         ["classify", "--model", embedder, "--gallery", gallery] + queries + runtimeArguments)
             try command("Their 5 nearest neighbours among the stored training embeddings", 
