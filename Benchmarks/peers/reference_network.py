@@ -23,8 +23,12 @@ class ReferenceNetwork(nn.Module):
         self.dropout = nn.Dropout(0.5)
         self.dense = nn.Linear(64 * 7 * 7, classes if head == "softmax" else dimension)
 
-    def forward(self, x):
+    def features(self, x):
+        """The backbone's 3136 features (after the dropout, which is active in training mode)."""
         x = F.max_pool2d(F.relu(self.conv1(x)), 2)
         x = F.max_pool2d(F.relu(self.conv2(x)), 2)
-        x = self.dense(self.dropout(torch.flatten(x, 1)))
+        return self.dropout(torch.flatten(x, 1))
+
+    def forward(self, x):
+        x = self.dense(self.features(x))
         return x if self.head == "softmax" else F.normalize(x, dim=1)
