@@ -159,6 +159,16 @@ struct CommandTests {
         expectArgumentError(["one-shot", "--model", dir.path + "/model.h5", "--test", "no-such-set"], "--test: 'no-such-set' is neither")
     }
 
+    /// A negative number is the option's value, refused for its range, not read as an option
+    /// (ArgumentParser's "Missing value for '--draws'" otherwise).
+    @Test func negativeNumbersAreValuesRefusedByRange() {
+        expectArgumentError(["one-shot", "--model", "m.h5", "--draws", "-1"], "--draws must be at least 1, not -1.")
+        expectArgumentError(["data", "split", sample, "--validation-fraction", "-0.1", "-o", "s.json"], "got -0.1 and 0.1")
+        expectArgumentError(["data", "imbalance", sample, "--exponential", "-5", "-o", "p.json"], "--exponential must be a ratio of at least 1")
+        expectArgumentError(["data", "split", sample, "--seed", "-1", "-o", "s.json"], "The value '-1' is invalid for '--seed <seed>'")
+        expectArgumentError(["one-shot", "--model", "m.h5", "--augment-shots", "-2"], "--augment-shots takes 0 to")
+    }
+
     /// `--model` repeated (one per training seed): each model's report as one model's run gives
     /// it, their mean and the sample standard deviation of their figures.
     @Test func oneShotMeasuresSeveralSeedsModels() throws {

@@ -57,16 +57,17 @@ struct LimitsCommandLineTests {
     @Test func hugeBatchesAndTargetsAreRefused() throws {
         let dir = try TemporaryFolder()
         let train = ["train", sample, "--epochs", "1", "-o", "model.h5"]
-        let refusals: [([String], String)] = [
-            (["-P", "100000", "-K", "100000"], "Error: -K 100000: a batch takes at most 4096 images of a class."),
-            (["-P", "100000", "-K", "4"], "Error: -P 100000: the training set has 10 classes of 2 or more images, so a batch holds at most 10 classes"),
-            (["--head", "softmax", "--oversample", "5:1000000000"],
+        // -K alone decides its refusal: a usage error (64); the others need the data (1).
+        let refusals: [([String], Int32, String)] = [
+            (["-P", "100000", "-K", "100000"], 64, "Error: -K 100000: a batch takes at most 4096 images of a class.\n"),
+            (["-P", "100000", "-K", "4"], 1, "Error: -P 100000: the training set has 10 classes of 2 or more images, so a batch holds at most 10 classes"),
+            (["--head", "softmax", "--oversample", "5:1000000000"], 1,
              "Error: --oversample: sampling strategy asks for 1000000000 images of class 5: over-sampling grows a class to at most 100 times the largest class"),
-            (["--head", "softmax", "--smote", "5:1000000000"], "Error: --smote: sampling strategy asks for 1000000000 images of class 5"),
+            (["--head", "softmax", "--smote", "5:1000000000"], 1, "Error: --smote: sampling strategy asks for 1000000000 images of class 5"),
         ]
-        for (options, message) in refusals {
+        for (options, status, message) in refusals {
             let run = try runLimited(train + options, in: dir.path)
-            #expect(run.status == 1 && !run.signalled, "\(options): exit \(run.status): \(run.err)")
+            #expect(run.status == status && !run.signalled, "\(options): exit \(run.status): \(run.err)")
             #expect(run.err.contains(message), "\(options): \(run.err)")
             #expect(!run.err.contains("epoch"), "\(options): trained: \(run.err)")
         }

@@ -58,7 +58,7 @@ extension LikenessCommand {
                                    valueName: "classes"))
         var novelClasses = ClassList(argument: "5,7")!
 
-        @Option(help: "Draws of the enrolment image.")
+        @Option(parsing: .unconditional, help: "Draws of the enrolment image.")
         var draws = 20
 
         @Flag(help: "Print the result as JSON instead of a table.")

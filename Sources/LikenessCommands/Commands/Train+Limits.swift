@@ -14,11 +14,12 @@ extension LikenessCommand.Train {
         }
     }
 
-    /// Refuses a `-K` past `TripletOptions.maximumImagesPerClass`, before anything is loaded.
+    /// For `validate()`: refuses a `-K` past `TripletOptions.maximumImagesPerClass` (a usage
+    /// error, exit 64, as the argument alone decides it).
     func checkImagesPerClass() throws {
         let limit = TripletOptions.maximumImagesPerClass
         guard model.headName == .embedding, triplet.imagesPerClass > limit else { return }
-        throw CommandError("-K \(triplet.imagesPerClass): a batch takes at most \(limit) images of a class.")
+        throw ValidationError("-K \(triplet.imagesPerClass): a batch takes at most \(limit) images of a class.")
     }
 
     /// The classes per batch (`-P`) of the embedding head: the one given, which must not exceed

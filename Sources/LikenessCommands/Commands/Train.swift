@@ -84,6 +84,7 @@ extension LikenessCommand {
             try validateOutputFolder(of: output, option: "--output")
             if let checkpoint { try validateOutputFolder(of: checkpoint, option: "--checkpoint") }
             try validateImageSize()
+            try checkImagesPerClass()
         }
 
         var checkpointPath: String {
@@ -92,7 +93,6 @@ extension LikenessCommand {
 
         func run() throws {
             runtime.apply()
-            try checkImagesPerClass()
             let locks = try lockOutputs()
             defer { withExtendedLifetime(locks) {} }
             let initial = try start.initialArchive(backbone: model.backbone)

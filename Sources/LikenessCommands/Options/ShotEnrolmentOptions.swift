@@ -4,7 +4,7 @@ import Likeness
 /// How a new class's shots are enrolled (`enroll`, `one-shot`; `likeness-bench one-shot` has its
 /// own): each shot with mild augmented views of it, and its prototype refined from an unlabelled pool.
 struct ShotEnrolmentOptions: ParsableArguments {
-    @Option(help: ArgumentHelp("Enrol each image with N mild augmented views of it averaged into the prototype (random resized crop of area 0.8–1, rotation ±10°, shift ±2 px, brightness ±0.2, no flip).",
+    @Option(parsing: .unconditional, help: ArgumentHelp("Enrol each image with N mild augmented views of it averaged into the prototype (random resized crop of area 0.8–1, rotation ±10°, shift ±2 px, brightness ±0.2, no flip).",
                                valueName: "N"))
     var augmentShots = 0
 
@@ -12,10 +12,10 @@ struct ShotEnrolmentOptions: ParsableArguments {
                                valueName: "dataset"))
     var refineWith: String?
 
-    @Option(help: ArgumentHelp("With --refine-with: rounds of soft assignment and update.", valueName: "n"))
+    @Option(parsing: .unconditional, help: ArgumentHelp("With --refine-with: rounds of soft assignment and update.", valueName: "n"))
     var refineIterations = PrototypeRefinement().iterations
 
-    @Option(help: ArgumentHelp("With --refine-with: the temperature of the soft assignment, in squared distance (smaller is firmer).", valueName: "T"))
+    @Option(parsing: .unconditional, help: ArgumentHelp("With --refine-with: the temperature of the soft assignment, in squared distance (smaller is firmer).", valueName: "T"))
     var refineTemperature = PrototypeRefinement().temperature
 
     /// The most augmented views a shot can have.

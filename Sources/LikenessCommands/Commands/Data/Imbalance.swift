@@ -21,10 +21,10 @@ extension LikenessCommand.Data {
         @Option(help: ArgumentHelp("A profile name (fmnist-lt) or a profile JSON file.", valueName: "name-or-file"))
         var profile: String?
 
-        @Option(help: ArgumentHelp("An exponential long tail with this imbalance ratio: n_c = n_max · ratio^(−c/(C−1)).", valueName: "ratio"))
+        @Option(parsing: .unconditional, help: ArgumentHelp("An exponential long tail with this imbalance ratio: n_c = n_max · ratio^(−c/(C−1)).", valueName: "ratio"))
         var exponential: Double?
 
-        @Option(help: ArgumentHelp("Step imbalance: the last half of the classes keep n_max / ratio images.", valueName: "ratio"))
+        @Option(parsing: .unconditional, help: ArgumentHelp("Step imbalance: the last half of the classes keep n_max / ratio images.", valueName: "ratio"))
         var step: Double?
 
         @Option(help: ArgumentHelp("Two classes at ratio:1 (--majority-class, --minority-class); others are dropped. Accepts 4 or 4:1, at least 1.", valueName: "ratio"))
@@ -36,14 +36,14 @@ extension LikenessCommand.Data {
         @Option(help: ArgumentHelp("The minority class of --binary: a name or an index.", valueName: "class"))
         var minorityClass = ClassList(argument: "1")!
 
-        @Option(help: "n_max, the count of the largest class (default: as many as every class allows).")
+        @Option(parsing: .unconditional, help: "n_max, the count of the largest class (default: as many as every class allows).")
         var maxCount: Int?
 
-        @Option(help: ArgumentHelp("Draw each class's images at random with this seed instead of taking the first ones.", valueName: "seed"))
+        @Option(parsing: .unconditional, help: ArgumentHelp("Draw each class's images at random with this seed instead of taking the first ones.", valueName: "seed"))
         var seed: UInt64?
 
         /// `--seed`'s old spelling.
-        @Option(name: .customLong("random-seed"), help: .hidden) var deprecatedRandomSeed: UInt64?
+        @Option(name: .customLong("random-seed"), parsing: .unconditional, help: .hidden) var deprecatedRandomSeed: UInt64?
 
         @OptionGroup var output: OutputOptions<Output>
 

@@ -28,17 +28,17 @@ extension LikenessCommand.Data {
 
         @OptionGroup var data: DatasetOptions
 
-        @Option(help: "The fraction of each class for validation (default: 0.1).")
+        @Option(parsing: .unconditional, help: "The fraction of each class for validation (default: 0.1).")
         var validationFraction: Double?
 
-        @Option(help: "The fraction of each class for test (default: 0.1).")
+        @Option(parsing: .unconditional, help: "The fraction of each class for test (default: 0.1).")
         var testFraction: Double?
 
         /// The old spellings, before `--validation` meant validation images everywhere.
-        @Option(name: .customLong("validation"), help: .hidden) var deprecatedValidation: Double?
-        @Option(name: .customLong("test"), help: .hidden) var deprecatedTest: Double?
+        @Option(name: .customLong("validation"), parsing: .unconditional, help: .hidden) var deprecatedValidation: Double?
+        @Option(name: .customLong("test"), parsing: .unconditional, help: .hidden) var deprecatedTest: Double?
 
-        @Option(help: "The seed of the shuffle: the same seed gives the same split.")
+        @Option(parsing: .unconditional, help: "The seed of the shuffle: the same seed gives the same split.")
         var seed: UInt64 = 0
 
         @OptionGroup var output: OutputOptions<Output>
