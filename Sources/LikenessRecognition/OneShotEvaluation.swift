@@ -188,3 +188,17 @@ public struct ShotEnrolment: Sendable, Equatable {
         self.refinement = refinement
     }
 }
+
+extension OneShotEvaluation {
+    /// The mean of the figures of several training seeds (0 for none).
+    public static func seedMean(_ figures: [Double]) -> Double {
+        figures.reduce(0, +) / Double(max(figures.count, 1))
+    }
+
+    /// The spread of several training seeds' figures: their sample standard deviation (0 for one).
+    public static func seedSpread(_ figures: [Double]) -> Double {
+        guard figures.count > 1 else { return 0 }
+        let m = seedMean(figures)
+        return (figures.map { ($0 - m) * ($0 - m) }.reduce(0, +) / Double(figures.count - 1)).squareRoot()
+    }
+}

@@ -30,42 +30,46 @@ struct OneShotBenchmark {
         let teacher = try options.distill.map { try ModelArchive.load($0) }
         let seeds = (0..<options.seeds).map { data.training.seed + UInt64($0) }
         let prefix = figurePrefix
+        let distillationPool = try options.setting == .pool ? data.pool() : knownIndices
+        let candidates = novel.map { c in validation.filter { train.labels[$0] == c } }
+        // Where --save-models writes, and --reuse-models reads, a seed's network.
+        func modelPath(in folder: String, seed: UInt64) -> String {
+            (folder as NSString).appendingPathComponent("\(options.figurePrefix)-seed\(seed).h5")
+        }
         var results: [OneShotEvaluation.Result] = []
         for seed in seeds {
             let embedder: ModelArchive
-            let saved = options.saveModels.map { ($0 as NSString).appendingPathComponent("\(options.figurePrefix)-seed\(seed).h5") }
             if let reuse = options.reuseModels {
-                let path = (reuse as NSString).appendingPathComponent("\(options.figurePrefix)-seed\(seed).h5")
+                let path = modelPath(in: reuse, seed: seed)
                 printDiagnostic("one-shot: seed \(seed): the network of \(path)")
                 embedder = try ModelArchive.load(path)
             } else {
                 printDiagnostic("one-shot: seed \(seed): training the embedding network on FMNIST-LT without "
                                 + "\(novel.map { train.classNames[$0] }.joined(separator: " and ")), \(data.training.epochs) epochs"
                                 + (options.recipeName.isEmpty ? "" : ", recipe \(options.recipeName)"))
-                let pool = try options.setting == .pool ? data.pool() : knownIndices
                 let distillation = teacher.map {
-                    Distillation(teacher: $0.network, weight: options.distillWeight, pool: ValidationImages(dataset: train, indices: pool),
+                    Distillation(teacher: $0.network, weight: options.distillWeight, pool: ValidationImages(dataset: train, indices: distillationPool),
                                  poolImagesPerStep: 128, seed: seed)
                 }
                 embedder = try data.trainEmbedding(excluding: novel, seed: seed,
                                                    loss: options.loss.loss(classCount: train.classNames.count, dimension: 64, seed: seed),
                                                    initial: initial, distillation: distillation)
-                if let saved {
+                if let folder = options.saveModels {
+                    let saved = modelPath(in: folder, seed: seed)
                     try embedder.save(to: saved)
                     printDiagnostic("one-shot: wrote \(saved)")
                 }
             }
             printDiagnostic("one-shot: embedding the known classes' FMNIST-LT images, the novel classes' validation images and the test images")
-            let candidates = novel.map { c in validation.filter { train.labels[$0] == c } }
             let pool = enrolment.refineWith == nil ? nil
-                : embedder.outputs(for: train, indices: FashionMNIST.trainingPoolIndices(labels: train.labels), showProgress: true)
+                : embedder.outputs(for: train, indices: try data.pool(), showProgress: true)
             let result = try OneShotEvaluation(knownClasses: known, novelClasses: novel, draws: data.training.draws, enrolment: enrolment.enrolment).run(
                 known: (embedder.outputs(for: train, indices: knownIndices, showProgress: true), train.labels(knownIndices)),
                 candidates: candidates.map { embedder.outputs(for: train, indices: $0) },
                 views: embedder.shotViews(of: train, candidates: candidates, augmentedViews: enrolment.augmentShots), pool: pool,
                 test: (embedder.outputs(for: test, indices: Array(0..<test.count), showProgress: true), test.labels))
             printDiagnostic("one-shot: seed \(seed): " + zip(novel, result.novelRecall).map { "\(train.classNames[$0]) \(format($1))" }.joined(separator: ", ")
-                            + ", known macro recall \(format(mean(result.knownRecall))), 10-way \(format(result.accuracy))")
+                            + ", known macro recall \(format(OneShotEvaluation.seedMean(result.knownRecall))), 10-way \(format(result.accuracy))")
             results.append(result)
         }
 
@@ -79,8 +83,8 @@ struct OneShotBenchmark {
         if options.loss != .triplet { details.removeValue(forKey: "miner") }
         func write(_ name: String, _ perSeed: [Double], _ fields: [String: Any]) throws {
             var fields = fields
-            fields["seed_spread"] = standardDeviation(perSeed)
-            try out.write(Figure(name: name, value: mean(perSeed), unit: .fraction, runs: perSeed, details: fields))
+            fields["seed_spread"] = OneShotEvaluation.seedSpread(perSeed)
+            try out.write(Figure(name: name, value: OneShotEvaluation.seedMean(perSeed), unit: .fraction, runs: perSeed, details: fields))
         }
         func writeAll(_ prefix: String, _ details: [String: Any], novelRecall: [[Double]], knownRecall: [[Double]],
                       novelPrecision: [[Double]], accuracy: [Double]) throws {
@@ -90,9 +94,9 @@ struct OneShotBenchmark {
             }
             try write("\(prefix)_accuracy", accuracy,
                       details.merging(["what": "\(train.classNames.count)-way accuracy on the test set; runs: each seed's mean over the draws"]) { $1 })
-            try write("\(prefix)_known_macro_recall", knownRecall.map(mean),
+            try write("\(prefix)_known_macro_recall", knownRecall.map(OneShotEvaluation.seedMean),
                       details.merging(["what": "macro recall of the \(known.count) known classes on the test set"]) { $1 })
-            try write("\(prefix)_novel_precision", novelPrecision.map(mean),
+            try write("\(prefix)_novel_precision", novelPrecision.map(OneShotEvaluation.seedMean),
                       details.merging(["what": "mean precision of the novel classes on the test set"]) { $1 })
         }
         try writeAll(prefix, details, novelRecall: results.map(\.novelRecall), knownRecall: results.map(\.knownRecall),
@@ -126,14 +130,7 @@ struct OneShotBenchmark {
         }
     }
 
-    private func mean(_ xs: [Double]) -> Double { xs.reduce(0, +) / Double(max(xs.count, 1)) }
 
-    /// The sample standard deviation (0 for one value): how far the seeds' means spread.
-    private func standardDeviation(_ xs: [Double]) -> Double {
-        guard xs.count > 1 else { return 0 }
-        let m = mean(xs)
-        return (xs.map { ($0 - m) * ($0 - m) }.reduce(0, +) / Double(xs.count - 1)).squareRoot()
-    }
 
     private func format(_ x: Double) -> String { String(format: "%.3f", x) }
 

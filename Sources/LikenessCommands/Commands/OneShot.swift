@@ -147,7 +147,7 @@ extension LikenessCommand {
                 printDiagnostic("one-shot: --model \(path)")
                 reports.append(try measureReport(path).report)
             }
-            let seeds = SeedsReport(runs: reports, mean: summary(of: reports, mean), seedSpread: summary(of: reports, standardDeviation))
+            let seeds = SeedsReport(runs: reports, mean: summary(of: reports, OneShotEvaluation.seedMean), seedSpread: summary(of: reports, OneShotEvaluation.seedSpread))
             if let path = output.path { try writeResult(try jsonText(seeds), to: path) }
             if json {
                 print(try jsonText(seeds), terminator: "")
@@ -161,7 +161,7 @@ extension LikenessCommand {
                 print(name.padding(toLength: width, withPad: " ", startingAt: 0) + novel.map { String(format: "%-12.4f", s.recall[$0] ?? 0) }.joined()
                       + String(format: "%-13.4f%.4f", s.knownMacroRecall, s.accuracy))
             }
-            for (path, report) in zip(model, reports) { row(path, summary(of: [report], mean)) }
+            for (path, report) in zip(model, reports) { row(path, summary(of: [report], OneShotEvaluation.seedMean)) }
             row("mean", seeds.mean)
             row("seed spread", seeds.seedSpread)
         }
@@ -172,13 +172,7 @@ extension LikenessCommand {
                                 knownMacroRecall: combine(reports.map(\.knownMacroRecall)), accuracy: combine(reports.map(\.accuracy)))
         }
 
-        private func mean(_ xs: [Double]) -> Double { xs.reduce(0, +) / Double(max(xs.count, 1)) }
 
-        private func standardDeviation(_ xs: [Double]) -> Double {
-            guard xs.count > 1 else { return 0 }
-            let m = mean(xs)
-            return (xs.map { ($0 - m) * ($0 - m) }.reduce(0, +) / Double(xs.count - 1)).squareRoot()
-        }
 
         /// Measures one model and prints (or writes) its report as the command does for one model.
         private func measure(_ model: String) throws {
@@ -250,7 +244,7 @@ extension LikenessCommand {
             let report = Report(model: model, known: knownDataset, shots: shotsDataset, test: testDataset, draws: draws,
                                 novelClasses: novel.map { classNames[$0] }, recall: recall,
                                 accuracy: result.accuracy, accuracyPerDraw: result.accuracyPerDraw,
-                                knownMacroRecall: mean(result.knownRecall),
+                                knownMacroRecall: OneShotEvaluation.seedMean(result.knownRecall),
                                 augmentShots: enrolment.shots.augmentShots, score: enrolment.score.rawValue,
                                 refineWith: enrolment.shots.refineWith, refined: refined)
             let width = max(20, (classNames.map(\.count).max() ?? 0) + 1)

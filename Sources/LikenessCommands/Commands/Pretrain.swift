@@ -51,29 +51,12 @@ extension LikenessCommand {
         var resume = false
 
         func validate() throws {
-            try requireSeparateFiles()
-            try outputFiles.forEach { try $0.requireReplaceable(by: ModelArchive.formatName) }
-            guard [".h5", ".hdf5"].contains(where: output.lowercased().hasSuffix) else {
-                throw ValidationError("--output must name an HDF5 file ending in .h5 or .hdf5, not '\(output)'.")
-            }
-            if resume && !FileManager.default.fileExists(atPath: checkpointPath) {
-                throw ValidationError("--resume: no checkpoint at \(checkpointPath) (give its path with --checkpoint).")
-            }
-            try validateOutputFolder(of: output, option: "--output")
-            if let checkpoint { try validateOutputFolder(of: checkpoint, option: "--checkpoint") }
-        }
-
-        var checkpointPath: String {
-            checkpoint ?? (output as NSString).deletingPathExtension + ".checkpoint.h5"
+            try validateCheckpointedOutput()
         }
 
         func run() throws {
             runtime.apply()
-            let locks = try Set([output, checkpointPath]).sorted().map { path in
-                try FileLock(locking: path) { lock in
-                    printDiagnostic("pretrain: waiting for the lock on \(path), held by another likeness run (\(lock))")
-                }
-            }
+            let locks = try lockOutputs(command: "pretrain")
             defer { withExtendedLifetime(locks) {} }
             let (_, loaded) = try data.load()
             let dataset = loaded.dataset
@@ -142,12 +125,9 @@ extension LikenessCommand {
     }
 }
 
-extension LikenessCommand.Pretrain: FileRoles {
+extension LikenessCommand.Pretrain: CheckpointedRun {
     var inputFiles: [NamedFile] { NamedFile.dataset("DATASET", data.dataset) }
-
-    var outputFiles: [NamedFile] {
-        [NamedFile(option: "-o", path: output), NamedFile(option: "--checkpoint", path: checkpointPath)]
-    }
+    var outputFiles: [NamedFile] { checkpointedOutputFiles }
 }
 
 /// The network and recipe of `likeness pretrain`.

@@ -3,17 +3,6 @@ import Foundation
 import Likeness
 
 extension LikenessCommand.Train {
-    /// Takes the locks of the output and of the checkpoint (`PATH.lock`), in the order of their
-    /// paths, for the whole run: a second `train` writing either waits, saying so, so that the
-    /// model and its checkpoint come from one run.
-    func lockOutputs() throws -> [FileLock] {
-        try Set([output, checkpointPath]).sorted().map { path in
-            try FileLock(locking: path) { lock in
-                printDiagnostic("train: waiting for the lock on \(path), held by another likeness train (\(lock))")
-            }
-        }
-    }
-
     /// For `validate()`: refuses a `-K` past `TripletOptions.maximumImagesPerClass` (a usage
     /// error, exit 64, as the argument alone decides it).
     func checkImagesPerClass() throws {

@@ -73,27 +73,14 @@ extension LikenessCommand {
             if start.distill != nil && model.headName != .embedding {
                 throw ValidationError("--distill keeps a network's embedding structure: it trains the embedding head, not --head \(model.headName.rawValue).")
             }
-            try requireSeparateFiles()
-            try outputFiles.forEach { try $0.requireReplaceable(by: ModelArchive.formatName) }
-            guard [".h5", ".hdf5"].contains(where: output.lowercased().hasSuffix) else {
-                throw ValidationError("--output must name an HDF5 file ending in .h5 or .hdf5, not '\(output)'.")
-            }
-            if resume && !FileManager.default.fileExists(atPath: checkpointPath) {
-                throw ValidationError("--resume: no checkpoint at \(checkpointPath) (give its path with --checkpoint).")
-            }
-            try validateOutputFolder(of: output, option: "--output")
-            if let checkpoint { try validateOutputFolder(of: checkpoint, option: "--checkpoint") }
+            try validateCheckpointedOutput()
             try validateImageSize()
             try checkImagesPerClass()
         }
 
-        var checkpointPath: String {
-            checkpoint ?? (output as NSString).deletingPathExtension + ".checkpoint.h5"
-        }
-
         func run() throws {
             runtime.apply()
-            let locks = try lockOutputs()
+            let locks = try lockOutputs(command: "train")
             defer { withExtendedLifetime(locks) {} }
             let initial = try start.initialArchive(backbone: model.backbone)
             var selection = try data.load(seed: runtime.seed, input: initial?.architecture)
@@ -302,7 +289,7 @@ private enum Recipe {
     }
 }
 
-extension LikenessCommand.Train: FileRoles {
+extension LikenessCommand.Train: CheckpointedRun {
     var inputFiles: [NamedFile] {
         NamedFile.dataset("DATASET", data.data.dataset) + NamedFile.dataset("--validation", data.validation)
             + [start.initialModel.map { NamedFile(option: "--init", path: $0) }, start.distill.map { NamedFile(option: "--distill", path: $0) }]
@@ -310,7 +297,5 @@ extension LikenessCommand.Train: FileRoles {
             + NamedFile.dataset("--distill-pool", start.distillPool)
     }
 
-    var outputFiles: [NamedFile] {
-        [NamedFile(option: "-o", path: output), NamedFile(option: "--checkpoint", path: checkpointPath)]
-    }
+    var outputFiles: [NamedFile] { checkpointedOutputFiles }
 }
