@@ -63,6 +63,17 @@ extension Comparison {
                 page.append(Self.numberRow(header: Markup.escape(enrolled.name), cells))
             }
             page.append("</tbody></table>")
+            if let redraws = embedding.oneShotRedraws {
+                page.append("<h2>One-shot classes of \(who) over \(redraws.draws) draws of their image</h2>")
+                page.append(#"<p class="note">"# + Markup.escape("\(redraws.draws) draws of each class's image from \(redraws.shotSource): " + Self.oneShotNote) + "</p>")
+                let figures = letters.map { "<th>Recall, \($0)</th><th>False-accept rate, \($0)</th>" }.joined()
+                page.append(#"<table class="one-shot"><thead><tr><th>One-shot class</th><th>Candidates</th><th>Recall over the draws</th><th>False-accept rate over the draws</th>"# + figures + "</tr></thead><tbody>")
+                for row in oneShotRows(redraws) {
+                    page.append(Self.numberRow(header: Markup.escape(row.name), [String(row.candidateCount), row.drawnRecall, row.drawnFalseAcceptRate]
+                                               + row.approachFigures.flatMap { [$0.recall, $0.falseAcceptRate] }))
+                }
+                page.append("</tbody></table>")
+            }
         }
         return page
     }

@@ -38,6 +38,18 @@ extension Comparison {
                                                Self.formatDistance(enrolled.threshold, none: "global"),
                                                Self.formatDistance(enrolled.thresholdInForce, none: "none")]))
             }
+            if let redraws = embedding.oneShotRedraws {
+                lines += ["", "## One-shot classes of \(who) over \(redraws.draws) draws of their image", ""]
+                lines.append("\(redraws.draws) draws of each class's image from \(Self.markdownText(redraws.shotSource)): " + Self.oneShotNote)
+                lines.append("")
+                let figures = letters.flatMap { ["Recall, \($0)", "False-accept rate, \($0)"] }
+                lines.append(Self.markdownRow(["One-shot class", "Candidates", "Recall over the draws", "False-accept rate over the draws"] + figures))
+                lines.append(Self.markdownRule(["---"] + Array(repeating: "---:", count: 3 + figures.count)))
+                for row in oneShotRows(redraws) {
+                    lines.append(Self.markdownRow([Self.markdownText(row.name), String(row.candidateCount), row.drawnRecall, row.drawnFalseAcceptRate]
+                                                  + row.approachFigures.flatMap { [$0.recall, $0.falseAcceptRate] }))
+                }
+            }
         }
         return lines
     }

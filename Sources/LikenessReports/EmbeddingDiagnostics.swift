@@ -5,7 +5,8 @@ import LikenessSearch
 
 /// What the reports show of an embedding approach besides its answers: how well the embeddings
 /// retrieve their own class among themselves, how far the samples lie from their own class's
-/// prototype and from the others', and the gallery's thresholds and shots.
+/// prototype and from the others', the gallery's thresholds and shots, and how its one-shot
+/// classes fare over other draws of their image.
 public struct EmbeddingDiagnostics: Sendable, Equatable, Codable {
     /// The embeddings searched against themselves, each query left out, with the true labels.
     public let retrieval: RetrievalMetrics
@@ -13,6 +14,8 @@ public struct EmbeddingDiagnostics: Sendable, Equatable, Codable {
     public let distances: DistanceHistograms
     /// The gallery's thresholds and shots.
     public let gallery: GallerySummary
+    /// Its one-shot classes over other draws of their image; nil when not measured.
+    public var oneShotRedraws: OneShotRedraws?
 
     public init(retrieval: RetrievalMetrics, distances: DistanceHistograms, gallery: GallerySummary) {
         self.retrieval = retrieval

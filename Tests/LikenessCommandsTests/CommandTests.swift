@@ -303,6 +303,24 @@ struct CommandTests {
                            "--softmax \(dir.path)/softmax.h5 takes 1×28×28 images and --embedding \(dir.path)/embedder.h5 1×32×32")
     }
 
+    @Test func compareOneShotDrawsNeedTheirImagesAndNotTheComparedOnes() throws {
+        let dir = try TemporaryFolder()
+        try saveModel(at: dir.path + "/softmax.h5", head: .softmax(classCount: 10))
+        try saveModel(at: dir.path + "/embedder.h5")
+        let compare = ["compare", sample, "--softmax", dir.path + "/softmax.h5", "--embedding", dir.path + "/embedder.h5",
+                       "--gallery", dir.path + "/gallery.h5", "-o", dir.path + "/report"]
+        expectArgumentError(compare + ["--shots", "fashion-mnist:validation"], "--shots needs --one-shot-draws")
+        expectArgumentError(compare + ["--one-shot-draws", "20"], "--one-shot-draws needs --shots")
+        expectArgumentError(compare + ["--one-shot-draws", "0", "--shots", "fashion-mnist:validation"], "--one-shot-draws must lie in 1…1000, not 0")
+        expectArgumentError(compare + ["--one-shot-draws", "-2", "--shots", "fashion-mnist:validation"], "--one-shot-draws must lie in 1…1000, not -2")
+        expectArgumentError(compare + ["--one-shot-draws", "5", "--shots", sample], "--shots \(sample) is the compared dataset")
+        expectArgumentError(compare + ["--one-shot-draws", "5", "--shots", dir.path + "/nowhere"], "is neither a built-in dataset")
+        // A model without a training record saw every class: nothing is one-shot.
+        var enrol = try LikenessCommand.parseAsRoot(["enroll", "--model", dir.path + "/embedder.h5", "--gallery", dir.path + "/gallery.h5", "--dataset", sample])
+        try enrol.run()
+        expectRunTimeError(compare + ["--one-shot-draws", "5", "--shots", repositoryRoot + "/Datasets/sample/shapes/test"], "--one-shot-draws: no class is one-shot here")
+    }
+
     func sandal() throws -> String {
         try #require(try FileManager.default.contentsOfDirectory(atPath: repositoryRoot + "/Datasets/sample/image-folder/5-Sandal").sorted().first)
     }

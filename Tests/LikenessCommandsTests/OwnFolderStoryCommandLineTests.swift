@@ -35,6 +35,15 @@ struct OwnFolderStoryCommandLineTests {
         try files.copyItem(atPath: shapes + "/enrol/ring.jpg", toPath: dir.path + "/ring.jpg")
     }
 
+    /// Copies the JPEGs of `source` from the `first`th on (in name order) into the new folder `target`.
+    func copyImages(_ source: String, from first: Int, to target: String) throws {
+        let files = FileManager.default
+        try files.createDirectory(atPath: target, withIntermediateDirectories: true)
+        for image in try files.contentsOfDirectory(atPath: source).filter({ $0.hasSuffix(".jpg") }).sorted().dropFirst(first) {
+            try files.copyItem(atPath: source + "/" + image, toPath: target + "/" + image)
+        }
+    }
+
     /// The classes of approach `name` in report.json, by class name.
     func classes(of name: String, in report: [String: Any]) throws -> (novelty: String?, classes: [String: [String: Any]]) {
         let approaches = try #require(report["approaches"] as? [[String: Any]])
@@ -87,6 +96,39 @@ struct OwnFolderStoryCommandLineTests {
         }
         let markdown = try String(contentsOfFile: dir.path + "/report/report.md", encoding: .utf8)
         #expect(markdown.contains("ring"))
+
+        // The one-shot classes (ring and star) over draws of their image from other images of them.
+        for name in ["ring", "star"] {
+            try copyImages(shapes + "/test/" + name, from: 3, to: dir.path + "/shots/" + name)
+        }
+        let redrawn = try runLikeness(["compare", "test", "--softmax", "softmax.h5", "--embedding", "embedder.h5", "--gallery", "gallery.h5",
+                                       "--one-shot-draws", "6", "--shots", "shots", "-o", "redrawn"], in: dir.path)
+        let redrawnJSON = try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: dir.path + "/redrawn/report.json")))
+        let approaches = try #require((redrawnJSON as? [String: Any])?["approaches"] as? [[String: Any]])
+        let embeddingParts = approaches.compactMap { $0["embedding"] as? [String: Any] }
+        let redraws = try #require(embeddingParts.compactMap { $0["one_shot_redraws"] as? [String: Any] }.first)
+        #expect(redraws["draws"] as? Int == 6 && redraws["shot_source"] as? String == "shots")
+        let redrawnClasses = try #require(redraws["classes"] as? [[String: Any]])
+        #expect(redrawnClasses.compactMap { $0["name"] as? String } == ["ring", "star"], "the classes novel for the embedding model and enrolled")
+        for entry in redrawnClasses {
+            #expect(entry["candidate_count"] as? Int == 7, "\(entry)")
+            let recall = try #require(entry["recall"] as? [Double]), falseAccepts = try #require(entry["false_accept_rate"] as? [Double])
+            #expect(recall.count == 6 && falseAccepts.count == 6 && (recall + falseAccepts).allSatisfy { (0...1).contains($0) }, "\(entry)")
+        }
+        for page in ["report.md", "report.html"] {
+            let text = try String(contentsOfFile: dir.path + "/redrawn/" + page, encoding: .utf8)
+            #expect(text.contains("over 6 draws of their image") && text.contains("False-accept rate, A"), "\(page)")
+        }
+        #expect(redrawn.out.contains("ring, one-shot over 6 draws: recall"), "\(redrawn.out)")
+        // A shot that is also a compared image is refused, and the report already there is kept.
+        try copyImages(shapes + "/test/ring", from: 0, to: dir.path + "/leaky/ring")
+        try copyImages(shapes + "/test/star", from: 3, to: dir.path + "/leaky/star")
+        let before = try Data(contentsOf: URL(fileURLWithPath: dir.path + "/redrawn/report.json"))
+        let leaky = try runLikenessToEnd(["compare", "test", "--softmax", "softmax.h5", "--embedding", "embedder.h5", "--gallery", "gallery.h5",
+                                          "--one-shot-draws", "6", "--shots", "leaky", "-o", "redrawn"], in: dir.path)
+        #expect(leaky.status == 1)
+        #expect(leaky.err.contains("--shots leaky: image") && leaky.err.contains("is also one of the compared images"), "\(leaky.err)")
+        #expect(try Data(contentsOf: URL(fileURLWithPath: dir.path + "/redrawn/report.json")) == before)
 
         // predict: the softmax model's classes, which ring is not among.
         let ringImages = try FileManager.default.contentsOfDirectory(atPath: dir.path + "/test/ring").sorted().map { "test/ring/" + $0 }

@@ -100,4 +100,46 @@ struct ReportSchemaTests {
         }, naming: "$.approaches[1].embedding.retrieval.precision_at_1: 'high' is not of type 'number'")
         try refused({ report in report["surprise"] = 1 }, naming: "Additional properties are not allowed ('surprise' was unexpected)")
     }
+
+    /// A comparison with an embedding approach's one-shot redraws (`compare --one-shot-draws`):
+    /// valid, and a recall that is not a share is refused.
+    @Test func aReportWithOneShotDrawsIsValid() throws {
+        let dir = try TemporaryFolder()
+        func unit(_ rows: [[Float]]) -> Tensor {
+            Tensor(shape: [rows.count, 3], scalars: rows.flatMap { v in v.map { $0 / v.reduce(0) { $0 + $1 * $1 }.squareRoot() } })
+        }
+        var gallery = Gallery(modelDigest: "m", dimension: 3)
+        for (name, axis) in [("A", [Float(1), 0, 0]), ("B", [0, 1, 0]), ("N", [0, 0, 1])] {
+            try gallery.enroll(name: name, embeddings: unit([axis]))
+        }
+        gallery.globalThreshold = Gallery.Threshold(distance: 0.8)
+        let classNames = ["A", "B", "N"], truth = [2, 0, 1, 0]
+        let embeddings = unit([[0, 0, 1], [1, 0, 0.1], [0, 1, 0.1], [0.1, 0, 1]])
+        var outputs = ApproachOutputs.nearestPrototype(PrototypeClassifier(gallery: gallery), embeddings: embeddings, classNames: classNames,
+                                                       name: "embedding", modelFile: "e.h5", novelClasses: [2])
+        outputs.embedding = try EmbeddingDiagnostics(embeddings: embeddings, trueLabels: truth, classNames: classNames, gallery: gallery)
+        outputs.embedding?.oneShotRedraws = try OneShotRedraws(
+            gallery: gallery, redrawn: ["N"], candidates: [unit([[0, 0, 1], [0, 1, 1], [1, 0, 1]])], draws: 5, shotSource: "held-out",
+            embeddings: embeddings, trueLabels: truth, classNames: classNames)
+        let comparison = try Comparison(dataset: .init(name: "toy"), classNames: classNames, sampleIDs: ["0", "1", "2", "3"],
+                                        trueLabels: truth, approaches: [outputs])
+        let path = dir.file("report.json")
+        try comparison.jsonData().write(to: URL(fileURLWithPath: path))
+        let valid = try validate(path)
+        #expect(valid.status == 0, "report.json does not match docs/report.schema.json:\n\(valid.standardError)")
+
+        var object = try #require(try JSONSerialization.jsonObject(with: comparison.jsonData()) as? [String: Any])
+        var approaches = try #require(object["approaches"] as? [[String: Any]])
+        var embedding = try #require(approaches[0]["embedding"] as? [String: Any])
+        var redraws = try #require(embedding["one_shot_redraws"] as? [String: Any])
+        var classes = try #require(redraws["classes"] as? [[String: Any]])
+        classes[0]["recall"] = [1.5, 0, 0, 0, 0]
+        redraws["classes"] = classes
+        embedding["one_shot_redraws"] = redraws
+        approaches[0]["embedding"] = embedding
+        object["approaches"] = approaches
+        try JSONSerialization.data(withJSONObject: object).write(to: URL(fileURLWithPath: path))
+        let broken = try validate(path)
+        #expect(broken.status == 1 && broken.standardError.contains("one_shot_redraws.classes[0].recall[0]"), "\(broken.standardError)")
+    }
 }

@@ -63,10 +63,18 @@ extension LikenessCommand {
         @Option(help: ArgumentHelp("The class of the operating points (a name or an index).", valueName: "class"))
         var forClass: String?
 
+        @OptionGroup(title: "One-shot draws") var oneShot: OneShotRedrawOptions
+
         @OptionGroup var runtime: RuntimeOptions
 
         func validate() throws {
             try requireSeparateFiles()
+            if let shots = oneShot.shots {
+                try DatasetSource.validateArgument(shots, directory: data.dataDirectory)
+                if shots == data.dataset {
+                    throw ValidationError("--shots \(shots) is the compared dataset: the one-shot classes' image must not be one of the images they are measured on (use e.g. fashion-mnist:validation).")
+                }
+            }
             try output.require("report folder")
             if (targetRecall != nil || targetPrecision != nil) != (forClass != nil) {
                 throw ValidationError("--target-recall and --target-precision need --for-class, and --for-class needs one of them.")
@@ -128,6 +136,11 @@ extension LikenessCommand {
             printDiagnostic("compare: retrieval among the \(indices.count) embeddings, distances to the prototypes")
             embeddingOutputs.embedding = try EmbeddingDiagnostics(embeddings: embeddings, trueLabels: truth, classNames: names,
                                                                  gallery: gallery)
+            if let draws = oneShot.draws, let shots = oneShot.shots {
+                embeddingOutputs.embedding?.oneShotRedraws = try redraws(
+                    draws, from: shots, of: embeddingOutputs.novelClasses.sorted().map { names[$0] }, model: embeddingArchive,
+                    gallery: gallery, embeddings: embeddings, trueLabels: truth, compared: (dataset, indices))
+            }
 
             var targets: [OperatingTarget] = []
             if let forClass {
@@ -149,6 +162,39 @@ extension LikenessCommand {
             let written = try comparison.writeReports(toFolder: try output.required("report folder"), thumbnails: thumbnails)
             printSummary(comparison)
             print("report: " + written.joined(separator: ", "))
+        }
+
+        /// The one-shot classes `redrawn` over `draws` draws of their image from the dataset `shots`.
+        ///
+        /// - Throws: `CommandError` when there is no one-shot class, `shots` lacks one of them, or
+        ///   one of its candidates is also a compared image (by content).
+        func redraws(_ draws: Int, from shots: String, of redrawn: [String], model: ModelArchive, gallery: Gallery,
+                     embeddings: Tensor, trueLabels: [Int], compared: (dataset: Dataset, indices: [Int])) throws -> OneShotRedraws {
+            guard !redrawn.isEmpty else {
+                throw CommandError("--one-shot-draws: no class is one-shot here. The one-shot classes are those the gallery enrols and --embedding \(embedding) had no training image of; the gallery enrols \(gallery.classNames.joined(separator: ", ")).")
+            }
+            let source = try DatasetSource(parsing: shots, directory: data.dataDirectory)
+            printDiagnostic("compare: --shots \(source.summary)")
+            let a = model.architecture
+            let shotSet = try source.load(imageSize: ImageSize(height: a.height, width: a.width), channels: a.channels)
+            try model.requireInput(of: shotSet.dataset, source: shots)
+            let candidates = try redrawn.map { name in
+                let indices = shotSet.selection.filter { shotSet.dataset.classNames[shotSet.dataset.labels[$0]] == name }
+                guard !indices.isEmpty else {
+                    throw CommandError("--shots \(shots) has no image of the one-shot class \(name) (classes are matched by name; it has \(shotSet.dataset.classNames.joined(separator: ", "))).")
+                }
+                return indices
+            }
+            let comparedImages = Set(compared.dataset.contentDigests(of: compared.indices))
+            for (name, indices) in zip(redrawn, candidates) {
+                if let i = indices.first(where: { comparedImages.contains(shotSet.dataset.contentDigests(of: [$0])[0]) }) {
+                    throw CommandError("--shots \(shots): image \(shotSet.dataset.ids[i]) of \(name) is also one of the compared images: a one-shot class must not be drawn from the images it is measured on.")
+                }
+            }
+            printDiagnostic("compare: \(draws) draws of the one-shot classes' image (\(zip(redrawn, candidates).map { "\($0): \($1.count) candidates" }.joined(separator: ", ")))")
+            return try OneShotRedraws(gallery: gallery, redrawn: redrawn,
+                                      candidates: candidates.map { model.outputs(for: shotSet.dataset, indices: $0) },
+                                      draws: draws, shotSource: shots, embeddings: embeddings, trueLabels: trueLabels, classNames: compared.dataset.classNames)
         }
 
         /// The training images per class of `archive.classNames` that a model recorded; nil when it
@@ -178,6 +224,14 @@ extension LikenessCommand {
             print("balanced accuracy     " + a.map { cell(String(format: "%.4f", $0.report.balancedAccuracy)) }.joined())
             print("macro ROC AUC         " + a.map { cell($0.report.macroROCAUC.map { String(format: "%.4f", $0) } ?? "n/a") }.joined())
             for approach in a {
+                guard let redraws = approach.embedding?.oneShotRedraws else { continue }
+                for row in comparison.oneShotRows(redraws) {
+                    let beside = zip(a, row.approachFigures).map { "\($0.name) \($1.recall) / \($1.falseAcceptRate)" }
+                    print("\(Markup.terminal(row.name)), one-shot over \(redraws.draws) draws: recall \(row.drawnRecall), "
+                          + "false-accept rate \(row.drawnFalseAcceptRate); recall / false-accept rate of " + beside.joined(separator: ", "))
+                }
+            }
+            for approach in a {
                 guard let retrieval = approach.embedding?.retrieval else { continue }
                 func shown(_ value: Double?) -> String { value.map { String(format: "%.4f", $0) } ?? "n/a" }
                 print("\(approach.name), retrieval among its embeddings: precision@1 \(shown(retrieval.precisionAt1)), "
@@ -189,7 +243,8 @@ extension LikenessCommand {
 
 extension LikenessCommand.Compare: FileRoles {
     var inputFiles: [NamedFile] {
-        NamedFile.dataset("DATASET", data.dataset) + [NamedFile(option: "--softmax", path: softmax),
+        NamedFile.dataset("DATASET", data.dataset) + (oneShot.shots.map { NamedFile.dataset("--shots", $0) } ?? [])
+            + [NamedFile(option: "--softmax", path: softmax),
             NamedFile(option: "--embedding", path: embedding), NamedFile(option: "--gallery", path: galleryOptions.gallery)]
     }
 

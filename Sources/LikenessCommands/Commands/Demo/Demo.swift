@@ -77,7 +77,7 @@ extension LikenessCommand {
                 try step(title) { try likeness(arguments) }
             }
 
-            let epochCount = String(epochs ?? (quick ? 2 : 10))
+            let epochCount = String(epochs ?? (quick ? 2 : 10)), draws = quick ? "5" : "20"
             let embedder = path("embedder.h5"), focal = path("focal.h5"), gallery = path("gallery.h5")
             let trainStore = path("train-embeddings.h5")
             let known = (0..<FashionMNIST.classNames.count).filter { !Self.novelClasses.contains($0) }
@@ -121,11 +121,12 @@ extension LikenessCommand {
             try command("Their 5 nearest neighbours among the stored training embeddings", 
                         ["query", "--store", trainStore, "--model", embedder, "-k", "5", "-o", path("neighbours.csv")] + queries + runtimeArguments)
             print(try String(contentsOfFile: path("neighbours.csv"), encoding: .utf8), terminator: "")
-            try command("The one-shot protocol: Sandal and Sneaker each enrolled from one image, \(quick ? 5 : 20) draws", 
-                        ["one-shot", "--model", embedder, "--draws", quick ? "5" : "20", "-o", path("one-shot.json")]
+            try command("The one-shot protocol: Sandal and Sneaker each enrolled from one image, \(draws) draws", 
+                        ["one-shot", "--model", embedder, "--draws", draws, "-o", path("one-shot.json")]
                             + dataDirectoryArguments + runtimeArguments)
-            try command("Compare both approaches on the test set", 
+            try command("Compare both approaches on the test set, Sandal and Sneaker also over \(draws) draws of their one image", 
                         ["compare", "fashion-mnist:test", "--softmax", focal, "--embedding", embedder, "--gallery", gallery,
+                         "--one-shot-draws", draws, "--shots", "fashion-mnist:validation",
                          "-o", path("report")] + dataDirectoryArguments + runtimeArguments)
 
             print(String(format: "\ndemo finished in %.0f s. Open %@ in a browser; the notebooks in Notebooks/ read %@.",
