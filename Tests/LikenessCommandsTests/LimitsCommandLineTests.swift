@@ -91,6 +91,23 @@ struct LimitsCommandLineTests {
         }
     }
 
+    /// An image folder that would not fit in memory at the size asked for (10,000 images at
+    /// 448×448×3, 6 GB) is refused with both figures after reading the headers, before any image
+    /// is decoded.
+    @Test func aFolderPastTheMemoryLimitIsRefusedBeforeDecoding() throws {
+        let dir = try TemporaryFolder()
+        let png = try RasterImage(pixels: [UInt8](repeating: 128, count: 64), height: 8, width: 8, channels: 1).pngData()
+        for c in ["a", "b"] {
+            try FileManager.default.createDirectory(atPath: "\(dir.path)/images/\(c)", withIntermediateDirectories: true)
+            for i in 0..<5000 { #expect(FileManager.default.createFile(atPath: "\(dir.path)/images/\(c)/\(i).png", contents: Data(png))) }
+        }
+        let run = try runLimited(["train", "images", "--image-size", "448", "--rgb", "--epochs", "1", "-o", "model.h5"], in: dir.path)
+        #expect(run.status == 1 && !run.signalled, "exit \(run.status): \(run.err)")
+        #expect(run.err.contains("Error: loading the 10000 images of images at 448×448×3 needs about 5.6 GiB, and this process may use "),
+                "\(run.err)")
+        #expect(!run.err.contains("epoch") && !FileManager.default.fileExists(atPath: dir.path + "/model.h5"), "\(run.err)")
+    }
+
     /// Two runs started while the output's lock is held both wait, saying so, before reading
     /// anything; then they take turns, so that the model and its checkpoint are of one run.
     @Test func twoTrainsOnOneOutputTakeTurns() throws {

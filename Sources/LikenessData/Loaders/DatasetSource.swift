@@ -117,8 +117,9 @@ public enum DatasetSource: Sendable, Equatable {
     /// scaled down to at most `maximumSide`, gray when every image is); the other sources keep
     /// their own size and channels.
     ///
-    /// - Throws: the `DatasetFileError` of the loader, or `ImbalanceProfileError` when a
-    ///   Fashion-MNIST folder's training file cannot give FMNIST-LT.
+    /// - Throws: the `DatasetFileError` of the loader, `ImbalanceProfileError` when a
+    ///   Fashion-MNIST folder's training file cannot give FMNIST-LT, or `MemoryBudgetError` for an
+    ///   image folder whose images at that size cannot fit in the memory the process may use.
     public func load(imageSize: ImageSize? = nil, channels: Int? = nil,
                      maximumSide: Int = ImageFolderInput.defaultMaximumSide) throws -> LoadedDataset {
         switch self {
@@ -142,8 +143,11 @@ public enum DatasetSource: Sendable, Equatable {
             let folder = try ImageFolder(directory: directory)
             let headers = try folder.imageHeaders()
             let input = ImageFolderInput(headers: headers, maximumSide: maximumSide)
-            let size = imageSize ?? input.size
-            let dataset = try folder.load(height: size.height, width: size.width, channels: channels ?? input.channels)
+            let size = imageSize ?? input.size, c = channels ?? input.channels
+            // One byte per pixel and channel once loaded: a folder that cannot fit is refused before any image is decoded.
+            try MemoryBudget.require(checkedProduct([headers.count, size.height, size.width, c]) ?? .max,
+                                     for: "loading the \(headers.count) images of \(directory) at \(size.height)×\(size.width)×\(c)")
+            let dataset = try folder.load(height: size.height, width: size.width, channels: c)
             return LoadedDataset(dataset: dataset, sourceSizes: headers.map(\.size), folderInput: input)
         case .hdf5(let file):
             return LoadedDataset(dataset: try Dataset(hdf5: file))
