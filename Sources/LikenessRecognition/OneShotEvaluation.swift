@@ -190,15 +190,15 @@ public struct ShotEnrolment: Sendable, Equatable {
 }
 
 extension OneShotEvaluation {
-    /// The mean of the figures of several training seeds (0 for none).
-    public static func seedMean(_ figures: [Double]) -> Double {
+    /// The mean of several runs' figures (training seeds, or draws of the shot); 0 for none.
+    public static func mean(_ figures: [Double]) -> Double {
         figures.reduce(0, +) / Double(max(figures.count, 1))
     }
 
-    /// The spread of several training seeds' figures: their sample standard deviation (0 for one).
-    public static func seedSpread(_ figures: [Double]) -> Double {
+    /// The spread of several runs' figures: their sample standard deviation (0 for one).
+    public static func spread(_ figures: [Double]) -> Double {
         guard figures.count > 1 else { return 0 }
-        let m = seedMean(figures)
+        let m = mean(figures)
         return (figures.map { ($0 - m) * ($0 - m) }.reduce(0, +) / Double(figures.count - 1)).squareRoot()
     }
 }

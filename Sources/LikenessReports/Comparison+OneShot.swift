@@ -1,3 +1,5 @@
+import LikenessRecognition
+
 /// The one-shot redraws of an embedding approach as both reports show them, in one place.
 extension Comparison {
     /// A class enrolled from one image: its figures over the draws, and each approach's on the
@@ -21,8 +23,7 @@ extension Comparison {
     /// The rows of the classes `redraws` measured, in its order.
     public func oneShotRows(_ redraws: OneShotRedraws) -> [OneShotRow] {
         func spread(_ values: [Double]) -> String {
-            let (mean, spread) = values.meanAndSpread
-            return "\(Self.format(mean)) ± \(Self.format(spread)) (\(Self.format(values.min()))–\(Self.format(values.max())))"
+            "\(Self.format(OneShotEvaluation.mean(values))) ± \(Self.format(OneShotEvaluation.spread(values))) (\(Self.format(values.min()))–\(Self.format(values.max())))"
         }
         return redraws.classes.map { redrawn in
             let c = classNames.firstIndex(of: redrawn.name)

@@ -88,12 +88,3 @@ public struct OneShotRedraws: Sendable, Equatable, Codable {
         })
     }
 }
-
-extension Array where Element == Double {
-    /// The mean and the sample standard deviation (0 for one value) of per-draw figures.
-    var meanAndSpread: (mean: Double, spread: Double) {
-        let mean = reduce(0, +) / Double(Swift.max(count, 1))
-        guard count > 1 else { return (mean, 0) }
-        return (mean, (map { ($0 - mean) * ($0 - mean) }.reduce(0, +) / Double(count - 1)).squareRoot())
-    }
-}

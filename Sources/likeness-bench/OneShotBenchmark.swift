@@ -69,7 +69,7 @@ struct OneShotBenchmark {
                 views: embedder.shotViews(of: train, candidates: candidates, augmentedViews: enrolment.augmentShots), pool: pool,
                 test: (embedder.outputs(for: test, indices: Array(0..<test.count), showProgress: true), test.labels))
             printDiagnostic("one-shot: seed \(seed): " + zip(novel, result.novelRecall).map { "\(train.classNames[$0]) \(format($1))" }.joined(separator: ", ")
-                            + ", known macro recall \(format(OneShotEvaluation.seedMean(result.knownRecall))), 10-way \(format(result.accuracy))")
+                            + ", known macro recall \(format(OneShotEvaluation.mean(result.knownRecall))), 10-way \(format(result.accuracy))")
             results.append(result)
         }
 
@@ -83,8 +83,8 @@ struct OneShotBenchmark {
         if options.loss != .triplet { details.removeValue(forKey: "miner") }
         func write(_ name: String, _ perSeed: [Double], _ fields: [String: Any]) throws {
             var fields = fields
-            fields["seed_spread"] = OneShotEvaluation.seedSpread(perSeed)
-            try out.write(Figure(name: name, value: OneShotEvaluation.seedMean(perSeed), unit: .fraction, runs: perSeed, details: fields))
+            fields["seed_spread"] = OneShotEvaluation.spread(perSeed)
+            try out.write(Figure(name: name, value: OneShotEvaluation.mean(perSeed), unit: .fraction, runs: perSeed, details: fields))
         }
         func writeAll(_ prefix: String, _ details: [String: Any], novelRecall: [[Double]], knownRecall: [[Double]],
                       novelPrecision: [[Double]], accuracy: [Double]) throws {
@@ -94,9 +94,9 @@ struct OneShotBenchmark {
             }
             try write("\(prefix)_accuracy", accuracy,
                       details.merging(["what": "\(train.classNames.count)-way accuracy on the test set; runs: each seed's mean over the draws"]) { $1 })
-            try write("\(prefix)_known_macro_recall", knownRecall.map(OneShotEvaluation.seedMean),
+            try write("\(prefix)_known_macro_recall", knownRecall.map(OneShotEvaluation.mean),
                       details.merging(["what": "macro recall of the \(known.count) known classes on the test set"]) { $1 })
-            try write("\(prefix)_novel_precision", novelPrecision.map(OneShotEvaluation.seedMean),
+            try write("\(prefix)_novel_precision", novelPrecision.map(OneShotEvaluation.mean),
                       details.merging(["what": "mean precision of the novel classes on the test set"]) { $1 })
         }
         try writeAll(prefix, details, novelRecall: results.map(\.novelRecall), knownRecall: results.map(\.knownRecall),

@@ -147,7 +147,7 @@ extension LikenessCommand {
                 printDiagnostic("one-shot: --model \(path)")
                 reports.append(try measureReport(path).report)
             }
-            let seeds = SeedsReport(runs: reports, mean: summary(of: reports, OneShotEvaluation.seedMean), seedSpread: summary(of: reports, OneShotEvaluation.seedSpread))
+            let seeds = SeedsReport(runs: reports, mean: summary(of: reports, OneShotEvaluation.mean), seedSpread: summary(of: reports, OneShotEvaluation.spread))
             if let path = output.path { try writeResult(try jsonText(seeds), to: path) }
             if json {
                 print(try jsonText(seeds), terminator: "")
@@ -161,7 +161,7 @@ extension LikenessCommand {
                 print(name.padding(toLength: width, withPad: " ", startingAt: 0) + novel.map { String(format: "%-12.4f", s.recall[$0] ?? 0) }.joined()
                       + String(format: "%-13.4f%.4f", s.knownMacroRecall, s.accuracy))
             }
-            for (path, report) in zip(model, reports) { row(path, summary(of: [report], OneShotEvaluation.seedMean)) }
+            for (path, report) in zip(model, reports) { row(path, summary(of: [report], OneShotEvaluation.mean)) }
             row("mean", seeds.mean)
             row("seed spread", seeds.seedSpread)
         }
@@ -244,7 +244,7 @@ extension LikenessCommand {
             let report = Report(model: model, known: knownDataset, shots: shotsDataset, test: testDataset, draws: draws,
                                 novelClasses: novel.map { classNames[$0] }, recall: recall,
                                 accuracy: result.accuracy, accuracyPerDraw: result.accuracyPerDraw,
-                                knownMacroRecall: OneShotEvaluation.seedMean(result.knownRecall),
+                                knownMacroRecall: OneShotEvaluation.mean(result.knownRecall),
                                 augmentShots: enrolment.shots.augmentShots, score: enrolment.score.rawValue,
                                 refineWith: enrolment.shots.refineWith, refined: refined)
             let width = max(20, (classNames.map(\.count).max() ?? 0) + 1)
