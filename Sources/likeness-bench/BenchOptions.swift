@@ -14,13 +14,16 @@ struct SpeedOptions: ParsableArguments {
     @Option(help: "Timed runs per speed figure: the median is reported, and each run is paired with a peer run right after it.")
     var runs = 5
 
+    @Flag(help: "train: also time each layer's forward and backward pass, the loss and the optimizer over --steps steps (a table on stderr, train_<head>_matrix_gflops on stdout).")
+    var profile = false
+
     func validate() throws {
         for (name, value) in [("batch", batch), ("steps", steps), ("runs", runs)] where value < 1 {
             throw ValidationError("--\(name) must be at least 1, got \(value).")
         }
     }
 
-    var arguments: [String] { ["--batch", "\(batch)", "--steps", "\(steps)", "--runs", "\(runs)"] }
+    var arguments: [String] { ["--batch", "\(batch)", "--steps", "\(steps)", "--runs", "\(runs)"] + (profile ? ["--profile"] : []) }
 }
 
 /// How the networks of the accuracy measures are trained: PROTOCOL.md's reference training.

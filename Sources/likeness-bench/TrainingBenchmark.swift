@@ -32,6 +32,12 @@ struct TrainingBenchmark {
             return Self.batch(indices, of: train)
         }
         try measure(out, head: "softmax", batches: plain, details: ["batch": speed.batch, "data": source]) { try softmaxStep(images: $0, labels: $1) }
+        if speed.profile {
+            let crossEntropy = SoftmaxCrossEntropy()
+            try write(out, TrainingProfile(head: "softmax", model: softmax, optimizer: softmaxStep.optimizer, batches: plain, steps: speed.steps) {
+                crossEntropy.lossAndGradient(logits: $0, labels: $1).gradient
+            })
+        }
 
         let embedding = Network.make(backbone: .reference, head: .embedding(dimension: 64), channels: 1, height: 28, width: 28, seed: 1)
         let embeddingStep = EmbeddingStep(model: embedding, optimizer: Adam(parameters: embedding.parameters.map(\.parameter), learningRate: 1e-3),
@@ -45,6 +51,27 @@ struct TrainingBenchmark {
                     peerArguments: ["--miner", miner.rawValue, "-P", "\(Self.classesPerBatch)", "-K", "\(Self.imagesPerClass)"]) {
             try embeddingStep(images: $0, labels: $1)
         }
+        if speed.profile {
+            let loss = miner.loss
+            try write(out, TrainingProfile(head: "embedding", model: embedding, optimizer: embeddingStep.optimizer, batches: pk, steps: speed.steps) {
+                loss.lossAndGradient(embeddings: $0, labels: $1).gradient
+            })
+        }
+    }
+
+    /// Prints `profile`'s table on stderr and writes `train_<head>_matrix_gflops`: the convolutions'
+    /// and dense layers' GFLOP/s over both passes, each part in its details.
+    func write(_ out: FigureOutput, _ profile: TrainingProfile) throws {
+        printDiagnostic(profile.table)
+        let multiplying = profile.parts.filter { $0.flops != nil }
+        let step = profile.parts.map(\.seconds).reduce(0, +)
+        let parts = profile.parts.map { part in
+            "\(part.name) \(part.pass): \(String(format: "%.3f ms", part.seconds * 1000))"
+                + (part.flops.map { String(format: ", %.1f GFLOP/s", $0 / part.seconds / 1e9) } ?? "")
+        }
+        try out.write(Figure(name: "train_\(profile.head)_matrix_gflops",
+                             value: multiplying.compactMap(\.flops).reduce(0, +) / multiplying.map(\.seconds).reduce(0, +) / 1e9,
+                             unit: .gflops, details: ["step_ms": step * 1000, "steps": speed.steps, "parts": parts]))
     }
 
     /// The images at `indices` of `dataset`, or without it random images labelled `index mod 10`.

@@ -90,6 +90,30 @@ struct BenchCommandLineTests {
         #expect(err.contains("train softmax: run 3/3"))
     }
 
+    /// `train --profile`: every layer's forward and backward, the loss and Adam, timed; the
+    /// convolutions' floating-point operations as counted (conv2 of the reference network on N
+    /// images: 2 · N · 64 · 14 · 14 · 32 · 3², recovered from its time and GFLOP/s).
+    @Test func theProfileTimesEveryLayerBothWays() throws {
+        let dir = try TemporaryFolder()
+        let (out, err) = try bench(["train", "--threads", "1", "--batch", "16", "--steps", "2", "--runs", "1", "--profile"], in: dir.path)
+        let lines = try figures(out).lines
+        #expect(err.contains("| layer | pass | ms per step | share | GFLOP/s |"), "\(err)")
+        for head in ["softmax", "embedding"] {
+            let profile = try figure("train_\(head)_matrix_gflops", in: lines)
+            #expect((profile["value"] as? Double ?? 0) > 0 && profile["unit"] as? String == "GFLOP/s")
+            let parts = try #require(profile["parts"] as? [String])
+            let layers = head == "softmax" ? ["conv1", "conv2", "flatten", "dropout", "dense"] : ["conv1", "conv2", "flatten", "dropout", "embedding", "l2norm"]
+            #expect(parts.map { $0.prefix { $0 != ":" } } == layers.map { "\($0) forward" } + ["loss forward and gradient"]
+                    + layers.reversed().map { "\($0) backward" } + ["Adam step"], "\(parts)")
+            let times = parts.compactMap { Double($0.split(separator: ": ")[1].split(separator: " ")[0]) }
+            #expect(abs(times.reduce(0, +) - (profile["step_ms"] as? Double ?? 0)) < 0.001 * Double(parts.count), "\(parts)")
+            let conv2 = try #require(parts.first { $0.hasPrefix("conv2 forward:") }?.firstMatch(of: #/: ([0-9.]+) ms, ([0-9.]+) GFLOP/s/#))
+            let flops = try #require(Double(conv2.1)) * 1e-3 * (try #require(Double(conv2.2))) * 1e9
+            let images = head == "softmax" ? 16 : 8 * 16  // --batch, or the embedding head's P × K
+            #expect(abs(flops / Double(2 * images * 64 * 14 * 14 * 32 * 9) - 1) < 0.1, "\(parts)")
+        }
+    }
+
     @Test func aPeerWithoutItsPackagesIsSkippedWithANote() throws {
         let dir = try TemporaryFolder()
         let python = try fakePython("echo 'pytorch_embed.py: skipped: torch is not installed' >&2; exit 77", in: dir.path)
