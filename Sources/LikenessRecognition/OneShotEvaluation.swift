@@ -84,15 +84,12 @@ public struct OneShotEvaluation: Sendable {
     public func gallery(draw s: Int, known: Gallery, candidates: [Tensor], views: ShotViews? = nil) throws -> (gallery: Gallery, chosen: [Int]) {
         precondition(candidates.count == novelClasses.count, "one candidate set per novel class")
         precondition(enrolment.augmentedViews == 0 || views != nil, "\(enrolment.augmentedViews) augmented views and no way to make them")
-        var rng = SeededGenerator(seed: UInt64(s))
+        precondition(candidates.allSatisfy { $0.rank == 2 && $0.shape[0] > 0 }, "candidates of shapes \(candidates.map(\.shape))")
         var gallery = known
-        var picks: [Int] = []
+        let picks = Self.candidatesDrawn(draw: UInt64(s), counts: candidates.map { $0.shape[0] })
         for (k, (c, candidate)) in zip(novelClasses, candidates).enumerated() {
-            precondition(candidate.rank == 2 && candidate.shape[0] > 0, "candidates of shape \(candidate.shape)")
-            let i = Int(rng.next() % UInt64(candidate.shape[0]))
-            picks.append(i)
-            let d = candidate.shape[1]
-            var shot = candidate.withUnsafeBufferPointer { Array($0[(i * d)..<((i + 1) * d)]) }
+            let i = picks[k], d = candidate.shape[1]
+            var shot = candidate.rows(i..<(i + 1)).scalars
             if let views, enrolment.augmentedViews > 0 {
                 let augmented = try views(k, i)
                 precondition(augmented.shape == [enrolment.augmentedViews, d],
@@ -105,6 +102,14 @@ public struct OneShotEvaluation: Sendable {
             try gallery.enroll(shots, classNames: ["\(c)"])
         }
         return (gallery, picks)
+    }
+
+    /// The candidate each class enrols from in draw `s`, class `k` having `counts[k]` candidates:
+    /// one `SeededGenerator(seed: s)`, `index = next() mod count`, class after class.
+    public static func candidatesDrawn(draw s: UInt64, counts: [Int]) -> [Int] {
+        precondition(counts.allSatisfy { $0 > 0 }, "a class without candidates: \(counts)")
+        var rng = SeededGenerator(seed: s)
+        return counts.map { Int(rng.next() % UInt64($0)) }
     }
 
     /// - Parameters:

@@ -5,8 +5,8 @@ import LikenessRecognition
 /// of a one-shot class's recall is the luck of the shot.
 ///
 /// For draw `s = 0 ..< draws`, each class is enrolled afresh from one candidate image
-/// (`Gallery.reenrolling`), chosen as the one-shot protocol draws it (`SeededGenerator(seed: s)`,
-/// `index = next() mod count`, the classes in order); every sample is classified with the
+/// (`Gallery.reenrolling`), chosen as the one-shot protocol draws it
+/// (`OneShotEvaluation.candidatesDrawn`); every sample is classified with the
 /// gallery's thresholds (nearest prototype, unknown above its threshold), and for each class
 /// `recall = |answered c ∧ of c| / |of c|` and `false-accept rate = |answered c ∧ not of c| / |not of c|`.
 public struct OneShotRedraws: Sendable, Equatable, Codable {
@@ -62,14 +62,11 @@ public struct OneShotRedraws: Sendable, Equatable, Codable {
         var chosen = [[Int]](repeating: [], count: redrawn.count)
         var recall = chosen.map { _ in [Double]() }, falseAccepts = recall
         for s in 0..<draws {
-            var rng = SeededGenerator(seed: UInt64(s))
             var drawn = gallery
-            for (k, name) in redrawn.enumerated() {
-                let i = Int(rng.next() % UInt64(candidates[k].shape[0]))
+            let picks = OneShotEvaluation.candidatesDrawn(draw: UInt64(s), counts: candidates.map { $0.shape[0] })
+            for (k, (name, i)) in zip(redrawn, picks).enumerated() {
                 chosen[k].append(i)
-                let d = candidates[k].shape[1]
-                let shot = candidates[k].withUnsafeBufferPointer { Array($0[(i * d)..<((i + 1) * d)]) }
-                drawn = try drawn.reenrolling(name, from: Tensor(shape: [1, d], scalars: shot))
+                drawn = try drawn.reenrolling(name, from: candidates[k].rows(i..<(i + 1)))
             }
             let answers = PrototypeClassifier(gallery: drawn).classify(embeddings).map { $0.accepted.map { drawn.classNames[$0] } }
             for (k, name) in redrawn.enumerated() {

@@ -59,10 +59,4 @@ extension Tensor {
         shape[0] += b.shape[0]
         return Tensor(shape: shape, scalars: a.scalars + b.scalars)
     }
-
-    /// Rows `range` of a matrix (`N × D`).
-    func rows(_ range: Range<Int>) -> Tensor {
-        let d = shape[1]
-        return Tensor(shape: [range.count, d], scalars: scalars[(range.lowerBound * d)..<(range.upperBound * d)])
-    }
 }

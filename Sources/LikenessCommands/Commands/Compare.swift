@@ -187,7 +187,8 @@ extension LikenessCommand {
             }
             let comparedImages = Set(compared.dataset.contentDigests(of: compared.indices))
             for (name, indices) in zip(redrawn, candidates) {
-                if let i = indices.first(where: { comparedImages.contains(shotSet.dataset.contentDigests(of: [$0])[0]) }) {
+                if let k = shotSet.dataset.contentDigests(of: indices).firstIndex(where: comparedImages.contains) {
+                    let i = indices[k]
                     throw CommandError("--shots \(shots): image \(shotSet.dataset.ids[i]) of \(name) is also one of the compared images: a one-shot class must not be drawn from the images it is measured on.")
                 }
             }

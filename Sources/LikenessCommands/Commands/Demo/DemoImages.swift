@@ -5,17 +5,16 @@ import Likeness
 /// would run on their own images.
 enum DemoImages {
     /// Writes one validation image of each class to `folder/NAME.png`: the image draw `draw` of
-    /// the one-shot protocol enrols (`OneShotEvaluation`'s rule: one generator seeded with the draw,
-    /// `index = next() mod count`, class after class).
+    /// the one-shot protocol enrols (`OneShotEvaluation.candidatesDrawn`).
     static func writeEnrolmentImages(directory: String, classes: [Int], draw: UInt64,
                                      into folder: String) throws -> [(name: String, file: String)] {
         let train = try FashionMNIST.load(split: .train, directory: directory)
         let validation = FashionMNIST.validationIndices(labels: train.labels)
         try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
-        var generator = SeededGenerator(seed: draw)
-        return try classes.map { c in
-            let candidates = validation.filter { train.labels[$0] == c }
-            let chosen = candidates[Int(generator.next() % UInt64(candidates.count))]
+        let candidates = classes.map { c in validation.filter { train.labels[$0] == c } }
+        let picks = OneShotEvaluation.candidatesDrawn(draw: draw, counts: candidates.map(\.count))
+        return try classes.indices.map { k in
+            let c = classes[k], chosen = candidates[k][picks[k]]
             let file = (folder as NSString).appendingPathComponent(train.classNames[c] + ".png")
             try train.image(chosen).writePNG(to: file)
             return (train.classNames[c], file)
