@@ -19,6 +19,7 @@ let package = Package(
         .library(name: "LikenessStorage", targets: ["LikenessStorage"]),
         .library(name: "LikenessMetrics", targets: ["LikenessMetrics"]),
         .library(name: "LikenessReports", targets: ["LikenessReports"]),
+        .library(name: "LikenessInterop", targets: ["LikenessInterop"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
@@ -66,11 +67,13 @@ let package = Package(
         // Metrics checked against scikit-learn (retrieval: pytorch-metric-learning); reports: the comparison as Markdown, JSON and HTML.
         .target(name: "LikenessMetrics", dependencies: ["LikenessCore", "LikenessSearch"]),
         .target(name: "LikenessReports", dependencies: ["LikenessCore", "LikenessFiles", "LikenessSearch", "LikenessMetrics", "LikenessRecognition"]),
+        // Interoperation: models as ONNX, stores as NumPy .npy files, for the engines users already run.
+        .target(name: "LikenessInterop", dependencies: ["LikenessCore", "LikenessFiles", "LikenessStorage"]),
         // The umbrella: re-exports only.
         .target(
             name: "Likeness",
             dependencies: ["LikenessCore", "LikenessSearch", "LikenessData", "LikenessFiles", "LikenessHDF5", "LikenessTraining",
-                           "LikenessRecognition", "LikenessStorage", "LikenessMetrics", "LikenessReports"]),
+                           "LikenessRecognition", "LikenessStorage", "LikenessMetrics", "LikenessReports", "LikenessInterop"]),
 
         // The command-line tool's commands and option groups, a library so that tests run them in process.
         .target(

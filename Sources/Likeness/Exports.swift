@@ -3,6 +3,7 @@
 @_exported import LikenessData
 @_exported import LikenessFiles
 @_exported import LikenessHDF5
+@_exported import LikenessInterop
 @_exported import LikenessMetrics
 @_exported import LikenessRecognition
 @_exported import LikenessReports

@@ -9,41 +9,77 @@ import Darwin
 /// destination (`FileReplacement`, which also says how temporary files left by killed writers
 /// are cleared away).
 public enum AtomicFile {
-    /// Writes `bytes` to `path`, replacing any file there only once all bytes are on disk.
-    ///
-    /// Every step is checked (each `write`, the `fsync`, the `close`, the rename, the folder's
-    /// sync); on any failure the temporary file is removed and the file at `path` is as it was.
+    /// Writes `bytes` to `path`, replacing any file there only once all bytes are on disk
+    /// (`AtomicFileStream`: every step checked; on any failure the file at `path` is as it was).
     ///
     /// - Throws: `DatasetFileError.missing` when the folder does not exist, `.unwritable` naming
     ///   the step and the system's reason (a full disk, a file-size limit) when a step fails.
     public static func write(_ bytes: some Collection<UInt8>, to path: String) throws {
-        let temporary = FileReplacement.temporaryPath(replacing: path)
-        let fd = open(temporary, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o644)
-        guard fd >= 0 else {
+        let stream = try AtomicFileStream(replacing: path)
+        try stream.write(bytes)
+        try stream.commit()
+    }
+}
+
+/// A file written piece by piece that replaces `path` only when `commit()` is called: until
+/// then the bytes go to a temporary file beside it (`FileReplacement.temporaryPath`), which a
+/// failed write, a stream dropped without a commit, or a kill leaves out of `path`'s way.
+///
+/// Every step is checked (each `write`, the `fsync`, the `close`, the rename, the folder's sync);
+/// on a failure the temporary file is removed and the stream is closed.
+public final class AtomicFileStream {
+    /// The file the stream replaces.
+    public let path: String
+    private let temporary: String
+    private var descriptor: Int32
+
+    /// Opens a temporary file beside `path`.
+    ///
+    /// - Throws: `DatasetFileError.missing` when the folder does not exist, `.unwritable` when the
+    ///   temporary file cannot be made.
+    public init(replacing path: String) throws {
+        self.path = path
+        temporary = FileReplacement.temporaryPath(replacing: path)
+        descriptor = open(temporary, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o644)
+        guard descriptor >= 0 else {
             let code = errno
             if code == ENOENT || code == ENOTDIR { throw DatasetFileError.missing(file: folder(of: path)) }
             throw DatasetFileError.unwritable(file: path, step: "create a temporary file beside it", reason: String(cString: strerror(code)))
         }
-        func fail(_ step: String, _ code: Int32, closing: Bool = true) -> DatasetFileError {
-            if closing { close(fd) }
-            unlink(temporary)
-            return .unwritable(file: path, step: step, reason: String(cString: strerror(code)))
-        }
-        let failure: Int32? = withContiguousBytes(bytes) { buffer in
-            var written = 0
-            while written < buffer.count {
-                let n = systemWrite(fd, buffer.baseAddress! + written, buffer.count - written)
-                if n < 0 {
-                    if errno == EINTR { continue }
-                    return errno
-                }
-                written += n
+    }
+
+    deinit {
+        if descriptor >= 0 { discard() }
+    }
+
+    /// Appends `bytes`.
+    public func write(_ bytes: some Collection<UInt8>) throws {
+        if let result = bytes.withContiguousStorageIfAvailable({ write(UnsafeRawBufferPointer($0)) }) { return try result.get() }
+        try Array(bytes).withUnsafeBytes { write($0) }.get()
+    }
+
+    /// Appends the bytes of `buffer`.
+    public func write(_ buffer: UnsafeRawBufferPointer) -> Result<Void, DatasetFileError> {
+        precondition(descriptor >= 0, "writing to \(path) after its stream was committed or failed")
+        var written = 0
+        while written < buffer.count {
+            let n = systemWrite(descriptor, buffer.baseAddress! + written, buffer.count - written)
+            if n < 0 {
+                if errno == EINTR { continue }
+                return .failure(fail("write the file", errno))
             }
-            return nil
+            written += n
         }
-        if let failure { throw fail("write the file", failure) }
-        guard fsync(fd) == 0 else { throw fail("sync the file to disk", errno) }
-        guard close(fd) == 0 else { throw fail("close the file", errno, closing: false) }
+        return .success(())
+    }
+
+    /// Syncs the bytes to disk and renames the temporary file over `path`.
+    public func commit() throws {
+        precondition(descriptor >= 0, "committing \(path) after its stream was committed or failed")
+        guard fsync(descriptor) == 0 else { throw fail("sync the file to disk", errno) }
+        let closing = close(descriptor)
+        descriptor = -1
+        guard closing == 0 else { throw fail("close the file", errno) }
         do throws(FileReplacement.Failure) {
             try FileReplacement.commit(temporary, to: path)
         } catch {
@@ -53,14 +89,20 @@ public enum AtomicFile {
         }
     }
 
-    /// `body` over the bytes of `bytes`, without a copy when they are already contiguous.
-    private static func withContiguousBytes<R>(_ bytes: some Collection<UInt8>, _ body: (UnsafeRawBufferPointer) -> R) -> R {
-        if let result = bytes.withContiguousStorageIfAvailable({ body(UnsafeRawBufferPointer($0)) }) { return result }
-        return Array(bytes).withUnsafeBytes(body)
+    /// Closes and removes the temporary file, leaving `path` as it was.
+    private func discard() {
+        if descriptor >= 0 { close(descriptor) }
+        descriptor = -1
+        unlink(temporary)
+    }
+
+    private func fail(_ step: String, _ code: Int32) -> DatasetFileError {
+        discard()
+        return .unwritable(file: path, step: step, reason: String(cString: strerror(code)))
     }
 }
 
-/// The system's `write(2)`, named apart from `AtomicFile.write`.
+/// The system's `write(2)`, named apart from `AtomicFileStream.write`.
 private func systemWrite(_ fd: Int32, _ buffer: UnsafeRawPointer, _ count: Int) -> Int {
     write(fd, buffer, count)
 }

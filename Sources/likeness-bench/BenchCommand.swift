@@ -55,7 +55,8 @@ struct BenchCommand: ParsableCommand {
             switch measure {
             case .gemm: try GEMMBenchmark(speed: speed).run(out)
             case .train: try TrainingBenchmark(speed: speed, miner: training.miner, threads: threads, pytorch: peers.pytorch, data: data).run(out)
-            case .embed: try EmbeddingBenchmark(speed: speed, threads: threads, pytorch: peers.pytorch, data: data).run(out)
+            case .embed:
+                try EmbeddingBenchmark(speed: speed, threads: threads, pytorch: peers.pytorch, onnxruntime: peers.onnxruntime, data: data).run(out)
             case .queryRandom: try QueryBenchmark(runs: speed.runs, threads: threads, faiss: peers.faiss).runOnRandomVectors(out)
             case .query: try QueryBenchmark(runs: speed.runs, threads: threads, faiss: peers.faiss).runOnEmbeddings(out, data: data)
             case .accuracy: try AccuracyBenchmark(data: data, threads: threads, pytorch: peers.pytorch).run(out)
@@ -76,7 +77,7 @@ struct BenchCommand: ParsableCommand {
         switch measure {
         case .gemm: words += speed.arguments
         case .train: words += speed.arguments + ["--miner", training.miner.rawValue] + peers.pytorchArguments
-        case .embed: words += ["--batch", "\(speed.batch)"] + runs + peers.pytorchArguments
+        case .embed: words += ["--batch", "\(speed.batch)"] + runs + peers.pytorchArguments + peers.onnxruntimeArguments
         case .queryRandom: words += runs + peers.faissArguments
         case .query: words += runs + (training.model.map { ["--model", $0] } ?? training.arguments) + peers.faissArguments
         case .accuracy: words += training.arguments + peers.pytorchArguments

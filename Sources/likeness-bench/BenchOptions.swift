@@ -77,8 +77,11 @@ struct PeerOptions: ParsableArguments {
     @Option(help: ArgumentHelp("A Python with faiss-cpu: the FAISS IndexFlatL2 peer for query and query-random.", valueName: "python"))
     var faiss: String?
 
+    @Option(help: ArgumentHelp("A Python with onnxruntime: the ONNX Runtime peer for embed, running the network's ONNX export.", valueName: "python"))
+    var onnxruntime: String?
+
     func validate() throws {
-        for (name, python) in [("pytorch", pytorch), ("faiss", faiss)] {
+        for (name, python) in [("pytorch", pytorch), ("faiss", faiss), ("onnxruntime", onnxruntime)] {
             if let python, !FileManager.default.isExecutableFile(atPath: python) {
                 throw ValidationError("--\(name) \(python): not an executable file.")
             }
@@ -87,4 +90,5 @@ struct PeerOptions: ParsableArguments {
 
     var pytorchArguments: [String] { pytorch.map { ["--pytorch", $0] } ?? [] }
     var faissArguments: [String] { faiss.map { ["--faiss", $0] } ?? [] }
+    var onnxruntimeArguments: [String] { onnxruntime.map { ["--onnxruntime", $0] } ?? [] }
 }

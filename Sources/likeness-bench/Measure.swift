@@ -39,7 +39,7 @@ enum Measure: String, CaseIterable, ExpressibleByArgument {
         switch self {
         case .gemm: "GFLOP/s of a training step's matrix products"
         case .train: "training images/s, both heads (PyTorch peer)"
-        case .embed: "embedding images/s, 10,000 test images (PyTorch peer)"
+        case .embed: "embedding images/s, 10,000 test images (PyTorch and ONNX Runtime peers)"
         case .queryRandom: "exact 10-NN queries/s, random unit vectors (FAISS peer)"
         case .accuracy: "FMNIST-LT recall, precision, F1, AUC (trains: minutes; peer)"
         case .query: "exact 10-NN queries/s on embeddings (FAISS peer)"

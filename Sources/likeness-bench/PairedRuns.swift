@@ -53,11 +53,14 @@ func seconds(_ body: () throws -> Void) rethrows -> Double {
 extension FigureOutput {
     /// Likeness's figure `<base>_<unit>`; with the peer, the peer's `<peer>_<base>_<unit>` and the
     /// median of the same-run ratios, `<base>_speedup_vs_<peer>`. `details` go to both speeds,
-    /// `ownDetails` to Likeness's alone.
+    /// `ownDetails` to Likeness's alone. `writingOwn` false leaves Likeness's figure out (a second
+    /// peer's pairing of a measure whose own figure the first pairing wrote).
     func write(_ runs: PairedRuns, base: String, unit: FigureUnit, peerName: String, details: [String: Any],
-               ownDetails: [String: Any] = [:]) throws {
-        try write(Figure(name: "\(base)_\(unit.nameSuffix)", value: median(runs.ours), unit: unit, runs: runs.ours,
-                         details: details.merging(ownDetails) { $1 }))
+               ownDetails: [String: Any] = [:], writingOwn: Bool = true) throws {
+        if writingOwn {
+            try write(Figure(name: "\(base)_\(unit.nameSuffix)", value: median(runs.ours), unit: unit, runs: runs.ours,
+                             details: details.merging(ownDetails) { $1 }))
+        }
         guard let last = runs.peer.last else { return }
         let title = last.title
         let peerRuns = runs.peer.map(\.value)

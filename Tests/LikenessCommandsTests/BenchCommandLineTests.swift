@@ -155,6 +155,36 @@ struct BenchCommandLineTests {
         #expect(ours["checked_against_brute_force"] as? Int == 64 && peer["checked_against_brute_force"] == nil)
     }
 
+    @Test(.enabled(if: pythonImports("onnxruntime"), "python3 cannot import onnxruntime"))
+    func onnxRuntimeGetsTheExportOfTheTimedNetworkBesidePyTorch() throws {
+        let dir = try TemporaryFolder()
+        let pytorch = try fakePython("""
+            echo '{"name": "pytorch_embed_images_per_s", "value": 100.0, "unit": "images/s", "threads": 2, "torch": "fake"}'
+            """, in: dir.path, name: "torch-python")
+        // Runs the model it is given in ONNX Runtime and reports its output's shape.
+        let onnxruntime = try fakePython("""
+            exec python3 - "$@" <<'EOF'
+            import json, sys
+            import numpy as np, onnxruntime as ort
+            args = sys.argv[1:]
+            session = ort.InferenceSession(args[args.index("--model") + 1], providers=["CPUExecutionProvider"])
+            y = session.run(["embeddings"], {"images": np.random.rand(3, 1, 28, 28).astype(np.float32)})[0]
+            print(json.dumps({"name": "onnxruntime_embed_images_per_s", "value": 200.0, "onnxruntime": "fake",
+                              "output_shape": list(y.shape), "unit_length": bool(np.allclose(np.linalg.norm(y, axis=1), 1, atol=1e-5))}))
+            EOF
+            """, in: dir.path, name: "ort-python")
+        let run = try figures(try bench(["embed", "--batch", "500", "--runs", "2", "--pytorch", pytorch, "--onnxruntime", onnxruntime],
+                                        in: dir.path).out)
+        #expect(run.lines.compactMap { $0["name"] as? String } == [
+            "embed_images_per_s", "pytorch_embed_images_per_s", "embed_speedup_vs_pytorch",
+            "onnxruntime_embed_images_per_s", "embed_speedup_vs_onnxruntime",
+        ])
+        let peer = try figure("onnxruntime_embed_images_per_s", in: run.lines)
+        #expect(peer["output_shape"] as? [Int] == [3, 64] && peer["unit_length"] as? Bool == true)
+        #expect(peer["peer"] as? String == "ONNX Runtime fake" && (peer["runs"] as? [Double])?.count == 2)
+        #expect((try figure("embed_speedup_vs_onnxruntime", in: run.lines)["runs"] as? [Double])?.count == 2)
+    }
+
     @Test func helpListsEveryMeasureAndAWrongOneIsRefused() throws {
         let dir = try TemporaryFolder()
         let text = try bench(["--help"], in: dir.path).out

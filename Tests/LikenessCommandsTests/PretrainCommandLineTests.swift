@@ -51,7 +51,7 @@ struct PretrainCommandLineTests {
     /// distillation loss reported each epoch and records both in the model.
     @Test func trainStartsFromAndDistilsToThePretrainedModel() throws {
         let dir = try TemporaryFolder()
-        try pretrain(in: dir)
+        _ = try pretrain(in: dir)
         let pretrained = try ModelArchive.load(dir.file("pretrained.h5"))
         let run = try runLikeness(["train", shapes + "/train", "--loss", "supcon", "--init", "pretrained.h5", "--distill", "pretrained.h5",
                                    "--distill-pool", shapes + "/test", "--epochs", "1", "-P", "3", "-K", "4", "-o", "model.h5",
@@ -81,7 +81,7 @@ struct PretrainCommandLineTests {
     /// error (64) saying which losses the head takes; `--distill` with the softmax head too.
     @Test func mismatchesAreRefused() throws {
         let dir = try TemporaryFolder()
-        try pretrain(in: dir)
+        _ = try pretrain(in: dir)
         let wrongBackbone = try runLikenessToEnd(["train", shapes + "/train", "--backbone", "small", "--init", "pretrained.h5", "-o", "m.h5"]
                                                  + common, in: dir.path)
         #expect(wrongBackbone.status == 1 && wrongBackbone.err.contains("--init pretrained.h5 has the reference backbone"), "\(wrongBackbone.err)")

@@ -203,7 +203,7 @@ struct ComparisonReportTests {
         // No temporary file is left behind.
         #expect(try FileManager.default.contentsOfDirectory(atPath: folder).sorted() == ["report.html", "report.json", "report.md"])
         // A file where the folder should be is refused with the folder's name.
-        let error = try #require(throws: ReportFolderError.self) { try comparison.writeReports(toFolder: folder + "/report.md") }
+        let error = try #require(throws: FolderReplacementError.self) { try comparison.writeReports(toFolder: folder + "/report.md") }
         #expect(error.description.hasPrefix(folder + "/report.md: "))
     }
 
