@@ -37,13 +37,13 @@ extension LikenessCommand.Export {
             let store = try EmbeddingStore.open(self.store)
             let progress = store.count > chunkRows ? ProgressBar("exporting", total: store.count, unit: "rows") : nil
             var done = 0
-            let paths = try store.exportNumpy(toFolder: folder, chunkRows: chunkRows) { rows in
+            try store.exportNumpy(toFolder: folder, chunkRows: chunkRows) { rows in
                 progress?.advance(by: rows - done)
                 done = rows
             }
             progress?.finish()
-            print("wrote \(store.count) rows of dimension \(store.dimension) and \(store.classNames.count) class names to "
-                  + paths.joined(separator: ", "))
+            print("wrote \(store.count) rows of dimension \(store.dimension) and \(store.classNames.count) class names to \(folder): "
+                  + EmbeddingStore.numpyFileNames.joined(separator: ", "))
         }
     }
 }
