@@ -21,7 +21,7 @@ public struct ClassifierStep: TrainingStep {
         let value = try model.checkedPass(images: batch.images) {
             model.zeroGradients()
             let logits = model.forward(batch.images, training: true)
-            let (value, gradient) = loss.lossAndGradient(logits: logits, labels: batch.labels)
+            let (value, gradient) = loss.lossAndGradient(logits: logits, labels: batch.labels, epoch: batch.epoch)
             _ = model.backward(gradient, inputGradient: false)
             return (value, value)
         }

@@ -13,6 +13,11 @@ public struct SoftmaxRecipe: Sendable {
         case crossEntropy
         /// Focal loss with focusing γ; α from the class weighting (or 1).
         case focal(gamma: Float)
+        /// Logit-adjusted cross-entropy with τ (τ = 1: the balanced softmax); no class weighting.
+        case logitAdjusted(tau: Float)
+        /// LDAM with the rarest class's margin and the scale; the class weighting applies from
+        /// `reweightingEpoch` on (deferred re-weighting).
+        case ldam(maxMargin: Float, scale: Float, reweightingEpoch: Int)
     }
 
     public enum ClassWeighting: Sendable, Equatable {
@@ -69,6 +74,11 @@ public struct SoftmaxRecipe: Sendable {
         switch loss {
         case .crossEntropy: return SoftmaxCrossEntropy(classWeights: weights)
         case .focal(let gamma): return FocalLoss(gamma: gamma, alpha: weights.map { .perClass(meanOne($0)) } ?? .scalar(1))
+        case .logitAdjusted(let tau):
+            precondition(weights == nil, "logit adjustment corrects for the prior itself: no class weights")
+            return LogitAdjustedCrossEntropy(classCounts: classCounts, tau: tau)
+        case .ldam(let maxMargin, let scale, let epoch):
+            return LDAMLoss(classCounts: classCounts, maxMargin: maxMargin, scale: scale, classWeights: weights, reweightingEpoch: epoch)
         }
     }
 

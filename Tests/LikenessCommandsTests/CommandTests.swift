@@ -161,6 +161,18 @@ struct CommandTests {
 
     /// A negative number is the option's value, refused for its range, not read as an option
     /// (ArgumentParser's "Missing value for '--draws'" otherwise).
+    @Test func theLongTailLossesRefuseOptionsThatContradictThem() {
+        let train = ["train", sample, "--head", "softmax", "-o", "m.h5"]
+        expectArgumentError(train + ["--loss", "logit-adjusted", "--class-weights", "balanced"],
+                            "--loss logit-adjusted corrects for the training prior itself: leave --class-weights out")
+        expectArgumentError(train + ["--loss", "balanced-softmax", "--class-weights", "effective"], "--loss balanced-softmax corrects for")
+        expectArgumentError(train + ["--loss", "focal", "--reweight-from", "3"], "--reweight-from is ldam's deferred re-weighting")
+        expectArgumentError(train + ["--loss", "ldam", "--ldam-scale", "0"], "--ldam-scale must be positive, not 0.0.")
+        expectArgumentError(train + ["--loss", "logit-adjusted", "--tau", "-1"], "--tau must be 0 or more")
+        expectArgumentError(["train", sample, "--head", "embedding", "--loss", "ldam", "-o", "m.h5"],
+                            "--loss ldam is a loss of the softmax head; the embedding head takes triplet")
+    }
+
     @Test func negativeNumbersAreValuesRefusedByRange() {
         expectArgumentError(["one-shot", "--model", "m.h5", "--draws", "-1"], "--draws must be at least 1, not -1.")
         expectArgumentError(["data", "split", sample, "--validation-fraction", "-0.1", "-o", "s.json"], "got -0.1 and 0.1")

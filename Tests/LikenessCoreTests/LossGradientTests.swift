@@ -111,3 +111,104 @@ struct FocalLossTests {
         #expect(alpha[5] > alpha[3] * 300)
     }
 }
+
+@Suite("Logit-adjusted cross-entropy and the balanced softmax")
+struct LogitAdjustedCrossEntropyTests {
+    let logits: Tensor = {
+        var rng = SeededGenerator(seed: 8)
+        return .randomNormal(shape: [6, 4], std: 2, using: &rng)
+    }()
+    let labels = [0, 3, 1, 1, 2, 3]
+    let counts = [500, 20, 3, 0]
+
+    @Test(arguments: [Float(0), 0.5, 1, 2])
+    func gradientMatchesFiniteDifferences(tau: Float) {
+        expectLogitGradientMatchesFiniteDifferences(LogitAdjustedCrossEntropy(classCounts: counts, tau: tau), logits: logits, labels: labels)
+    }
+
+    /// The definition in Double: `(1/N) Σ logΣexp(z + τ log π) − (z_y + τ log π_y)`, a class
+    /// without images counted as one.
+    @Test(arguments: [Float(0), 1, 2])
+    func valueMatchesDefinition(tau: Float) {
+        let value = LogitAdjustedCrossEntropy(classCounts: counts, tau: tau).lossAndGradient(logits: logits, labels: labels).loss
+        let n = Double(500 + 20 + 3 + 1)
+        let shift = [500.0, 20, 3, 1].map { Double(tau) * log($0 / n) }
+        var total = 0.0
+        for (i, y) in labels.enumerated() {
+            let row = (0..<4).map { Double(logits[i, $0]) + shift[$0] }
+            total += log(row.map { exp($0) }.reduce(0, +)) - row[y]
+        }
+        #expect(abs(Double(value) - total / 6) < 1e-5)
+    }
+
+    @Test func tauZeroIsCrossEntropy() {
+        let adjusted = LogitAdjustedCrossEntropy(classCounts: counts, tau: 0).lossAndGradient(logits: logits, labels: labels)
+        let plain = SoftmaxCrossEntropy().lossAndGradient(logits: logits, labels: labels)
+        #expect(abs(adjusted.loss - plain.loss) < 1e-6)
+        #expect(zip(adjusted.gradient.scalars, plain.gradient.scalars).allSatisfy { abs($0 - $1) < 1e-7 })
+    }
+
+    /// A rare class's true logit must beat a frequent one's by `log(n_frequent / n_rare)` more
+    /// for the same loss: equal logits cost the rare class's image more.
+    @Test func equalLogitsCostTheRareClassMore() {
+        let loss = LogitAdjustedCrossEntropy(classCounts: [1000, 10], tau: 1)
+        let z = Tensor(shape: [1, 2], scalars: [0, 0])
+        #expect(loss.lossAndGradient(logits: z, labels: [1]).loss > loss.lossAndGradient(logits: z, labels: [0]).loss + 4)
+    }
+}
+
+@Suite("LDAM with deferred re-weighting")
+struct LDAMLossTests {
+    let logits: Tensor = {
+        var rng = SeededGenerator(seed: 9)
+        return .randomNormal(shape: [7, 5], std: 1, using: &rng)
+    }()
+    let labels = [0, 4, 1, 1, 3, 2, 4]
+    let counts = [4000, 600, 90, 12, 2]
+    let weights: [Float] = [0.2, 0.5, 1, 1.5, 2]
+
+    @Test(arguments: [1, 3])
+    func gradientMatchesFiniteDifferencesBeforeAndAfterTheReweighting(epoch: Int) {
+        let loss = LDAMLoss(classCounts: counts, maxMargin: 0.5, scale: 5, classWeights: weights, reweightingEpoch: 3)
+        let (_, gradient) = loss.lossAndGradient(logits: logits, labels: labels, epoch: epoch)
+        let h: Float = 1e-3
+        for i in 0..<logits.count {
+            var plus = logits, minus = logits
+            plus[flat: i] += h
+            minus[flat: i] -= h
+            let numeric = (loss.lossAndGradient(logits: plus, labels: labels, epoch: epoch).loss
+                           - loss.lossAndGradient(logits: minus, labels: labels, epoch: epoch).loss) / (2 * h)
+            #expect(abs(numeric - gradient[flat: i]) < 2e-3, "epoch \(epoch), logit \(i): \(gradient[flat: i]) vs \(numeric)")
+        }
+    }
+
+    @Test func theRarestClassGetsTheMarginAndTheOthersShrinkByTheFourthRoot() {
+        let loss = LDAMLoss(classCounts: counts, maxMargin: 0.5, scale: 1)
+        #expect(abs(loss.margins[4] - 0.5) < 1e-6)
+        for c in 0..<4 {
+            #expect(abs(loss.margins[c] - 0.5 * Float(pow(2 / Double(counts[c]), 0.25))) < 1e-6)
+        }
+    }
+
+    /// The definition in Double: weighted cross-entropy of `s (z − Δ_y e_y)`; before the
+    /// re-weighting epoch every weight is 1.
+    @Test(arguments: [1, 3])
+    func valueMatchesDefinition(epoch: Int) {
+        let loss = LDAMLoss(classCounts: counts, maxMargin: 0.5, scale: 5, classWeights: weights, reweightingEpoch: 3)
+        let value = loss.lossAndGradient(logits: logits, labels: labels, epoch: epoch).loss
+        var total = 0.0, weightSum = 0.0
+        for (i, y) in labels.enumerated() {
+            let row = (0..<5).map { 5 * (Double(logits[i, $0]) - ($0 == y ? Double(loss.margins[y]) : 0)) }
+            let w = epoch >= 3 ? Double(weights[y]) : 1
+            total += w * (log(row.map { exp($0) }.reduce(0, +)) - row[y])
+            weightSum += w
+        }
+        #expect(abs(Double(value) - total / weightSum) < 1e-4)
+    }
+
+    @Test func noMarginUnitScaleAndNoWeightsIsCrossEntropy() {
+        let ldam = LDAMLoss(classCounts: counts, maxMargin: 0, scale: 1).lossAndGradient(logits: logits, labels: labels, epoch: 1)
+        let plain = SoftmaxCrossEntropy().lossAndGradient(logits: logits, labels: labels)
+        #expect(abs(ldam.loss - plain.loss) < 1e-6)
+    }
+}

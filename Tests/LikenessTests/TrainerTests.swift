@@ -52,6 +52,27 @@ struct TrainerTests {
         return history
     }
 
+    /// The classifier's step hands its loss the batch's epoch, which deferred re-weighting needs:
+    /// the trainer's epochs reach the loss, each batch with its own.
+    @Test func theLossSeesEachBatchsEpoch() throws {
+        final class Seen: @unchecked Sendable { var epochs: [Int] = [] }
+        struct Recording: ClassificationLoss {
+            let seen: Seen
+            func lossAndGradient(logits: Tensor, labels: [Int]) -> (loss: Float, gradient: Tensor) {
+                SoftmaxCrossEntropy().lossAndGradient(logits: logits, labels: labels)
+            }
+            func lossAndGradient(logits: Tensor, labels: [Int], epoch: Int) -> (loss: Float, gradient: Tensor) {
+                seen.epochs.append(epoch)
+                return lossAndGradient(logits: logits, labels: labels)
+            }
+        }
+        let model = network(.softmax(classCount: 2))
+        let seen = Seen()
+        let step = ClassifierStep(model: model, optimizer: Adam(parameters: model.parameters.map(\.parameter)), loss: Recording(seen: seen))
+        _ = try Trainer<ClassifierStep>(epochs: 3).fit(step, on: data, sampler: sampler) { _, _ in }
+        #expect(seen.epochs == [1, 1, 2, 2, 3, 3])
+    }
+
     /// Scores 0.5, 0.9, 0.7, 0.9: epoch 2 is the best (the first of equals), and the model ends
     /// with its weights though the weights moved after it; both heads keep it alike.
     @Test(arguments: [false, true])

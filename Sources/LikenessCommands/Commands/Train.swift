@@ -70,6 +70,9 @@ extension LikenessCommand {
             if resume && loss.loss == .proxy {
                 throw ValidationError("--resume: a checkpoint holds the network and its optimizer, not --loss proxy's class proxies; train afresh (or use another --loss).")
             }
+            if [.logitAdjusted, .balancedSoftmax].contains(loss.loss) && imbalance.classWeights != .none {
+                throw ValidationError("--loss \(loss.loss!.rawValue) corrects for the training prior itself: leave --class-weights out (or use --loss ce).")
+            }
             if start.distill != nil && model.headName != .embedding {
                 throw ValidationError("--distill keeps a network's embedding structure: it trains the embedding head, not --head \(model.headName.rawValue).")
             }
@@ -250,7 +253,7 @@ extension LikenessCommand {
             recipe.learningRate = optimisation.learningRate
             recipe.patience = optimisation.patience
             recipe.seed = runtime.seed
-            recipe.loss = loss.name(for: .softmax) == .focal ? .focal(gamma: loss.gamma) : .crossEntropy
+            recipe.loss = loss.softmaxLoss(epochs: optimisation.epochs)
             imbalance.apply(to: &recipe)
             return recipe
         }

@@ -1,0 +1,39 @@
+import Foundation
+
+/// Logit-adjusted cross-entropy (Menon et al. 2021): cross-entropy on the logits shifted by the
+/// log of the training prior, `L = (1/N) Σᵢ −log softmax(zᵢ + τ log π)_{yᵢ}`, and
+/// `∂L/∂zᵢ = (softmax(zᵢ + τ log π) − onehot(yᵢ)) / N`.
+///
+/// Training against the shifted logits leaves the network's own logits `z`, which inference
+/// uses, scoring the classes as if they were balanced. τ = 1 is the balanced softmax (Ren et al.
+/// 2020). `π_c = n_c / n`; a class without training images counts as one image.
+public struct LogitAdjustedCrossEntropy: ClassificationLoss, Sendable {
+    /// `τ log π_c`, one per class.
+    public var offsets: [Float]
+
+    public init(offsets: [Float]) {
+        precondition(offsets.allSatisfy(\.isFinite), "logit offsets must be finite")
+        self.offsets = offsets
+    }
+
+    /// The offsets `τ log π_c` for training images with `classCounts`.
+    public init(classCounts: [Int], tau: Float) {
+        precondition(tau >= 0 && tau.isFinite, "logit adjustment τ must be finite and non-negative, got \(tau)")
+        precondition(!classCounts.isEmpty && classCounts.allSatisfy { $0 >= 0 }, "class counts \(classCounts)")
+        let counts = classCounts.map { Double(max($0, 1)) }
+        let total = counts.reduce(0, +)
+        self.init(offsets: counts.map { Float(Double(tau) * Foundation.log($0 / total)) })
+    }
+
+    public func lossAndGradient(logits: Tensor, labels: [Int]) -> (loss: Float, gradient: Tensor) {
+        precondition(logits.rank == 2 && logits.shape[1] == offsets.count, "logits \(logits.shape) for \(offsets.count) class offsets")
+        let c = offsets.count
+        let shifted = Tensor(shape: logits.shape) { out in
+            logits.withUnsafeBufferPointer { z in
+                for i in z.indices { out[i] = z[i] + offsets[i % c] }
+            }
+        }
+        // The shift is additive: the gradient with respect to z is the one with respect to z + τ log π.
+        return SoftmaxCrossEntropy().lossAndGradient(logits: shifted, labels: labels)
+    }
+}
