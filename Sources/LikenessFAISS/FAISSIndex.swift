@@ -187,14 +187,18 @@ public final class FAISSIndex {
 
     // MARK: - Helpers
 
-    /// The reason of this thread's last failing bridge call, FAISS's "Error in F at FILE:LINE: " dropped.
+    /// The reason of this thread's last failing bridge call, without FAISS's "Error in F at
+    /// FILE:LINE: " and "Error: 'CONDITION' failed: " (where in FAISS's sources it was found).
     private static var lastError: String {
-        let message = String(cString: lfb_last_error())
-        if message.hasPrefix("Error in "), let at = message.range(of: " at "),
-           let colon = message[at.upperBound...].range(of: ": ") {
-            return String(message[colon.upperBound...]).trimmingTrailingNewlines
+        var message = Substring(String(cString: lfb_last_error()))
+        if message.hasPrefix("Error in "), let at = message.range(of: " at "), let colon = message[at.upperBound...].range(of: ": ") {
+            message = message[colon.upperBound...]
         }
-        return message.trimmingTrailingNewlines
+        if message.hasPrefix("Error: '"), let failed = message.range(of: "' failed: ") {
+            message = message[failed.upperBound...]
+        }
+        while message.last?.isNewline == true { message = message.dropLast() }
+        return String(message)
     }
 
     private static func folder(of path: String) -> String {
@@ -211,13 +215,5 @@ public final class FAISSIndex {
             return nil
         }
         if let (i, v) = bad { throw .nonFiniteValue(role: role, row: firstRow + i / d, column: i % d, value: v) }
-    }
-}
-
-private extension String {
-    var trimmingTrailingNewlines: String {
-        var s = Substring(self)
-        while s.last?.isNewline == true { s = s.dropLast() }
-        return String(s)
     }
 }
