@@ -171,7 +171,7 @@ struct BenchCommandLineTests {
         #expect(try figure("index_nprobe1_speedup_vs_exact", in: run.lines)["unit"] as? String == "ratio")
         // nprobe 32 is more than the 16 lists: left out.
         #expect(!run.lines.contains { ($0["name"] as? String ?? "").hasPrefix("index_nprobe32") })
-        #expect(exact["command"] as? String == "likeness-bench index --threads 2 --runs 1 --rows 3000 --index-queries 200 --factory IVF16,Flat --nprobe 1 16 32")
+        #expect(exact["command"] as? String == "likeness-bench index --threads 2 --runs 1 --rows 3000 --index-queries 200 --clusters 100 --noise 0.1 --factory IVF16,Flat --nprobe 1 16 32")
     }
 
     @Test func helpListsEveryMeasureAndAWrongOneIsRefused() throws {
