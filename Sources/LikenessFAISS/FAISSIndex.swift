@@ -22,8 +22,8 @@ internal import LikenessFAISSBridge
 /// try index.write(to: "store.faiss")
 /// ```
 ///
-/// An index is used from one thread at a time; FAISS itself runs each call on
-/// `FAISSIndex.threadCount` threads.
+/// An index is used from one thread at a time; FAISS itself runs each call on OpenMP threads
+/// (`FAISSIndex.setThreadCount`).
 public final class FAISSIndex {
     private let handle: OpaquePointer
 
@@ -99,7 +99,8 @@ public final class FAISSIndex {
         }
     }
 
-    /// The OpenMP threads FAISS runs each call on, for every index of the process.
+    /// The OpenMP threads FAISS runs the calls made from the calling thread on, for every index
+    /// (OpenMP keeps the setting per thread: call it from the thread that searches).
     ///
     /// - Precondition: at least 1.
     public static func setThreadCount(_ count: Int) {

@@ -50,7 +50,7 @@ int lfb_index_write(const lfb_index *index, const char *path);
 /* faiss::read_index of `path` into *index. */
 int lfb_index_read(const char *path, lfb_index **index);
 
-/* OpenMP threads FAISS uses from now on (omp_set_num_threads). */
+/* OpenMP threads FAISS uses from now on in calls from this thread (omp_set_num_threads). */
 void lfb_set_threads(int32_t count);
 
 #ifdef __cplusplus
