@@ -20,6 +20,7 @@ let package = Package(
         .library(name: "LikenessMetrics", targets: ["LikenessMetrics"]),
         .library(name: "LikenessReports", targets: ["LikenessReports"]),
         .library(name: "LikenessInterop", targets: ["LikenessInterop"]),
+        .library(name: "LikenessFAISS", targets: ["LikenessFAISS"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
@@ -44,6 +45,11 @@ let package = Package(
         .systemLibrary(
             name: "CTurboJPEG", path: "Sources/CTurboJPEG", pkgConfig: "libturbojpeg",
             providers: [.apt(["libturbojpeg0-dev"])]),
+        // FAISS: Debian's static libfaiss.a has no C API symbols, so LikenessFAISSBridge (C++, below)
+        // calls its C++ API; this target names the apt package (headers under /usr/include/faiss).
+        .systemLibrary(
+            name: "CFAISS", path: "Sources/CFAISS",
+            providers: [.apt(["libfaiss-dev"])]),
         // libFuzzer's driver, declared only: swiftc links it under -sanitize=fuzzer (Scripts/fuzz.sh).
         .systemLibrary(name: "CLibFuzzer", path: "Sources/CLibFuzzer"),
         // glibc calls Swift's Glibc module leaves out (renameat2), declared only.
@@ -69,6 +75,13 @@ let package = Package(
         .target(name: "LikenessReports", dependencies: ["LikenessCore", "LikenessFiles", "LikenessSearch", "LikenessMetrics", "LikenessRecognition"]),
         // Interoperation: models as ONNX, stores as NumPy .npy files, for the engines users already run.
         .target(name: "LikenessInterop", dependencies: ["LikenessCore", "LikenessFiles", "LikenessStorage"]),
+        // Approximate search through FAISS: a few extern "C" functions over its C++ API (exceptions caught
+        // there), linked with the static libfaiss.a and what it needs (OpenMP, BLAS, LAPACK; C++'s library
+        // comes with a C++ target), and the Swift index that owns one.
+        .target(
+            name: "LikenessFAISSBridge", dependencies: ["CFAISS"],
+            linkerSettings: [.linkedLibrary("faiss"), .linkedLibrary("gomp"), .linkedLibrary("lapack"), .linkedLibrary("blas")]),
+        .target(name: "LikenessFAISS", dependencies: ["LikenessCore", "LikenessSearch", "LikenessFiles", "LikenessFAISSBridge"]),
         // The umbrella: re-exports only.
         .target(
             name: "Likeness",
@@ -78,13 +91,13 @@ let package = Package(
         // The command-line tool's commands and option groups, a library so that tests run them in process.
         .target(
             name: "LikenessCommands",
-            dependencies: ["Likeness", .product(name: "ArgumentParser", package: "swift-argument-parser")]),
+            dependencies: ["Likeness", "LikenessFAISS", .product(name: "ArgumentParser", package: "swift-argument-parser")]),
 
         // Executables.
         .executableTarget(name: "likeness", dependencies: ["LikenessCommands"]),
         .executableTarget(
             name: "likeness-bench",
-            dependencies: ["Likeness", "LikenessCommands", .product(name: "ArgumentParser", package: "swift-argument-parser")]),
+            dependencies: ["Likeness", "LikenessCommands", "LikenessFAISS", .product(name: "ArgumentParser", package: "swift-argument-parser")]),
         // Fuzz targets for the loaders of untrusted files (docs/FUZZING.md).
         .executableTarget(name: "likeness-fuzz", dependencies: ["Likeness", "LikenessHDF5", "CLibFuzzer"]),
 
@@ -96,7 +109,8 @@ let package = Package(
         .testTarget(name: "LikenessSearchTests", dependencies: ["LikenessSearch"]),
         .testTarget(name: "LikenessHDF5Tests", dependencies: ["LikenessHDF5", "_LikenessTestSupport"], resources: [.copy("Fixtures")]),
         .testTarget(name: "LikenessTests", dependencies: ["Likeness", "_LikenessTestSupport"], resources: [.copy("Fixtures")]),
+        .testTarget(name: "LikenessFAISSTests", dependencies: ["LikenessFAISS", "LikenessSearch", "_LikenessTestSupport"]),
         // The commands in process, and the likeness and likeness-bench executables end to end.
-        .testTarget(name: "LikenessCommandsTests", dependencies: ["LikenessCommands", "Likeness", "_LikenessTestSupport"]),
+        .testTarget(name: "LikenessCommandsTests", dependencies: ["LikenessCommands", "Likeness", "LikenessFAISS", "_LikenessTestSupport"]),
     ]
 )

@@ -11,6 +11,7 @@ packages=(
   libssl-dev             # SHA-256 of model weights (OpenSSL's libcrypto)
   libspng-dev            # PNG images
   libturbojpeg0-dev      # JPEG images
+  libfaiss-dev           # FAISS indexes (likeness index build, query --index): headers and the static libfaiss.a
   dataset-fashion-mnist  # the default dataset
 )
 

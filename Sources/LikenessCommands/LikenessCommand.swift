@@ -10,7 +10,7 @@ public struct LikenessCommand: ParsableCommand {
         version: LikenessVersion.current,
         subcommands: [
             Demo.self, Data.self, Pretrain.self, Train.self, Embed.self, Enroll.self, Calibrate.self, Classify.self, Predict.self, OneShot.self, Query.self,
-            Compare.self, Export.self,
+            Index.self, Compare.self, Export.self,
         ]
     )
 

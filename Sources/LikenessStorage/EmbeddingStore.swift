@@ -319,6 +319,18 @@ extension EmbeddingStore {
         }
     }
 
+    /// Every row's id and label, without the embeddings: what a search by row index (an index
+    /// of the store made elsewhere, such as FAISS's) needs to name and classify its neighbours.
+    public func readIDsAndLabels() throws -> (ids: [String], labels: [Int]) {
+        let (store, datasets) = try Self.open(try HDF5File(openingAt: path))
+        let labels = try datasets.labels.read(as: Int32.self, rows: 0..<store.count).map { Int($0) }
+        if let index = labels.firstIndex(where: { !(-1..<store.classNames.count).contains($0) }) {
+            throw StorageError(.invalidValue, filePath: path, field: "/labels",
+                               expected: "labels in -1..<\(store.classNames.count) (the class list)", found: "\(labels[index]) in row \(index)")
+        }
+        return (try datasets.ids.readStrings(rows: 0..<store.count), labels)
+    }
+
     private func read(rows: Range<Int>, from datasets: Datasets) throws -> EmbeddingBatch {
         let values = try datasets.embeddings.read(as: Float.self, rows: rows)
         let labels = try datasets.labels.read(as: Int32.self, rows: rows).map { Int($0) }

@@ -35,6 +35,7 @@ struct BenchCommand: ParsableCommand {
     @OptionGroup(title: "One-shot recipe") var oneShot: OneShotOptions
     @OptionGroup(title: "Peers (Benchmarks/peers/)") var peers: PeerOptions
     @OptionGroup(title: "One-shot enrolment") var enrolment: OneShotEnrolmentOptions
+    @OptionGroup(title: "FAISS index (index)") var index: IndexOptions
 
     @Option(help: ArgumentHelp("Append every figure to this file as well.", valueName: "figures.jsonl"))
     var output: String?
@@ -59,6 +60,7 @@ struct BenchCommand: ParsableCommand {
                 try EmbeddingBenchmark(speed: speed, threads: threads, pytorch: peers.pytorch, onnxruntime: peers.onnxruntime, data: data).run(out)
             case .queryRandom: try QueryBenchmark(runs: speed.runs, threads: threads, faiss: peers.faiss).runOnRandomVectors(out)
             case .query: try QueryBenchmark(runs: speed.runs, threads: threads, faiss: peers.faiss).runOnEmbeddings(out, data: data)
+            case .index: try IndexBenchmark(options: index, runs: speed.runs, threads: threads).run(out)
             case .accuracy: try AccuracyBenchmark(data: data, threads: threads, pytorch: peers.pytorch).run(out)
             case .oneShot: try OneShotBenchmark(data: data, options: oneShot, threads: threads, pytorch: peers.pytorch, enrolment: enrolment).run(out)
             case .memory:
@@ -79,6 +81,7 @@ struct BenchCommand: ParsableCommand {
         case .train: words += speed.arguments + ["--miner", training.miner.rawValue] + peers.pytorchArguments
         case .embed: words += ["--batch", "\(speed.batch)"] + runs + peers.pytorchArguments + peers.onnxruntimeArguments
         case .queryRandom: words += runs + peers.faissArguments
+        case .index: words += runs + index.arguments
         case .query: words += runs + (training.model.map { ["--model", $0] } ?? training.arguments) + peers.faissArguments
         case .accuracy: words += training.arguments + peers.pytorchArguments
         case .oneShot: words += training.arguments + ["--draws", "\(training.draws)"] + oneShot.arguments + enrolment.arguments + peers.pytorchArguments

@@ -6,6 +6,7 @@ enum FigureUnit: String {
     case queriesPerSecond = "queries/s"
     case gflops = "GFLOP/s"
     case mebibytes = "MiB"
+    case bytes
     case seconds = "s"
     /// One speed over another.
     case ratio

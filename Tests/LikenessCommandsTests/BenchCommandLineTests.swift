@@ -185,10 +185,29 @@ struct BenchCommandLineTests {
         #expect((try figure("embed_speedup_vs_onnxruntime", in: run.lines)["runs"] as? [Double])?.count == 2)
     }
 
+    @Test func theIndexMeasureReportsRecallAndSpeedAgainstTheExactSearch() throws {
+        let dir = try TemporaryFolder()
+        let run = try figures(try bench(["index", "--rows", "3000", "--index-queries", "200", "--factory", "IVF16,Flat",
+                                         "--nprobe", "1", "16", "32", "--runs", "1"], in: dir.path).out)
+        let exact = try figure("index_exact_queries_per_s", in: run.lines)
+        #expect((exact["value"] as? Double ?? 0) > 0 && exact["base"] as? Int == 3000 && exact["queries"] as? Int == 200)
+        let build = try figure("index_build_seconds", in: run.lines)
+        #expect(build["index"] as? String == "IVF16,Flat" && build["training_rows"] as? Int == 39 * 16)
+        #expect(try figure("index_bytes_per_vector", in: run.lines)["value"] as? Double ?? 0 >= 64 * 4)
+        // Every list visited: the exact search's neighbours; one of sixteen: fewer.
+        #expect(try figure("index_nprobe16_recall_at_10", in: run.lines)["value"] as? Double == 1)
+        #expect(try figure("index_nprobe1_recall_at_10", in: run.lines)["value"] as? Double ?? 1 < 1)
+        #expect(try figure("index_nprobe1_queries_per_s", in: run.lines)["unit"] as? String == "queries/s")
+        #expect(try figure("index_nprobe1_speedup_vs_exact", in: run.lines)["unit"] as? String == "ratio")
+        // nprobe 32 is more than the 16 lists: left out.
+        #expect(!run.lines.contains { ($0["name"] as? String ?? "").hasPrefix("index_nprobe32") })
+        #expect(exact["command"] as? String == "likeness-bench index --threads 2 --runs 1 --rows 3000 --index-queries 200 --clusters 100 --noise 0.1 --factory IVF16,Flat --nprobe 1 16 32")
+    }
+
     @Test func helpListsEveryMeasureAndAWrongOneIsRefused() throws {
         let dir = try TemporaryFolder()
         let text = try bench(["--help"], in: dir.path).out
-        for measure in ["gemm", "train", "embed", "query-random", "accuracy", "query", "one-shot", "memory", "all"] {
+        for measure in ["gemm", "train", "embed", "query-random", "index", "accuracy", "query", "one-shot", "memory", "all"] {
             #expect(text.contains("  \(measure) "), "--help does not list \(measure)")
         }
         let memory = try figures(try bench(["memory"], in: dir.path).out)
