@@ -18,7 +18,11 @@ extension LikenessCommand {
             its address-space limit, its cgroup's limit and the available memory), or the query is \
             refused with both figures. Columns: query, rank, neighbour id, its class, distance.
 
-            With --index (a FAISS index of the store, from likeness index build), the index searches             instead, visiting --nprobe of its lists (default: the nprobe stored in the file, 1 unless             set); the ids and classes are the store's, by row index, and the distance is Euclidean,             as in the exact search (the square root of FAISS's squared L2). The index must hold the             store's rows and dimension. A query gets fewer than -k lines when the lists it visits hold             fewer rows.
+            With --index (a FAISS index of the store, from likeness index build), the index searches \
+            instead, visiting --nprobe of its lists (default: the nprobe stored in the file, 1 unless set); \
+            the ids and classes are the store's, by row index, and the distance is Euclidean, as in the \
+            exact search (the square root of FAISS's squared L2). The index must hold the store's rows and \
+            dimension. A query gets fewer than -k lines when the lists it visits hold fewer rows.
 
             Examples:
               likeness query --store train.h5 --model embedder.h5 -k 5 shoe.png
