@@ -77,9 +77,10 @@ let package = Package(
         .target(name: "LikenessInterop", dependencies: ["LikenessCore", "LikenessFiles", "LikenessStorage"]),
         // Approximate search through FAISS: a few extern "C" functions over its C++ API (exceptions caught
         // there), linked with the static libfaiss.a and what it needs (OpenMP, BLAS, LAPACK; C++'s library
-        // comes with a C++ target), and the Swift index that owns one.
+        // comes with a C++ target), and the Swift index that owns one. The bridge is the project's one piece
+        // of code that is not Swift, so it lives in Bindings/, not Sources/ (which holds Swift only).
         .target(
-            name: "LikenessFAISSBridge", dependencies: ["CFAISS"],
+            name: "LikenessFAISSBridge", dependencies: ["CFAISS"], path: "Bindings/LikenessFAISSBridge",
             linkerSettings: [.linkedLibrary("faiss"), .linkedLibrary("gomp"), .linkedLibrary("lapack"), .linkedLibrary("blas")]),
         .target(name: "LikenessFAISS", dependencies: ["LikenessCore", "LikenessSearch", "LikenessFiles", "LikenessFAISSBridge"]),
         // The umbrella: re-exports only.
