@@ -36,6 +36,10 @@ struct DiskFullCommandLineTests {
         Writer(name: "classify -o", arguments: ["classify", "--model", "model.h5", "--gallery", "gallery.h5", "-o", "out/classes.csv", "SANDAL"], output: "out/classes.csv"),
         Writer(name: "data export", arguments: ["data", "export", "SAMPLE", "-o", "out/images.h5"], output: "out/images.h5"),
         Writer(name: "data split -o", arguments: ["data", "split", "SAMPLE", "-o", "out/split.json"], output: "out/split.json"),
+        Writer(name: "export onnx", arguments: ["export", "onnx", "model.h5", "-o", "out/model.onnx"], output: "out/model.onnx"),
+        Writer(name: "export npy", arguments: ["export", "npy", "store.h5", "out/npy"], output: "out/npy/embeddings.npy"),
+        Writer(name: "index build", arguments: ["index", "build", "store.h5", "--factory", "IVF4,Flat", "-o", "out/store.faiss"],
+               output: "out/store.faiss"),
         Writer(name: "compare -o", arguments: ["compare", "SAMPLE", "--softmax", "softmax.h5", "--embedding", "model.h5", "--gallery", "gallery.h5",
                                                "-o", "out/report"], output: "out/report/report.json"),
     ]
@@ -83,7 +87,7 @@ struct DiskFullCommandLineTests {
                     "\(writer.name) with a \(limit)-byte limit: exit \(run.status)\(run.signalled ? " (signal)" : ""): \(run.err)")
             #expect(run.err.contains("File too large"), "\(writer.name), limit \(limit): the cause is not named: \(run.err)")
             #expect(try Data(contentsOf: URL(fileURLWithPath: output)) == before, "\(writer.name), limit \(limit): \(writer.output) changed")
-            for folder in [dir.path, dir.path + "/out", dir.path + "/out/report"] {
+            for folder in [dir.path, dir.path + "/out", dir.path + "/out/report", dir.path + "/out/npy"] {
                 let temporaries = try FileManager.default.contentsOfDirectory(atPath: folder).filter { $0.hasSuffix(".tmp") }
                 #expect(temporaries.isEmpty, "\(writer.name), limit \(limit): left \(temporaries)")
             }

@@ -49,6 +49,8 @@ struct OutputOnInputCommandLineTests {
         (["train", "split.json:train", "--epochs", "1", "-o", "new.h5", "--checkpoint", "./new.h5"], "split.json"),
         (["data", "export", "images.h5", "-o", "images.h5"], "images.h5"),
         (["data", "split", "split.json:train", "-o", "split.json"], "split.json"),
+        (["export", "onnx", "model.h5", "-o", "./model.h5"], "model.h5"),
+        (["index", "build", "store.h5", "--factory", "Flat", "-o", "store.h5"], "store.h5"),
         (["one-shot", "--model", "model.h5", "--known", "images.h5", "--shots", "images.h5", "--test", "images.h5",
           "--novel-classes", "1", "-o", "model.h5"], "model.h5"),
     ]
