@@ -1,19 +1,25 @@
 import Likeness
 
-/// PROTOCOL.md's imbalance measures on FMNIST-LT: the softmax network trained with focal loss and
-/// the embedding network's nearest-prototype classifier (one prototype per class, the re-normalised
+/// PROTOCOL.md's imbalance measures on FMNIST-LT: the softmax network trained with each recipe
+/// (`--recipes`: focal loss, PROTOCOL.md's, and the others of `AccuracyRecipe`) and the embedding
+/// network's nearest-prototype classifier (one prototype per class, the re-normalised
 /// mean of its FMNIST-LT training embeddings), each on the 10,000 test images: per class recall,
 /// precision, F1 and one-vs-rest ROC AUC (score: the softmax probability, or minus the distance to
 /// the class's prototype); macro recall (balanced accuracy), macro ROC AUC and accuracy.
 ///
 /// Figures: `fmnist_lt_<approach>_<measure>_<class>` per class and `fmnist_lt_<approach>_<measure>`
-/// overall, with approach `focal` or `embedding`. With `--pytorch`, the peer
-/// (Benchmarks/peers/pytorch_accuracy.py) trains and measures both networks the same way, and each
-/// figure has its twin `pytorch_fmnist_lt_…`.
+/// overall (`macro_recall`, `worst_recall`, `accuracy`, `macro_auc`), with approach a recipe
+/// (`focal`, `ce`, `balanced_softmax`, `ldam_drw`) or `embedding`; per recipe also
+/// `fmnist_lt_<recipe>_validation_balanced_accuracy` (the kept epoch's) and `…_training_seconds`;
+/// and `fmnist_lt_best_macro_recall` / `…_worst_recall`: the recipe with the highest validation
+/// score, never chosen on the test set (`recipe` names it). With `--pytorch`, the peer
+/// (Benchmarks/peers/pytorch_accuracy.py) trains and measures the focal and embedding networks the
+/// same way, and each of their figures has its twin `pytorch_fmnist_lt_…`.
 struct AccuracyBenchmark {
     let data: ProtocolData
     var threads = 2
     var pytorch: String?
+    var recipes: [AccuracyRecipe] = AccuracyRecipe.allCases
 
     func run(_ out: FigureOutput) throws {
         let train = try data.train(), test = try data.test()
@@ -21,16 +27,49 @@ struct AccuracyBenchmark {
         let counts = train.classCounts(of: longTail)
         let all = Array(0..<test.count)
 
-        printDiagnostic("accuracy: training the softmax network with focal loss on FMNIST-LT, \(data.training.epochs) epochs")
-        let focal = try data.trainFocal()
-        let probabilities = Softmax.probabilities(focal.outputs(for: test, indices: all, showProgress: true))
-        let focalReport = try ClassificationReport(trueLabels: test.labels, predictedLabels: probabilities.argmaxRows,
-                                                   scores: probabilities.doubleRows, classNames: test.classNames, keepingCurves: false)
-        var written = try write(focalReport, approach: "focal", classCounts: counts, to: out,
-                                details: data.trainingDetails(head: "softmax").merging([
-                                    "approach": "softmax head, focal loss γ 2, balanced α divided by its mean",
-                                    "score": "softmax probability",
-                                ]) { $1 })
+        // The figures the PyTorch peer has twins of: the focal recipe's and the embedding network's.
+        var written: [(name: String, details: [String: Any])] = []
+        var columns: [Column] = []
+        var best: (recipe: AccuracyRecipe, validation: Double, report: ClassificationReport, details: [String: Any])?
+        for recipe in recipes {
+            printDiagnostic("accuracy: training the softmax network on FMNIST-LT with \(recipe.rawValue) (\(recipe.trainOptions)), "
+                            + "\(data.training.epochs) epochs")
+            let clock = ContinuousClock(), started = clock.now
+            let (model, history) = try data.trainSoftmax(recipe)
+            let elapsed = (clock.now - started).components
+            let trainingSeconds = Double(elapsed.seconds) + Double(elapsed.attoseconds) / 1e18
+            let probabilities = Softmax.probabilities(model.outputs(for: test, indices: all, showProgress: true))
+            let report = try ClassificationReport(trueLabels: test.labels, predictedLabels: probabilities.argmaxRows,
+                                                  scores: probabilities.doubleRows, classNames: test.classNames, keepingCurves: false)
+            let validation = history.keptScore ?? -.infinity
+            let details = data.trainingDetails(head: "softmax").merging([
+                "approach": "softmax head, likeness train \(recipe.trainOptions)",
+                "recipe": recipe.rawValue,
+                "score": "softmax probability",
+                "kept_epoch": history.keptEpoch ?? 0,
+            ]) { $1 }
+            let figures = try write(report, approach: recipe.figureName, classCounts: counts, to: out, details: details)
+            if recipe == .focal { written += figures }
+            let prefix = "fmnist_lt_\(recipe.figureName)"
+            try out.write(Figure(name: "\(prefix)_validation_balanced_accuracy", value: validation, unit: .fraction, details: details.merging([
+                "what": "balanced accuracy of the kept epoch on the validation images (the last 500 of each class of the training file)",
+            ]) { $1 }))
+            try out.write(Figure(name: "\(prefix)_training_seconds", value: trainingSeconds, unit: .seconds, details: details))
+            columns.append(Column(name: recipe.rawValue, report: report))
+            if validation > best?.validation ?? -.infinity { best = (recipe, validation, report, details) }
+        }
+        if let best {
+            let details = best.details.merging([
+                "chosen_by": "the highest validation balanced accuracy of the kept epoch among --recipes (never the test set)",
+                "validation_balanced_accuracy": best.validation,
+                "recipes": recipes.map(\.rawValue),
+            ]) { $1 }
+            try out.write(Figure(name: "fmnist_lt_best_macro_recall", value: best.report.balancedAccuracy, unit: .fraction, details: details))
+            try out.write(Figure(name: "fmnist_lt_best_worst_recall", value: best.report.worstRecall, unit: .fraction,
+                                 details: details.merging(["class": best.report.worstClass]) { $1 }))
+            printDiagnostic("accuracy: the best recipe on the validation images is \(best.recipe.rawValue) (validation "
+                            + String(format: "%.4f", best.validation) + "): test macro recall " + String(format: "%.4f", best.report.balancedAccuracy))
+        }
 
         let embedder = try data.protocolEmbedder()
         printDiagnostic("accuracy: embedding the FMNIST-LT training images and the test images")
@@ -49,7 +88,7 @@ struct AccuracyBenchmark {
                                  "approach": "embedding head (triplet loss), nearest class prototype",
                                  "score": "minus the distance to the class prototype",
                              ]) { $1 })
-        let columns = [("focal", focalReport), ("embedding", embeddingReport)].map { Column(name: $0.0, report: $0.1) }
+        columns.append(Column(name: "embedding", report: embeddingReport))
         printSummary(columns, classNames: test.classNames, classCounts: counts)
 
         guard let pytorch else { return }
@@ -122,6 +161,9 @@ struct AccuracyBenchmark {
             try out.write(Figure(name: name, value: value, unit: .fraction, details: overallDetails))
             written.append((name, overallDetails))
         }
+        // Not among those returned: the PyTorch peer reports no worst class.
+        try out.write(Figure(name: "\(prefix)_worst_recall", value: report.worstRecall, unit: .fraction,
+                             details: details.merging(["class": report.worstClass, "test_images": report.sampleCount]) { $1 }))
         return written
     }
 
@@ -135,4 +177,11 @@ extension AccuracyBenchmark.Column {
     init(name: String, report: ClassificationReport) {
         self.init(name: name, recall: report.classes.map(\.recall), macroRecall: report.balancedAccuracy, macroAUC: report.macroROCAUC)
     }
+}
+
+extension ClassificationReport {
+    /// The lowest recall of any class.
+    fileprivate var worstRecall: Double { classes.map(\.recall).min() ?? .nan }
+    /// The class of the lowest recall.
+    fileprivate var worstClass: String { classes.min { $0.recall < $1.recall }?.name ?? "" }
 }

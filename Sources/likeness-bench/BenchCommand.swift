@@ -36,6 +36,7 @@ struct BenchCommand: ParsableCommand {
     @OptionGroup(title: "Peers (Benchmarks/peers/)") var peers: PeerOptions
     @OptionGroup(title: "One-shot enrolment") var enrolment: OneShotEnrolmentOptions
     @OptionGroup(title: "FAISS index (index)") var index: IndexOptions
+    @OptionGroup(title: "Softmax recipes (accuracy)") var accuracy: AccuracyOptions
 
     @Option(help: ArgumentHelp("Append every figure to this file as well.", valueName: "figures.jsonl"))
     var output: String?
@@ -61,7 +62,7 @@ struct BenchCommand: ParsableCommand {
             case .queryRandom: try QueryBenchmark(runs: speed.runs, threads: threads, faiss: peers.faiss).runOnRandomVectors(out)
             case .query: try QueryBenchmark(runs: speed.runs, threads: threads, faiss: peers.faiss).runOnEmbeddings(out, data: data)
             case .index: try IndexBenchmark(options: index, runs: speed.runs, threads: threads).run(out)
-            case .accuracy: try AccuracyBenchmark(data: data, threads: threads, pytorch: peers.pytorch).run(out)
+            case .accuracy: try AccuracyBenchmark(data: data, threads: threads, pytorch: peers.pytorch, recipes: accuracy.recipes).run(out)
             case .oneShot: try OneShotBenchmark(data: data, options: oneShot, threads: threads, pytorch: peers.pytorch, enrolment: enrolment).run(out)
             case .memory:
                 try out.write(Figure(name: "peak_memory_mib", value: PeakMemory.residentMiB, unit: .mebibytes,
@@ -83,7 +84,7 @@ struct BenchCommand: ParsableCommand {
         case .queryRandom: words += runs + peers.faissArguments
         case .index: words += runs + index.arguments
         case .query: words += runs + (training.model.map { ["--model", $0] } ?? training.arguments) + peers.faissArguments
-        case .accuracy: words += training.arguments + peers.pytorchArguments
+        case .accuracy: words += training.arguments + accuracy.arguments + peers.pytorchArguments
         case .oneShot: words += training.arguments + ["--draws", "\(training.draws)"] + oneShot.arguments + enrolment.arguments + peers.pytorchArguments
         // The peak depends on everything run before it: the invocation itself.
         case .memory, .all: words = ["likeness-bench"] + CommandLine.arguments.dropFirst()

@@ -84,18 +84,16 @@ final class ProtocolData {
     /// The reference network with its softmax head, trained as `likeness train fmnist-lt --head softmax
     /// --loss focal --class-weights balanced` trains it: focal loss γ 2 with the balanced α divided by
     /// its mean, shuffled batches of 128, Adam 1e-3, validated each epoch, the best epoch kept.
-    func trainFocal() throws -> ModelArchive {
+    /// The softmax network trained on FMNIST-LT with `recipe`, and its training history (the kept
+    /// epoch's validation balanced accuracy), as `likeness train --head softmax` trains it.
+    func trainSoftmax(_ recipe: AccuracyRecipe) throws -> (model: ModelArchive, history: TrainingHistory) {
         let train = try train()
         let network = Network.make(backbone: .reference, head: .softmax(classCount: 10), channels: 1, height: 28, width: 28,
                                    seed: training.seed)
-        var recipe = SoftmaxRecipe()
-        recipe.epochs = training.epochs
-        recipe.seed = training.seed
-        recipe.loss = .focal(gamma: 2)
-        recipe.classWeighting = .balanced
-        try recipe.train(network, on: train, indices: try longTail(), validation: ValidationImages(dataset: train, indices: try validation()),
-                         observer: ConsoleTrainingObserver())
-        return try Self.archive(network, head: .softmax(classCount: 10))
+        let history = try recipe.recipe(epochs: training.epochs, seed: training.seed)
+            .train(network, on: train, indices: try longTail(), validation: ValidationImages(dataset: train, indices: try validation()),
+                   observer: ConsoleTrainingObserver())
+        return (try Self.archive(network, head: .softmax(classCount: 10)), history)
     }
 
     static func archive(_ network: Sequential, head: Head) throws -> ModelArchive {

@@ -204,6 +204,30 @@ struct BenchCommandLineTests {
         #expect(exact["command"] as? String == "likeness-bench index --threads 2 --runs 1 --rows 3000 --index-queries 200 --clusters 100 --noise 0.1 --factory IVF16,Flat --nprobe 1 16 32")
     }
 
+    /// The best recipe is the one of the highest validation score, and its figures are that recipe's
+    /// test figures: never chosen on the test set.
+    @Test(.enabled(if: FileManager.default.fileExists(atPath: "/usr/share/datasets/fashion-mnist") || ProcessInfo.processInfo.environment["CI"] != nil,
+                   "Fashion-MNIST is not installed (Scripts/setup.sh installs it)"))
+    func theBestRecipeIsChosenOnTheValidationImages() throws {
+        let dir = try TemporaryFolder()
+        let run = try figures(try bench(["accuracy", "--epochs", "1", "--recipes", "ce", "balanced-softmax"], in: dir.path).out)
+        var validation: [String: Double] = [:]
+        for recipe in ["ce", "balanced_softmax"] {
+            for measure in ["macro_recall", "worst_recall", "accuracy", "macro_auc", "recall_sandal", "training_seconds"] {
+                _ = try figure("fmnist_lt_\(recipe)_\(measure)", in: run.lines)
+            }
+            validation[recipe] = try #require(try figure("fmnist_lt_\(recipe)_validation_balanced_accuracy", in: run.lines)["value"] as? Double)
+        }
+        #expect(!run.lines.contains { ($0["name"] as? String ?? "").hasPrefix("fmnist_lt_focal") })
+        let chosen = validation.max { $0.value < $1.value }!.key
+        let best = try figure("fmnist_lt_best_macro_recall", in: run.lines)
+        #expect(best["recipe"] as? String == chosen.replacingOccurrences(of: "_", with: "-"))
+        #expect(best["value"] as? Double == (try figure("fmnist_lt_\(chosen)_macro_recall", in: run.lines)["value"] as? Double))
+        let worst = try figure("fmnist_lt_best_worst_recall", in: run.lines)
+        #expect(worst["value"] as? Double == (try figure("fmnist_lt_\(chosen)_worst_recall", in: run.lines)["value"] as? Double))
+        #expect((best["command"] as? String ?? "").contains("--recipes ce balanced-softmax"))
+    }
+
     @Test func helpListsEveryMeasureAndAWrongOneIsRefused() throws {
         let dir = try TemporaryFolder()
         let text = try bench(["--help"], in: dir.path).out

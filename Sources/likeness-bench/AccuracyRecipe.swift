@@ -1,0 +1,62 @@
+import ArgumentParser
+import Likeness
+
+/// A softmax recipe the accuracy measure trains on FMNIST-LT, by the name its figures carry
+/// (`fmnist_lt_<name>_…`, dashes as underscores).
+enum AccuracyRecipe: String, CaseIterable, ExpressibleByArgument {
+    /// PROTOCOL.md's: focal loss γ 2, balanced α divided by its mean.
+    case focal
+    case ce
+    /// Logit-adjusted cross-entropy with τ 1 (Ren et al. 2020).
+    case balancedSoftmax = "balanced-softmax"
+    /// LDAM, margin 0.5, scale 1, effective-number weights (β 0.9999) from the epoch after 80 % of the epochs.
+    case ldamDRW = "ldam-drw"
+
+    /// The recipe's `likeness train` options, for the figures' details and the README.
+    var trainOptions: String {
+        switch self {
+        case .focal: "--loss focal --class-weights balanced"
+        case .ce: "--loss ce"
+        case .balancedSoftmax: "--loss balanced-softmax"
+        case .ldamDRW: "--loss ldam --class-weights effective --beta 0.9999"
+        }
+    }
+
+    /// The figure names' part: `balanced_softmax`.
+    var figureName: String { rawValue.replacingOccurrences(of: "-", with: "_") }
+
+    /// The recipe for `epochs` epochs with `seed`, as `likeness train --head softmax <trainOptions>` makes it.
+    func recipe(epochs: Int, seed: UInt64) -> SoftmaxRecipe {
+        var recipe = SoftmaxRecipe()
+        recipe.epochs = epochs
+        recipe.seed = seed
+        switch self {
+        case .focal:
+            recipe.loss = .focal(gamma: 2)
+            recipe.classWeighting = .balanced
+        case .ce:
+            recipe.loss = .crossEntropy
+        case .balancedSoftmax:
+            recipe.loss = .logitAdjusted(tau: 1)
+        case .ldamDRW:
+            recipe.loss = .ldam(maxMargin: 0.5, scale: 1, reweightingEpoch: epochs * 4 / 5 + 1)
+            recipe.classWeighting = .effectiveNumber(beta: 0.9999)
+        }
+        return recipe
+    }
+}
+
+/// Which softmax recipes the accuracy measure trains.
+struct AccuracyOptions: ParsableArguments {
+    @Option(parsing: .upToNextOption,
+            help: ArgumentHelp("accuracy: the softmax recipes to train and compare (the best on the validation images is reported as fmnist_lt_best_…).",
+                               valueName: "recipe"))
+    var recipes: [AccuracyRecipe] = AccuracyRecipe.allCases
+
+    func validate() throws {
+        guard !recipes.isEmpty else { throw ValidationError("--recipes needs at least one recipe: \(AccuracyRecipe.allCases.map(\.rawValue).joined(separator: ", ")).") }
+        guard Set(recipes).count == recipes.count else { throw ValidationError("--recipes names a recipe twice.") }
+    }
+
+    var arguments: [String] { ["--recipes"] + recipes.map(\.rawValue) }
+}
