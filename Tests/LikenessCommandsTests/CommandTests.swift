@@ -173,6 +173,16 @@ struct CommandTests {
                             "--loss ldam is a loss of the softmax head; the embedding head takes triplet")
     }
 
+    @Test func aDatasetGivenAsAnImageIsPointedToDataset() throws {
+        let dir = try TemporaryFolder()
+        try saveModel(at: dir.file("model.h5"))
+        expectArgumentError(["embed", "--model", dir.file("model.h5"), dir.file("set.h5"), "-o", dir.file("store.h5")],
+                            "IMAGE \(dir.file("set.h5")) is a dataset, not a PNG or JPEG image: give it as --dataset \(dir.file("set.h5")).")
+        expectArgumentError(["embed", "--model", dir.file("model.h5"), sample, "-o", dir.file("store.h5")], "give it as --dataset \(sample)")
+        expectArgumentError(["query", "--store", dir.file("store.h5"), "--model", dir.file("model.h5"), dir.file("t10k-images-idx3-ubyte.gz")],
+                            "is a dataset, not a PNG or JPEG image")
+    }
+
     @Test func negativeNumbersAreValuesRefusedByRange() {
         expectArgumentError(["one-shot", "--model", "m.h5", "--draws", "-1"], "--draws must be at least 1, not -1.")
         expectArgumentError(["data", "split", sample, "--validation-fraction", "-0.1", "-o", "s.json"], "got -0.1 and 0.1")

@@ -16,6 +16,21 @@ struct ImageInputOptions: ParsableArguments {
 
     /// Whether images were given one way or the other.
     var isGiven: Bool { dataset != nil || !images.isEmpty }
+
+    func validate() throws {
+        if let path = images.first(where: Self.namesADataset) {
+            throw ValidationError("IMAGE \(path) is a dataset, not a PNG or JPEG image: give it as --dataset \(path).")
+        }
+    }
+
+    /// Whether `path`, given where image files go, names a dataset instead: an HDF5 image set, IDX
+    /// or CIFAR-10 files, or a folder.
+    static func namesADataset(_ path: String) -> Bool {
+        let lower = path.lowercased()
+        if [".h5", ".hdf5", "-ubyte", "-ubyte.gz", ".bin"].contains(where: lower.hasSuffix) { return true }
+        var isFolder: ObjCBool = false
+        return FileManager.default.fileExists(atPath: path, isDirectory: &isFolder) && isFolder.boolValue
+    }
 }
 
 /// A trained model and the images to run it on: image files, or a dataset.
