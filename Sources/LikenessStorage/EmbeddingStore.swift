@@ -323,22 +323,24 @@ extension EmbeddingStore {
     /// of the store made elsewhere, such as FAISS's) needs to name and classify its neighbours.
     public func readIDsAndLabels() throws -> (ids: [String], labels: [Int]) {
         let (store, datasets) = try Self.open(try HDF5File(openingAt: path))
-        let labels = try datasets.labels.read(as: Int32.self, rows: 0..<store.count).map { Int($0) }
-        if let index = labels.firstIndex(where: { !(-1..<store.classNames.count).contains($0) }) {
-            throw StorageError(.invalidValue, filePath: path, field: "/labels",
-                               expected: "labels in -1..<\(store.classNames.count) (the class list)", found: "\(labels[index]) in row \(index)")
-        }
+        let labels = try store.readLabels(rows: 0..<store.count, from: datasets)
         return (try datasets.ids.readStrings(rows: 0..<store.count), labels)
     }
 
-    private func read(rows: Range<Int>, from datasets: Datasets) throws -> EmbeddingBatch {
-        let values = try datasets.embeddings.read(as: Float.self, rows: rows)
+    /// The labels of `rows`, each checked to be −1 or an index into the class list.
+    private func readLabels(rows: Range<Int>, from datasets: Datasets) throws -> [Int] {
         let labels = try datasets.labels.read(as: Int32.self, rows: rows).map { Int($0) }
         if let index = labels.firstIndex(where: { !(-1..<classNames.count).contains($0) }) {
             throw StorageError(.invalidValue, filePath: path, field: "/labels",
                                expected: "labels in -1..<\(classNames.count) (the class list)",
                                found: "\(labels[index]) in row \(rows.lowerBound + index)")
         }
+        return labels
+    }
+
+    private func read(rows: Range<Int>, from datasets: Datasets) throws -> EmbeddingBatch {
+        let values = try datasets.embeddings.read(as: Float.self, rows: rows)
+        let labels = try readLabels(rows: rows, from: datasets)
         let embeddings = Tensor(shape: [rows.count, dimension], scalars: values)
         if let (row, column, value) = embeddings.firstNonFiniteValue() {
             throw StorageError(.invalidValue, filePath: path, field: "/embeddings", expected: "finite values",

@@ -164,16 +164,8 @@ struct IndexBenchmark {
         return normalised(x)
     }
 
+    /// Each row scaled to unit length, as the networks' `L2Normalize` scales embeddings.
     static func normalised(_ rows: Tensor) -> Tensor {
-        var x = rows
-        let count = x.shape[0], d = x.shape[1]
-        x.withUnsafeMutableBufferPointer { v in
-            for r in 0..<count {
-                let row = r * d..<(r + 1) * d
-                let norm = row.reduce(Float(0)) { $0 + v[$1] * v[$1] }.squareRoot()
-                for i in row { v[i] /= norm }
-            }
-        }
-        return x
+        L2Normalize().forward(rows, training: false)
     }
 }

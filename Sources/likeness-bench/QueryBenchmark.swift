@@ -74,15 +74,7 @@ struct QueryBenchmark {
     }
 
     static func unitVectors(count: Int, using rng: inout SeededGenerator) -> Tensor {
-        var x = Tensor.randomNormal(shape: [count, dimension], using: &rng)
-        x.withUnsafeMutableBufferPointer { v in
-            for r in 0..<count {
-                let row = r * dimension..<(r + 1) * dimension
-                let norm = row.reduce(Float(0)) { $0 + v[$1] * v[$1] }.squareRoot()
-                for i in row { v[i] /= norm }
-            }
-        }
-        return x
+        IndexBenchmark.normalised(Tensor.randomNormal(shape: [count, dimension], using: &rng))
     }
 
     struct Mismatch: Error, CustomStringConvertible {
