@@ -1,4 +1,5 @@
 import Foundation
+import Likeness
 
 /// The unit of a figure, which also sets how many decimals it keeps.
 enum FigureUnit: String {
@@ -109,8 +110,18 @@ final class FigureWriter {
 }
 
 enum Machine {
-    /// The processor's name, the number of processors and the widest vector instructions, from /proc/cpuinfo.
-    static let description: String = {
+    /// The processor's name, the number of processors and the widest vector instructions, from
+    /// /proc/cpuinfo, and the convolution kernel oneDNN chose for this processor (the reference
+    /// network's second convolution), e.g. `AMD EPYC, 2 processors, AVX2, oneDNN jit:avx2`.
+    static let description = "\(processor), oneDNN \(convolutionKernel)"
+
+    private static var convolutionKernel: String {
+        var rng = SeededGenerator(seed: 0)
+        let conv = Conv2d(inputChannels: 32, outputChannels: 64, kernelSize: 3, padding: 1, activation: .relu, pooling: 2, rng: &rng)
+        return conv.directKernel(forInput: [8, 32, 14, 14]) ?? "none (own product)"
+    }
+
+    private static let processor: String = {
         let info = (try? String(contentsOfFile: "/proc/cpuinfo", encoding: .utf8)) ?? ""
         let model = info.split(separator: "\n").first { $0.hasPrefix("model name") }?
             .split(separator: ":", maxSplits: 1).last?.trimmingCharacters(in: .whitespaces) ?? "unknown processor"

@@ -9,6 +9,12 @@
 /// are post-operations on the image's product while it is still in cache (Keras writes
 /// `Conv2D(32, activation="relu")` followed by `MaxPooling2D(2)`): the full-size activation map
 /// is never stored, and the backward pass rebuilds each image's gradient from the pooled one.
+///
+/// The forward pass runs oneDNN's direct convolution instead where oneDNN has a kernel of its
+/// own for the shape and the processor (`DirectConvolution`): blocks of images in the
+/// channel-blocked layouts of its AVX2 and AVX-512 kernels, the ReLU fused; in inference the
+/// pooling too, in training the layer pools the result itself to keep each maximum's place. The
+/// backward pass stays the product per image (oneDNN's backward kernels measured slower here).
 public final class Conv2d: Layer {
     public let weight: Parameter
     public let bias: Parameter
@@ -81,6 +87,10 @@ public final class Conv2d: Layer {
             input = x
             if pool != nil && argmax.count != n * cout * pooledPlane { argmax = [Int32](repeating: 0, count: n * cout * pooledPlane) }
         }
+        if let y = directForward(x, training: training) {
+            if training { output = y }
+            return y
+        }
         let y = Tensor(shape: [n, cout, outPlane.h, outPlane.w]) { out in
             x.withUnsafeBufferPointer { xp in
                 weight.value.withUnsafeBufferPointer { w in
@@ -117,6 +127,88 @@ public final class Conv2d: Layer {
         }
         if training { output = y }
         return y
+    }
+
+    /// Images per call of a oneDNN plan: few enough that their convolution output stays in a
+    /// core's L2 cache until it is pooled.
+    static let directBatch = 8
+
+    /// A plan of the inference pass: one per thread part, images per call and input size.
+    private struct PlanKey: Hashable {
+        let part: Int, batch: Int, height: Int, width: Int
+        /// Whether oneDNN pools too (inference), or the layer pools and keeps the argmax (training).
+        let pools: Bool
+    }
+
+    /// The oneDNN plans made so far; nil where oneDNN has no fast kernel for the shape.
+    private var inferencePlans: [PlanKey: DirectConvolution?] = [:]
+
+    /// Thread part `part`'s plan for `batch` images of geometry `g`, made on first use; with
+    /// `pools` false the plan stops after the activation.
+    private func plan(part: Int, batch: Int, geometry g: ConvolutionGeometry, pools: Bool) -> DirectConvolution? {
+        let key = PlanKey(part: part, batch: batch, height: g.height, width: g.width, pools: pools && pooling != nil)
+        if let made = inferencePlans[key] { return made }
+        let plan = DirectConvolution(batch: batch, geometry: g, outputChannels: outputChannels, relu: activation == .relu,
+                                     pooling: key.pools ? pooling : nil)
+        inferencePlans[key] = .some(plan)
+        return plan
+    }
+
+    /// The oneDNN kernel that the forward pass runs on an input of `inputShape` (`jit:avx2`,
+    /// `jit:avx512_core`), or nil where the layer's own product per image runs.
+    public func directKernel(forInput inputShape: [Int], training: Bool = false) -> String? {
+        plan(part: 0, batch: min(Self.directBatch, inputShape[0]), geometry: geometry(for: inputShape), pools: !training)?.implementation
+    }
+
+    /// The forward pass by oneDNN's direct convolution, each thread taking its part of the batch
+    /// `directBatch` images at a time; nil where oneDNN has no fast kernel for the shape. In
+    /// training the layer pools the convolution's output itself, keeping each maximum's place
+    /// for the backward pass.
+    private func directForward(_ x: Tensor, training: Bool) -> Tensor? {
+        let g = geometry(for: x.shape)
+        let n = x.shape[0], parts = min(Parallel.threadCount, n)
+        let pools = !training
+        // The plans are made here, on the calling thread; each part then runs its own.
+        var plans = [[Int: DirectConvolution]](repeating: [:], count: parts)
+        for part in 0..<parts {
+            let count = Parallel.chunk(part, of: parts, count: n).count
+            for batch in Set([min(Self.directBatch, count), count % Self.directBatch]) where batch > 0 {
+                guard let plan = plan(part: part, batch: batch, geometry: g, pools: pools) else { return nil }
+                plans[part][batch] = plan
+            }
+        }
+        let (convPlane, outPlane) = planes(g)
+        let cout = outputChannels, plane = g.outputPlane, pooledPlane = outPlane.h * outPlane.w
+        let inStride = inputChannels * g.height * g.width, outStride = cout * pooledPlane
+        let ownPooling = training ? pooling : nil
+        return Tensor(shape: [n, cout, outPlane.h, outPlane.w]) { out in
+            x.withUnsafeBufferPointer { xp in
+                weight.value.withUnsafeBufferPointer { w in
+                    bias.value.withUnsafeBufferPointer { b in
+                        argmax.withUnsafeMutableBufferPointer { am in
+                            Parallel.forEachPart(n, parts: parts) { part, images in
+                                let conv = ownPooling == nil ? nil : UnsafeMutablePointer<Float>.allocate(capacity: Self.directBatch * cout * plane)
+                                defer { conv?.deallocate() }
+                                var start = images.lowerBound
+                                while start < images.upperBound {
+                                    let batch = min(Self.directBatch, images.upperBound - start)
+                                    plans[part][batch]!.forward(input: xp.baseAddress! + start * inStride, weight: w.baseAddress!,
+                                                                bias: b.baseAddress!, output: conv ?? out.baseAddress! + start * outStride)
+                                    if let conv, let p = ownPooling {
+                                        for j in 0..<(batch * cout) {
+                                            let at = start * cout * pooledPlane + j * pooledPlane
+                                            MaxPooling.forward(conv + j * plane, height: convPlane.h, width: convPlane.w, kernel: p, stride: p,
+                                                               into: out.baseAddress! + at, argmax: am.baseAddress! + at)
+                                        }
+                                    }
+                                    start += batch
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+        }
     }
 
     public func backward(_ dy: Tensor, inputGradient: Bool) -> Tensor? {

@@ -1,0 +1,82 @@
+import LikenessCore
+import Testing
+
+/// Both forward passes (oneDNN's direct convolution where it has a kernel, the layer's own
+/// product elsewhere) against the definition, summed in Double.
+@Suite("Convolution forward passes against the definition")
+struct DirectConvolutionTests {
+    struct Case: CustomStringConvertible, Sendable {
+        let channels: Int, filters: Int, size: Int, stride: Int, padding: Int
+        let activation: Activation, pooling: Int?
+        var description: String { "\(channels)→\(filters) \(size)² s\(stride) p\(padding) \(activation) pool \(pooling.map(String.init) ?? "none")" }
+    }
+
+    static let cases: [Case] = [
+        Case(channels: 1, filters: 32, size: 28, stride: 1, padding: 1, activation: .relu, pooling: 2),   // reference conv1
+        Case(channels: 32, filters: 64, size: 14, stride: 1, padding: 1, activation: .relu, pooling: 2),  // reference conv2
+        Case(channels: 3, filters: 32, size: 32, stride: 1, padding: 1, activation: .relu, pooling: nil), // cifar conv1
+        Case(channels: 8, filters: 16, size: 9, stride: 2, padding: 0, activation: .identity, pooling: nil),
+        Case(channels: 5, filters: 12, size: 11, stride: 1, padding: 1, activation: .relu, pooling: 3),
+    ]
+
+    /// `pool(act(b[o] + Σ_{c,i,j} w[o,c,i,j] · x[n, c, oy·s − p + i, ox·s − p + j]))`, in Double.
+    static func definition(_ layer: Conv2d, _ x: Tensor) -> [Double] {
+        let (n, cin, h, w) = (x.shape[0], x.shape[1], x.shape[2], x.shape[3])
+        let k = layer.kernelSize, s = layer.stride, p = layer.padding, cout = layer.outputChannels
+        let ho = (h + 2 * p - k) / s + 1, wo = (w + 2 * p - k) / s + 1
+        let xs = x.scalars, ws = layer.weight.value.scalars, bs = layer.bias.value.scalars
+        var conv = [Double](repeating: 0, count: n * cout * ho * wo)
+        for i in 0..<n { for o in 0..<cout { for oy in 0..<ho { for ox in 0..<wo {
+            var sum = Double(bs[o])
+            for c in 0..<cin { for ky in 0..<k { for kx in 0..<k {
+                let y = oy * s - p + ky, xx = ox * s - p + kx
+                guard y >= 0 && y < h && xx >= 0 && xx < w else { continue }
+                sum += Double(ws[((o * cin + c) * k + ky) * k + kx]) * Double(xs[((i * cin + c) * h + y) * w + xx])
+            } } }
+            conv[((i * cout + o) * ho + oy) * wo + ox] = layer.activation == .relu ? max(sum, 0) : sum
+        } } } }
+        guard let q = layer.pooling else { return conv }
+        let hp = ho / q, wp = wo / q
+        var pooled = [Double](repeating: 0, count: n * cout * hp * wp)
+        for plane in 0..<(n * cout) { for py in 0..<hp { for px in 0..<wp {
+            var m = -Double.infinity
+            for dy in 0..<q { for dx in 0..<q { m = max(m, conv[(plane * ho + py * q + dy) * wo + px * q + dx]) } }
+            pooled[(plane * hp + py) * wp + px] = m
+        } } }
+        return pooled
+    }
+
+    /// Batches of 1, of fewer images than a oneDNN call takes, and of several calls per thread
+    /// with a remainder; on one thread and two.
+    @Test(arguments: cases, [1, 5, 37])
+    func bothPassesEqualTheDefinition(_ c: Case, batch: Int) {
+        var rng = SeededGenerator(seed: 3)
+        let layer = Conv2d(inputChannels: c.channels, outputChannels: c.filters, kernelSize: 3, stride: c.stride, padding: c.padding,
+                           activation: c.activation, pooling: c.pooling, rng: &rng)
+        layer.bias.value = .randomNormal(shape: [c.filters], std: 0.1, using: &rng)
+        let x = Tensor.randomNormal(shape: [batch, c.channels, c.size, c.size], using: &rng)
+        let expected = Self.definition(layer, x)
+        for threads in [1, 2] {
+            for training in [false, true] {
+                let y = Parallel.withThreadCount(threads) { layer.forward(x, training: training) }
+                #expect(y.count == expected.count, "\(c)")
+                let worst = zip(y.scalars, expected).map { abs(Double($0) - $1) / max(1, abs($1)) }.max() ?? 0
+                #expect(worst <= 1e-5, "\(c), batch \(batch), \(threads) threads, training \(training): largest difference \(worst)")
+            }
+        }
+    }
+
+    /// The reference network's convolutions have a oneDNN kernel on every processor the project
+    /// runs on (AVX2 or AVX-512), so neither pass falls back to the product per image.
+    @Test func theReferenceNetworksConvolutionsRunOnOneDNNKernels() throws {
+        var rng = SeededGenerator(seed: 1)
+        let conv1 = Conv2d(inputChannels: 1, outputChannels: 32, kernelSize: 3, padding: 1, activation: .relu, pooling: 2, rng: &rng)
+        let conv2 = Conv2d(inputChannels: 32, outputChannels: 64, kernelSize: 3, padding: 1, activation: .relu, pooling: 2, rng: &rng)
+        for (layer, shape) in [(conv1, [128, 1, 28, 28]), (conv2, [128, 32, 14, 14])] {
+            for training in [false, true] {
+                let kernel = try #require(layer.directKernel(forInput: shape, training: training))
+                #expect(kernel.hasPrefix("jit") || kernel.hasPrefix("brg"), "\(kernel)")
+            }
+        }
+    }
+}
