@@ -38,6 +38,19 @@ struct LayerGradientTests {
         }
     }
 
+    /// Eight input channels or more take oneDNN's backward kernels: 21 images make, on two
+    /// threads, calls of 8 images and of the remainders 3 and 2.
+    @Test(arguments: [(Activation.relu, 2, 1, 1), (.identity, nil, 2, 0)] as [(Activation, Int?, Int, Int)], [3, 21])
+    func conv2dOfEightChannels(_ setting: (activation: Activation, pooling: Int?, stride: Int, padding: Int), batch: Int) {
+        GradientCheck(step: 1e-3).check("Conv2d 8→6 \(setting) batch \(batch)", input: input([batch, 8, 6, 6], seed: 5)) {
+            var rng = SeededGenerator(seed: 17)
+            let layer = Conv2d(inputChannels: 8, outputChannels: 6, kernelSize: 3, stride: setting.stride, padding: setting.padding,
+                               activation: setting.activation, pooling: setting.pooling, rng: &rng)
+            layer.bias.value = .randomNormal(shape: [6], std: 0.1, using: &rng)
+            return layer
+        }
+    }
+
     @Test(arguments: [(2, 2), (3, 2), (2, 1)])
     func maxPool(kernel: Int, stride: Int) {
         GradientCheck(step: 1e-3).check("MaxPool2d k\(kernel) s\(stride)", input: input([2, 3, 7, 6])) {

@@ -142,6 +142,14 @@ public final class Conv2d: Layer {
 
     /// The oneDNN plans made so far; nil where oneDNN has no fast kernel for the shape.
     private var inferencePlans: [PlanKey: DirectConvolution?] = [:]
+    /// A plan of the backward pass: one per thread part, images per call, input size, and
+    /// whether it computes the input's gradient.
+    private struct BackwardPlanKey: Hashable {
+        let part: Int, batch: Int, height: Int, width: Int, inputGradient: Bool
+    }
+
+    /// The backward plans made so far; nil where oneDNN has no fast kernel for the shape.
+    private var backwardPlans: [BackwardPlanKey: DirectConvolutionGradient?] = [:]
 
     /// Thread part `part`'s plan for `batch` images of geometry `g`, made on first use; with
     /// `pools` false the plan stops after the activation.
@@ -211,6 +219,48 @@ public final class Conv2d: Layer {
         }
     }
 
+    /// oneDNN's backward plans for each thread part and images per call, made here on the
+    /// calling thread; empty where the product per image runs: where oneDNN has no kernel, and
+    /// for inputs of fewer channels than a layout block (8), where its kernels measured several
+    /// times slower than the product (1–2 GFLOP/s for the first layer of the reference network).
+    private func directGradientPlans(geometry g: ConvolutionGeometry, batch n: Int, parts: Int, inputGradient: Bool) -> [[Int: DirectConvolutionGradient]] {
+        guard inputChannels >= 8 else { return [] }
+        var plans = [[Int: DirectConvolutionGradient]](repeating: [:], count: parts)
+        for part in 0..<parts {
+            let count = Parallel.chunk(part, of: parts, count: n).count
+            for batch in Set([min(Self.directBatch, count), count % Self.directBatch]) where batch > 0 {
+                let key = BackwardPlanKey(part: part, batch: batch, height: g.height, width: g.width, inputGradient: inputGradient)
+                let plan: DirectConvolutionGradient?
+                if let made = backwardPlans[key] {
+                    plan = made
+                } else {
+                    plan = DirectConvolutionGradient(batch: batch, geometry: g, outputChannels: outputChannels, inputGradient: inputGradient)
+                    backwardPlans[key] = .some(plan)
+                }
+                guard let plan else { return [] }
+                plans[part][batch] = plan
+            }
+        }
+        return plans
+    }
+
+    /// `dz`: the gradient at one image's convolution output (`Cout × plane`), before the
+    /// activation and the pooling, from the gradient `dy` of the layer's output `y`.
+    private static func convolutionGradient(_ dz: UnsafeMutablePointer<Float>, output y: UnsafePointer<Float>, gradient dy: UnsafePointer<Float>,
+                                            argmax: UnsafePointer<Int32>?, channels: Int, plane: Int, outputPlane: Int, relu: Bool) {
+        guard let argmax else {
+            for j in 0..<(channels * plane) { dz[j] = y[j] > 0 ? dy[j] : 0 }
+            return
+        }
+        dz.update(repeating: 0, count: channels * plane)
+        for o in 0..<channels {
+            let target = dz + o * plane
+            for j in 0..<outputPlane where !relu || y[o * outputPlane + j] > 0 {
+                target[Int(argmax[o * outputPlane + j])] += dy[o * outputPlane + j]
+            }
+        }
+    }
+
     public func backward(_ dy: Tensor, inputGradient: Bool) -> Tensor? {
         guard let x = input, let y = output else { preconditionFailure("Conv2d.backward before a training forward") }
         let g = geometry(for: x.shape)
@@ -223,6 +273,7 @@ public final class Conv2d: Layer {
         // Each part sums its images' weight and bias gradients into its own slice; slices are added after.
         var partials = Tensor(shape: [parts, cout * k + cout])
         var dx = inputGradient ? Tensor(shape: x.shape) : nil
+        let gradientPlans = directGradientPlans(geometry: g, batch: n, parts: parts, inputGradient: inputGradient)
 
         x.withUnsafeBufferPointer { xp in
             y.withUnsafeBufferPointer { yp in
@@ -234,31 +285,37 @@ public final class Conv2d: Layer {
                                     Parallel.forEachPart(n, parts: parts) { part, images in
                                         let dw = acc.baseAddress! + part * (cout * k + cout)
                                         let db = dw + cout * k
-                                        let cols = direct ? nil : UnsafeMutablePointer<Float>.allocate(capacity: k * plane)
-                                        let dcols = (inputGradient && !direct) ? UnsafeMutablePointer<Float>.allocate(capacity: k * plane) : nil
+                                        // oneDNN's plans take `directBatch` images a call; the product one at a time.
+                                        let chunk = gradientPlans.isEmpty ? 1 : Self.directBatch
+                                        let cols = (direct || !gradientPlans.isEmpty) ? nil : UnsafeMutablePointer<Float>.allocate(capacity: k * plane)
+                                        let dcols = (inputGradient && !direct && gradientPlans.isEmpty) ? UnsafeMutablePointer<Float>.allocate(capacity: k * plane) : nil
                                         // The gradient at the convolution's output, before activation and pooling.
-                                        let local = (relu || pooled) ? UnsafeMutablePointer<Float>.allocate(capacity: cout * plane) : nil
-                                        defer { cols?.deallocate(); dcols?.deallocate(); local?.deallocate() }
-                                        for i in images {
-                                            let xi = xp.baseAddress! + i * inStride
-                                            let yi = yp.baseAddress! + i * cout * outPlane
-                                            let dyi = dyp.baseAddress! + i * cout * outPlane
-                                            var dz = dyi
+                                        let local = (relu || pooled) ? UnsafeMutablePointer<Float>.allocate(capacity: chunk * cout * plane) : nil
+                                        // A oneDNN call's weight and bias gradients, before they are added to the part's.
+                                        let batchGradients = gradientPlans.isEmpty ? nil : UnsafeMutablePointer<Float>.allocate(capacity: cout * k + cout)
+                                        defer { cols?.deallocate(); dcols?.deallocate(); local?.deallocate(); batchGradients?.deallocate() }
+                                        var start = images.lowerBound
+                                        while start < images.upperBound {
+                                            let batch = min(chunk, images.upperBound - start)
                                             if let local {
-                                                if pooled {
-                                                    local.update(repeating: 0, count: cout * plane)
-                                                    for o in 0..<cout {
-                                                        let at = i * cout * outPlane + o * outPlane
-                                                        let target = local + o * plane
-                                                        for j in 0..<outPlane where !relu || yi[o * outPlane + j] > 0 {
-                                                            target[Int(am[at + j])] += dyi[o * outPlane + j]
-                                                        }
-                                                    }
-                                                } else {
-                                                    for j in 0..<(cout * plane) { local[j] = yi[j] > 0 ? dyi[j] : 0 }
+                                                for i in start..<(start + batch) {
+                                                    Self.convolutionGradient(local + (i - start) * cout * plane, output: yp.baseAddress! + i * cout * outPlane,
+                                                                             gradient: dyp.baseAddress! + i * cout * outPlane,
+                                                                             argmax: pooled ? am.baseAddress! + i * cout * outPlane : nil,
+                                                                             channels: cout, plane: plane, outputPlane: outPlane, relu: relu)
                                                 }
-                                                dz = UnsafePointer(local)
                                             }
+                                            let dz = UnsafePointer(local) ?? dyp.baseAddress! + start * cout * outPlane
+                                            if let batchGradients {
+                                                gradientPlans[part][batch]!.backward(input: xp.baseAddress! + start * inStride, outputGradient: dz, weight: w.baseAddress!,
+                                                                                     inputGradient: dxBase.map { $0 + start * inStride },
+                                                                                     weightGradient: batchGradients, biasGradient: batchGradients + cout * k)
+                                                for j in 0..<(cout * k + cout) { dw[j] += batchGradients[j] }
+                                                start += batch
+                                                continue
+                                            }
+                                            let i = start
+                                            let xi = xp.baseAddress! + i * inStride
                                             if let cols { Im2col.im2col(g, image: xi, columns: cols) }
                                             let patches = UnsafePointer(cols ?? UnsafeMutablePointer(mutating: xi))
                                             // dW += dZ · colsᵀ
@@ -269,6 +326,7 @@ public final class Conv2d: Layer {
                                                 for p in 0..<plane { s += row[p] }
                                                 db[o] += s
                                             }
+                                            start += 1
                                             guard let dxBase else { continue }
                                             let dxi = dxBase + i * inStride
                                             if let dcols {
