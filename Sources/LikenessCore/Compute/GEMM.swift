@@ -1,6 +1,7 @@
 import CDNNL
 
-/// The matrix product, the one call through which all of the toolkit's dense algebra goes.
+/// The matrix product, the one call through which the toolkit's dense algebra goes (convolutions
+/// take oneDNN's own direct kernels where it has them: `DirectConvolution`).
 ///
 /// `C = alpha · op(A) · op(B) + beta · C`, row-major, with `op(X)` either `X` or `Xᵀ`;
 /// `op(A)` is `m × k`, `op(B)` is `k × n`, `C` is `m × n`.

@@ -14,7 +14,8 @@
 /// own for the shape and the processor (`DirectConvolution`): blocks of images in the
 /// channel-blocked layouts of its AVX2 and AVX-512 kernels, the ReLU fused; in inference the
 /// pooling too, in training the layer pools the result itself to keep each maximum's place. The
-/// backward pass stays the product per image (oneDNN's backward kernels measured slower here).
+/// backward pass takes oneDNN's backward kernels for inputs of 8 channels or more
+/// (`DirectConvolutionGradient`); a first layer of fewer channels keeps the product per image.
 public final class Conv2d: Layer {
     public let weight: Parameter
     public let bias: Parameter
