@@ -94,6 +94,11 @@ struct LayerGradientTests {
         GradientCheck().check("Dropout", input: input([4, 12])) { Dropout(probability: 0.4, seed: 3) }
     }
 
+    @Test func unflatten() {
+        GradientCheck().check("Unflatten", input: input([2, 12])) { Unflatten(exampleShape: [3, 2, 2]) }
+        #expect(Unflatten(exampleShape: [3, 2, 2]).forward(input([2, 12]), training: false).shape == [2, 3, 2, 2])
+    }
+
     @Test func flatten() {
         GradientCheck().check("Flatten", input: input([2, 3, 2, 2])) { Flatten() }
     }
