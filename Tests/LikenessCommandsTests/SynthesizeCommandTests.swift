@@ -85,12 +85,15 @@ struct SynthesizeCommandTests {
         let dir = try TemporaryFolder()
         try writeImageSet(dir.file("set.h5"))
         let classNames = ["boot", "sandal", "sneaker"]
-        for (name, head) in [("softmax.h5", Head.softmax(classCount: 3)), ("embedding.h5", .embedding(dimension: 4))] {
+        for (name, head, names) in [("softmax.h5", Head.softmax(classCount: 3), classNames), ("embedding.h5", .embedding(dimension: 4), classNames),
+                                    ("strangers.h5", .softmax(classCount: 3), ["boot", "sandal", "clog"])] {
             let architecture = ModelDescription(backbone: .reference, head: head, channels: 1, height: 8, width: 8)
-            try ModelArchive(network: architecture.makeNetwork(seed: 1), architecture: architecture, classNames: classNames).save(to: dir.file(name))
+            try ModelArchive(network: architecture.makeNetwork(seed: 1), architecture: architecture, classNames: names).save(to: dir.file(name))
         }
         try run(["synthesize"] + synthesizeArguments(dir) + ["--judge", dir.file("softmax.h5")])
         #expect(failure(["synthesize"] + synthesizeArguments(dir) + ["--judge", dir.file("embedding.h5")])?.contains("must be a softmax model") == true)
+        #expect(failure(["synthesize"] + synthesizeArguments(dir) + ["--judge", dir.file("strangers.h5")])?
+            .contains("the model has no class named 'sneaker' (its classes: boot, sandal, clog)") == true)
     }
 
     @Test func trainAddsTheSyntheticImagesByClassName() throws {

@@ -94,7 +94,7 @@ extension LikenessCommand {
                 guard case .softmax = model.architecture.head else {
                     throw CommandError("--judge \(path) has \(model.architecture.head); the judge must be a softmax model (likeness train --head softmax).")
                 }
-                return model
+                return (path: path, model: model)
             }
             let (_, loaded) = try data.load()
             let dataset = loaded.dataset
@@ -107,11 +107,11 @@ extension LikenessCommand {
             if let empty = wanted.first(where: { counts[$0] == 0 }) {
                 throw CommandError("--classes: \(data.dataset) has no image of class \(empty) (\(dataset.classNames[empty])) to learn it from.")
             }
-            if let judgeModel {
-                try judgeModel.requireInput(of: dataset, source: judge ?? "")
-                if let missing = wanted.first(where: { !judgeModel.classNames.contains(dataset.classNames[$0]) }) {
-                    throw CommandError("--judge \(judge ?? ""): the model has no class named '\(dataset.classNames[missing])' (its classes: "
-                                       + "\(judgeModel.classNames.joined(separator: ", "))).")
+            if case let (path, model)? = judgeModel {
+                try model.requireInput(of: dataset, source: path)
+                if let missing = wanted.first(where: { !model.classNames.contains(dataset.classNames[$0]) }) {
+                    throw CommandError("--judge \(path): the model has no class named '\(dataset.classNames[missing])' (its classes: "
+                                       + "\(model.classNames.joined(separator: ", "))).")
                 }
             }
 
@@ -144,13 +144,13 @@ extension LikenessCommand {
                 try synthetic.grid(rows: rows).writePNG(to: gridPath)
                 print("wrote a grid of samples, one class per row, to \(gridPath)")
             }
-            if let judgeModel {
-                let predicted = judgeModel.outputs(for: synthetic, indices: Array(0..<synthetic.count)).argmaxRows
-                print("agreement of \(judge ?? "") with the intended classes:")
+            if case let (path, model)? = judgeModel {
+                let predicted = model.outputs(for: synthetic, indices: Array(0..<synthetic.count)).argmaxRows
+                print("agreement of \(path) with the intended classes:")
                 var rows = [["class", "agreement", "images"]]
                 for (c, name) in synthetic.classNames.enumerated() {
                     let images = (c * count)..<((c + 1) * count)
-                    let agreeing = images.filter { judgeModel.classNames[predicted[$0]] == name }.count
+                    let agreeing = images.filter { model.classNames[predicted[$0]] == name }.count
                     rows.append([name, String(format: "%.3f", Double(agreeing) / Double(count)), "\(agreeing)/\(count)"])
                 }
                 print(textTable(rows), terminator: "")
