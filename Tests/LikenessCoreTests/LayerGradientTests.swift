@@ -58,6 +58,35 @@ struct LayerGradientTests {
         }
     }
 
+    /// (stride, padding, output padding): DCGAN's doubling k4 s2 p1, an odd kernel with output
+    /// padding (k3 s2 p1 op1 also doubles), and stride 1.
+    @Test(arguments: [(2, 1, 0), (2, 1, 1), (1, 0, 0), (3, 2, 2)])
+    func convTranspose2d(stride: Int, padding: Int, outputPadding: Int) {
+        let kernel = stride == 2 && outputPadding == 0 ? 4 : 3
+        GradientCheck().check("ConvTranspose2d k\(kernel) s\(stride) p\(padding) op\(outputPadding)", input: input([2, 3, 4, 3])) {
+            var rng = SeededGenerator(seed: 7)
+            return ConvTranspose2d(inputChannels: 3, outputChannels: 2, kernelSize: kernel, stride: stride, padding: padding,
+                                   outputPadding: outputPadding, rng: &rng)
+        }
+    }
+
+    @Test func convTranspose2dOutputShape() {
+        var rng = SeededGenerator(seed: 7)
+        let doubling = ConvTranspose2d(inputChannels: 4, outputChannels: 2, kernelSize: 4, stride: 2, padding: 1, rng: &rng)
+        #expect(doubling.outputShape(for: [3, 4, 7, 8]) == [3, 2, 14, 16])
+        #expect(doubling.forward(input([3, 4, 7, 8]), training: false).shape == [3, 2, 14, 16])
+        let padded = ConvTranspose2d(inputChannels: 4, outputChannels: 2, kernelSize: 3, stride: 2, padding: 1, outputPadding: 1, rng: &rng)
+        #expect(padded.outputShape(for: [1, 4, 5, 5]) == [1, 2, 10, 10])
+    }
+
+    @Test func leakyReLU() {
+        GradientCheck(step: 1e-3).check("LeakyReLU", input: input([4, 10])) { LeakyReLU(negativeSlope: 0.2) }
+    }
+
+    @Test func tanh() {
+        GradientCheck(step: 1e-3).check("Tanh", input: input([4, 10])) { Tanh() }
+    }
+
     @Test func globalAveragePool() {
         GradientCheck().check("GlobalAveragePool", input: input([3, 4, 3, 5])) { GlobalAveragePool() }
     }
@@ -76,6 +105,11 @@ struct LayerGradientTests {
 
     @Test func dropout() {
         GradientCheck().check("Dropout", input: input([4, 12])) { Dropout(probability: 0.4, seed: 3) }
+    }
+
+    @Test func unflatten() {
+        GradientCheck().check("Unflatten", input: input([2, 12])) { Unflatten(exampleShape: [3, 2, 2]) }
+        #expect(Unflatten(exampleShape: [3, 2, 2]).forward(input([2, 12]), training: false).shape == [2, 3, 2, 2])
     }
 
     @Test func flatten() {

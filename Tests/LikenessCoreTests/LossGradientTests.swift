@@ -206,3 +206,38 @@ struct LDAMLossTests {
         #expect(abs(ldam.loss - plain.loss) < 1e-6)
     }
 }
+
+@Suite("Binary cross-entropy on logits")
+struct BinaryCrossEntropyWithLogitsTests {
+    let logits = Tensor(shape: [5, 1], scalars: [-3, -0.5, 0, 1.2, 4])
+
+    @Test(arguments: [Float(0), 1, 0.3])
+    func valueMatchesDefinition(target: Float) {
+        let (loss, _) = BinaryCrossEntropyWithLogits().lossAndGradient(logits: logits, target: target)
+        let expected = logits.scalars.map { z -> Double in
+            let p = 1 / (1 + exp(-Double(z)))
+            return -(Double(target) * log(p) + (1 - Double(target)) * log(1 - p))
+        }.reduce(0, +) / 5
+        #expect(abs(Double(loss) - expected) < 1e-6)
+    }
+
+    @Test(arguments: [Float(0), 1, 0.3])
+    func gradientMatchesFiniteDifferences(target: Float) {
+        let bce = BinaryCrossEntropyWithLogits()
+        let (_, gradient) = bce.lossAndGradient(logits: logits, target: target)
+        let h: Float = 1e-2
+        for i in 0..<logits.count {
+            var plus = logits, minus = logits
+            plus[flat: i] += h
+            minus[flat: i] -= h
+            let numeric = (bce.lossAndGradient(logits: plus, target: target).loss - bce.lossAndGradient(logits: minus, target: target).loss) / (2 * h)
+            #expect(abs(numeric - gradient[flat: i]) < 1e-3, "logit \(i): \(gradient[flat: i]) vs \(numeric)")
+        }
+    }
+
+    @Test func stableForLargeLogits() {
+        let (loss, gradient) = BinaryCrossEntropyWithLogits().lossAndGradient(logits: Tensor(shape: [2], scalars: [-200, 200]), target: 1)
+        #expect(abs(loss - 100) < 1e-3)
+        #expect(abs(gradient[flat: 0] + 0.5) < 1e-6 && abs(gradient[flat: 1]) < 1e-6)
+    }
+}

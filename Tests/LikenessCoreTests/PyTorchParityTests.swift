@@ -3,14 +3,15 @@ import LikenessCore
 import Testing
 
 /// The reference network's forward and backward passes against PyTorch 2.15 on a committed
-/// fixture (Fixtures/make_reference_fixture.py made it): equal to 1e-4 relative.
+/// fixture (Fixtures/make_reference_fixture.py made it), and the GAN's layers on another
+/// (Fixtures/make_generative_layers_fixture.py): equal to 1e-4 relative.
 @Suite("Parity with PyTorch")
 struct PyTorchParityTests {
     struct Fixture {
         let json: [String: Any]
 
-        init() throws {
-            let url = try #require(Bundle.module.url(forResource: "reference_network", withExtension: "json", subdirectory: "Fixtures"))
+        init(_ name: String = "reference_network") throws {
+            let url = try #require(Bundle.module.url(forResource: name, withExtension: "json", subdirectory: "Fixtures"))
             let object = try JSONSerialization.jsonObject(with: Data(contentsOf: url))
             json = try #require(object as? [String: Any])
         }
@@ -119,5 +120,36 @@ struct PyTorchParityTests {
         expectClose(y, try f.tensor("l2normalize", "output"), "L2-normalised output")
         let dx = try #require(layer.backward(try f.tensor("l2normalize", "projection"), inputGradient: true))
         expectClose(dx, try f.tensor("l2normalize", "input_gradient"), "∂/∂input")
+    }
+
+    @Test(arguments: 0..<4)
+    func convTranspose2d(index: Int) throws {
+        let f = try Fixture("generative_layers")
+        let cases = try #require(f["conv_transpose"] as? [[String: Any]])
+        let c = cases[index]
+        func int(_ key: String) throws -> Int { try #require(c[key] as? Int) }
+        func tensor(_ key: String) throws -> Tensor { try Fixture.tensor(c[key]) }
+        var rng = SeededGenerator(seed: 0)
+        let layer = ConvTranspose2d(inputChannels: try int("in_channels"), outputChannels: try int("out_channels"),
+                                    kernelSize: try int("kernel_size"), stride: try int("stride"), padding: try int("padding"),
+                                    outputPadding: try int("output_padding"), rng: &rng)
+        layer.weight.value = try tensor("weight")
+        layer.bias.value = try tensor("bias")
+        let what = "ConvTranspose2d case \(index)"
+        expectClose(layer.forward(try tensor("input"), training: true), try tensor("output"), "\(what) output")
+        let dx = try #require(layer.backward(try tensor("projection"), inputGradient: true))
+        expectClose(dx, try tensor("input_gradient"), "\(what) ∂/∂input")
+        expectClose(layer.weight.gradient, try tensor("weight_gradient"), "\(what) ∂/∂weight")
+        expectClose(layer.bias.gradient, try tensor("bias_gradient"), "\(what) ∂/∂bias")
+    }
+
+    @Test(arguments: ["leaky_relu", "tanh"])
+    func elementwiseActivation(name: String) throws {
+        let f = try Fixture("generative_layers")
+        let layer: any Layer = name == "tanh"
+            ? Tanh() : LeakyReLU(negativeSlope: Float(try #require(f[name, "negative_slope"] as? Double)))
+        expectClose(layer.forward(try f.tensor(name, "input"), training: true), try f.tensor(name, "output"), "\(name) output")
+        let dx = try #require(layer.backward(try f.tensor(name, "projection"), inputGradient: true))
+        expectClose(dx, try f.tensor(name, "input_gradient"), "\(name) ∂/∂input")
     }
 }

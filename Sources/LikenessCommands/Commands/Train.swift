@@ -42,6 +42,7 @@ extension LikenessCommand {
               likeness train fmnist-lt --exclude-classes 5,7 -o embedder.h5
               likeness train shapes/ --exclude-classes ring -o embedder.h5
               likeness train fmnist-lt --head softmax --loss focal --class-weights balanced -o focal.h5
+              likeness train fmnist-lt --head softmax --synthetic synthetic.h5 -o gan.h5
               likeness train fmnist-lt --exclude-classes 5,7 --loss supcon --init pretrained.h5 \\
                 --distill pretrained.h5 --distill-pool fashion-mnist:pool -o embedder.h5
             """
@@ -295,6 +296,7 @@ private enum Recipe {
 extension LikenessCommand.Train: CheckpointedRun {
     var inputFiles: [NamedFile] {
         NamedFile.dataset("DATASET", data.data.dataset) + NamedFile.dataset("--validation", data.validation)
+            + NamedFile.dataset("--synthetic", data.synthetic)
             + [start.initialModel.map { NamedFile(option: "--init", path: $0) }, start.distill.map { NamedFile(option: "--distill", path: $0) }]
                 .compactMap { $0 }
             + NamedFile.dataset("--distill-pool", start.distillPool)

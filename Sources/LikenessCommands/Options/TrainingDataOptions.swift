@@ -13,6 +13,16 @@ struct TrainingDataOptions: ParsableArguments {
                                valueName: "classes"))
     var excludeClasses: ClassList?
 
+    @Option(help: ArgumentHelp("An HDF5 image set of generated images (likeness synthesize) added to the training images, its classes matched to the training set's by name; never validated on.",
+                               valueName: "file"))
+    var synthetic: String?
+
+    func validate() throws {
+        if let synthetic, ![".h5", ".hdf5"].contains(where: synthetic.lowercased().hasSuffix) {
+            throw ValidationError("--synthetic must name an HDF5 image set ending in .h5 or .hdf5 (likeness synthesize writes one), not '\(synthetic)'.")
+        }
+    }
+
     /// The loaded training set, the indices to train on and the validation indices (both into
     /// the training set's dataset, or the validation indices into `validationSet` when given).
     struct Selection {
@@ -40,6 +50,7 @@ struct TrainingDataOptions: ParsableArguments {
         let classNames = loaded.dataset.classNames
         let excluded = try excludeClasses?.resolved(in: classNames, option: "--exclude-classes") ?? []
         var selection = try loadSelection(source: source, loaded: loaded, excluded: Set(excluded), seed: seed)
+        try addSynthetic(to: &selection, excluded: Set(excluded))
         var counts = selection.dataset.classCounts(of: selection.train)
         let single = counts.indices.filter { counts[$0] == 1 && !excluded.contains($0) }
         if !single.isEmpty {
@@ -61,6 +72,36 @@ struct TrainingDataOptions: ParsableArguments {
                                + "\(empty.count == 1 ? "it" : "them") out with --exclude-classes \((excluded + empty).sorted().map(String.init).joined(separator: ",")).")
         }
         return selection
+    }
+
+    /// Appends the `--synthetic` images (those of classes not excluded) to the dataset and to the
+    /// training indices; a validation set that is the training file gets the same images, unused.
+    ///
+    /// - Throws: `CommandError` naming both files when the synthetic images differ in size or
+    ///   channels, or have a class the training set lacks.
+    private func addSynthetic(to selection: inout Selection, excluded: Set<Int>) throws {
+        guard let path = synthetic else { return }
+        printDiagnostic("loading the synthetic images of \(path)")
+        let s = try Dataset(hdf5: path), t = selection.dataset
+        guard (s.height, s.width, s.channels) == (t.height, t.width, t.channels) else {
+            throw CommandError("--synthetic \(path): its images are \(s.height)×\(s.width)×\(s.channels), those of \(data.dataset) "
+                               + "\(t.height)×\(t.width)×\(t.channels); generate them from this training set (likeness synthesize \(data.dataset)).")
+        }
+        let unknown = s.classNames.filter { !t.classNames.contains($0) }
+        guard unknown.isEmpty else {
+            throw CommandError("--synthetic \(path): \(unknown.count == 1 ? "its class" : "its classes") \(unknown.map { "'\($0)'" }.joined(separator: ", ")) "
+                               + "\(unknown.count == 1 ? "is" : "are") not among the classes of \(data.dataset) (\(t.classNames.joined(separator: ", "))): "
+                               + "classes are matched by name.")
+        }
+        let added = s.relabelled(classNames: t.classNames)
+        let kept = added.labels.indices.filter { !excluded.contains(added.labels[$0]) }
+        let combined = t.appending(added.subset(kept))
+        if selection.validationSet.ids == t.ids { selection.validationSet = combined }
+        selection.dataset = combined
+        selection.train += (t.count..<combined.count)
+        let counts = combined.classCounts(of: t.count..<combined.count)
+        printDiagnostic("train: \(kept.count) synthetic images added to the training images ("
+                        + counts.indices.filter { counts[$0] > 0 }.map { "\(t.classNames[$0]) \(counts[$0])" }.joined(separator: ", ") + ")")
     }
 
     private func loadSelection(source: DatasetSource, loaded: LoadedDataset, excluded: Set<Int>, seed: UInt64) throws -> Selection {
