@@ -217,7 +217,7 @@ public struct Trainer<Step: TrainingStep> {
                     let augmented = augmentation.apply(to: x, labels: y, classCount: dataset.classNames.count,
                                                        batchIndex: epoch * batches.count + b)
                     x = augmented.images
-                    if augmentation.mixup != nil { targets = augmented.targets }
+                    if augmented.isMixed { targets = augmented.targets }
                 }
                 let outcome: StepOutcome
                 do throws(NonFiniteValue) {

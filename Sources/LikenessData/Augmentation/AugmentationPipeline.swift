@@ -33,6 +33,8 @@ public struct AugmentedBatch: Sendable {
     public var images: Tensor
     /// `N × classCount` soft labels, each row summing to 1: one-hot unless mixup or CutMix mixed the batch.
     public var targets: Tensor
+    /// Whether mixup or CutMix mixed the batch (else `targets` are the labels' one-hot rows).
+    public var isMixed: Bool
 }
 
 /// Random changes applied to the images of each batch: the steps in order, each with its
@@ -105,15 +107,13 @@ public struct AugmentationPipeline: Sendable, Hashable {
                 }
             }
         }
-        let targets: Tensor
+        var mixed: Tensor?
         if let mixup {
             // Position −1: a stream no image uses.
             var rng = SeededGenerator(seed: seed, stream: batchIndex, -1)
-            targets = mixup.mix(&out, labels: labels, classCount: classCount, using: &rng)
-        } else {
-            targets = .oneHot(labels, classCount: classCount)
+            mixed = mixup.mix(&out, labels: labels, classCount: classCount, using: &rng)
         }
-        return AugmentedBatch(images: out, targets: targets)
+        return AugmentedBatch(images: out, targets: mixed ?? .oneHot(labels, classCount: classCount), isMixed: mixed != nil)
     }
 }
 

@@ -32,12 +32,10 @@ public struct Mixup: Sendable, Hashable {
     }
 
     /// Mixes `images` (`N × C × H × W`) in place and returns the `N × classCount` soft labels;
-    /// one-hot labels when the batch is left unmixed (by the draw, or holding no image in scope).
-    func mix(_ images: inout Tensor, labels: [Int], classCount: Int, using rng: inout SeededGenerator) -> Tensor {
+    /// nil when the batch is left unmixed (by the draw, or holding no image in scope).
+    func mix(_ images: inout Tensor, labels: [Int], classCount: Int, using rng: inout SeededGenerator) -> Tensor? {
         let n = labels.count
-        guard rng.nextUniform() < probability, n > 1, labels.contains(where: batches.includes) else {
-            return .oneHot(labels, classCount: classCount)
-        }
+        guard rng.nextUniform() < probability, n > 1, labels.contains(where: batches.includes) else { return nil }
         let cutMix: Bool
         switch (alpha, cutMixAlpha) {
         case (.some, .some): cutMix = rng.nextUniform() < 0.5
@@ -83,7 +81,7 @@ public struct Mixup: Sendable, Hashable {
 
     /// CutMix's box for `λ`: sides `√(1 − λ)` times the image's (rounded down), centred
     /// uniformly on a pixel, clipped to the image (rows, columns).
-    static func box(lambda: Float, height: Int, width: Int, using rng: inout SeededGenerator) -> (rows: Range<Int>, columns: Range<Int>) {
+    public static func box(lambda: Float, height: Int, width: Int, using rng: inout SeededGenerator) -> (rows: Range<Int>, columns: Range<Int>) {
         let ratio = (1 - Double(lambda)).squareRoot()
         let boxHeight = Int(Double(height) * ratio), boxWidth = Int(Double(width) * ratio)
         let cy = Int(rng.next() % UInt64(height)), cx = Int(rng.next() % UInt64(width))
