@@ -56,7 +56,7 @@ struct ImbalanceOptions: ParsableArguments {
                                valueName: "heads"))
     var easyEnsemble = 0
 
-    @Option(help: ArgumentHelp("Softmax head: τ-normalisation after training (Kang et al. 2020): each class's weight row w divided by ‖w‖^τ and the bias dropped; 'auto' picks τ in 0, 0.1, …, 2 by balanced accuracy on the validation images.",
+    @Option(parsing: .unconditional, help: ArgumentHelp("Softmax head: τ-normalisation after training (Kang et al. 2020): each class's weight row w divided by ‖w‖^τ and the bias dropped; 'auto' picks τ in 0, 0.1, …, 2 by balanced accuracy on the validation images.",
                                valueName: "τ|auto"))
     var tauNormalize: TauNormalization?
 
@@ -76,6 +76,9 @@ struct ImbalanceOptions: ParsableArguments {
             }
         }
         if let mixBelow, mixBelow < 1 { throw ValidationError("--mix-below must be positive, not \(mixBelow).") }
+        if case .fixed(let tau) = tauNormalize, tau < 0 {
+            throw ValidationError("--tau-normalize must be 0 or more (1 gives every class's weight row unit length) or auto, not \(tau).")
+        }
         if mixBelow != nil && mixing == nil { throw ValidationError("--mix-below needs --mixup or --cutmix to say how batches are mixed.") }
     }
 
@@ -129,11 +132,11 @@ enum ClassWeightingName: String, ExpressibleByArgument, CaseIterable {
 extension SoftmaxRecipe.Sampler: ExpressibleByArgument {}
 
 extension TauNormalization: ExpressibleByArgument {
-    /// `auto`, or τ ≥ 0.
+    /// `auto`, or τ (refused below 0 by `ImbalanceOptions.validate()`).
     public init?(argument: String) {
         if argument.lowercased() == "auto" {
             self = .chosenOnValidation
-        } else if let tau = Float(argument), tau >= 0 && tau.isFinite {
+        } else if let tau = Float(argument), tau.isFinite {
             self = .fixed(tau)
         } else {
             return nil
