@@ -61,6 +61,9 @@ public struct SoftmaxRecipe: Sendable {
     public var tauNormalization: TauNormalization?
     /// Epochs of the second stage (head only, class-balanced batches), or 0 for none.
     public var secondStageEpochs = 0
+    /// Classifier re-training (cRT, Kang et al. 2020): the second stage starts the head afresh
+    /// (Glorot-uniform weights drawn from `seed`, zero bias) instead of from the first stage's.
+    public var reinitializesHead = false
     /// EasyEnsemble (Liu et al. 2009) in the second stage: this many heads, each trained for
     /// `secondStageEpochs` on a balanced random under-sample over the frozen backbone, then
     /// averaged. The heads are linear, so averaging their logits is one head with their mean
@@ -191,6 +194,12 @@ public struct SoftmaxRecipe: Sendable {
         defer { for (_, p) in model.parameters { p.isTrainable = true } }
         trainer.epochs = secondStageEpochs
         trainer.augmentation = nil
+        if reinitializesHead && done <= epochs, let linear = model.layers.last?.layer as? Linear {
+            var rng = SeededGenerator(seed: seed &+ 3)
+            linear.weight.value = WeightInitializer.glorotUniform.tensor(shape: linear.weight.value.shape, fanIn: linear.inputCount,
+                                                                         fanOut: linear.outputCount, using: &rng)
+            linear.bias.value = Tensor(shape: linear.bias.value.shape)
+        }
         /// Trains head `index` of stage two (0 without EasyEnsemble), resuming it if the
         /// checkpoint falls within its epochs; `ensemble` goes into its checkpoints.
         func trainHead(_ index: Int, sampler: any BatchSampler, ensemble: EnsembleProgress?) throws {

@@ -126,6 +126,9 @@ public struct TrainingSettings: Codable, Sendable, Equatable {
         public var augmentBelow: Int?
         public var secondStageEpochs: Int
         public var ensembleHeads: Int
+        /// Whether the second stage starts the head afresh (`SoftmaxRecipe.reinitializesHead`);
+        /// nil for no (and in records written before it).
+        public var secondStageReinitializes: Bool?
         /// mixup's and CutMix's α (`SoftmaxRecipe.mixing`) and `mixBelow`; nil for none (and in
         /// records written before them).
         public var mixupAlpha: Float?
@@ -160,6 +163,7 @@ public struct TrainingSettings: Codable, Sendable, Equatable {
             batchSize: recipe.batchSize, loss: "\(recipe.loss)", classWeighting: "\(recipe.classWeighting)",
             resampling: "\(recipe.resampling)", sampler: recipe.sampler.rawValue, augmentBelow: recipe.augmentBelow,
             secondStageEpochs: recipe.secondStageEpochs, ensembleHeads: recipe.ensembleHeads,
+            secondStageReinitializes: recipe.reinitializesHead ? true : nil,
             mixupAlpha: recipe.mixing?.alpha, cutMixAlpha: recipe.mixing?.cutMixAlpha, mixBelow: recipe.mixBelow,
             tauNormalization: recipe.tauNormalization.map { "\($0)" }))
     }

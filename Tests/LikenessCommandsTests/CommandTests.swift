@@ -179,6 +179,7 @@ struct CommandTests {
         expectArgumentError(train + ["--cutmix", "-1"], "--cutmix is the α of Beta(α, α) and must be positive, not -1.0")
         expectArgumentError(train + ["--mix-below", "100"], "--mix-below needs --mixup or --cutmix")
         expectArgumentError(train + ["--mixup", "0.2", "--mix-below", "0"], "--mix-below must be positive, not 0.")
+        expectArgumentError(train + ["--second-stage-reinitialize"], "--second-stage-reinitialize starts the second stage's head afresh: give --second-stage EPOCHS too.")
         expectArgumentError(train + ["--loss", "ldam", "--cutmix", "1"], "--loss ldam puts its margin on one true class and takes no mixed labels")
         expectArgumentError(train + ["--tau-normalize", "-1"], "--tau-normalize must be 0 or more (1 gives every class's weight row unit length) or auto, not -1.0.")
         expectArgumentError(train + ["--tau-normalize", "x"], "The value 'x' is invalid for '--tau-normalize <τ|auto>'")

@@ -109,6 +109,29 @@ struct SoftmaxRecipeTests {
         }
     }
 
+    /// cRT: the second stage's head starts from fresh weights drawn from the seed (zero bias),
+    /// not from the first stage's head; the backbone stays frozen.
+    @Test func secondStageCanStartTheHeadAfresh() throws {
+        var recipe = SoftmaxRecipe()
+        recipe.epochs = 2
+        recipe.batchSize = 16
+        recipe.secondStageEpochs = 1
+        recipe.reinitializesHead = true
+        recipe.learningRate = 1e-9  // the second stage barely moves the head: what it starts from shows
+        let network = model()
+        var afterFirstStage: [String: Tensor] = [:]
+        try recipe.train(network, on: data, indices: imbalanced, validation: nil) { report, _ in
+            if report.epoch == 2 { afterFirstStage = Dictionary(uniqueKeysWithValues: network.parameters.map { ($0.name, $0.parameter.value) }) }
+        }
+        let head = network.layers.last!.layer as! Linear
+        var rng = SeededGenerator(seed: recipe.seed &+ 3)
+        let fresh = WeightInitializer.glorotUniform.tensor(shape: head.weight.value.shape, fanIn: head.inputCount, fanOut: head.outputCount, using: &rng)
+        #expect(zip(head.weight.value.scalars, fresh.scalars).allSatisfy { abs($0 - $1) < 1e-5 })
+        #expect(head.bias.value.scalars.allSatisfy { abs($0) < 1e-5 })
+        #expect(head.weight.value != afterFirstStage["dense.weight"])
+        #expect(network.parameters.filter { !$0.name.hasPrefix("dense.") }.allSatisfy { $0.parameter.value == afterFirstStage[$0.name] })
+    }
+
     @Test func easyEnsembleAveragesItsHeads() throws {
         var recipe = SoftmaxRecipe()
         recipe.epochs = 1

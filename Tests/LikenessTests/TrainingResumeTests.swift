@@ -61,7 +61,8 @@ struct TrainingResumeTests {
     }
 
     /// Mixed batches are drawn from the seed, the epoch and the batch: a resumed run mixes them as
-    /// the uninterrupted one did, and τ-normalises the head the same at the end.
+    /// the uninterrupted one did, starts cRT's head afresh alike, and τ-normalises the head the
+    /// same at the end.
     @Test func softmaxRecipeWithMixingAndTauNormalization() throws {
         let data = ClassifierTrainerTests().stripes(count: 200, seed: 6)
         var recipe = SoftmaxRecipe()
@@ -69,6 +70,8 @@ struct TrainingResumeTests {
         recipe.batchSize = 16
         recipe.loss = .focal(gamma: 2)
         recipe.mixing = Mixup(alpha: 0.3, cutMixAlpha: 1)
+        recipe.secondStageEpochs = 2
+        recipe.reinitializesHead = true
         recipe.tauNormalization = .chosenOnValidation
         let validation = ValidationImages(dataset: data, indices: Array(160..<200))
         let architecture = ModelDescription(backbone: .reference, head: .softmax(classCount: 2), channels: 1, height: 8, width: 8)

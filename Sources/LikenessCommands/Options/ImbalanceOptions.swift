@@ -52,6 +52,9 @@ struct ImbalanceOptions: ParsableArguments {
                                valueName: "epochs"))
     var secondStage = 0
 
+    @Flag(help: "Classifier re-training (cRT): the second stage starts the head afresh instead of from the main epochs' head (needs --second-stage).")
+    var secondStageReinitialize = false
+
     @Option(parsing: .unconditional, help: ArgumentHelp("EasyEnsemble in the second stage: this many heads, each on a balanced random under-sample over the frozen features, averaged (needs --second-stage).",
                                valueName: "heads"))
     var easyEnsemble = 0
@@ -62,6 +65,9 @@ struct ImbalanceOptions: ParsableArguments {
 
     func validate() throws {
         guard easyEnsemble >= 0 else { throw ValidationError("--easy-ensemble must be 0 or more heads, not \(easyEnsemble).") }
+        if secondStageReinitialize && secondStage == 0 {
+            throw ValidationError("--second-stage-reinitialize starts the second stage's head afresh: give --second-stage EPOCHS too.")
+        }
         if easyEnsemble > 0 && secondStage == 0 { throw ValidationError("--easy-ensemble trains its heads in the second stage: give --second-stage EPOCHS too.") }
         let resamplers = [oversample != nil, undersample != nil, smote != nil].filter { $0 }.count
         guard resamplers <= 1 else { throw ValidationError("Give at most one of --oversample, --undersample and --smote.") }
@@ -119,6 +125,7 @@ struct ImbalanceOptions: ParsableArguments {
         recipe.augmentBelow = augmentBelow
         recipe.secondStageEpochs = secondStage
         recipe.ensembleHeads = easyEnsemble
+        recipe.reinitializesHead = secondStageReinitialize
         recipe.mixing = mixing
         recipe.mixBelow = mixBelow
         recipe.tauNormalization = tauNormalize
