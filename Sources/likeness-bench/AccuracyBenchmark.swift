@@ -43,12 +43,13 @@ struct AccuracyBenchmark {
             let report = try ClassificationReport(trueLabels: test.labels, predictedLabels: probabilities.argmaxRows,
                                                   scores: probabilities.doubleRows, classNames: test.classNames, keepingCurves: false)
             let validation = history.keptScore ?? -.infinity
-            let details = data.trainingDetails(head: "softmax").merging([
+            var details = data.trainingDetails(head: "softmax").merging([
                 "approach": "softmax head, likeness train \(recipe.trainOptions)",
                 "recipe": recipe.rawValue,
                 "score": "softmax probability",
                 "kept_epoch": history.keptEpoch ?? 0,
             ]) { $1 }
+            if let tau = history.tauNormalization { details["tau_normalization"] = Double(tau) }
             let figures = try write(report, approach: recipe.figureName, classCounts: counts, to: out, details: details)
             if recipe == .focal { written += figures }
             let prefix = "fmnist_lt_\(recipe.figureName)"
