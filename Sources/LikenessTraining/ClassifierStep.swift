@@ -12,7 +12,13 @@ public struct ClassifierStep: TrainingStep {
         self.loss = loss
     }
 
-    /// Trains on one batch (`N × C × H × W` images, `N` labels); the outcome is the batch's loss.
+    public static var takesSoftTargets: Bool { true }
+
+    /// Trains on one batch (`N × C × H × W` images, `N` labels, or the soft targets of a mixed
+    /// batch); the outcome is the batch's loss.
+    ///
+    /// - Precondition: the loss takes soft targets (`SoftTargetClassificationLoss`) when the
+    ///   batch has them.
     ///
     /// - Throws: `NonFiniteValue` when the loss or a gradient is NaN or infinite (the optimizer
     ///   has not stepped then, and the network's parameters and buffers are as they were), or
@@ -21,7 +27,15 @@ public struct ClassifierStep: TrainingStep {
         let value = try model.checkedPass(images: batch.images) {
             model.zeroGradients()
             let logits = model.forward(batch.images, training: true)
-            let (value, gradient) = loss.lossAndGradient(logits: logits, labels: batch.labels, epoch: batch.epoch)
+            let (value, gradient): (Float, Tensor)
+            if let targets = batch.targets {
+                guard let soft = loss as? any SoftTargetClassificationLoss else {
+                    preconditionFailure("\(type(of: loss)) does not take the soft targets of a mixed batch")
+                }
+                (value, gradient) = soft.lossAndGradient(logits: logits, targets: targets)
+            } else {
+                (value, gradient) = loss.lossAndGradient(logits: logits, labels: batch.labels, epoch: batch.epoch)
+            }
             _ = model.backward(gradient, inputGradient: false)
             return (value, value)
         }

@@ -40,9 +40,13 @@ public struct TrainingHistory: Sendable, Codable, Equatable {
     public var keptScore: Double?
     /// Whether early stopping ended training before the last epoch.
     public var stoppedEarly: Bool
+    /// The τ the head's weight rows were normalised with after training (`TauNormalization`),
+    /// nil for none.
+    public var tauNormalization: Float?
 
-    public init(epochs: [EpochReport], keptEpoch: Int?, keptScore: Double?, stoppedEarly: Bool) {
+    public init(epochs: [EpochReport], keptEpoch: Int?, keptScore: Double?, stoppedEarly: Bool, tauNormalization: Float? = nil) {
         self.epochs = epochs
+        self.tauNormalization = tauNormalization
         self.keptEpoch = keptEpoch
         self.keptScore = keptScore
         self.stoppedEarly = stoppedEarly

@@ -5,9 +5,10 @@ import LikenessData
 ///
 /// Remedies act at three places: on the training index list (random over- or under-sampling,
 /// SMOTE's synthetic images), on the batches (class-balanced sampling, augmentation of the rare
-/// classes) and on the loss (class weights, focal loss). Two-stage training re-trains the head
-/// alone, on class-balanced batches over frozen features, after the first stage; EasyEnsemble
-/// trains several heads instead, each on its own balanced random under-sample, and averages them.
+/// classes, mixup and CutMix) and on the loss (class weights, focal loss). Two-stage training
+/// re-trains the head alone, on class-balanced batches over frozen features, after the first
+/// stage; EasyEnsemble trains several heads instead, each on its own balanced random
+/// under-sample, and averages them. τ-normalisation rescales the trained head's weight rows.
 public struct SoftmaxRecipe: Sendable {
     public enum Loss: Sendable, Equatable {
         case crossEntropy
@@ -51,8 +52,18 @@ public struct SoftmaxRecipe: Sendable {
     public var augmentation: [AugmentationStep] = []
     /// Augment only the images of classes with fewer training images than this.
     public var augmentBelow: Int?
+    /// mixup, CutMix or both over the first stage's batches (soft targets: the loss must be a
+    /// `SoftTargetClassificationLoss`, so not LDAM); its `batches` scope is replaced by `mixBelow`'s.
+    public var mixing: Mixup?
+    /// Mix only the batches holding an image of a class with fewer training images than this.
+    public var mixBelow: Int?
+    /// τ-normalisation of the head after training (both stages), or nil for none.
+    public var tauNormalization: TauNormalization?
     /// Epochs of the second stage (head only, class-balanced batches), or 0 for none.
     public var secondStageEpochs = 0
+    /// Classifier re-training (cRT, Kang et al. 2020): the second stage starts the head afresh
+    /// (Glorot-uniform weights drawn from `seed`, zero bias) instead of from the first stage's.
+    public var reinitializesHead = false
     /// EasyEnsemble (Liu et al. 2009) in the second stage: this many heads, each trained for
     /// `secondStageEpochs` on a balanced random under-sample over the frozen backbone, then
     /// averaged. The heads are linear, so averaging their logits is one head with their mean
@@ -112,7 +123,7 @@ public struct SoftmaxRecipe: Sendable {
     }
 
     /// Trains `model` (a `.softmax` head on `backbone`) and returns the epochs run, of both
-    /// stages, numbered from 1 across them, and the epoch kept.
+    /// stages, numbered from 1 across them, the epoch kept and the τ the head was normalised with.
     ///
     /// Each stage (each EasyEnsemble head) keeps its best validation epoch (balanced accuracy),
     /// or its last without validation; the ensemble's heads are averaged, so its model is no
@@ -127,31 +138,51 @@ public struct SoftmaxRecipe: Sendable {
     ///     that stage sets them.
     ///   - observer: sees each stage's events, its epochs counted within the stage.
     ///   - onEpochEnd: sees each epoch's report and the checkpoint to resume after it; an error
-    ///     it throws ends training.
+    ///     it throws ends training. Checkpoints hold the weights before τ-normalisation.
     /// - Throws: resampling errors; `TrainingError.nonFinite` naming the epoch (counted within
     ///   the stage), the batch and where a NaN or an infinity appeared; what `onEpochEnd` throws.
+    /// - Precondition: validation images for `tauNormalization` `.chosenOnValidation`; a loss
+    ///   that takes soft targets with `mixing`.
     @discardableResult
     public func train(_ model: Sequential, on dataset: Dataset, indices: [Int], validation: ValidationImages?,
                       optimizer: (any Optimizer)? = nil, resumingFrom checkpoint: Checkpoint? = nil,
                       observer: (any TrainingObserver)? = nil,
                       onEpochEnd: ((EpochReport, Checkpoint) throws -> Void)? = nil) throws -> TrainingHistory {
+        var history = try trainStages(model, on: dataset, indices: indices, validation: validation, optimizer: optimizer,
+                                      resumingFrom: checkpoint, observer: observer, onEpochEnd: onEpochEnd)
+        history.tauNormalization = try tauNormalization?.apply(to: model, validation: validation)
+        return history
+    }
+
+    /// `train`'s two stages, before τ-normalisation.
+    private func trainStages(_ model: Sequential, on dataset: Dataset, indices: [Int], validation: ValidationImages?,
+                             optimizer: (any Optimizer)?, resumingFrom checkpoint: Checkpoint?, observer: (any TrainingObserver)?,
+                             onEpochEnd: ((EpochReport, Checkpoint) throws -> Void)?) throws -> TrainingHistory {
         precondition(optimizer == nil || checkpoint == nil, "a resumed run takes its optimizer from the checkpoint")
         let done = checkpoint?.epoch ?? 0
         precondition(done <= totalEpochs, "resuming after epoch \(done) of \(totalEpochs)")
         let (trainSet, trainIndices) = try resampled(dataset, indices: indices)
         let counts = trainSet.classCounts(of: trainIndices)
-        let pipeline = augmentation.isEmpty ? nil : AugmentationPipeline(
-            augmentation, scope: augmentBelow.map { .classesWithFewerImages(than: $0, classCounts: counts) } ?? .allImages, seed: seed)
+        let pipeline = augmentation.isEmpty && mixing == nil ? nil : AugmentationPipeline(
+            augmentation, mixup: mixing.map { mixing in
+                var mixing = mixing
+                mixing.batches = mixBelow.map { .classesWithFewerImages(than: $0, classCounts: counts) } ?? .allImages
+                return mixing
+            },
+            scope: augmentBelow.map { .classesWithFewerImages(than: $0, classCounts: counts) } ?? .allImages, seed: seed)
+        let loss = makeLoss(classCounts: counts)
+        precondition(mixing == nil || loss is any SoftTargetClassificationLoss, "\(self.loss) does not take the soft targets of mixed batches")
         var trainer = Trainer<ClassifierStep>(epochs: epochs, augmentation: pipeline, validation: validation.map(ValidationScore.balancedAccuracy),
                                               patience: patience, observer: observer)
         var history = TrainingHistory(epochs: [], keptEpoch: done, keptScore: nil, stoppedEarly: false)
+        precondition(tauNormalization != .chosenOnValidation || validation != nil, "τ chosen on the validation images without validation images")
         // A checkpoint at the end of a stage (or of a head) resumes it with no epoch left to run:
         // the stage still gives back its best epoch's weights, as the uninterrupted run did.
         if done <= epochs {
             let step = ClassifierStep(model: model,
                                       optimizer: checkpoint?.optimizer.makeOptimizer(for: model) ?? optimizer
                                           ?? Adam(parameters: model.parameters.map(\.parameter), learningRate: learningRate),
-                                      loss: makeLoss(classCounts: counts))
+                                      loss: loss)
             history = try trainer.fit(step, on: trainSet, sampler: makeSampler(trainSet, trainIndices, kind: sampler, seed: seed),
                                       resumingFrom: checkpoint, onEpochEnd: onEpochEnd)
         }
@@ -163,6 +194,12 @@ public struct SoftmaxRecipe: Sendable {
         defer { for (_, p) in model.parameters { p.isTrainable = true } }
         trainer.epochs = secondStageEpochs
         trainer.augmentation = nil
+        if reinitializesHead && done <= epochs, let linear = model.layers.last?.layer as? Linear {
+            var rng = SeededGenerator(seed: seed &+ 3)
+            linear.weight.value = WeightInitializer.glorotUniform.tensor(shape: linear.weight.value.shape, fanIn: linear.inputCount,
+                                                                         fanOut: linear.outputCount, using: &rng)
+            linear.bias.value = Tensor(shape: linear.bias.value.shape)
+        }
         /// Trains head `index` of stage two (0 without EasyEnsemble), resuming it if the
         /// checkpoint falls within its epochs; `ensemble` goes into its checkpoints.
         func trainHead(_ index: Int, sampler: any BatchSampler, ensemble: EnsembleProgress?) throws {

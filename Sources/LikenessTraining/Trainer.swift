@@ -4,21 +4,26 @@ import LikenessData
 import LikenessMetrics
 
 /// One training batch as the trainer hands it to a step: its images (augmented when the trainer
-/// augments), their labels, and where it lies in the run.
+/// augments), their labels (and soft targets when mixed), and where it lies in the run.
 public struct TrainingBatch {
     public var images: Tensor
     public var labels: [Int]
+    /// `N × C` class probabilities when mixup or CutMix mixed the images (`AugmentedBatch.targets`),
+    /// to train on instead of `labels`; nil for an unmixed batch.
+    public var targets: Tensor?
     /// The dataset indices of the batch's images.
     public var indices: [Int]
     /// The epoch and the batch within it, both 1-based.
     public var epoch: Int
     public var index: Int
 
-    public init(images: Tensor, labels: [Int], indices: [Int], epoch: Int, index: Int) {
+    public init(images: Tensor, labels: [Int], targets: Tensor? = nil, indices: [Int], epoch: Int, index: Int) {
         precondition(images.shape.first == labels.count && labels.count == indices.count,
                      "a batch of \(images.shape) images, \(labels.count) labels and \(indices.count) indices")
+        precondition(targets.map { $0.rank == 2 && $0.shape[0] == labels.count } ?? true, "soft targets \(targets!.shape) for \(labels.count) labels")
         self.images = images
         self.labels = labels
+        self.targets = targets
         self.indices = indices
         self.epoch = epoch
         self.index = index
@@ -43,6 +48,10 @@ public protocol TrainingStep {
     var model: Sequential { get }
     var optimizer: any Optimizer { get }
 
+    /// Whether the step trains on a batch's soft targets (`TrainingBatch.targets`), so that the
+    /// trainer may mix batches (mixup, CutMix).
+    static var takesSoftTargets: Bool { get }
+
     /// Trains on one batch and says what it did.
     ///
     /// - Throws: `NonFiniteValue` when the loss or a gradient is NaN or infinite (the optimizer
@@ -66,6 +75,8 @@ extension TrainingStep {
     }
 
     public func warning(about report: EpochReport) -> String? { nil }
+
+    public static var takesSoftTargets: Bool { false }
 
     /// Trains on `images` (`N × C × H × W`) with their `labels`, as the first batch of the first epoch.
     @discardableResult
@@ -140,8 +151,11 @@ public struct Trainer<Step: TrainingStep> {
     public var epochs: Int
     /// Sets the optimizer's learning rate at the start of each epoch from its base rate.
     public var schedule: LearningRateSchedule
-    /// Changes applied to each training batch (mixup, whose targets are soft, is not supported).
-    public var augmentation: AugmentationPipeline?
+    /// Changes applied to each training batch; its mixup (soft targets) only for a step that
+    /// takes soft targets.
+    public var augmentation: AugmentationPipeline? {
+        didSet { precondition(augmentation?.mixup == nil || Step.takesSoftTargets, "\(Step.self) does not train on mixed batches' soft targets") }
+    }
     /// Scores the network after each epoch; nil for no validation (the last epoch is kept).
     public var validation: ValidationScore?
     /// Stop after this many epochs without a better validation score (ignored without validation).
@@ -152,7 +166,7 @@ public struct Trainer<Step: TrainingStep> {
     public init(epochs: Int, schedule: LearningRateSchedule = .constant, augmentation: AugmentationPipeline? = nil,
                 validation: ValidationScore? = nil, patience: Int? = nil, observer: (any TrainingObserver)? = nil) {
         precondition(epochs > 0, "training for \(epochs) epochs")
-        precondition(augmentation?.mixup == nil, "mixup gives soft targets, which the trainer does not take")
+        precondition(augmentation?.mixup == nil || Step.takesSoftTargets, "\(Step.self) does not train on mixed batches' soft targets")
         precondition(patience.map { $0 > 0 } ?? true, "early-stopping patience \(patience!)")
         self.epochs = epochs
         self.schedule = schedule
@@ -198,13 +212,16 @@ public struct Trainer<Step: TrainingStep> {
             for (b, indices) in batches.enumerated() {
                 var x = dataset.batch(indices)
                 let y = dataset.labels(indices)
+                var targets: Tensor?
                 if let augmentation {
-                    x = augmentation.apply(to: x, labels: y, classCount: dataset.classNames.count,
-                                           batchIndex: epoch * batches.count + b).images
+                    let augmented = augmentation.apply(to: x, labels: y, classCount: dataset.classNames.count,
+                                                       batchIndex: epoch * batches.count + b)
+                    x = augmented.images
+                    if augmented.isMixed { targets = augmented.targets }
                 }
                 let outcome: StepOutcome
                 do throws(NonFiniteValue) {
-                    outcome = try step(TrainingBatch(images: x, labels: y, indices: indices, epoch: epoch + 1, index: b + 1))
+                    outcome = try step(TrainingBatch(images: x, labels: y, targets: targets, indices: indices, epoch: epoch + 1, index: b + 1))
                 } catch {
                     let stop = TrainingError.nonFinite(epoch: epoch + 1, batch: b + 1, error)
                     observer?.observe(.stopped(stop))

@@ -15,9 +15,14 @@ public struct TrainingRecord: Codable, Sendable, Equatable {
     /// The epoch whose weights the model has (`TrainingHistory.keptEpoch`); nil when it is no
     /// single epoch's, or when a version-1 record did not say.
     public var keptEpoch: Int?
+    /// The τ the head's weight rows were normalised with after training
+    /// (`TrainingHistory.tauNormalization`); nil for none, and in checkpoints (before it).
+    public var tauNormalization: Float?
 
-    public init(command: String, trainingClassCounts: [Int], settings: TrainingSettings?, epochs: [EpochReport], keptEpoch: Int?) {
+    public init(command: String, trainingClassCounts: [Int], settings: TrainingSettings?, epochs: [EpochReport], keptEpoch: Int?,
+                tauNormalization: Float? = nil) {
         self.command = command
+        self.tauNormalization = tauNormalization
         self.trainingClassCounts = trainingClassCounts
         self.settings = settings
         self.epochs = epochs
@@ -121,6 +126,16 @@ public struct TrainingSettings: Codable, Sendable, Equatable {
         public var augmentBelow: Int?
         public var secondStageEpochs: Int
         public var ensembleHeads: Int
+        /// Whether the second stage starts the head afresh (`SoftmaxRecipe.reinitializesHead`);
+        /// nil for no (and in records written before it).
+        public var secondStageReinitializes: Bool?
+        /// mixup's and CutMix's α (`SoftmaxRecipe.mixing`) and `mixBelow`; nil for none (and in
+        /// records written before them).
+        public var mixupAlpha: Float?
+        public var cutMixAlpha: Float?
+        public var mixBelow: Int?
+        /// `TauNormalization` as Swift prints it (`fixed(1.0)`, `chosenOnValidation`); nil for none.
+        public var tauNormalization: String?
     }
 
     public var backbone: Backbone
@@ -147,7 +162,10 @@ public struct TrainingSettings: Codable, Sendable, Equatable {
         head = .softmax(SoftmaxSettings(
             batchSize: recipe.batchSize, loss: "\(recipe.loss)", classWeighting: "\(recipe.classWeighting)",
             resampling: "\(recipe.resampling)", sampler: recipe.sampler.rawValue, augmentBelow: recipe.augmentBelow,
-            secondStageEpochs: recipe.secondStageEpochs, ensembleHeads: recipe.ensembleHeads))
+            secondStageEpochs: recipe.secondStageEpochs, ensembleHeads: recipe.ensembleHeads,
+            secondStageReinitializes: recipe.reinitializesHead ? true : nil,
+            mixupAlpha: recipe.mixing?.alpha, cutMixAlpha: recipe.mixing?.cutMixAlpha, mixBelow: recipe.mixBelow,
+            tauNormalization: recipe.tauNormalization.map { "\($0)" }))
     }
 
     /// What `recipe` trains a `backbone` network with a `dimension`-d embedding head with.

@@ -9,7 +9,8 @@ import Likeness
 ///
 /// Figures: `fmnist_lt_<approach>_<measure>_<class>` per class and `fmnist_lt_<approach>_<measure>`
 /// overall (`macro_recall`, `worst_recall`, `accuracy`, `macro_auc`), with approach a recipe
-/// (`focal`, `ce`, `balanced_softmax`, `ldam_drw`) or `embedding`; per recipe also
+/// (`focal`, `ce`, `balanced_softmax`, `ldam_drw`, `balanced_softmax_mixup`,
+/// `balanced_softmax_cutmix`, `ce_crt_taunorm`) or `embedding`; per recipe also
 /// `fmnist_lt_<recipe>_validation_balanced_accuracy` (the kept epoch's) and `…_training_seconds`;
 /// and `fmnist_lt_best_macro_recall` / `…_worst_recall`: the recipe with the highest validation
 /// score, never chosen on the test set (`recipe` names it). With `--pytorch`, the peer
@@ -19,7 +20,7 @@ struct AccuracyBenchmark {
     let data: ProtocolData
     var threads = 2
     var pytorch: String?
-    var recipes: [AccuracyRecipe] = AccuracyRecipe.allCases
+    var recipes: [AccuracyRecipe] = AccuracyRecipe.losses
 
     func run(_ out: FigureOutput) throws {
         let train = try data.train(), test = try data.test()
@@ -42,12 +43,13 @@ struct AccuracyBenchmark {
             let report = try ClassificationReport(trueLabels: test.labels, predictedLabels: probabilities.argmaxRows,
                                                   scores: probabilities.doubleRows, classNames: test.classNames, keepingCurves: false)
             let validation = history.keptScore ?? -.infinity
-            let details = data.trainingDetails(head: "softmax").merging([
+            var details = data.trainingDetails(head: "softmax").merging([
                 "approach": "softmax head, likeness train \(recipe.trainOptions)",
                 "recipe": recipe.rawValue,
                 "score": "softmax probability",
                 "kept_epoch": history.keptEpoch ?? 0,
             ]) { $1 }
+            if let tau = history.tauNormalization { details["tau_normalization"] = Double(tau) }
             let figures = try write(report, approach: recipe.figureName, classCounts: counts, to: out, details: details)
             if recipe == .focal { written += figures }
             let prefix = "fmnist_lt_\(recipe.figureName)"

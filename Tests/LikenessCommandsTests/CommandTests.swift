@@ -173,6 +173,21 @@ struct CommandTests {
                             "--loss ldam is a loss of the softmax head; the embedding head takes triplet")
     }
 
+    @Test func mixingAndTauNormalizationRefuseWhatTheyCannotDo() {
+        let train = ["train", sample, "--head", "softmax", "-o", "m.h5"]
+        expectArgumentError(train + ["--mixup", "0"], "--mixup is the α of Beta(α, α) and must be positive, not 0.0")
+        expectArgumentError(train + ["--cutmix", "-1"], "--cutmix is the α of Beta(α, α) and must be positive, not -1.0")
+        expectArgumentError(train + ["--mix-below", "100"], "--mix-below needs --mixup or --cutmix")
+        expectArgumentError(train + ["--mixup", "0.2", "--mix-below", "0"], "--mix-below must be positive, not 0.")
+        expectArgumentError(train + ["--second-stage-reinitialize"], "--second-stage-reinitialize starts the second stage's head afresh: give --second-stage EPOCHS too.")
+        expectArgumentError(train + ["--loss", "ldam", "--cutmix", "1"], "--loss ldam puts its margin on one true class and takes no mixed labels")
+        expectArgumentError(train + ["--tau-normalize", "-1"], "--tau-normalize must be 0 or more (1 gives every class's weight row unit length) or auto, not -1.0.")
+        expectArgumentError(train + ["--tau-normalize", "x"], "The value 'x' is invalid for '--tau-normalize <τ|auto>'")
+        for option in [["--mixup", "0.2"], ["--cutmix", "1"], ["--tau-normalize", "auto"]] {
+            expectArgumentError(["train", sample, "--head", "embedding", "-o", "m.h5"] + option, "\(option[0]) is for the softmax head (--head softmax)")
+        }
+    }
+
     @Test func aDatasetGivenAsAnImageIsPointedToDataset() throws {
         let dir = try TemporaryFolder()
         try saveModel(at: dir.file("model.h5"))

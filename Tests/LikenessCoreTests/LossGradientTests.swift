@@ -241,3 +241,110 @@ struct BinaryCrossEntropyWithLogitsTests {
         #expect(abs(gradient[flat: 0] + 0.5) < 1e-6 && abs(gradient[flat: 1]) < 1e-6)
     }
 }
+
+/// Central differences of a soft-target loss against its gradient with respect to every logit.
+func expectLogitGradientMatchesFiniteDifferences(_ loss: some SoftTargetClassificationLoss, logits: Tensor, targets: Tensor,
+                                                 step h: Float = 1e-2, tolerance: Float = 1e-3,
+                                                 sourceLocation: SourceLocation = #_sourceLocation) {
+    let (_, gradient) = loss.lossAndGradient(logits: logits, targets: targets)
+    for i in 0..<logits.count {
+        var plus = logits, minus = logits
+        plus[flat: i] += h
+        minus[flat: i] -= h
+        let numeric = (loss.lossAndGradient(logits: plus, targets: targets).loss - loss.lossAndGradient(logits: minus, targets: targets).loss) / (2 * h)
+        #expect(abs(numeric - gradient[flat: i]) < tolerance, "logit \(i): \(gradient[flat: i]) vs \(numeric)",
+                sourceLocation: sourceLocation)
+    }
+}
+
+/// Soft targets as mixup and CutMix make them, and others: losses that take them.
+@Suite("Soft-target losses")
+struct SoftTargetLossTests {
+    static let classCount = 5
+    let logits: Tensor = {
+        var rng = SeededGenerator(seed: 8)
+        return .randomNormal(shape: [6, classCount], std: 2, using: &rng)
+    }()
+    let labels = [0, 4, 1, 3, 2, 4]
+    let partners = [2, 4, 3, 0, 0, 1]
+    let lambdas: [Float] = [0.7, 0.5, 0.15, 1, 0.9, 0.35]
+
+    /// Row i: `λᵢ e_{labels[i]} + (1 − λᵢ) e_{partners[i]}` (one-hot where the pair is one class or λ is 1).
+    var mixedTargets: Tensor {
+        var t = Tensor.oneHot(labels, classCount: Self.classCount)
+        for i in labels.indices {
+            t[i, labels[i]] = lambdas[i]
+            t[i, partners[i]] += 1 - lambdas[i]
+        }
+        return t
+    }
+
+    /// Targets spread over every class (a Dirichlet-like draw), to reach every term of the gradient.
+    var spreadTargets: Tensor {
+        var rng = SeededGenerator(seed: 9)
+        let raw = (0..<labels.count * Self.classCount).map { _ in rng.nextUniform() + 0.05 }
+        return Tensor(shape: [labels.count, Self.classCount], scalars: (0..<raw.count).map { i in
+            let row = raw[(i / Self.classCount * Self.classCount)..<((i / Self.classCount + 1) * Self.classCount)]
+            return raw[i] / row.reduce(0, +)
+        })
+    }
+
+    static let weights: [Float] = [0.5, 2, 1, 0.25, 1.5]
+    static let losses: [(name: String, loss: any SoftTargetClassificationLoss & Sendable)] = [
+        ("cross-entropy", SoftmaxCrossEntropy()),
+        ("weighted cross-entropy", SoftmaxCrossEntropy(classWeights: weights)),
+        ("focal γ 0", FocalLoss(gamma: 0, alpha: .perClass(weights))),
+        ("focal γ 0.5", FocalLoss(gamma: 0.5, alpha: .perClass(weights))),
+        ("focal γ 2", FocalLoss(gamma: 2, alpha: .perClass(weights))),
+        ("focal γ 2, scalar α", FocalLoss(gamma: 2, alpha: .scalar(0.25))),
+        ("balanced softmax", LogitAdjustedCrossEntropy(classCounts: [500, 50, 5, 200, 20], tau: 1)),
+    ]
+
+    @Test(arguments: losses.indices)
+    func gradientMatchesFiniteDifferences(loss: Int) {
+        for targets in [mixedTargets, spreadTargets] {
+            expectLogitGradientMatchesFiniteDifferences(Self.losses[loss].loss, logits: logits, targets: targets, tolerance: 2e-3)
+        }
+    }
+
+    @Test(arguments: losses.indices)
+    func oneHotTargetsGiveTheHardLabelLoss(loss: Int) {
+        let (name, soft) = Self.losses[loss]
+        let hard = soft.lossAndGradient(logits: logits, labels: labels)
+        let oneHot = soft.lossAndGradient(logits: logits, targets: .oneHot(labels, classCount: Self.classCount))
+        #expect(abs(hard.loss - oneHot.loss) < 1e-5, "\(name): \(hard.loss) vs \(oneHot.loss)")
+        #expect(zip(hard.gradient.scalars, oneHot.gradient.scalars).allSatisfy { abs($0 - $1) < 1e-6 }, "\(name)")
+    }
+
+    /// Unweighted means are linear in the targets: a mixed batch's loss is
+    /// `(1/N) Σᵢ [λᵢ Lᵢ(a) + (1 − λᵢ) Lᵢ(b)]`, each term the hard-label loss of one image.
+    @Test(arguments: [0, 2, 3, 4, 5, 6])
+    func mixedTargetsGiveTheMixOfTheLabelsLosses(loss: Int) {
+        let (name, soft) = Self.losses[loss]
+        var expected: Double = 0
+        for i in labels.indices {
+            let row = Tensor(shape: [1, Self.classCount], scalars: (0..<Self.classCount).map { logits[i, $0] })
+            expected += Double(lambdas[i]) * Double(soft.lossAndGradient(logits: row, labels: [labels[i]]).loss)
+                + Double(1 - lambdas[i]) * Double(soft.lossAndGradient(logits: row, labels: [partners[i]]).loss)
+        }
+        expected /= Double(labels.count)
+        let value = soft.lossAndGradient(logits: logits, targets: mixedTargets).loss
+        #expect(abs(Double(value) - expected) < 1e-5, "\(name): \(value) vs \(expected)")
+    }
+
+    /// Weighted cross-entropy normalises by the targets' weight: `Σᵢ Σ_c t_ic w_c ℓ_ic / Σᵢ Σ_c t_ic w_c`.
+    @Test func weightedCrossEntropyOfMixedTargetsMatchesItsDefinition() {
+        let targets = mixedTargets
+        var numerator = 0.0, denominator = 0.0
+        for i in labels.indices {
+            let row = (0..<Self.classCount).map { Double(logits[i, $0]) }
+            let lse = log(row.map { exp($0) }.reduce(0, +))
+            for c in 0..<Self.classCount {
+                numerator += Double(targets[i, c]) * Double(Self.weights[c]) * (lse - row[c])
+                denominator += Double(targets[i, c]) * Double(Self.weights[c])
+            }
+        }
+        let value = SoftmaxCrossEntropy(classWeights: Self.weights).lossAndGradient(logits: logits, targets: targets).loss
+        #expect(abs(Double(value) - numerator / denominator) < 1e-5)
+    }
+}

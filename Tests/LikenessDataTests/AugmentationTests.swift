@@ -205,4 +205,86 @@ import LikenessData
         #expect(abs(mean - 0.5) < 0.03, "mean \(mean)")
         #expect(abs(variance - 1 / (4 * (2 * alpha + 1))) < 0.015, "variance \(variance)")
     }
+
+    /// Image i of a batch filled with the value i, of class i: a pixel's value names the image it came from.
+    func numberedImages(_ n: Int, height: Int = 6, width: Int = 5) -> Tensor {
+        Tensor(shape: [n, 1, height, width], scalars: (0..<n).flatMap { [Float](repeating: Float($0), count: height * width) })
+    }
+
+    @Test("CutMix pastes one box of the partner into each image, and λ is the share of the image left outside it")
+    func cutMix() {
+        let (n, height, width) = (4, 6, 5)
+        let images = numberedImages(n, height: height, width: width)
+        var boxes = 0
+        for batchIndex in 0..<60 {
+            let out = AugmentationPipeline([], mixup: Mixup(cutMixAlpha: 1), seed: 3)
+                .apply(to: images, labels: Array(0..<n), classCount: n, batchIndex: batchIndex)
+            var pasted: Set<Int>?
+            for i in 0..<n {
+                let pixels = (0..<(height * width)).map { out.images[flat: i * height * width + $0] }
+                let foreign = Set(pixels.indices.filter { pixels[$0] != Float(i) })
+                let row = (0..<n).map { out.targets[i, $0] }
+                #expect(abs(row.reduce(0, +) - 1) < 1e-6)
+                guard let partner = pixels.first(where: { $0 != Float(i) }).map({ Int($0) }) else { continue }
+                #expect(pixels.allSatisfy { $0 == Float(i) || $0 == Float(partner) }, "one partner per image")
+                #expect(abs(row[i] - (1 - Float(foreign.count) / Float(height * width))) < 1e-6, "λ from the box pasted")
+                #expect(abs(row[partner] - Float(foreign.count) / Float(height * width)) < 1e-6)
+                // One box per batch: a rectangle, the same for every image.
+                let rows = Set(foreign.map { $0 / width }), columns = Set(foreign.map { $0 % width })
+                #expect(foreign.count == rows.count * columns.count && rows.max()! - rows.min()! + 1 == rows.count
+                        && columns.max()! - columns.min()! + 1 == columns.count, "a box: \(foreign.sorted())")
+                #expect(pasted == nil || pasted == foreign)
+                pasted = foreign
+            }
+            if pasted != nil { boxes += 1 }
+        }
+        #expect(boxes > 20, "\(boxes) of 60 batches got a box")
+    }
+
+    @Test("CutMix's box for λ has the area 1 − λ before clipping, and lies in the image")
+    func cutMixBoxArea() {
+        var rng = SeededGenerator(seed: 5)
+        for lambda: Float in [0, 0.19, 0.5, 0.75, 0.96, 1] {
+            let box = Mixup.box(lambda: lambda, height: 100, width: 80, using: &rng)
+            #expect(box.rows.lowerBound >= 0 && box.rows.upperBound <= 100 && box.columns.lowerBound >= 0 && box.columns.upperBound <= 80)
+            #expect(box.rows.count <= Int(100 * (1 - lambda).squareRoot()) && box.columns.count <= Int(80 * (1 - lambda).squareRoot()))
+        }
+        // Centred in the image's middle, nothing is clipped: the area is (1 − λ) H W to the pixel.
+        var centred = 0
+        for _ in 0..<400 {
+            let box = Mixup.box(lambda: 0.75, height: 100, width: 80, using: &rng)
+            if box.rows.count == 50 && box.columns.count == 40 { centred += 1 }
+        }
+        #expect(centred > 50)
+    }
+
+    @Test("Given mixup's and CutMix's α, batches get one or the other")
+    func mixupOrCutMix() {
+        let images = numberedImages(4)
+        var blended = 0, pasted = 0
+        for batchIndex in 0..<60 {
+            let out = AugmentationPipeline([], mixup: Mixup(alpha: 0.4, cutMixAlpha: 1), seed: 6)
+                .apply(to: images, labels: [0, 1, 2, 3], classCount: 4, batchIndex: batchIndex)
+            let values = out.images.scalars
+            if values.contains(where: { $0 != $0.rounded() }) { blended += 1 } else if values != images.scalars { pasted += 1 }
+        }
+        #expect(blended > 15 && pasted > 15, "\(blended) blended, \(pasted) pasted of 60")
+    }
+
+    @Test("Mixing limited to batches with a rare class leaves the others as they were")
+    func mixingOnlyBatchesWithARareClass() {
+        let images = numberedImages(4)
+        let mixup = Mixup(alpha: 0.4, batches: .classesWithFewerImages(than: 10, classCounts: [100, 50, 5]))
+        var mixed = 0
+        for batchIndex in 0..<20 {
+            let common = AugmentationPipeline([], mixup: mixup, seed: 2).apply(to: images, labels: [0, 1, 1, 0], classCount: 3, batchIndex: batchIndex)
+            #expect(common.images == images && common.targets == .oneHot([0, 1, 1, 0], classCount: 3))
+            let rare = AugmentationPipeline([], mixup: mixup, seed: 2).apply(to: images, labels: [0, 1, 2, 0], classCount: 3, batchIndex: batchIndex)
+            if rare.images != images { mixed += 1 }
+        }
+        #expect(mixed > 10)
+        #expect(throws: AugmentationError.cutMixAlphaOutOfRange(-1)) {
+            try AugmentationPipeline([], mixup: Mixup(cutMixAlpha: -1), seed: 0).validate(channels: 1)
+        }
+    }
 }

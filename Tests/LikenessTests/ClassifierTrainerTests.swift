@@ -1,3 +1,4 @@
+import Foundation
 import Likeness
 import Testing
 
@@ -108,6 +109,29 @@ struct SoftmaxRecipeTests {
         }
     }
 
+    /// cRT: the second stage's head starts from fresh weights drawn from the seed (zero bias),
+    /// not from the first stage's head; the backbone stays frozen.
+    @Test func secondStageCanStartTheHeadAfresh() throws {
+        var recipe = SoftmaxRecipe()
+        recipe.epochs = 2
+        recipe.batchSize = 16
+        recipe.secondStageEpochs = 1
+        recipe.reinitializesHead = true
+        recipe.learningRate = 1e-9  // the second stage barely moves the head: what it starts from shows
+        let network = model()
+        var afterFirstStage: [String: Tensor] = [:]
+        try recipe.train(network, on: data, indices: imbalanced, validation: nil) { report, _ in
+            if report.epoch == 2 { afterFirstStage = Dictionary(uniqueKeysWithValues: network.parameters.map { ($0.name, $0.parameter.value) }) }
+        }
+        let head = network.layers.last!.layer as! Linear
+        var rng = SeededGenerator(seed: recipe.seed &+ 3)
+        let fresh = WeightInitializer.glorotUniform.tensor(shape: head.weight.value.shape, fanIn: head.inputCount, fanOut: head.outputCount, using: &rng)
+        #expect(zip(head.weight.value.scalars, fresh.scalars).allSatisfy { abs($0 - $1) < 1e-5 })
+        #expect(head.bias.value.scalars.allSatisfy { abs($0) < 1e-5 })
+        #expect(head.weight.value != afterFirstStage["dense.weight"])
+        #expect(network.parameters.filter { !$0.name.hasPrefix("dense.") }.allSatisfy { $0.parameter.value == afterFirstStage[$0.name] })
+    }
+
     @Test func easyEnsembleAveragesItsHeads() throws {
         var recipe = SoftmaxRecipe()
         recipe.epochs = 1
@@ -130,5 +154,123 @@ struct SoftmaxRecipeTests {
             }
         }
         #expect(network.parameters.filter { !$0.name.hasPrefix("dense.") }.map(\.parameter.value) == backbone)
+    }
+
+    /// Mixed batches (mixup, CutMix, both) train the network, and a seeded run is drawn again
+    /// to the bit; another seed mixes differently.
+    @Test(arguments: [Mixup(alpha: 0.3), Mixup(cutMixAlpha: 1), Mixup(alpha: 0.3, cutMixAlpha: 1)])
+    func mixedBatchesTrainAndRepeat(mixing: Mixup) throws {
+        var recipe = SoftmaxRecipe()
+        recipe.epochs = 3
+        recipe.batchSize = 16
+        recipe.learningRate = 3e-3
+        recipe.loss = .logitAdjusted(tau: 1)
+        recipe.mixing = mixing
+        func run(seed: UInt64) throws -> (history: TrainingHistory, digest: String) {
+            recipe.seed = seed
+            let network = model()
+            let history = try recipe.train(network, on: data, indices: imbalanced, validation: validation)
+            return (history, network.weightDigest)
+        }
+        let first = try run(seed: 1), again = try run(seed: 1), other = try run(seed: 2)
+        #expect(first.digest == again.digest)
+        #expect(first.history.epochs.map(\.meanLoss) == again.history.epochs.map(\.meanLoss) && first.history.keptEpoch == again.history.keptEpoch)
+        #expect(first.history.epochs.map(\.meanLoss) != other.history.epochs.map(\.meanLoss))
+        #expect(first.history.keptScore! > 0.8, "\(first.history)")
+    }
+
+    /// Mixing changes the batches the step sees: the losses differ from an unmixed run's, and
+    /// with mixing kept to batches of a class rarer than any, they are the unmixed run's.
+    @Test func mixingReachesTheLoss() throws {
+        var recipe = SoftmaxRecipe()
+        recipe.epochs = 1
+        recipe.batchSize = 16
+        let plain = try recipe.train(model(), on: data, indices: imbalanced, validation: nil).epochs.map(\.meanLoss)
+        recipe.mixing = Mixup(alpha: 0.3)
+        let mixed = try recipe.train(model(), on: data, indices: imbalanced, validation: nil).epochs.map(\.meanLoss)
+        recipe.mixBelow = 10  // class 1 has 10 images: no class has fewer
+        let unmixed = try recipe.train(model(), on: data, indices: imbalanced, validation: nil).epochs.map(\.meanLoss)
+        #expect(mixed != plain && unmixed == plain)
+    }
+
+    @Test func tauNormalizationScalesTheWeightRows() {
+        let weight = Tensor(shape: [3, 2], scalars: [3, 4, 0, 0, 0.6, 0.8])  // lengths 5, 0, 1
+        let normalized = TauNormalization.normalizedRows(of: weight, tau: 1)
+        #expect(zip(normalized.scalars, [0.6, 0.8, 0, 0, 0.6, 0.8] as [Float]).allSatisfy { abs($0 - $1) < 1e-6 })
+        let half = TauNormalization.normalizedRows(of: weight, tau: 0.5)
+        let root5 = Float(5).squareRoot()
+        #expect(zip(half.scalars, [3 / root5, 4 / root5, 0, 0, 0.6, 0.8]).allSatisfy { abs($0 - $1) < 1e-6 })
+        #expect(TauNormalization.normalizedRows(of: weight, tau: 0) == weight)
+
+        let network = model()
+        let head = network.layers.last!.layer as! Linear
+        head.bias.value = Tensor(shape: [2], scalars: [1, -1])
+        let before = head.weight.value
+        TauNormalization.apply(to: network, tau: 1.5)
+        #expect(head.weight.value == TauNormalization.normalizedRows(of: before, tau: 1.5))
+        #expect(head.bias.value == Tensor(shape: [2]), "the bias is dropped")
+    }
+
+    /// `auto` applies the candidate τ whose validation balanced accuracy is highest (the first
+    /// such), each candidate measured on its own copy of the head.
+    ///
+    /// 1 × 2 images `(x₁, x₂)` and a linear head with rows `(10, 0)` and `(0, 1)`: the logits are
+    /// `10^{1−τ} x₁` and `x₂`, so τ = 0 calls most class-1 images class 0 and τ = 2 the reverse.
+    @Test func tauChosenOnValidationIsTheBestCandidate() throws {
+        var pixels: [UInt8] = [], labels: [Int] = []
+        for i in 0..<40 {
+            let strong = UInt8(200 + i), weak = UInt8(10 + 4 * i)   // x₁ > x₂ for class 0, the reverse for class 1
+            pixels += i % 2 == 0 ? [strong, weak] : [weak, strong]
+            labels.append(i % 2)
+        }
+        let data = Dataset(pixels: pixels, labels: labels, classNames: ["a", "b"], ids: (0..<40).map { "p#\($0)" },
+                           height: 1, width: 2, channels: 1)
+        let validation = ValidationImages(dataset: data, indices: Array(0..<40))
+        func network() -> Sequential {
+            var rng = SeededGenerator(seed: 1)
+            let head = Linear(inputCount: 2, outputCount: 2, rng: &rng)
+            head.weight.value = Tensor(shape: [2, 2], scalars: [10, 0, 0, 1])
+            head.bias.value = Tensor(shape: [2], scalars: [0.5, -0.5])
+            return Sequential([("flatten", Flatten()), ("dense", head)])
+        }
+        let score = ValidationScore.balancedAccuracy(on: validation)
+        let scores = try TauNormalization.candidates.map { tau -> Double in
+            let copy = network()
+            TauNormalization.apply(to: copy, tau: tau)
+            return try score.measure(copy).score
+        }
+        let best = TauNormalization.candidates[scores.firstIndex(of: scores.max()!)!]
+        #expect(scores.first! < scores.max()! && scores.last! < scores.max()!, "\(scores)")
+        let normalized = network()
+        let chosen = try TauNormalization.chosenOnValidation.apply(to: normalized, validation: validation)
+        #expect(chosen == best && best > 0 && best < 2, "\(scores)")
+        let expected = network()
+        TauNormalization.apply(to: expected, tau: best)
+        #expect(normalized.weightDigest == expected.weightDigest)
+    }
+
+    /// The recipe normalises the head after training and says with which τ; the record keeps
+    /// the settings, and a record written before them still reads.
+    @Test func tauNormalizationAndMixingAreRecorded() throws {
+        var recipe = SoftmaxRecipe()
+        recipe.epochs = 1
+        recipe.batchSize = 16
+        recipe.tauNormalization = .fixed(1)
+        recipe.mixing = Mixup(alpha: 0.2, cutMixAlpha: 1)
+        recipe.mixBelow = 50
+        let network = model()
+        let history = try recipe.train(network, on: data, indices: imbalanced, validation: nil)
+        #expect(history.tauNormalization == 1)
+        let head = network.layers.last!.layer as! Linear
+        #expect(head.bias.value == Tensor(shape: [2]))
+        let settings = TrainingSettings(recipe)
+        guard case .softmax(let softmax) = settings.head else { Issue.record("not softmax settings"); return }
+        #expect(softmax.mixupAlpha == 0.2 && softmax.cutMixAlpha == 1 && softmax.mixBelow == 50 && softmax.tauNormalization == "fixed(1.0)")
+        var other = recipe
+        other.mixing = Mixup(alpha: 0.4)
+        #expect(TrainingSettings(other).differences(from: settings) == ["head.softmax.cutMixAlpha: 1.0 → none", "head.softmax.mixupAlpha: 0.2 → 0.4"])
+        let old = #"{"batchSize":128,"loss":"crossEntropy","classWeighting":"none","resampling":"none","sampler":"shuffled","secondStageEpochs":0,"ensembleHeads":0}"#
+        let decoded = try JSONDecoder().decode(TrainingSettings.SoftmaxSettings.self, from: Data(old.utf8))
+        #expect(decoded.mixupAlpha == nil && decoded.tauNormalization == nil)
     }
 }

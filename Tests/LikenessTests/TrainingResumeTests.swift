@@ -60,6 +60,30 @@ struct TrainingResumeTests {
         }
     }
 
+    /// Mixed batches are drawn from the seed, the epoch and the batch: a resumed run mixes them as
+    /// the uninterrupted one did, starts cRT's head afresh alike, and τ-normalises the head the
+    /// same at the end.
+    @Test func softmaxRecipeWithMixingAndTauNormalization() throws {
+        let data = ClassifierTrainerTests().stripes(count: 200, seed: 6)
+        var recipe = SoftmaxRecipe()
+        recipe.epochs = 3
+        recipe.batchSize = 16
+        recipe.loss = .focal(gamma: 2)
+        recipe.mixing = Mixup(alpha: 0.3, cutMixAlpha: 1)
+        recipe.secondStageEpochs = 2
+        recipe.reinitializesHead = true
+        recipe.tauNormalization = .chosenOnValidation
+        let validation = ValidationImages(dataset: data, indices: Array(160..<200))
+        let architecture = ModelDescription(backbone: .reference, head: .softmax(classCount: 2), channels: 1, height: 8, width: 8)
+        try expectEveryResumeMatches(architecture: architecture, classNames: data.classNames) { network, save in
+            _ = try recipe.train(network, on: data, indices: Array(0..<160), validation: validation) { _, checkpoint in
+                try save(checkpoint)
+            }
+        } resume: { network, checkpoint in
+            _ = try recipe.train(network, on: data, indices: Array(0..<160), validation: validation, resumingFrom: checkpoint)
+        }
+    }
+
     @Test func softmaxRecipeWithASecondStage() throws {
         let data = ClassifierTrainerTests().stripes(count: 200, seed: 5)
         var recipe = SoftmaxRecipe()

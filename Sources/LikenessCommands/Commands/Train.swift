@@ -43,6 +43,8 @@ extension LikenessCommand {
               likeness train shapes/ --exclude-classes ring -o embedder.h5
               likeness train fmnist-lt --head softmax --loss focal --class-weights balanced -o focal.h5
               likeness train fmnist-lt --head softmax --synthetic synthetic.h5 -o gan.h5
+              likeness train fmnist-lt --head softmax --loss balanced-softmax --mixup 0.3 --epochs 20 -o mixup.h5
+              likeness train fmnist-lt --head softmax --second-stage 5 --tau-normalize auto -o crt.h5
               likeness train fmnist-lt --exclude-classes 5,7 --loss supcon --init pretrained.h5 \\
                 --distill pretrained.h5 --distill-pool fashion-mnist:pool -o embedder.h5
             """
@@ -74,6 +76,12 @@ extension LikenessCommand {
             if [.logitAdjusted, .balancedSoftmax].contains(loss.loss) && imbalance.classWeights != .none {
                 throw ValidationError("--loss \(loss.loss!.rawValue) corrects for the training prior itself: leave --class-weights out (or use --loss ce).")
             }
+            if model.headName == .embedding, let option = imbalance.softmaxOnlyOptions.first {
+                throw ValidationError("\(option) is for the softmax head (--head softmax): the embedding head's triplets need hard labels and it has no class weights to normalise.")
+            }
+            if imbalance.mixing != nil && loss.loss == .ldam {
+                throw ValidationError("--loss ldam puts its margin on one true class and takes no mixed labels: use --mixup or --cutmix with --loss ce, focal, logit-adjusted or balanced-softmax.")
+            }
             if start.distill != nil && model.headName != .embedding {
                 throw ValidationError("--distill keeps a network's embedding structure: it trains the embedding head, not --head \(model.headName.rawValue).")
             }
@@ -95,6 +103,9 @@ extension LikenessCommand {
                 channels: dataset.channels, height: dataset.height, width: dataset.width)
             let classesPerBatch = try classesPerBatch(for: selection)
             try requireMemory(architecture: architecture, selection: selection, classesPerBatch: classesPerBatch)
+            if imbalance.tauNormalize == .chosenOnValidation && selection.validation.isEmpty {
+                throw CommandError("--tau-normalize auto chooses τ on the validation images, and there are none: give τ (1 is Kang et al.'s usual) or --validation.")
+            }
             let recipe: Recipe = switch architecture.head {
             case .embedding(let dimension):
                 .embedding(try embeddingRecipe(dataset: dataset, classesPerBatch: classesPerBatch), dimension: dimension)
@@ -145,8 +156,10 @@ extension LikenessCommand {
             }
             printDiagnostic("train: \(model.backbone.rawValue) backbone, \(model.headName) head, \(selection.train.count) training and \(selection.validation.count) validation images, \(Parallel.threadCount) threads")
 
+            var tauNormalization: Float?
             func record(keptEpoch: Int?) -> TrainingRecord {
-                TrainingRecord(command: invocation, trainingClassCounts: counts, settings: settings, epochs: epochs, keptEpoch: keptEpoch)
+                TrainingRecord(command: invocation, trainingClassCounts: counts, settings: settings, epochs: epochs, keptEpoch: keptEpoch,
+                               tauNormalization: tauNormalization)
             }
             var lastCheckpoint = resumed?.epoch
             // Ctrl-C prints the command that resumes from the last checkpoint, and exits 130.
@@ -174,6 +187,11 @@ extension LikenessCommand {
                     let validation = selection.validation.isEmpty ? nil : ValidationImages(dataset: selection.validationSet, indices: selection.validation)
                     history = try recipe.train(network, on: dataset, indices: selection.train, validation: validation,
                                                resumingFrom: resumed, observer: observer, onEpochEnd: writeCheckpoint)
+                    if let tau = history.tauNormalization {
+                        tauNormalization = tau
+                        printDiagnostic("train: τ-normalised the head with τ = \(tau)" + (imbalance.tauNormalize == .chosenOnValidation ? ", chosen on the validation images" : "")
+                                        + " (weight rows divided by their length to the power τ, bias dropped)")
+                    }
                 }
             } catch TrainingError.tooFewClasses(let found) {
                 throw CommandError("Triplet training needs training images of at least 2 classes, and \(found) class\(found == 1 ? " has" : "es have") "

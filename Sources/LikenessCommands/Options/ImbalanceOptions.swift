@@ -36,16 +36,38 @@ struct ImbalanceOptions: ParsableArguments {
     @Option(parsing: .unconditional, help: ArgumentHelp("Augment only the images of classes with fewer training images than this.", valueName: "count"))
     var augmentBelow: Int?
 
+    @Option(parsing: .unconditional, help: ArgumentHelp("Softmax head: mixup (Zhang et al. 2018): each batch blended with a permutation of itself, image and one-hot label alike, λ ~ Beta(α, α) drawn per batch (0.2–0.4 is usual; more epochs help).",
+                               valueName: "α"))
+    var mixup: Float?
+
+    @Option(parsing: .unconditional, help: ArgumentHelp("Softmax head: CutMix (Yun et al. 2019): a box of area 1 − λ, λ ~ Beta(α, α), pasted from a permutation of the batch, the labels mixed by the area pasted (α 1 is usual). With --mixup too, each batch gets one of the two, with probability 0.5.",
+                               valueName: "α"))
+    var cutmix: Float?
+
+    @Option(parsing: .unconditional, help: ArgumentHelp("Mix (--mixup, --cutmix) only the batches holding an image of a class with fewer training images than this.",
+                               valueName: "count"))
+    var mixBelow: Int?
+
     @Option(parsing: .unconditional, help: ArgumentHelp("Two-stage training: after the main epochs, re-train the head alone for this many epochs on class-balanced batches over frozen features.",
                                valueName: "epochs"))
     var secondStage = 0
+
+    @Flag(help: "Classifier re-training (cRT): the second stage starts the head afresh instead of from the main epochs' head (needs --second-stage).")
+    var secondStageReinitialize = false
 
     @Option(parsing: .unconditional, help: ArgumentHelp("EasyEnsemble in the second stage: this many heads, each on a balanced random under-sample over the frozen features, averaged (needs --second-stage).",
                                valueName: "heads"))
     var easyEnsemble = 0
 
+    @Option(parsing: .unconditional, help: ArgumentHelp("Softmax head: τ-normalisation after training (Kang et al. 2020): each class's weight row w divided by ‖w‖^τ and the bias dropped; 'auto' picks τ in 0, 0.1, …, 2 by balanced accuracy on the validation images.",
+                               valueName: "τ|auto"))
+    var tauNormalize: TauNormalization?
+
     func validate() throws {
         guard easyEnsemble >= 0 else { throw ValidationError("--easy-ensemble must be 0 or more heads, not \(easyEnsemble).") }
+        if secondStageReinitialize && secondStage == 0 {
+            throw ValidationError("--second-stage-reinitialize starts the second stage's head afresh: give --second-stage EPOCHS too.")
+        }
         if easyEnsemble > 0 && secondStage == 0 { throw ValidationError("--easy-ensemble trains its heads in the second stage: give --second-stage EPOCHS too.") }
         let resamplers = [oversample != nil, undersample != nil, smote != nil].filter { $0 }.count
         guard resamplers <= 1 else { throw ValidationError("Give at most one of --oversample, --undersample and --smote.") }
@@ -54,6 +76,26 @@ struct ImbalanceOptions: ParsableArguments {
         if let augmentBelow, augmentBelow < 1 { throw ValidationError("--augment-below must be positive, not \(augmentBelow).") }
         if augmentBelow != nil && augment == nil { throw ValidationError("--augment-below needs --augment to say which augmentations.") }
         guard secondStage >= 0 else { throw ValidationError("--second-stage must be 0 or more epochs, not \(secondStage).") }
+        for (option, alpha) in [("--mixup", mixup), ("--cutmix", cutmix)] {
+            if let alpha, !(alpha > 0 && alpha.isFinite) {
+                throw ValidationError("\(option) is the α of Beta(α, α) and must be positive, not \(alpha) (0.2–0.4 is usual for --mixup, 1 for --cutmix).")
+            }
+        }
+        if let mixBelow, mixBelow < 1 { throw ValidationError("--mix-below must be positive, not \(mixBelow).") }
+        if case .fixed(let tau) = tauNormalize, tau < 0 {
+            throw ValidationError("--tau-normalize must be 0 or more (1 gives every class's weight row unit length) or auto, not \(tau).")
+        }
+        if mixBelow != nil && mixing == nil { throw ValidationError("--mix-below needs --mixup or --cutmix to say how batches are mixed.") }
+    }
+
+    /// mixup, CutMix or both as `--mixup` and `--cutmix` give them; nil for neither.
+    var mixing: Mixup? {
+        mixup == nil && cutmix == nil ? nil : Mixup(alpha: mixup, cutMixAlpha: cutmix)
+    }
+
+    /// The options given that only the softmax head takes (mixing, τ-normalisation), by name.
+    var softmaxOnlyOptions: [String] {
+        [("--mixup", mixup != nil), ("--cutmix", cutmix != nil), ("--tau-normalize", tauNormalize != nil)].filter(\.1).map(\.0)
     }
 
     /// The augmentation to apply to training batches, or nil; checked against the images' channels.
@@ -83,6 +125,10 @@ struct ImbalanceOptions: ParsableArguments {
         recipe.augmentBelow = augmentBelow
         recipe.secondStageEpochs = secondStage
         recipe.ensembleHeads = easyEnsemble
+        recipe.reinitializesHead = secondStageReinitialize
+        recipe.mixing = mixing
+        recipe.mixBelow = mixBelow
+        recipe.tauNormalization = tauNormalize
     }
 }
 
@@ -91,6 +137,19 @@ enum ClassWeightingName: String, ExpressibleByArgument, CaseIterable {
 }
 
 extension SoftmaxRecipe.Sampler: ExpressibleByArgument {}
+
+extension TauNormalization: ExpressibleByArgument {
+    /// `auto`, or τ (refused below 0 by `ImbalanceOptions.validate()`).
+    public init?(argument: String) {
+        if argument.lowercased() == "auto" {
+            self = .chosenOnValidation
+        } else if let tau = Float(argument), tau.isFinite {
+            self = .fixed(tau)
+        } else {
+            return nil
+        }
+    }
+}
 
 extension SamplingStrategy: ExpressibleByArgument {
     /// imbalanced-learn's spellings, with hyphens for spaces: `not-majority`; a number is a

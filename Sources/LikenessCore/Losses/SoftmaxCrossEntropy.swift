@@ -1,7 +1,11 @@
 /// Softmax cross-entropy with optional per-class weights:
 /// `L = Σᵢ w_{yᵢ} · (−log softmax(zᵢ)_{yᵢ}) / Σᵢ w_{yᵢ}`, and
 /// `∂L/∂zᵢ = w_{yᵢ} · (softmax(zᵢ) − onehot(yᵢ)) / Σᵢ w_{yᵢ}` (PyTorch's weighted mean).
-public struct SoftmaxCrossEntropy: ClassificationLoss, Sendable {
+///
+/// With soft targets `t`: `L = Σᵢ Σ_c t_{ic} w_c (−log softmax(zᵢ)_c) / Σᵢ Σ_c t_{ic} w_c` and
+/// `∂L/∂z_{ij} = (W_i p_{ij} − t_{ij} w_j) / Σᵢ W_i`, `W_i = Σ_c t_{ic} w_c`; one-hot targets
+/// give the hard-label loss (PyTorch divides soft targets' weighted sum by N instead).
+public struct SoftmaxCrossEntropy: SoftTargetClassificationLoss, Sendable {
     /// One weight per class, or nil for the plain mean.
     public var classWeights: [Float]?
 
@@ -28,6 +32,32 @@ public struct SoftmaxCrossEntropy: ClassificationLoss, Sendable {
                     let scale = weights[i] / total
                     for j in 0..<c { out[j] *= scale }
                     out[labels[i]] -= scale
+                }
+            }
+        }
+        return (Float(loss / Double(total)), gradient)
+    }
+
+    public func lossAndGradient(logits: Tensor, targets: Tensor) -> (loss: Float, gradient: Tensor) {
+        checkSoftTargets(targets, for: logits)
+        let n = logits.shape[0], c = logits.shape[1]
+        precondition(classWeights == nil || classWeights!.count == c, "\(classWeights!.count) class weights for \(c) classes")
+        let w = classWeights ?? [Float](repeating: 1, count: c)
+        let rowWeights = targets.withUnsafeBufferPointer { t in
+            (0..<n).map { i in (0..<c).reduce(Float(0)) { $0 + t[i * c + $1] * w[$1] } }
+        }
+        let total = rowWeights.reduce(0, +)
+        precondition(total > 0, "the targets' class weights sum to zero")
+        var loss: Double = 0
+        let gradient = Tensor(shape: logits.shape) { g in
+            logits.withUnsafeBufferPointer { z in
+                targets.withUnsafeBufferPointer { t in
+                    for i in 0..<n {
+                        let row = z.baseAddress! + i * c, out = g.baseAddress! + i * c, target = t.baseAddress! + i * c
+                        let lse = Softmax.row(row, count: c, into: out).logSumExp
+                        for j in 0..<c where target[j] > 0 { loss += Double(target[j] * w[j]) * (lse - Double(row[j])) }
+                        for j in 0..<c { out[j] = (rowWeights[i] * out[j] - target[j] * w[j]) / total }
+                    }
                 }
             }
         }

@@ -8,6 +8,8 @@ public enum AugmentationError: Error, Hashable, Sendable, CustomStringConvertibl
     case probabilityOutOfRange(Float)
     /// Mixup's Beta parameter must be positive.
     case mixupAlphaOutOfRange(Float)
+    /// CutMix's Beta parameter must be positive.
+    case cutMixAlphaOutOfRange(Float)
 
     public var description: String {
         switch self {
@@ -20,6 +22,8 @@ public enum AugmentationError: Error, Hashable, Sendable, CustomStringConvertibl
             "augmentation probability \(p) is outside [0, 1]"
         case .mixupAlphaOutOfRange(let alpha):
             "mixup alpha \(alpha) must be positive and finite"
+        case .cutMixAlphaOutOfRange(let alpha):
+            "CutMix alpha \(alpha) must be positive and finite"
         }
     }
 }

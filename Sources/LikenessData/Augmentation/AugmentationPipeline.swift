@@ -17,25 +17,35 @@ public enum AugmentationScope: Sendable, Hashable {
     /// Only images of classes with fewer than `limit` images, counted in `classCounts`
     /// (by class index): augmenting the rare classes alone.
     case classesWithFewerImages(than: Int, classCounts: [Int])
+
+    /// Whether an image of class `label` is in scope.
+    public func includes(_ label: Int) -> Bool {
+        switch self {
+        case .allImages: true
+        case .classesWithFewerImages(let limit, let classCounts): classCounts[label] < limit
+        }
+    }
 }
 
 /// A batch after augmentation.
 public struct AugmentedBatch: Sendable {
     /// `N × C × H × W`, in [0, 1].
     public var images: Tensor
-    /// `N × classCount` soft labels, each row summing to 1: one-hot unless mixup mixed the batch.
+    /// `N × classCount` soft labels, each row summing to 1: one-hot unless mixup or CutMix mixed the batch.
     public var targets: Tensor
+    /// Whether mixup or CutMix mixed the batch (else `targets` are the labels' one-hot rows).
+    public var isMixed: Bool
 }
 
 /// Random changes applied to the images of each batch: the steps in order, each with its
-/// probability, to every image in scope, then mixup over the whole batch.
+/// probability, to every image in scope, then mixup or CutMix over the whole batch.
 ///
 /// Images are changed on `Parallel.threadCount` threads. Each image draws from its own
 /// generator, a function of (`seed`, batch index, position in the batch), so a batch comes out
 /// the same whatever the thread count.
 public struct AugmentationPipeline: Sendable, Hashable {
     public var steps: [AugmentationStep]
-    /// Applied after the steps, to every image whatever the scope.
+    /// Applied after the steps, whatever their scope (its own `batches` says which batches it mixes).
     public var mixup: Mixup?
     public var scope: AugmentationScope
     public var seed: UInt64
@@ -58,7 +68,8 @@ public struct AugmentationPipeline: Sendable, Hashable {
         }
         if let mixup {
             guard mixup.probability >= 0 && mixup.probability <= 1 else { throw .probabilityOutOfRange(mixup.probability) }
-            guard mixup.alpha > 0 && mixup.alpha.isFinite else { throw .mixupAlphaOutOfRange(mixup.alpha) }
+            if let alpha = mixup.alpha, !(alpha > 0 && alpha.isFinite) { throw .mixupAlphaOutOfRange(alpha) }
+            if let alpha = mixup.cutMixAlpha, !(alpha > 0 && alpha.isFinite) { throw .cutMixAlphaOutOfRange(alpha) }
         }
     }
 
@@ -85,7 +96,7 @@ public struct AugmentationPipeline: Sendable, Hashable {
         if !steps.isEmpty {
             out.withUnsafeMutableBufferPointer { buffer in
                 Parallel.forEachChunk(n, grain: 1) { range in
-                    for i in range where isInScope(labels[i]) {
+                    for i in range where scope.includes(labels[i]) {
                         var rng = SeededGenerator(seed: seed, stream: batchIndex, i)
                         let image = ImagePlanes(base: buffer.baseAddress! + i * size,
                                                 channels: channels, height: height, width: width)
@@ -96,25 +107,13 @@ public struct AugmentationPipeline: Sendable, Hashable {
                 }
             }
         }
-        let targets: Tensor
+        var mixed: Tensor?
         if let mixup {
             // Position −1: a stream no image uses.
             var rng = SeededGenerator(seed: seed, stream: batchIndex, -1)
-            targets = mixup.mix(&out, labels: labels, classCount: classCount, using: &rng)
-        } else {
-            targets = Tensor(shape: [n, classCount]) { t in
-                t.initialize(repeating: 0)
-                for (i, y) in labels.enumerated() { t[i * classCount + y] = 1 }
-            }
+            mixed = mixup.mix(&out, labels: labels, classCount: classCount, using: &rng)
         }
-        return AugmentedBatch(images: out, targets: targets)
-    }
-
-    private func isInScope(_ label: Int) -> Bool {
-        switch scope {
-        case .allImages: true
-        case .classesWithFewerImages(let limit, let classCounts): classCounts[label] < limit
-        }
+        return AugmentedBatch(images: out, targets: mixed ?? .oneHot(labels, classCount: classCount), isMixed: mixed != nil)
     }
 }
 
