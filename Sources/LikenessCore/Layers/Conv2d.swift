@@ -14,8 +14,8 @@
 /// own for the shape and the processor (`DirectConvolution`): blocks of images in the
 /// channel-blocked layouts of its AVX2 and AVX-512 kernels, the ReLU fused; in inference the
 /// pooling too, in training the layer pools the result itself to keep each maximum's place. The
-/// backward pass takes oneDNN's backward kernels for inputs of 8 channels or more
-/// (`DirectConvolutionGradient`); a first layer of fewer channels keeps the product per image.
+/// backward pass takes oneDNN's backward kernels (`DirectConvolutionGradient`). Training uses
+/// them for inputs of 8 channels or more; a first layer of fewer keeps the product per image.
 public final class Conv2d: Layer {
     public let weight: Parameter
     public let bias: Parameter
@@ -130,6 +130,13 @@ public final class Conv2d: Layer {
         return y
     }
 
+    /// The fewest input channels for which training runs oneDNN's kernels (a layout block): with
+    /// fewer, most of each block is padding, and on the reference network's first layer (one
+    /// channel) they measured slower than the product per image: 18 against 28 GFLOP/s forward
+    /// (its reorder back to NCHW before the layer's own pooling), 1–2 against 15 backward. Its
+    /// inference pass, pooled inside oneDNN, keeps the direct kernel.
+    static let directTrainingChannels = 8
+
     /// Images per call of a oneDNN plan: few enough that their convolution output stays in a
     /// core's L2 cache until it is pooled.
     static let directBatch = 8
@@ -163,10 +170,11 @@ public final class Conv2d: Layer {
         return plan
     }
 
-    /// The oneDNN kernel that the forward pass runs on an input of `inputShape` (`jit:avx2`,
-    /// `jit:avx512_core`), or nil where the layer's own product per image runs.
+    /// The oneDNN kernel that the forward pass (in training, or in inference) runs on an input of
+    /// `inputShape` (`jit:avx2`, `jit:avx512_core`), or nil where the layer's own product per image runs.
     public func directKernel(forInput inputShape: [Int], training: Bool = false) -> String? {
-        plan(part: 0, batch: min(Self.directBatch, inputShape[0]), geometry: geometry(for: inputShape), pools: !training)?.implementation
+        if training && inputChannels < Self.directTrainingChannels { return nil }
+        return plan(part: 0, batch: min(Self.directBatch, inputShape[0]), geometry: geometry(for: inputShape), pools: !training)?.implementation
     }
 
     /// The forward pass by oneDNN's direct convolution, each thread taking its part of the batch
@@ -174,6 +182,7 @@ public final class Conv2d: Layer {
     /// training the layer pools the convolution's output itself, keeping each maximum's place
     /// for the backward pass.
     private func directForward(_ x: Tensor, training: Bool) -> Tensor? {
+        guard !training || inputChannels >= Self.directTrainingChannels else { return nil }
         let g = geometry(for: x.shape)
         let n = x.shape[0], parts = min(Parallel.threadCount, n)
         let pools = !training
@@ -222,10 +231,9 @@ public final class Conv2d: Layer {
 
     /// oneDNN's backward plans for each thread part and images per call, made here on the
     /// calling thread; empty where the product per image runs: where oneDNN has no kernel, and
-    /// for inputs of fewer channels than a layout block (8), where its kernels measured several
-    /// times slower than the product (1–2 GFLOP/s for the first layer of the reference network).
+    /// for inputs of fewer than `directTrainingChannels` channels.
     private func directGradientPlans(geometry g: ConvolutionGeometry, batch n: Int, parts: Int, inputGradient: Bool) -> [[Int: DirectConvolutionGradient]] {
-        guard inputChannels >= 8 else { return [] }
+        guard inputChannels >= Self.directTrainingChannels else { return [] }
         var plans = [[Int: DirectConvolutionGradient]](repeating: [:], count: parts)
         for part in 0..<parts {
             let count = Parallel.chunk(part, of: parts, count: n).count
