@@ -4,24 +4,6 @@ import Testing
 
 @Suite("Classifier training loop")
 struct ClassifierTrainerTests {
-    /// 8×8 images: class 0 bright at the top, class 1 bright at the bottom, with noise.
-    func stripes(count: Int, seed: UInt64) -> Dataset {
-        var rng = SeededGenerator(seed: seed)
-        var pixels: [UInt8] = [], labels: [Int] = []
-        for i in 0..<count {
-            let y = i % 2
-            labels.append(y)
-            for r in 0..<8 {
-                for _ in 0..<8 {
-                    let base: Float = (r < 4) == (y == 0) ? 180 : 40
-                    pixels.append(UInt8(max(0, min(255, base + rng.nextNormal() * 40))))
-                }
-            }
-        }
-        return Dataset(pixels: pixels, labels: labels, classNames: ["top", "bottom"], ids: (0..<count).map { "s#\($0)" },
-                       height: 8, width: 8, channels: 1)
-    }
-
     @Test func learnsValidatesAndKeepsTheBestEpoch() throws {
         let data = stripes(count: 240, seed: 1)
         let model = Network.make(backbone: .reference, head: .softmax(classCount: 2), channels: 1, height: 8, width: 8, seed: 2)
@@ -52,7 +34,7 @@ struct ClassifierTrainerTests {
 
 @Suite("Softmax recipes")
 struct SoftmaxRecipeTests {
-    let data = ClassifierTrainerTests().stripes(count: 300, seed: 4)
+    let data = stripes(count: 300, seed: 4)
     /// An imbalanced training set: 110 images of class 0, 10 of class 1.
     var imbalanced: [Int] { Array((0..<220).filter { $0 % 2 == 0 }) + Array((0..<20).filter { $0 % 2 == 1 }) }
     var validation: ValidationImages { ValidationImages(dataset: data, indices: Array(240..<300)) }

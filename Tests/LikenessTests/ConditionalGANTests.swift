@@ -3,26 +3,8 @@ import Testing
 
 @Suite("Class-conditional GAN")
 struct ConditionalGANTests {
-    /// 8×8 images: class 0 bright at the top, class 1 bright at the bottom, with noise.
-    func stripes(count: Int, seed: UInt64) -> Dataset {
-        var rng = SeededGenerator(seed: seed)
-        var pixels: [UInt8] = [], labels: [Int] = []
-        for i in 0..<count {
-            let y = i % 2
-            labels.append(y)
-            for r in 0..<8 {
-                for _ in 0..<8 {
-                    let base: Float = (r < 4) == (y == 0) ? 200 : 30
-                    pixels.append(UInt8(max(0, min(255, base + rng.nextNormal() * 20))))
-                }
-            }
-        }
-        return Dataset(pixels: pixels, labels: labels, classNames: ["top", "bottom"], ids: (0..<count).map { "s#\($0)" },
-                       height: 8, width: 8, channels: 1)
-    }
-
     func trained(seed: UInt64, epochs: Int = 2) throws -> (ConditionalGAN, [GANRecipe.EpochReport]) {
-        let data = stripes(count: 32, seed: 1)
+        let data = stripes(count: 32, seed: 1, bright: 200, dark: 30, noise: 20)
         let gan = ConditionalGAN(classCount: 2, channels: 1, height: 8, width: 8, noiseDimension: 8, featureChannels: 4, seed: seed)
         let reports = try GANRecipe(epochs: epochs, batchSize: 8, stepsPerEpoch: 4, seed: seed)
             .train(gan, on: data, indices: Array(0..<32))

@@ -4,7 +4,7 @@ import Testing
 /// Label-free pre-training (SimCLR) and relational distillation during supervised training.
 @Suite("Pre-training and distillation")
 struct LabelFreeTrainingTests {
-    let data = ClassifierTrainerTests().stripes(count: 192, seed: 11)
+    let data = stripes(count: 192, seed: 11)
 
     /// NT-Xent falls over the epochs and each view finds its pair more surely, labels unread.
     @Test func pretrainingLearnsToPairTheViews() throws {

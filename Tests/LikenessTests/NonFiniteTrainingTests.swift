@@ -7,7 +7,7 @@ import _LikenessTestSupport
 /// leaves the network and the last checkpoint as they were.
 @Suite("Non-finite values in training")
 struct NonFiniteTrainingTests {
-    let data = ClassifierTrainerTests().stripes(count: 120, seed: 7)
+    let data = stripes(count: 120, seed: 7)
     let softmax = ModelDescription(backbone: .reference, head: .softmax(classCount: 2), channels: 1, height: 8, width: 8)
     let embedding = ModelDescription(backbone: .reference, head: .embedding(dimension: 4), channels: 1, height: 8, width: 8)
 

@@ -23,7 +23,7 @@ final class RecordingObserver: TrainingObserver {
 
 @Suite("One trainer for both heads")
 struct TrainerTests {
-    let data = ClassifierTrainerTests().stripes(count: 64, seed: 8)
+    let data = stripes(count: 64, seed: 8)
     let sampler = ShuffledBatchSampler(indices: Array(0..<64), batchSize: 32, seed: 1)
 
     /// A validation score that gives `scores` in turn, one per epoch.

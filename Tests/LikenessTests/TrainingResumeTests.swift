@@ -38,7 +38,7 @@ struct TrainingResumeTests {
     /// epochs' weights, which early stopping would otherwise hide.
     @Test(arguments: [true, false])
     func softmaxRecipeWithEasyEnsemble(validates: Bool) throws {
-        let data = ClassifierTrainerTests().stripes(count: 300, seed: 4)
+        let data = stripes(count: 300, seed: 4)
         let imbalanced = Array((0..<220).filter { $0 % 2 == 0 }) + Array((0..<20).filter { $0 % 2 == 1 })
         let validation = validates ? ValidationImages(dataset: data, indices: Array(240..<300)) : nil
         var recipe = SoftmaxRecipe()
@@ -64,7 +64,7 @@ struct TrainingResumeTests {
     /// the uninterrupted one did, starts cRT's head afresh alike, and τ-normalises the head the
     /// same at the end.
     @Test func softmaxRecipeWithMixingAndTauNormalization() throws {
-        let data = ClassifierTrainerTests().stripes(count: 200, seed: 6)
+        let data = stripes(count: 200, seed: 6)
         var recipe = SoftmaxRecipe()
         recipe.epochs = 3
         recipe.batchSize = 16
@@ -85,7 +85,7 @@ struct TrainingResumeTests {
     }
 
     @Test func softmaxRecipeWithASecondStage() throws {
-        let data = ClassifierTrainerTests().stripes(count: 200, seed: 5)
+        let data = stripes(count: 200, seed: 5)
         var recipe = SoftmaxRecipe()
         recipe.epochs = 2
         recipe.batchSize = 16
@@ -104,7 +104,7 @@ struct TrainingResumeTests {
     /// with validation, early stopping and the best epoch given back at the end, or without.
     @Test(arguments: [true, false])
     func embeddingTrainer(validates: Bool) throws {
-        let data = ClassifierTrainerTests().stripes(count: 160, seed: 6)
+        let data = stripes(count: 160, seed: 6)
         let validation = validates ? Array(120..<160) : []
         let trainer = EmbeddingRecipe(epochs: 5, classesPerBatch: 2, imagesPerClass: 8, loss: TripletLoss(margin: 2.5),
                                       augmentation: AugmentationPipeline([AugmentationStep(.gaussianNoise(std: 0.05))], seed: 2),
@@ -122,7 +122,7 @@ struct TrainingResumeTests {
     /// Label-free pre-training: its views are drawn from the epoch and batch, so a resumed run
     /// draws what the uninterrupted one drew.
     @Test func contrastivePretraining() throws {
-        let data = ClassifierTrainerTests().stripes(count: 96, seed: 7)
+        let data = stripes(count: 96, seed: 7)
         let recipe = PretrainingRecipe(epochs: 3, batchSize: 32, seed: 5)
         let architecture = ModelDescription(backbone: .reference, head: .projection(hidden: 8, dimension: 4), channels: 1, height: 8, width: 8)
         try expectEveryResumeMatches(architecture: architecture, classNames: data.classNames) { network, save in
@@ -135,7 +135,7 @@ struct TrainingResumeTests {
     /// Supervised contrastive training distilled to a frozen teacher over pool images: the pool
     /// images of a step come from the epoch and batch.
     @Test func distilledEmbeddingTrainer() throws {
-        let data = ClassifierTrainerTests().stripes(count: 160, seed: 8)
+        let data = stripes(count: 160, seed: 8)
         let teacher = Network.make(backbone: .reference, head: .projection(hidden: 8, dimension: 6), channels: 1, height: 8, width: 8, seed: 9)
         let distillation = Distillation(teacher: teacher, weight: 0.5, pool: ValidationImages(dataset: data, indices: Array(100..<160)),
                                         poolImagesPerStep: 8, seed: 2)
