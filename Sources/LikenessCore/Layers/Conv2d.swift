@@ -186,15 +186,7 @@ public final class Conv2d: Layer {
         let g = geometry(for: x.shape)
         let n = x.shape[0], parts = min(Parallel.threadCount, n)
         let pools = !training
-        // The plans are made here, on the calling thread; each part then runs its own.
-        var plans = [[Int: DirectConvolution]](repeating: [:], count: parts)
-        for part in 0..<parts {
-            let count = Parallel.chunk(part, of: parts, count: n).count
-            for batch in Set([min(Self.directBatch, count), count % Self.directBatch]) where batch > 0 {
-                guard let plan = plan(part: part, batch: batch, geometry: g, pools: pools) else { return nil }
-                plans[part][batch] = plan
-            }
-        }
+        guard let plans = Self.planTable(images: n, parts: parts, { plan(part: $0, batch: $1, geometry: g, pools: pools) }) else { return nil }
         let (convPlane, outPlane) = planes(g)
         let cout = outputChannels, plane = g.outputPlane, pooledPlane = outPlane.h * outPlane.w
         let inStride = inputChannels * g.height * g.width, outStride = cout * pooledPlane
@@ -229,28 +221,36 @@ public final class Conv2d: Layer {
         }
     }
 
-    /// oneDNN's backward plans for each thread part and images per call, made here on the
-    /// calling thread; empty where the product per image runs: where oneDNN has no kernel, and
-    /// for inputs of fewer than `directTrainingChannels` channels.
-    private func directGradientPlans(geometry g: ConvolutionGeometry, batch n: Int, parts: Int, inputGradient: Bool) -> [[Int: DirectConvolutionGradient]] {
-        guard inputChannels >= Self.directTrainingChannels else { return [] }
-        var plans = [[Int: DirectConvolutionGradient]](repeating: [:], count: parts)
+    /// For each of `parts` thread parts of `n` images, its plan for each number of images a call
+    /// takes (`directBatch`, and the part's remainder), made here on the calling thread so that
+    /// each part then runs its own; nil when one of them has no plan.
+    private static func planTable<Plan>(images n: Int, parts: Int, _ plan: (_ part: Int, _ batch: Int) -> Plan?) -> [[Int: Plan]]? {
+        var table = [[Int: Plan]](repeating: [:], count: parts)
         for part in 0..<parts {
             let count = Parallel.chunk(part, of: parts, count: n).count
-            for batch in Set([min(Self.directBatch, count), count % Self.directBatch]) where batch > 0 {
-                let key = BackwardPlanKey(part: part, batch: batch, height: g.height, width: g.width, inputGradient: inputGradient)
-                let plan: DirectConvolutionGradient?
-                if let made = backwardPlans[key] {
-                    plan = made
-                } else {
-                    plan = DirectConvolutionGradient(batch: batch, geometry: g, outputChannels: outputChannels, inputGradient: inputGradient)
-                    backwardPlans[key] = .some(plan)
-                }
-                guard let plan else { return [] }
-                plans[part][batch] = plan
+            for batch in Set([min(directBatch, count), count % directBatch]) where batch > 0 {
+                guard let made = plan(part, batch) else { return nil }
+                table[part][batch] = made
             }
         }
-        return plans
+        return table
+    }
+
+    /// Thread part `part`'s backward plan for `batch` images of geometry `g`, made on first use.
+    private func gradientPlan(part: Int, batch: Int, geometry g: ConvolutionGeometry, inputGradient: Bool) -> DirectConvolutionGradient? {
+        let key = BackwardPlanKey(part: part, batch: batch, height: g.height, width: g.width, inputGradient: inputGradient)
+        if let made = backwardPlans[key] { return made }
+        let plan = DirectConvolutionGradient(batch: batch, geometry: g, outputChannels: outputChannels, inputGradient: inputGradient)
+        backwardPlans[key] = .some(plan)
+        return plan
+    }
+
+    /// oneDNN's backward plans for each thread part and images per call; empty where the product
+    /// per image runs: where oneDNN has no kernel, and for inputs of fewer than
+    /// `directTrainingChannels` channels.
+    private func directGradientPlans(geometry g: ConvolutionGeometry, batch n: Int, parts: Int, inputGradient: Bool) -> [[Int: DirectConvolutionGradient]] {
+        guard inputChannels >= Self.directTrainingChannels else { return [] }
+        return Self.planTable(images: n, parts: parts, { gradientPlan(part: $0, batch: $1, geometry: g, inputGradient: inputGradient) }) ?? []
     }
 
     /// `dz`: the gradient at one image's convolution output (`Cout × plane`), before the
