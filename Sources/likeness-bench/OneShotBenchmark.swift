@@ -29,14 +29,18 @@ struct OneShotBenchmark {
         let initial = try options.initialModel.map { try ModelArchive.load($0) }
         let teacher = try options.distill.map { try ModelArchive.load($0) }
         let seeds = (0..<options.seeds).map { data.training.seed + UInt64($0) }
-        let prefix = figurePrefix
+        let backbone = initial?.architecture.backbone ?? .reference
+        let prefix = figurePrefix(backbone: backbone)
         let distillationPool = try options.setting == .pool ? data.pool() : knownIndices
         let candidates = novel.map { c in validation.filter { train.labels[$0] == c } }
         // Where --save-models writes, and --reuse-models reads, a seed's network.
         func modelPath(in folder: String, seed: UInt64) -> String {
             (folder as NSString).appendingPathComponent("\(options.figurePrefix)-seed\(seed).h5")
         }
+        let knownValidation = validation.filter { known.contains(train.labels[$0]) }
         var results: [OneShotEvaluation.Result] = []
+        var validationEpisodes: [OneShotEvaluation.KnownClassEpisodes] = []
+        var trainingSeconds: [Double] = []
         for seed in seeds {
             let embedder: ModelArchive
             if let reuse = options.reuseModels {
@@ -51,33 +55,45 @@ struct OneShotBenchmark {
                     Distillation(teacher: $0.network, weight: options.distillWeight, pool: ValidationImages(dataset: train, indices: distillationPool),
                                  poolImagesPerStep: 128, seed: seed)
                 }
+                let started = Date()
                 embedder = try data.trainEmbedding(excluding: novel, seed: seed,
                                                    loss: options.loss.loss(classCount: train.classNames.count, dimension: 64, seed: seed),
                                                    initial: initial, distillation: distillation)
+                trainingSeconds.append((Date().timeIntervalSince(started) * 10).rounded() / 10)
                 if let folder = options.saveModels {
                     let saved = modelPath(in: folder, seed: seed)
                     try embedder.save(to: saved)
                     printDiagnostic("one-shot: wrote \(saved)")
                 }
             }
-            printDiagnostic("one-shot: embedding the known classes' FMNIST-LT images, the novel classes' validation images and the test images")
+            printDiagnostic("one-shot: embedding the known classes' FMNIST-LT and validation images, the novel classes' validation images and the test images")
             let pool = enrolment.refineWith == nil ? nil
                 : embedder.outputs(for: train, indices: try data.pool(), showProgress: true)
+            let knownTraining = (embeddings: embedder.outputs(for: train, indices: knownIndices, showProgress: true), labels: train.labels(knownIndices))
+            let episodes = try OneShotEvaluation.knownClassEpisodes(
+                knownClasses: known, draws: data.training.draws, enrolment: enrolment.enrolment, training: knownTraining,
+                validation: (embedder.outputs(for: train, indices: knownValidation), train.labels(knownValidation)),
+                views: embedder.shotViews(of: train, candidates: [knownValidation], augmentedViews: enrolment.augmentShots).map { views in { try views(0, $0) } })
             let result = try OneShotEvaluation(knownClasses: known, novelClasses: novel, draws: data.training.draws, enrolment: enrolment.enrolment).run(
-                known: (embedder.outputs(for: train, indices: knownIndices, showProgress: true), train.labels(knownIndices)),
+                known: knownTraining,
                 candidates: candidates.map { embedder.outputs(for: train, indices: $0) },
                 views: embedder.shotViews(of: train, candidates: candidates, augmentedViews: enrolment.augmentShots), pool: pool,
                 test: (embedder.outputs(for: test, indices: Array(0..<test.count), showProgress: true), test.labels))
             printDiagnostic("one-shot: seed \(seed): " + zip(novel, result.novelRecall).map { "\(train.classNames[$0]) \(format($1))" }.joined(separator: ", ")
-                            + ", known macro recall \(format(OneShotEvaluation.mean(result.knownRecall))), 10-way \(format(result.accuracy))")
+                            + ", known macro recall \(format(OneShotEvaluation.mean(result.knownRecall))), 10-way \(format(result.accuracy))"
+                            + "; known-class episodes (validation): one-shot recall \(format(episodes.meanOneShotRecall)), "
+                            + "balanced accuracy \(format(episodes.meanBalancedAccuracy))")
             results.append(result)
+            validationEpisodes.append(episodes)
         }
 
         var details = data.trainingDetails(head: "embedding").merging([
             "draws": data.training.draws, "novel_classes": novel.map { train.classNames[$0] },
             "enrolment": "known classes: FMNIST-LT training embeddings; novel: 1 validation image each",
             "seeds": seeds.map { Int($0) }, "setting": options.setting.rawValue, "loss": options.loss.rawValue,
+            "backbone": backbone.rawValue,
         ]) { $1 }.merging(enrolment.details) { $1 }
+        if !trainingSeconds.isEmpty { details["training_seconds"] = trainingSeconds }
         if let path = options.initialModel { details["init"] = path + (initial?.training.map { " (\($0.command))" } ?? "") }
         if let path = options.distill { details["distill"] = path + ", weight \(options.distillWeight), temperature 0.1, 128 pool images per step" }
         if options.loss != .triplet { details.removeValue(forKey: "miner") }
@@ -101,6 +117,13 @@ struct OneShotBenchmark {
         }
         try writeAll(prefix, details, novelRecall: results.map(\.novelRecall), knownRecall: results.map(\.knownRecall),
                      novelPrecision: results.map(\.novelPrecision), accuracy: results.map(\.accuracy))
+        // What enrolment options are chosen on (PROTOCOL.md): episodes of the known classes' validation images alone.
+        let episodeDetails = details.merging(["episodes": "each known class in turn enrolled from one of its even-position validation images "
+                                                  + "(\(data.training.draws) draws), the others from FMNIST-LT; the other known validation images classified"]) { $1 }
+        try write("\(prefix)_validation_accuracy", validationEpisodes.map(\.meanBalancedAccuracy),
+                  episodeDetails.merging(["what": "known-class episodes: balanced accuracy, mean over the episodes; runs: each seed's"]) { $1 })
+        try write("\(prefix)_validation_oneshot_recall", validationEpisodes.map(\.meanOneShotRecall),
+                  episodeDetails.merging(["what": "known-class episodes: the one-shot class's recall, mean over the episodes; runs: each seed's"]) { $1 })
         let refined = results.compactMap(\.refined)
         if refined.count == results.count, let first = refined.first, let pool = enrolment.refineWith {
             // Not one-shot: the novel prototypes also saw the unlabelled pool, so these figures stand apart.
@@ -134,10 +157,12 @@ struct OneShotBenchmark {
 
     private func format(_ x: Double) -> String { String(format: "%.3f", x) }
 
-    /// `oneshot[_<setting>][_<recipe>]`, the recipe naming the training (`OneShotOptions.recipeName`)
-    /// and the enrolment beside the protocol's (`views16`, `shot_adjusted`).
-    private var figurePrefix: String {
+    /// `oneshot[_<setting>][_<recipe>]`, the recipe naming the training (`OneShotOptions.recipeName`),
+    /// a backbone other than the reference (`small`), and the enrolment beside the protocol's
+    /// (`views16`, `shot_adjusted`).
+    private func figurePrefix(backbone: Backbone) -> String {
         var recipe = options.recipeName.isEmpty ? [] : [options.recipeName]
+        if backbone != .reference { recipe.append(backbone.rawValue) }
         if enrolment.augmentShots > 0 { recipe.append("views\(enrolment.augmentShots)") }
         if enrolment.score != .raw { recipe.append(enrolment.score.rawValue.replacingOccurrences(of: "-", with: "_")) }
         return (["oneshot"] + (options.setting == .pool ? [] : [options.setting.rawValue]) + recipe).joined(separator: "_")

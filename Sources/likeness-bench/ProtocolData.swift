@@ -53,18 +53,19 @@ final class ProtocolData {
     /// Adam 1e-3, validation recall@1 on the validation images each epoch, the best epoch's weights kept.
     ///
     /// The one-shot recipes change the loss (`loss`), start from a pre-trained backbone
-    /// (`initial`, as `train --init`) and distil to a pre-trained network (`distillation`, as
-    /// `train --distill`); `seed` replaces `--seed`.
+    /// (`initial`, as `train --init`, whose backbone the network takes) and distil to a
+    /// pre-trained network (`distillation`, as `train --distill`); `seed` replaces `--seed`.
     func trainEmbedding(excluding excluded: [Int], seed: UInt64? = nil, loss: (any MetricLoss)? = nil, initial: ModelArchive? = nil,
                         distillation: Distillation? = nil) throws -> ModelArchive {
         let train = try train()
         let seed = seed ?? training.seed
-        let network = Network.make(backbone: .reference, head: .embedding(dimension: 64), channels: 1, height: 28, width: 28, seed: seed)
-        if let initial { try network.copyWeights(from: initial.network, layers: Backbone.reference.layerNames) }
+        let backbone = initial?.architecture.backbone ?? .reference
+        let network = Network.make(backbone: backbone, head: .embedding(dimension: 64), channels: 1, height: 28, width: 28, seed: seed)
+        if let initial { try network.copyWeights(from: initial.network, layers: backbone.layerNames) }
         try EmbeddingRecipe(epochs: training.epochs, loss: loss ?? training.miner.loss, distillation: distillation, seed: seed)
             .train(network, on: train, trainingIndices: try longTail(excluding: excluded), validationIndices: try validation(excluding: excluded),
                    observer: ConsoleTrainingObserver())
-        return try Self.archive(network, head: .embedding(dimension: 64))
+        return try Self.archive(network, backbone: backbone, head: .embedding(dimension: 64))
     }
 
     /// The 55,000 training images that are not validation images: the pool setting's unlabelled images.
@@ -96,8 +97,8 @@ final class ProtocolData {
         return (try Self.archive(network, head: .softmax(classCount: 10)), history)
     }
 
-    static func archive(_ network: Sequential, head: Head) throws -> ModelArchive {
-        try ModelArchive(network: network, architecture: ModelDescription(backbone: .reference, head: head, channels: 1, height: 28, width: 28),
+    static func archive(_ network: Sequential, backbone: Backbone = .reference, head: Head) throws -> ModelArchive {
+        try ModelArchive(network: network, architecture: ModelDescription(backbone: backbone, head: head, channels: 1, height: 28, width: 28),
                          classNames: FashionMNIST.classNames)
     }
 }

@@ -117,6 +117,88 @@ struct OneShotEvaluationTests {
     }
 }
 
+extension OneShotEvaluationTests {
+    /// Three overlapping classes (noise 0.5, so that one shot often fails), validation images
+    /// interleaved by class.
+    func episodeData() -> (training: (embeddings: Tensor, labels: [Int]), validation: (embeddings: Tensor, labels: [Int])) {
+        var rng = SeededGenerator(seed: 7)
+        func noisy(_ c: Int, _ count: Int) -> [[Float]] {
+            (0..<count).map { _ in
+                var v = (0..<4).map { _ in rng.nextNormal() * 0.5 }
+                v[c] += 1
+                let norm = v.map { $0 * $0 }.reduce(0, +).squareRoot()
+                return v.map { $0 / norm }
+            }
+        }
+        let training = (0..<3).flatMap { c in noisy(c, 20).map { ($0, c) } }
+        let validation = (0..<9).flatMap { _ in (0..<3).flatMap { c in noisy(c, 1).map { ($0, c) } } }
+        return ((Tensor(shape: [training.count, 4], scalars: training.flatMap(\.0)), training.map(\.1)),
+                (Tensor(shape: [validation.count, 4], scalars: validation.flatMap(\.0)), validation.map(\.1)))
+    }
+
+    /// The episodes by their definition, in Double: class `c` from its drawn even-position
+    /// validation image, the others from their normalised training means; every validation row
+    /// but `c`'s candidates to its nearest prototype.
+    @Test func knownClassEpisodesFollowTheirDefinition() throws {
+        let (training, validation) = episodeData()
+        let classes = [0, 1, 2], draws = 6
+        let episodes = try OneShotEvaluation.knownClassEpisodes(knownClasses: classes, draws: draws, training: training, validation: validation)
+        let t = training.embeddings.doubleRows, v = validation.embeddings.doubleRows
+        func normalised(_ x: [Double]) -> [Double] { let n = x.map { $0 * $0 }.reduce(0, +).squareRoot(); return x.map { $0 / n } }
+        func mean(_ rows: [[Double]]) -> [Double] { normalised((0..<4).map { k in rows.map { $0[k] }.reduce(0, +) }) }
+        var expectedRecall: [Double] = [], expectedBalanced: [Double] = []
+        for c in classes {
+            let rowsOfC = validation.labels.indices.filter { validation.labels[$0] == c }
+            let candidates = stride(from: 0, to: rowsOfC.count, by: 2).map { rowsOfC[$0] }
+            let tested = validation.labels.indices.filter { !candidates.contains($0) }
+            var recall = 0.0, balanced = 0.0
+            for s in 0..<draws {
+                let shot = candidates[OneShotEvaluation.candidatesDrawn(draw: UInt64(s), counts: [candidates.count])[0]]
+                let prototypes = classes.map { k in k == c ? v[shot] : mean(training.labels.indices.filter { training.labels[$0] == k }.map { t[$0] }) }
+                var hits = [0, 0, 0], support = [0, 0, 0]
+                for r in tested {
+                    let distances = prototypes.map { p in zip(p, v[r]).map { ($0 - $1) * ($0 - $1) }.reduce(0, +) }
+                    let nearest = distances.indices.min { distances[$0] < distances[$1] }!
+                    support[validation.labels[r]] += 1
+                    if nearest == validation.labels[r] { hits[nearest] += 1 }
+                }
+                let recalls = (0..<3).map { Double(hits[$0]) / Double(support[$0]) }
+                recall += recalls[c] / Double(draws)
+                balanced += recalls.reduce(0, +) / 3 / Double(draws)
+            }
+            expectedRecall.append(recall)
+            expectedBalanced.append(balanced)
+        }
+        #expect(episodes.classes == classes)
+        for (a, b) in zip(episodes.oneShotRecall + episodes.balancedAccuracy, expectedRecall + expectedBalanced) {
+            #expect(abs(a - b) < 1e-9, "\(episodes) against \(expectedRecall), \(expectedBalanced)")
+        }
+        #expect(expectedRecall.contains { $0 < 0.95 } && expectedRecall.contains { $0 > 0.3 }, "a case that tells: \(expectedRecall)")
+    }
+
+    /// Augmented views are asked of the drawn candidates only, once per draw of each episode,
+    /// and move the one-shot prototypes: views pointing away from the class take its recall down.
+    @Test func knownClassEpisodesAskViewsOfTheirCandidatesOnly() throws {
+        let (training, validation) = episodeData()
+        final class Asked: @unchecked Sendable { var rows: [Int] = [] }
+        let asked = Asked()
+        let misleading = try OneShotEvaluation.knownClassEpisodes(
+            knownClasses: [0, 1, 2], draws: 4, enrolment: ShotEnrolment(augmentedViews: 3), training: training, validation: validation,
+            views: { row in
+                asked.rows.append(row)
+                let c = validation.labels[row]
+                return Tensor(shape: [3, 4], scalars: (0..<3).flatMap { _ in (0..<4).map { Float($0 == c ? -1 : 0) } })
+            })
+        #expect(asked.rows.count == 3 * 4)
+        for row in asked.rows {
+            let rank = validation.labels.indices.filter { validation.labels[$0] == validation.labels[row] }.firstIndex(of: row)
+            #expect(rank.map { $0 % 2 == 0 } == true, "row \(row) is not an even-position image of its class")
+        }
+        let plain = try OneShotEvaluation.knownClassEpisodes(knownClasses: [0, 1, 2], draws: 4, training: training, validation: validation)
+        #expect(misleading.meanOneShotRecall < 0.1 && plain.meanOneShotRecall > 0.5, "\(misleading.oneShotRecall) vs \(plain.oneShotRecall)")
+    }
+}
+
 @Suite("Prior correction")
 struct PriorCorrectionTests {
     @Test func subtractsTheScaledLogPrior() {
