@@ -1,3 +1,4 @@
+import Foundation
 import LikenessCore
 import LikenessData
 import LikenessFiles
@@ -44,6 +45,17 @@ public struct EmbeddingStore: Sendable, Equatable {
     /// The number of rows `N`.
     public private(set) var count: Int
 
+    /// How `create` writes its file.
+    public enum Writing: Sendable {
+        /// The whole file or none (`HDF5File.writeAtomically`): built in memory, where its bytes
+        /// are twice at the end, then renamed over the path.
+        case atomically
+        /// Straight to the file at the path as rows are appended, so that memory holds about one
+        /// batch at a time: for a store larger than memory. The path's file is replaced at once;
+        /// an error removes the partial file, a kill leaves it.
+        case inPlace
+    }
+
     /// Creates a store at `path`, replacing any file there, with the rows that `fill` appends.
     ///
     /// - Throws: what `fill` or `EmbeddingStoreWriter.append` throws (no file is written then),
@@ -51,16 +63,30 @@ public struct EmbeddingStore: Sendable, Equatable {
     @discardableResult
     public static func create(
         at path: String, modelDigest: String, dimension: Int, classNames: [String], normalized: Bool = true,
-        _ fill: (inout EmbeddingStoreWriter) throws -> Void = { _ in }
+        writing: Writing = .atomically, _ fill: (inout EmbeddingStoreWriter) throws -> Void = { _ in }
     ) throws -> EmbeddingStore {
         precondition(dimension > 0, "embedding dimension \(dimension)")
         var store = EmbeddingStore(path: path, modelDigest: modelDigest, dimension: dimension, classNames: classNames,
                                    isNormalized: normalized, count: 0)
         try store.requireStorable(modelDigest: modelDigest, classNames: classNames)
-        store.count = try HDF5File.writeAtomically(to: path) { file in
-            var writer = try EmbeddingStoreWriter(creatingIn: file, for: store)
+        let layout = store
+        func write(_ file: HDF5File) throws -> Int {
+            var writer = try EmbeddingStoreWriter(creatingIn: file, for: layout)
             try fill(&writer)
             return writer.count
+        }
+        switch writing {
+        case .atomically:
+            store.count = try HDF5File.writeAtomically(to: path, write)
+        case .inPlace:
+            do {
+                let file = try HDF5File(creatingAt: path)
+                store.count = try write(file)
+                try file.close()
+            } catch {
+                try? FileManager.default.removeItem(atPath: path)
+                throw error
+            }
         }
         return store
     }

@@ -37,6 +37,7 @@ struct BenchCommand: ParsableCommand {
     @OptionGroup(title: "One-shot enrolment") var enrolment: OneShotEnrolmentOptions
     @OptionGroup(title: "FAISS index (index)") var index: IndexOptions
     @OptionGroup(title: "Softmax recipes (accuracy)") var accuracy: AccuracyOptions
+    @OptionGroup(title: "How cost grows (scaling)") var scaling: ScalingOptions
 
     @Option(help: ArgumentHelp("Append every figure to this file as well.", valueName: "figures.jsonl"))
     var output: String?
@@ -64,6 +65,7 @@ struct BenchCommand: ParsableCommand {
             case .index: try IndexBenchmark(options: index, runs: speed.runs, threads: threads).run(out)
             case .accuracy: try AccuracyBenchmark(data: data, threads: threads, pytorch: peers.pytorch, recipes: accuracy.recipes).run(out)
             case .oneShot: try OneShotBenchmark(data: data, options: oneShot, threads: threads, pytorch: peers.pytorch, enrolment: enrolment).run(out)
+            case .scaling: try ScalingBenchmark(options: scaling, batch: speed.batch, data: data).run(out)
             case .memory:
                 try out.write(Figure(name: "peak_memory_mib", value: PeakMemory.residentMiB, unit: .mebibytes,
                                      details: ["after": done.map(\.rawValue)]))
@@ -86,6 +88,7 @@ struct BenchCommand: ParsableCommand {
         case .query: words += runs + (training.model.map { ["--model", $0] } ?? training.arguments) + peers.faissArguments
         case .accuracy: words += training.arguments + accuracy.arguments + peers.pytorchArguments
         case .oneShot: words += training.arguments + ["--draws", "\(training.draws)"] + oneShot.arguments + enrolment.arguments + peers.pytorchArguments
+        case .scaling: words += ["--batch", "\(speed.batch)"] + scaling.arguments
         // The peak depends on everything run before it: the invocation itself.
         case .memory, .all: words = ["likeness-bench"] + CommandLine.arguments.dropFirst()
         }

@@ -131,11 +131,48 @@ enum Machine {
     }()
 }
 
+/// The process's resident memory: its peak over the whole run, or since the high-water mark was
+/// last set back (`resetPeak`, for the peak of one step).
 enum PeakMemory {
-    /// The process's peak resident set size so far.
+    /// The process's peak resident set size so far, the peaks before `resetPeak` set the
+    /// high-water mark back included.
     static var residentMiB: Double {
         var usage = rusage()
         getrusage(RUSAGE_SELF.rawValue, &usage)
-        return Double(usage.ru_maxrss) / 1024
+        return max(Double(usage.ru_maxrss) / 1024, peakBeforeResets)
+    }
+
+    /// The peak resident set size since the last `resetPeak` (or the start): the kernel's
+    /// high-water mark, `VmHWM` in /proc/self/status (`residentMiB` where that cannot be read).
+    static var residentSinceResetMiB: Double { status("VmHWM") ?? residentMiB }
+
+    /// The resident set size now (`VmRSS`), nil where /proc/self/status cannot be read.
+    static var currentMiB: Double? { status("VmRSS") }
+
+    /// Sets the kernel's high-water mark back to the resident set size now by writing "5" to
+    /// /proc/self/clear_refs (Linux 4.0 on), keeping the peak so far for `residentMiB`; false
+    /// where that cannot be done or the mark cannot be read back.
+    static func resetPeak() -> Bool {
+        peakBeforeResets = residentMiB
+        guard let handle = FileHandle(forWritingAtPath: "/proc/self/clear_refs") else { return false }
+        defer { try? handle.close() }
+        do {
+            try handle.write(contentsOf: Data("5".utf8))
+        } catch {
+            return false
+        }
+        return status("VmHWM") != nil
+    }
+
+    /// The peak before the last `resetPeak`, which the kernel no longer reports.
+    nonisolated(unsafe) private static var peakBeforeResets = 0.0
+
+    /// A field of /proc/self/status in MiB (`VmHWM:\t  1616 kB`), nil where it cannot be read.
+    private static func status(_ field: String) -> Double? {
+        guard let text = try? String(contentsOfFile: "/proc/self/status", encoding: .utf8),
+              let line = text.split(separator: "\n").first(where: { $0.hasPrefix(field + ":") }) else { return nil }
+        let words = line.split(whereSeparator: \.isWhitespace)
+        guard words.count == 3, words[2] == "kB", let kibibytes = Double(words[1]) else { return nil }
+        return kibibytes / 1024
     }
 }

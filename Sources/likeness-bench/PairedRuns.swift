@@ -45,9 +45,14 @@ func median(_ xs: [Double]) -> Double {
 
 /// Seconds taken by `body`.
 func seconds(_ body: () throws -> Void) rethrows -> Double {
+    try timed(body).seconds
+}
+
+/// What `body` returns, and the seconds it took.
+func timed<Result>(_ body: () throws -> Result) rethrows -> (result: Result, seconds: Double) {
     let start = DispatchTime.now().uptimeNanoseconds
-    try body()
-    return Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
+    let result = try body()
+    return (result, Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9)
 }
 
 extension FigureOutput {

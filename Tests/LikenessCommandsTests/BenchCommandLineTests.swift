@@ -228,10 +228,50 @@ struct BenchCommandLineTests {
         #expect((best["command"] as? String ?? "").contains("--recipes ce balanced-softmax"))
     }
 
+    /// `scaling` with tiny sizes: an epoch per training-set size; the search in memory up to
+    /// --scaling-stream-above rows and from a store on disk above, whose folder is gone afterwards;
+    /// each search's own peak memory where the high-water mark can be set back.
+    @Test func theScalingMeasureTimesEachSizeAndRemovesItsStore() throws {
+        let dir = try TemporaryFolder()
+        let stores = dir.path + "/stores"
+        try FileManager.default.createDirectory(atPath: stores, withIntermediateDirectories: false)
+        let arguments = ["scaling", "--scaling-images", "512", "256", "--scaling-rows", "5000", "1000", "--scaling-queries", "100",
+                         "--scaling-stream-above", "1000", "--scaling-chunk-rows", "700", "--scaling-folder", stores]
+        let run = try figures(try bench(arguments, in: dir.path).out)
+        #expect(run.lines.compactMap { $0["name"] as? String }
+                == [256, 512].flatMap { ["scaling_train_\($0)_seconds_per_epoch", "scaling_train_\($0)_images_per_s"] }
+                + [1000, 5000].flatMap { ["scaling_query_\($0)_seconds", "scaling_query_\($0)_queries_per_s", "scaling_query_\($0)_peak_rss_mib"] })
+        #expect(try FileManager.default.contentsOfDirectory(atPath: stores).isEmpty, "the streamed store's folder is left behind")
+        for line in run.lines {
+            #expect(line["command"] as? String == "likeness-bench scaling --threads 2 --batch 128 --scaling-images 512 256 --scaling-rows 5000 1000 "
+                    + "--scaling-queries 100 --scaling-stream-above 1000 --scaling-chunk-rows 700 --scaling-folder \(stores)")
+        }
+
+        let epoch = try figure("scaling_train_512_images_per_s", in: run.lines)
+        #expect((epoch["value"] as? Double ?? 0) > 0 && epoch["images"] as? Int == 512 && epoch["epochs"] as? Int == 1 && epoch["head"] as? String == "softmax")
+        #expect(try figure("scaling_train_256_seconds_per_epoch", in: run.lines)["unit"] as? String == "s")
+
+        let inMemory = try figure("scaling_query_1000_queries_per_s", in: run.lines)
+        #expect(inMemory["streamed"] as? Bool == false && inMemory["rows"] as? Int == 1000 && inMemory["queries"] as? Int == 100 && inMemory["k"] as? Int == 10)
+        #expect((inMemory["value"] as? Double ?? 0) > 0 && inMemory["chunk_rows"] == nil && inMemory["index_build_seconds"] != nil)
+        let streamed = try figure("scaling_query_5000_seconds", in: run.lines)
+        #expect(streamed["streamed"] as? Bool == true && streamed["chunk_rows"] as? Int == 700 && streamed["rows"] as? Int == 5000)
+        #expect(streamed["file_bytes"] as? Int ?? 0 > 5000 * 64 * 4 && streamed["read_seconds"] != nil && streamed["search_seconds"] != nil)
+
+        let resettable = FileManager.default.isWritableFile(atPath: "/proc/self/clear_refs")
+        for rows in [1000, 5000] {
+            let memory = try figure("scaling_query_\(rows)_peak_rss_mib", in: run.lines)
+            let peak = try #require(memory["value"] as? Double), before = try #require(memory["rss_before_mib"] as? Double)
+            // The kernel's counts of resident pages are per processor, so a little off: hence the 4 MiB.
+            #expect(memory["unit"] as? String == "MiB" && peak >= before - 4 && before > 0, "peak \(peak) MiB, before the step \(before) MiB")
+            #expect((memory["peak"] as? String ?? "").contains(resettable ? "the step's own" : "high-water mark so far"), "\(memory)")
+        }
+    }
+
     @Test func helpListsEveryMeasureAndAWrongOneIsRefused() throws {
         let dir = try TemporaryFolder()
         let text = try bench(["--help"], in: dir.path).out
-        for measure in ["gemm", "train", "embed", "query-random", "index", "accuracy", "query", "one-shot", "memory", "all"] {
+        for measure in ["gemm", "train", "embed", "query-random", "index", "accuracy", "query", "one-shot", "memory", "scaling", "all"] {
             #expect(text.contains("  \(measure) "), "--help does not list \(measure)")
         }
         let memory = try figures(try bench(["memory"], in: dir.path).out)

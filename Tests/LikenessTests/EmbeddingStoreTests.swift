@@ -175,6 +175,38 @@ extension StorageTests {
             #expect(try EmbeddingStore.open(path).readAll().count == 4)
         }
 
+        /// A store written in place and searched chunk by chunk, as `likeness query` searches a store
+        /// on disk, gives what `ExactNearestNeighbours` gives on its rows in memory.
+        @Test func aStoreWrittenInPlaceAndSearchedInChunksFindsWhatTheInMemorySearchFinds() throws {
+            let folder = try TemporaryFolder()
+            let path = folder.file("store.h5")
+            let rows = StorageTests.unitRows(1_000, 16, seed: 5), queries = StorageTests.unitRows(40, 16, seed: 6)
+            let store = try EmbeddingStore.create(at: path, modelDigest: digest, dimension: 16, classNames: classes, writing: .inPlace) { writer in
+                for offset in stride(from: 0, to: 1_000, by: 300) {
+                    let count = min(300, 1_000 - offset)
+                    try writer.append(EmbeddingBatch(embeddings: rows.rows(offset..<(offset + count)), labels: [Int](repeating: 0, count: count),
+                                                     ids: (offset..<(offset + count)).map { "\($0)" }))
+                }
+            }
+            #expect(try store.count == 1_000 && store == EmbeddingStore.open(path))
+            #expect(try store.readAll().embeddings == rows)
+            var search = try StreamingNeighbourSearch(queries: queries, k: 10)
+            try store.forEachChunk(rows: 128) { chunk, offset in try search.add(BaseChunk(firstIndex: offset, rows: chunk.embeddings)) }
+            #expect(search.rowsSearched == 1_000)
+            #expect(search.results == (try ExactNearestNeighbours(base: rows).search(queries: queries, k: 10)))
+        }
+
+        @Test func aFailedInPlaceCreateLeavesNoFile() throws {
+            let folder = try TemporaryFolder()
+            #expect(throws: FillFailed.self) {
+                try EmbeddingStore.create(at: folder.file("store.h5"), modelDigest: digest, dimension: 4, classNames: classes, writing: .inPlace) {
+                    try $0.append(batch(4, seed: 1, firstID: 0))
+                    throw FillFailed()
+                }
+            }
+            #expect(try folder.contents().isEmpty)
+        }
+
         @Test func storeWithInconsistentDatasetsIsRefused() throws {
             let folder = try TemporaryFolder()
             let path = folder.file("store.h5")
