@@ -14,8 +14,10 @@ import Likeness
 /// `fmnist_lt_<recipe>_validation_balanced_accuracy` (the kept epoch's) and `…_training_seconds`;
 /// and `fmnist_lt_best_macro_recall` / `…_worst_recall`: the recipe with the highest validation
 /// score, never chosen on the test set (`recipe` names it). With `--pytorch`, the peer
-/// (Benchmarks/peers/pytorch_accuracy.py) trains and measures the focal and embedding networks the
-/// same way, and each of their figures has its twin `pytorch_fmnist_lt_…`.
+/// (Benchmarks/peers/pytorch_accuracy.py) trains and measures the same way the focal network (when
+/// `--recipes` has it), the best recipe's network and the embedding network, and each of their
+/// figures has its twin `pytorch_fmnist_lt_…`; `pytorch_fmnist_lt_best_macro_recall` / `…_worst_recall`
+/// are the PyTorch figures of the recipe Likeness chose (the peer chooses none).
 struct AccuracyBenchmark {
     let data: ProtocolData
     var threads = 2
@@ -28,8 +30,9 @@ struct AccuracyBenchmark {
         let counts = train.classCounts(of: longTail)
         let all = Array(0..<test.count)
 
-        // The figures the PyTorch peer has twins of: the focal recipe's and the embedding network's.
-        var written: [(name: String, details: [String: Any])] = []
+        // The figures the PyTorch peer has twins of: each recipe's (it runs focal and the best one)
+        // with the recipe's details, and the embedding network's.
+        var recipeFigures: [AccuracyRecipe: (figures: [(name: String, details: [String: Any])], details: [String: Any])] = [:]
         var columns: [Column] = []
         var best: (recipe: AccuracyRecipe, validation: Double, report: ClassificationReport, details: [String: Any])?
         for recipe in recipes {
@@ -50,12 +53,10 @@ struct AccuracyBenchmark {
                 "kept_epoch": history.keptEpoch ?? 0,
             ]) { $1 }
             if let tau = history.tauNormalization { details["tau_normalization"] = Double(tau) }
-            let figures = try write(report, approach: recipe.figureName, classCounts: counts, to: out, details: details)
-            if recipe == .focal { written += figures }
+            recipeFigures[recipe] = (try write(report, approach: recipe.figureName, classCounts: counts, to: out, details: details), details)
             let prefix = "fmnist_lt_\(recipe.figureName)"
-            try out.write(Figure(name: "\(prefix)_validation_balanced_accuracy", value: validation, unit: .fraction, details: details.merging([
-                "what": "balanced accuracy of the kept epoch on the validation images (the last 500 of each class of the training file)",
-            ]) { $1 }))
+            try out.write(Figure(name: "\(prefix)_validation_balanced_accuracy", value: validation, unit: .fraction,
+                                 details: details.merging(["what": Self.validationWhat]) { $1 }))
             try out.write(Figure(name: "\(prefix)_training_seconds", value: trainingSeconds, unit: .seconds, details: details))
             columns.append(Column(name: recipe.rawValue, report: report))
             if validation > best?.validation ?? -.infinity { best = (recipe, validation, report, details) }
@@ -85,39 +86,77 @@ struct AccuracyBenchmark {
         let embeddingReport = try ClassificationReport(trueLabels: test.labels, predictedLabels: classifier.classify(embeddings).map(\.nearest),
                                                        scores: classifier.distances(embeddings).doubleRows.map { $0.map { -$0 } },
                                                        classNames: test.classNames, keepingCurves: false)
-        written += try write(embeddingReport, approach: "embedding", classCounts: counts, to: out,
-                             details: data.trainingDetails(head: "embedding").merging([
-                                 "approach": "embedding head (triplet loss), nearest class prototype",
-                                 "score": "minus the distance to the class prototype",
-                             ]) { $1 })
+        let embeddingFigures = try write(embeddingReport, approach: "embedding", classCounts: counts, to: out,
+                                         details: data.trainingDetails(head: "embedding").merging([
+                                             "approach": "embedding head (triplet loss), nearest class prototype",
+                                             "score": "minus the distance to the class prototype",
+                                         ]) { $1 })
         columns.append(Column(name: "embedding", report: embeddingReport))
         printSummary(columns, classNames: test.classNames, classCounts: counts)
 
         guard let pytorch else { return }
+        // PROTOCOL.md's focal recipe, as before, and the best one, which issue 13 compares.
+        let peerRecipes = (recipes.contains(.focal) ? [AccuracyRecipe.focal] : []) + (best.map { $0.recipe == .focal ? [] : [$0.recipe] } ?? [])
         let epochs = data.training.epochs
-        printDiagnostic("accuracy: the PyTorch peer trains both networks, \(epochs) epoch\(epochs == 1 ? "" : "s") each (several times slower)")
+        printDiagnostic("accuracy: the PyTorch peer trains the softmax network with \(peerRecipes.map(\.rawValue).joined(separator: " and ")) "
+                        + "and the embedding network, \(epochs) epoch\(epochs == 1 ? "" : "s") each (several times slower)")
         let script = PeerScript(python: pytorch, name: "pytorch_accuracy.py")
+        var arguments = ["--epochs", "\(data.training.epochs)", "--threads", "\(threads)", "--seed", "\(data.training.seed)",
+                         "--miner", data.training.miner.rawValue]
+        arguments += peerRecipes.isEmpty ? ["--approach", "embedding"] : ["--recipe", peerRecipes.map(\.rawValue).joined(separator: ",")]
         let figures: [String: [String: Any]]
         do {
-            figures = try script.run(["--epochs", "\(data.training.epochs)", "--threads", "\(threads)", "--seed", "\(data.training.seed)",
-                                      "--miner", data.training.miner.rawValue])
+            figures = try script.run(arguments)
         } catch let skipped as PeerScript.Skipped {
             printDiagnostic("accuracy: \(skipped); going on without the PyTorch peer")
             return
         }
-        var peer: [String: Double] = [:]
-        for (name, details) in written {
-            let figure = try Peer.read("pytorch_" + name, from: figures, title: "PyTorch", versionField: "torch", script: script.name)
-            peer[name] = figure.value
-            try out.write(Figure(name: "pytorch_" + name, value: figure.value, unit: .fraction,
-                                 details: details.merging(figure.details) { $1 }.merging(["peer": figure.title]) { $1 }))
+        /// Writes the twin `pytorch_<name>` of each figure, with our figure's details and the peer's; returns the peer's values by name.
+        func writeTwins(_ twins: [(name: String, details: [String: Any], unit: FigureUnit)]) throws -> [String: PeerFigure] {
+            var read: [String: PeerFigure] = [:]
+            for (name, details, unit) in twins {
+                let figure = try Peer.read("pytorch_" + name, from: figures, title: "PyTorch", versionField: "torch", script: script.name)
+                read[name] = figure
+                try out.write(Figure(name: "pytorch_" + name, value: figure.value, unit: unit,
+                                     details: details.merging(figure.details) { $1 }.merging(["peer": figure.title]) { $1 }))
+            }
+            return read
         }
-        printSummary(columns + ["focal", "embedding"].map { approach in
-            Column(name: approach + " (PyTorch)",
+        var peer: [String: Double] = [:]
+        for recipe in peerRecipes {
+            guard let (written, trained) = recipeFigures[recipe] else { continue }
+            let prefix = "fmnist_lt_\(recipe.figureName)"
+            let twins = written.map { ($0.name, $0.details, FigureUnit.fraction) } + [
+                ("\(prefix)_worst_recall", trained, .fraction),
+                ("\(prefix)_validation_balanced_accuracy", trained.merging(["what": Self.validationWhat]) { $1 }, .fraction),
+                ("\(prefix)_training_seconds", trained, .seconds),
+            ]
+            let read = try writeTwins(twins)
+            peer.merge(read.mapValues(\.value)) { $1 }
+            guard let best, best.recipe == recipe, let macro = read["\(prefix)_macro_recall"], let worst = read["\(prefix)_worst_recall"] else { continue }
+            let details = best.details.merging(macro.details) { $1 }.merging([
+                "chosen_by": "the recipe Likeness chose on the validation images (fmnist_lt_best_macro_recall's), trained in PyTorch; "
+                    + "validation_balanced_accuracy is PyTorch's",
+                "validation_balanced_accuracy": read["\(prefix)_validation_balanced_accuracy"]?.value ?? .nan,
+                "recipes": recipes.map(\.rawValue),
+                "peer": macro.title,
+            ]) { $1 }
+            try out.write(Figure(name: "pytorch_fmnist_lt_best_macro_recall", value: macro.value, unit: .fraction, details: details))
+            try out.write(Figure(name: "pytorch_fmnist_lt_best_worst_recall", value: worst.value, unit: .fraction,
+                                 details: details.merging(worst.details.filter { $0.key == "class" }) { $1 }))
+            printDiagnostic("accuracy: \(recipe.rawValue) in PyTorch: test macro recall " + String(format: "%.4f", macro.value)
+                            + " (Likeness " + String(format: "%.4f", best.report.balancedAccuracy) + ")")
+        }
+        peer.merge(try writeTwins(embeddingFigures.map { ($0.name, $0.details, FigureUnit.fraction) }).mapValues(\.value)) { $1 }
+        printSummary(columns + (peerRecipes.map { ($0.rawValue, $0.figureName) } + [("embedding", "embedding")]).map { name, approach in
+            Column(name: name + " (PyTorch)",
                    recall: test.classNames.map { peer["fmnist_lt_\(approach)_recall_\(Self.slug($0))"] ?? .nan },
                    macroRecall: peer["fmnist_lt_\(approach)_macro_recall"] ?? .nan, macroAUC: peer["fmnist_lt_\(approach)_macro_auc"])
         }, classNames: test.classNames, classCounts: counts)
     }
+
+    /// What `…_validation_balanced_accuracy` measures, in its details.
+    static let validationWhat = "balanced accuracy of the kept epoch on the validation images (the last 500 of each class of the training file)"
 
     /// One approach's column of the summary table.
     struct Column {
@@ -127,10 +166,12 @@ struct AccuracyBenchmark {
         var macroAUC: Double?
     }
 
-    /// Recall per class and the macro figures of each approach, as a table on stderr.
+    /// Recall per class and the macro figures of each approach, as a table on stderr (columns of
+    /// 20 characters, wider when a name needs it).
     func printSummary(_ columns: [Column], classNames: [String], classCounts: [Int]) {
+        let width = max(20, (columns.map(\.name.count).max() ?? 0) + 2)
         func row(_ title: String, _ cells: [String]) -> String {
-            title.padding(toLength: 26, withPad: " ", startingAt: 0) + cells.map { $0.padding(toLength: 20, withPad: " ", startingAt: 0) }.joined()
+            title.padding(toLength: 26, withPad: " ", startingAt: 0) + cells.map { $0.padding(toLength: width, withPad: " ", startingAt: 0) }.joined()
         }
         printDiagnostic(row("recall (training images)", columns.map(\.name)))
         for (c, count) in classCounts.enumerated() {

@@ -205,12 +205,30 @@ struct BenchCommandLineTests {
     }
 
     /// The best recipe is the one of the highest validation score, and its figures are that recipe's
-    /// test figures: never chosen on the test set.
+    /// test figures: never chosen on the test set. The PyTorch peer (a stand-in that prints 0.5 for
+    /// whatever it is asked) is asked for that recipe alone (focal is not among --recipes), and its
+    /// figures are the twins of that recipe's and of the embedding network's, with the best recipe's
+    /// as `pytorch_fmnist_lt_best_…`.
     @Test(.enabled(if: FileManager.default.fileExists(atPath: "/usr/share/datasets/fashion-mnist") || ProcessInfo.processInfo.environment["CI"] != nil,
                    "Fashion-MNIST is not installed (Scripts/setup.sh installs it)"))
     func theBestRecipeIsChosenOnTheValidationImages() throws {
         let dir = try TemporaryFolder()
-        let run = try figures(try bench(["accuracy", "--epochs", "1", "--recipes", "ce", "balanced-softmax"], in: dir.path).out)
+        let python = try fakePython("""
+            echo "$@" > "\(dir.path)/peer-arguments.txt"
+            recipes=""
+            while [ $# -gt 0 ]; do if [ "$1" = "--recipe" ]; then recipes="$2"; fi; shift; done
+            for approach in $(echo "$recipes" | tr ',-' ' _') embedding; do
+              for class in t_shirt_top trouser pullover dress coat sandal shirt sneaker bag ankle_boot; do
+                for measure in recall precision f1 auc; do
+                  printf '{"name": "pytorch_fmnist_lt_%s_%s_%s", "value": 0.5, "torch": "fake"}\\n' "$approach" "$measure" "$class"
+                done
+              done
+              for measure in macro_recall accuracy macro_auc worst_recall validation_balanced_accuracy training_seconds; do
+                printf '{"name": "pytorch_fmnist_lt_%s_%s", "value": 0.5, "torch": "fake", "class": "Shirt"}\\n' "$approach" "$measure"
+              done
+            done
+            """, in: dir.path)
+        let run = try figures(try bench(["accuracy", "--epochs", "1", "--recipes", "ce", "balanced-softmax", "--pytorch", python], in: dir.path).out)
         var validation: [String: Double] = [:]
         for recipe in ["ce", "balanced_softmax"] {
             for measure in ["macro_recall", "worst_recall", "accuracy", "macro_auc", "recall_sandal", "training_seconds"] {
@@ -226,6 +244,24 @@ struct BenchCommandLineTests {
         let worst = try figure("fmnist_lt_best_worst_recall", in: run.lines)
         #expect(worst["value"] as? Double == (try figure("fmnist_lt_\(chosen)_worst_recall", in: run.lines)["value"] as? Double))
         #expect((best["command"] as? String ?? "").contains("--recipes ce balanced-softmax"))
+
+        let chosenRecipe = chosen.replacingOccurrences(of: "_", with: "-")
+        let arguments = try String(contentsOfFile: dir.path + "/peer-arguments.txt", encoding: .utf8)
+        #expect(arguments.contains("--epochs 1 ") && arguments.hasSuffix("--recipe \(chosenRecipe)\n"), "\(arguments)")
+        for measure in ["macro_recall", "worst_recall", "accuracy", "macro_auc", "recall_sandal", "validation_balanced_accuracy", "training_seconds"] {
+            let twin = try figure("pytorch_fmnist_lt_\(chosen)_\(measure)", in: run.lines)
+            #expect(twin["value"] as? Double == 0.5 && twin["peer"] as? String == "PyTorch fake" && twin["recipe"] as? String == chosenRecipe)
+            #expect(twin["unit"] as? String == (measure == "training_seconds" ? "s" : "fraction"))
+        }
+        _ = try figure("pytorch_fmnist_lt_embedding_macro_auc", in: run.lines)
+        let peerBest = try figure("pytorch_fmnist_lt_best_macro_recall", in: run.lines)
+        #expect(peerBest["recipe"] as? String == chosenRecipe && peerBest["value"] as? Double == 0.5 && peerBest["peer"] as? String == "PyTorch fake")
+        #expect(try figure("pytorch_fmnist_lt_best_worst_recall", in: run.lines)["class"] as? String == "Shirt")
+        let other = chosen == "ce" ? "balanced_softmax" : "ce"
+        #expect(!run.lines.contains {
+            let name = $0["name"] as? String ?? ""
+            return name.hasPrefix("pytorch_fmnist_lt_focal") || name.hasPrefix("pytorch_fmnist_lt_\(other)_")
+        })
     }
 
     /// `scaling` with tiny sizes: an epoch per training-set size; the search in memory up to

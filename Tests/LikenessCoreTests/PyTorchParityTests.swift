@@ -3,8 +3,9 @@ import LikenessCore
 import Testing
 
 /// The reference network's forward and backward passes against PyTorch 2.15 on a committed
-/// fixture (Fixtures/make_reference_fixture.py made it), and the GAN's layers on another
-/// (Fixtures/make_generative_layers_fixture.py): equal to 1e-4 relative.
+/// fixture (Fixtures/make_reference_fixture.py made it), the GAN's layers on another
+/// (Fixtures/make_generative_layers_fixture.py), and the imbalance losses against those the
+/// PyTorch accuracy peer trains with (Fixtures/make_imbalance_loss_fixture.py): equal to 1e-4 relative.
 @Suite("Parity with PyTorch")
 struct PyTorchParityTests {
     struct Fixture {
@@ -151,5 +152,57 @@ struct PyTorchParityTests {
         expectClose(layer.forward(try f.tensor(name, "input"), training: true), try f.tensor(name, "output"), "\(name) output")
         let dx = try #require(layer.backward(try f.tensor(name, "projection"), inputGradient: true))
         expectClose(dx, try f.tensor(name, "input_gradient"), "\(name) ∂/∂input")
+    }
+
+    // The PyTorch accuracy peer's losses (Benchmarks/peers/pytorch_accuracy.py), so that its
+    // recipes train on Likeness's.
+
+    /// The balanced softmax on the labels: `LogitAdjustedCrossEntropy` with τ 1, as the
+    /// `balanced-softmax` recipe makes it.
+    @Test func peerBalancedSoftmax() throws {
+        let f = try Fixture("imbalance_losses")
+        let loss = LogitAdjustedCrossEntropy(classCounts: try #require(f["class_counts"] as? [Int]), tau: 1)
+        let (value, gradient) = loss.lossAndGradient(logits: try f.tensor("logits"), labels: try #require(f["labels"] as? [Int]))
+        let expected = try #require(f["balanced_softmax", "loss"] as? Double)
+        #expect(abs(Double(value) - expected) <= 1e-4 * abs(expected), "\(value) vs \(expected)")
+        expectClose(gradient, try f.tensor("balanced_softmax", "logits_gradient"), "∂balanced softmax/∂logits")
+    }
+
+    /// The balanced softmax on a mixup batch's soft targets, built from the peer's λ and partners
+    /// as `Mixup` builds them: the peer's targets, loss and gradient.
+    @Test func peerBalancedSoftmaxOnMixupTargets() throws {
+        let f = try Fixture("imbalance_losses")
+        let labels = try #require(f["labels"] as? [Int])
+        let lambda = Float(try #require(f["balanced_softmax_mixup", "lambda"] as? Double))
+        let partner = try #require(f["balanced_softmax_mixup", "partner"] as? [Int])
+        var targets = Tensor.oneHot(labels, classCount: 10)
+        for i in labels.indices {
+            targets[i, labels[i]] = lambda
+            targets[i, labels[partner[i]]] += 1 - lambda
+        }
+        expectClose(targets, try f.tensor("balanced_softmax_mixup", "targets"), "mixup targets", tolerance: 1e-6)
+        let loss = LogitAdjustedCrossEntropy(classCounts: try #require(f["class_counts"] as? [Int]), tau: 1)
+        let (value, gradient) = loss.lossAndGradient(logits: try f.tensor("logits"), targets: targets)
+        let expected = try #require(f["balanced_softmax_mixup", "loss"] as? Double)
+        #expect(abs(Double(value) - expected) <= 1e-4 * abs(expected), "\(value) vs \(expected)")
+        expectClose(gradient, try f.tensor("balanced_softmax_mixup", "logits_gradient"), "∂balanced softmax (mixup)/∂logits")
+    }
+
+    /// LDAM with deferred re-weighting, as the `ldam-drw` recipe makes it: the peer's margins,
+    /// and its loss before the re-weighting epoch (no weights) and from it on (the peer's weights).
+    @Test func peerLDAMWithDeferredReweighting() throws {
+        let f = try Fixture("imbalance_losses")
+        let weights = try f.tensor("ldam_drw", "class_weights").scalars
+        let loss = LDAMLoss(classCounts: try #require(f["class_counts"] as? [Int]),
+                            maxMargin: Float(try #require(f["ldam_drw", "max_margin"] as? Double)),
+                            scale: Float(try #require(f["ldam_drw", "scale"] as? Double)), classWeights: weights, reweightingEpoch: 2)
+        expectClose(Tensor(shape: [loss.margins.count], scalars: loss.margins), try f.tensor("ldam_drw", "margins"), "LDAM margins", tolerance: 1e-6)
+        let logits = try f.tensor("logits"), labels = try #require(f["labels"] as? [Int])
+        for (epoch, part) in [(1, "unweighted"), (2, "weighted")] {
+            let (value, gradient) = loss.lossAndGradient(logits: logits, labels: labels, epoch: epoch)
+            let expected = try #require(f["ldam_drw", part, "loss"] as? Double)
+            #expect(abs(Double(value) - expected) <= 1e-4 * abs(expected), "\(part): \(value) vs \(expected)")
+            expectClose(gradient, try f.tensor("ldam_drw", part, "logits_gradient"), "∂LDAM (\(part))/∂logits")
+        }
     }
 }
