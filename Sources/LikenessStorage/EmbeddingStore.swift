@@ -50,13 +50,14 @@ public struct EmbeddingStore: Sendable, Equatable {
         /// The whole file or none (`HDF5File.writeAtomically`): built in memory, where its bytes
         /// are twice at the end, then renamed over the path.
         case atomically
-        /// Straight to the file at the path as rows are appended, so that memory holds about one
-        /// batch at a time: for a store larger than memory. The path's file is replaced at once;
-        /// an error removes the partial file, a kill leaves it.
+        /// Straight to a new file at the path as rows are appended, so that memory holds about
+        /// one batch at a time: for a store larger than memory. Refuses a path where a file is,
+        /// so nothing stored is lost; an error removes the partial file, a kill leaves it.
         case inPlace
     }
 
-    /// Creates a store at `path`, replacing any file there, with the rows that `fill` appends.
+    /// Creates a store at `path` with the rows that `fill` appends, replacing any file there
+    /// (`writing: .atomically`) or refusing one (`.inPlace`).
     ///
     /// - Throws: what `fill` or `EmbeddingStoreWriter.append` throws (no file is written then),
     ///   or `HDF5Error` if the file cannot be written.
@@ -79,6 +80,10 @@ public struct EmbeddingStore: Sendable, Equatable {
         case .atomically:
             store.count = try HDF5File.writeAtomically(to: path, write)
         case .inPlace:
+            guard !FileManager.default.fileExists(atPath: path) else {
+                throw StorageError(.unexpectedEntry, filePath: path, expected: "no file (a store written in place takes a new path)",
+                                   found: "a file")
+            }
             do {
                 let file = try HDF5File(creatingAt: path)
                 store.count = try write(file)

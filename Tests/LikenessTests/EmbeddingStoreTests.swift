@@ -207,6 +207,21 @@ extension StorageTests {
             #expect(try folder.contents().isEmpty)
         }
 
+        /// An in-place write never replaces a file: the one there is kept, byte for byte.
+        @Test func anInPlaceCreateRefusesAPathWhereAFileIs() throws {
+            let folder = try TemporaryFolder()
+            let path = folder.file("store.h5")
+            try EmbeddingStore.create(at: path, modelDigest: digest, dimension: 4, classNames: classes) { try $0.append(batch(4, seed: 1, firstID: 0)) }
+            let before = try Data(contentsOf: URL(fileURLWithPath: path))
+            let error = try #require(throws: StorageError.self) {
+                try EmbeddingStore.create(at: path, modelDigest: digest, dimension: 4, classNames: classes, writing: .inPlace) {
+                    try $0.append(batch(2, seed: 2, firstID: 0))
+                }
+            }
+            #expect(error.kind == .unexpectedEntry && error.filePath == path)
+            #expect(try Data(contentsOf: URL(fileURLWithPath: path)) == before)
+        }
+
         @Test func storeWithInconsistentDatasetsIsRefused() throws {
             let folder = try TemporaryFolder()
             let path = folder.file("store.h5")
