@@ -21,16 +21,15 @@ Every number is computed in float32 and again in float64; the script fails if th
 beyond float32 rounding, so the fixture does not record an unstable value.
 """
 
-import base64
 import json
 import os
-import sys
 
 import numpy as np
 import torch
 
+from fixture_encoding import check_stable, encode
+
 OUTPUT = os.path.join(os.path.dirname(os.path.abspath(__file__)), "generative_layers.json")
-RELATIVE_TOLERANCE = 1e-5
 # (in, out, kernel, stride, padding, output_padding, input height, input width)
 CONV_TRANSPOSE_CASES = [
     (4, 3, 4, 2, 1, 0, 5, 4),  # DCGAN's doubling step
@@ -38,19 +37,6 @@ CONV_TRANSPOSE_CASES = [
     (2, 3, 3, 1, 0, 0, 3, 3),  # stride 1: a full convolution
     (3, 2, 3, 3, 2, 2, 3, 2),  # stride above the kernel's overlap
 ]
-
-
-def encode(array):
-    array = np.ascontiguousarray(np.asarray(array, dtype="<f4"))
-    return {"shape": list(array.shape), "data": base64.b64encode(array.tobytes()).decode("ascii")}
-
-
-def check_stable(name, single, double):
-    """Fails when the float32 value differs from the float64 one beyond float32 rounding."""
-    single, double = np.asarray(single, dtype=np.float64), np.asarray(double, dtype=np.float64)
-    error = np.max(np.abs(single - double)) / max(np.max(np.abs(double)), 1e-3)
-    if error > RELATIVE_TOLERANCE:
-        sys.exit(f"{name}: float32 and float64 differ by {error:.3g} (relative)")
 
 
 def conv_transpose_case(arrays, dtype, cin, cout, kernel, stride, padding, output_padding):

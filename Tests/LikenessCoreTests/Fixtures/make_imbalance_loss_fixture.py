@@ -28,7 +28,6 @@ the script fails if they disagree beyond float32 rounding, so the fixture does n
 unstable value (nor a peer that strays from the formulas).
 """
 
-import base64
 import json
 import os
 import sys
@@ -41,23 +40,10 @@ sys.path.insert(0, os.path.join(HERE, "..", "..", "..", "Benchmarks", "peers"))
 import torch  # noqa: E402
 import pytorch_accuracy as peer  # noqa: E402
 from common import LONG_TAIL_COUNTS  # noqa: E402
+from fixture_encoding import check_stable, encode  # noqa: E402
 
 OUTPUT = os.path.join(HERE, "imbalance_losses.json")
-RELATIVE_TOLERANCE = 1e-5
 LABELS = [0, 5, 3, 3, 7, 1, 9, 6]
-
-
-def encode(array):
-    array = np.ascontiguousarray(np.asarray(array, dtype="<f4"))
-    return {"shape": list(array.shape), "data": base64.b64encode(array.tobytes()).decode("ascii")}
-
-
-def check_stable(name, single, double):
-    """Fails when the float32 value differs from the float64 one beyond float32 rounding."""
-    single, double = np.asarray(single, dtype=np.float64), np.asarray(double, dtype=np.float64)
-    error = np.max(np.abs(single - double)) / max(np.max(np.abs(double)), 1e-3)
-    if error > RELATIVE_TOLERANCE:
-        sys.exit(f"{name}: float32 and float64 differ by {error:.3g} (relative)")
 
 
 def softmax64(z):

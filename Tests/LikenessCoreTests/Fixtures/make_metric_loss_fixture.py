@@ -31,10 +31,8 @@ Every number is computed in float32 and again in float64; the script fails if th
 beyond float32 rounding, so the fixture does not record an unstable value.
 """
 
-import base64
 import json
 import os
-import sys
 
 import numpy as np
 import torch
@@ -42,8 +40,9 @@ import pytorch_metric_learning
 from pytorch_metric_learning.losses import CosFaceLoss, MultiSimilarityLoss
 from pytorch_metric_learning.miners import MultiSimilarityMiner
 
+from fixture_encoding import check_stable, encode
+
 OUTPUT = os.path.join(os.path.dirname(os.path.abspath(__file__)), "metric_losses.json")
-RELATIVE_TOLERANCE = 1e-5
 LABELS = [0, 0, 0, 1, 1, 1, 2, 2, 2, 3]
 MULTI_SIMILARITY_CASES = {
     "multi_similarity": dict(alpha=2.0, beta=50.0, base=0.5, epsilon=None),
@@ -54,19 +53,6 @@ COSFACE_CASES = {
     "cosface": dict(margin=0.35, scale=64.0),
     "cosface_gentle": dict(margin=0.2, scale=8.0),
 }
-
-
-def encode(array):
-    array = np.ascontiguousarray(np.asarray(array, dtype="<f4"))
-    return {"shape": list(array.shape), "data": base64.b64encode(array.tobytes()).decode("ascii")}
-
-
-def check_stable(name, single, double):
-    """Fails when the float32 value differs from the float64 one beyond float32 rounding."""
-    single, double = np.asarray(single, dtype=np.float64), np.asarray(double, dtype=np.float64)
-    error = np.max(np.abs(single - double)) / max(np.max(np.abs(double)), 1e-3)
-    if error > RELATIVE_TOLERANCE:
-        sys.exit(f"{name}: float32 and float64 differ by {error:.3g} (relative)")
 
 
 def multi_similarity_case(embeddings, labels, dtype, alpha, beta, base, epsilon):
