@@ -55,24 +55,13 @@ extension OneShotEvaluation {
             let evaluation = OneShotEvaluation(knownClasses: knownClasses.filter { $0 != c }, novelClasses: [c], draws: draws,
                                                enrolment: enrolment)
             let result = try evaluation.run(
-                known: (training.embeddings.gatheringRows(others), others.map { training.labels[$0] }),
-                candidates: [validation.embeddings.gatheringRows(candidates)],
+                known: (training.embeddings.rows(at: others), others.map { training.labels[$0] }),
+                candidates: [validation.embeddings.rows(at: candidates)],
                 views: views.map { views in { _, i in try views(candidates[i]) } },
-                test: (validation.embeddings.gatheringRows(tested), tested.map { validation.labels[$0] }))
+                test: (validation.embeddings.rows(at: tested), tested.map { validation.labels[$0] }))
             episodes.oneShotRecall.append(result.novelRecall[0])
             episodes.balancedAccuracy.append(mean(result.knownRecall + result.novelRecall))
         }
         return episodes
-    }
-}
-
-extension Tensor {
-    /// The rows of an `N × D` tensor at `indices`, in their order, as an `indices.count × D` tensor.
-    func gatheringRows(_ indices: [Int]) -> Tensor {
-        precondition(rank == 2 && indices.allSatisfy { (0..<shape[0]).contains($0) }, "rows of a \(shape) tensor")
-        let d = shape[1]
-        return withUnsafeBufferPointer { p in
-            Tensor(shape: [indices.count, d], scalars: indices.flatMap { p[($0 * d)..<(($0 + 1) * d)] })
-        }
     }
 }

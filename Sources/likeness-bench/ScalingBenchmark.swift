@@ -167,7 +167,7 @@ struct ScalingBenchmark {
     /// Makes the store's rows in memory and searches them with `ExactNearestNeighbours`; the
     /// seconds are those of building the index and searching.
     func searchInMemory(rows: Int, queries: Tensor) throws -> Search {
-        let step = Self.memoryStep()
+        let step = MemoryStep()
         let base = storeRows(rows)
         let (index, building) = try timed { try ExactNearestNeighbours(base: base) }
         let (_, searching) = try timed { try index.search(queries: queries, k: min(Self.k, rows)) }
@@ -190,7 +190,7 @@ struct ScalingBenchmark {
         let bytes = (try FileManager.default.attributesOfItem(atPath: path)[.size] as? NSNumber)?.intValue ?? 0
         let dropped = Self.dropFromPageCache(path)
 
-        let step = Self.memoryStep()
+        let step = MemoryStep()
         let k = min(Self.k, rows)
         var search = try StreamingNeighbourSearch(queries: queries, k: k)
         var searching = 0.0
@@ -210,11 +210,9 @@ struct ScalingBenchmark {
 
     /// The store's `rows` seeded unit rows, made `--scaling-chunk-rows` at a time into one tensor.
     func storeRows(_ rows: Int) -> Tensor {
-        var rng = SeededGenerator(seed: Self.rowSeed)
         let d = QueryBenchmark.dimension
         return Tensor(shape: [rows, d]) { out in
-            for offset in stride(from: 0, to: rows, by: options.chunkRows) {
-                let chunk = QueryBenchmark.unitVectors(count: min(options.chunkRows, rows - offset), using: &rng)
+            forEachChunk(ofStoreRows: rows) { offset, chunk in
                 _ = UnsafeMutableBufferPointer(rebasing: out[(offset * d)...]).initialize(fromContentsOf: chunk.scalars)
             }
         }
@@ -223,14 +221,22 @@ struct ScalingBenchmark {
     /// Writes the same rows as `storeRows` to an embedding store at `path`, in place, one chunk at
     /// a time: row r has id "r" and the one class.
     func writeStore(rows: Int, to path: String) throws {
-        var rng = SeededGenerator(seed: Self.rowSeed)
         try EmbeddingStore.create(at: path, modelDigest: Self.storeDigest, dimension: QueryBenchmark.dimension, classNames: ["random"],
                                   writing: .inPlace) { writer in
-            for offset in stride(from: 0, to: rows, by: options.chunkRows) {
-                let count = min(options.chunkRows, rows - offset)
-                try writer.append(EmbeddingBatch(embeddings: QueryBenchmark.unitVectors(count: count, using: &rng),
-                                                 labels: [Int](repeating: 0, count: count), ids: (offset..<(offset + count)).map { "\($0)" }))
+            try forEachChunk(ofStoreRows: rows) { offset, chunk in
+                let count = chunk.shape[0]
+                try writer.append(EmbeddingBatch(embeddings: chunk, labels: [Int](repeating: 0, count: count),
+                                                 ids: (offset..<(offset + count)).map { "\($0)" }))
             }
+        }
+    }
+
+    /// The store's seeded unit rows, `--scaling-chunk-rows` at a time, each chunk with the index
+    /// of its first row: one stream, so the in-memory and streamed stores hold the same rows.
+    func forEachChunk(ofStoreRows rows: Int, _ body: (_ offset: Int, _ chunk: Tensor) throws -> Void) rethrows {
+        var rng = SeededGenerator(seed: Self.rowSeed)
+        for offset in stride(from: 0, to: rows, by: options.chunkRows) {
+            try body(offset, QueryBenchmark.unitVectors(count: min(options.chunkRows, rows - offset), using: &rng))
         }
     }
 
@@ -249,14 +255,9 @@ struct ScalingBenchmark {
 
     /// The start of a step whose peak resident memory is measured: the high-water mark set back
     /// where Linux allows it, and the resident memory then.
-    static func memoryStep() -> MemoryStep {
-        let reset = PeakMemory.resetPeak()
-        return MemoryStep(reset: reset, residentBefore: PeakMemory.currentMiB)
-    }
-
     struct MemoryStep {
-        let reset: Bool
-        let residentBefore: Double?
+        let reset = PeakMemory.resetPeak()
+        let residentBefore = PeakMemory.currentMiB
 
         /// What the peak of a step that does `what` stands for, and the resident memory before it.
         func details(what: String) -> [String: Any] {

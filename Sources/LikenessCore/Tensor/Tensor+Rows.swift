@@ -13,4 +13,14 @@ extension Tensor {
         let d = shape[1]
         return Tensor(shape: [range.count, d], scalars: withUnsafeBufferPointer { Array($0[(range.lowerBound * d)..<(range.upperBound * d)]) })
     }
+
+    /// The rows of an `N × D` tensor at `indices`, in their order (repeats allowed), as an
+    /// `indices.count × D` tensor.
+    public func rows(at indices: [Int]) -> Tensor {
+        precondition(rank == 2 && indices.allSatisfy { (0..<shape[0]).contains($0) }, "\(indices.count) row indices into a \(shape) tensor: one is out of range")
+        let d = shape[1]
+        return withUnsafeBufferPointer { p in
+            Tensor(shape: [indices.count, d], scalars: indices.flatMap { p[($0 * d)..<(($0 + 1) * d)] })
+        }
+    }
 }
