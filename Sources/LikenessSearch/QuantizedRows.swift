@@ -48,6 +48,8 @@ struct QuantizedBase: Sendable {
     /// `‖b‖²` of each row, computed in `Float`.
     let squaredNorms: [Float]
     let centres: [Float]
+    /// `‖μ‖²` of each block's centre, computed in `Float`.
+    let centreSquaredNorms: [Float]
     let scales: [Float]
     /// Per block: `min ‖b‖²`, `max ‖b‖`, `max ‖δ‖`, `max ‖δ − δ̃‖`.
     let minimumSquaredNorms: [Float], maximumNorms: [Float], maximumOffsetNorms: [Float], maximumResidualNorms: [Float]
@@ -128,6 +130,9 @@ struct QuantizedBase: Sendable {
         self.codes = codes
         self.squaredNorms = squaredNorms
         self.centres = centres
+        centreSquaredNorms = (0..<blockCount).map { block in
+            centres[block * d..<(block + 1) * d].reduce(Float(0)) { $0 + $1 * $1 }
+        }
         self.scales = scales
         self.minimumSquaredNorms = minimumSquaredNorms
         self.maximumNorms = maximumNorms

@@ -179,6 +179,52 @@ struct NearestNeighbourTests {
         Self.expectMatchesBruteForce(results, base: base, queries: queries, k: 15)
     }
 
+    /// Tight clusters joined by rows strewn between them: a block holding such a row has a wide
+    /// radius, and a query between clusters finds its nearest rows among them. Blocks whose
+    /// centre is too far for any of their rows to enter a query's list are skipped; a bound
+    /// that underrates a block's reach (its radius, or its centre's distance) loses rows here.
+    @Test func blocksSkippedByTheirCentresLoseNoRow() throws {
+        let d = 16, clusterCount = 30
+        let centres = Self.vectors(clusterCount, d, unit: true, seed: 27).scalars
+        var rng = SeededGenerator(seed: 28)
+        func rows(_ count: Int, strewn share: Int) -> Tensor {
+            Tensor(shape: [count, d]) { v in
+                for r in 0..<count {
+                    let a = Int(rng.next() % UInt64(clusterCount)), b = Int(rng.next() % UInt64(clusterCount))
+                    let t = Int(rng.next() % 100) < share ? rng.nextUniform() : 0
+                    for i in 0..<d {
+                        v[r * d + i] = (1 - t) * centres[a * d + i] + t * centres[b * d + i] + 0.03 * rng.nextNormal()
+                    }
+                }
+            }
+        }
+        let base = rows(4_000, strewn: 5), queries = rows(300, strewn: 50)
+        for k in [1, 10] {
+            let results = try ExactNearestNeighbours(base: base).search(queries: queries, k: k)
+            #expect(results.indices == Self.bruteForce(base: base, queries: queries, k: k).flatMap { $0.map(\.index) }, "k = \(k)")
+        }
+    }
+
+    /// A block far away but for one row: 255 rows at distance 1,000 and one on the line to the
+    /// queries, at exactly the distance of the nearest other rows (for the query at the origin:
+    /// a tie it wins by its lower index) or nearer. The triangle bound is tight for that row, so
+    /// a bound that underrates the block's radius or overrates its centre's distance even by a
+    /// part in a thousand, or that rounds the wrong way, skips the block and loses the row.
+    @Test func aBlockReachedOnlyByItsFarthestRowIsSearched() throws {
+        let d = 4
+        var rows = [Float](repeating: 0, count: 512 * d)
+        for r in 0..<255 { rows[r * d + 1] = 1_000 }
+        rows[255 * d + 1] = 1
+        for r in 256..<512 { rows[r * d] = 1 }
+        let base = Tensor(shape: [512, d], scalars: rows)
+        let queries = Tensor(shape: [2, d], scalars: [0, 0, 0, 0, 0, 0.5, 0, 0])
+        let results = try ExactNearestNeighbours(base: base).search(queries: queries, k: 10)
+        #expect(results[0].map(\.index) == [255] + Array(256..<265))
+        #expect(results[1].map(\.index) == [255] + Array(256..<265))
+        #expect(results[0].map(\.distance) == [Float](repeating: 1, count: 10))
+        #expect(results[1][0].distance == 0.5)
+    }
+
     /// k beyond the base's size is clipped: every row, nearest first.
     @Test func kLargerThanTheBaseReturnsEveryRow() throws {
         let base = Self.vectors(4, 8, seed: 6), queries = Self.vectors(3, 8, seed: 7)
