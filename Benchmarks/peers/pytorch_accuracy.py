@@ -19,8 +19,12 @@ one smaller), validation balanced accuracy after each epoch: the best epoch's we
               random permutation π of the batch (an image may meet itself), x̃_i = λ x_i +
               (1 − λ) x_π(i), soft targets λ e_{y_i} + (1 − λ) e_{y_π(i)}, the loss the batch mean
               of −Σ_c t_c log softmax(z + log π)_c;
+  balanced-softmax-mixup-augment
+              the same, each image of a batch first mirrored left to right with probability 0.5,
+              then with probability 0.5 shifted by (dx, dy) uniform in −2…2 each (the pixels
+              shifted in are 0), before mixing (AugmentationPipeline's hflip and crop=2);
   balanced-softmax-cutmix
-              the same with CutMix's batches: λ ~ Beta(1, 1), a box of sides ⌊28 √(1 − λ)⌋
+              the same as balanced-softmax-mixup with CutMix's batches: λ ~ Beta(1, 1), a box of sides ⌊28 √(1 − λ)⌋
               centred on a uniform pixel (half-sides rounded down, clipped to the image) pasted
               from the partner, λ then the share of the image outside the box;
   ce-crt-taunorm
@@ -77,8 +81,10 @@ IMAGES_PER_CLASS = 16
 INFERENCE_BATCH = 1000
 APPROACHES = ("focal", "embedding")
 # likeness-bench's AccuracyRecipe names, in its order.
-RECIPES = ("focal", "ce", "balanced-softmax", "ldam-drw", "balanced-softmax-mixup", "balanced-softmax-cutmix",
-           "ce-crt-taunorm")
+RECIPES = ("focal", "ce", "balanced-softmax", "ldam-drw", "balanced-softmax-mixup", "balanced-softmax-mixup-augment",
+           "balanced-softmax-cutmix", "ce-crt-taunorm")
+# --augment hflip,crop=2: each image mirrored left to right, then shifted, each with probability 0.5.
+SHIFT_PADDING = 2
 MIXUP_ALPHA = 0.3
 CUTMIX_ALPHA = 1.0
 LDAM_MARGIN = 0.5
@@ -171,7 +177,7 @@ def recipe_loss(recipe, counts, epochs):
               + ", ".join(f"{w:.3f}" for w in weights.tolist()), file=sys.stderr)
         return (lambda z, y, epoch: ldam_loss(z, y, margins, weights=weights if epoch >= reweighting_epoch else None)), None
     mixing = {"balanced-softmax": None, "balanced-softmax-mixup": (MIXUP_ALPHA, None),
-              "balanced-softmax-cutmix": (None, CUTMIX_ALPHA)}[recipe]
+              "balanced-softmax-mixup-augment": (MIXUP_ALPHA, None), "balanced-softmax-cutmix": (None, CUTMIX_ALPHA)}[recipe]
     offsets = logit_offsets(counts)
     return (lambda z, y, epoch: balanced_softmax_loss(z, y, offsets)), mixing
 
@@ -203,6 +209,22 @@ def mix_batch(images, labels, rng, alpha=None, cutmix_alpha=None, classes=len(CL
         mixed = float(lam) * images + float(np.float32(1) - lam) * images[partner]
     one_hot = F.one_hot(labels, classes).float()
     return mixed, float(lam) * one_hot + float(np.float32(1) - lam) * one_hot[partner], lam, partner
+
+
+def augment_batch(images, rng, padding=SHIFT_PADDING):
+    """AugmentationPipeline's hflip then crop=PADDING on a batch (N × C × H × W): each image mirrored
+    left to right with probability 0.5, then with probability 0.5 shifted so that pixel (x, y) takes
+    the source's (x + dx, y + dy), dx and dy uniform in −padding…padding, 0 outside the source."""
+    n, height, width = images.shape[0], images.shape[2], images.shape[3]
+    flip = torch.from_numpy(rng.random(n) < 0.5)
+    out = torch.where(flip[:, None, None, None], images.flip(-1), images)
+    shift = rng.random(n) < 0.5
+    offsets = rng.integers(-padding, padding + 1, size=(n, 2))
+    padded = F.pad(out, (padding, padding, padding, padding))
+    for i in np.flatnonzero(shift):
+        dx, dy = int(offsets[i, 0]), int(offsets[i, 1])
+        out[i] = padded[i, :, padding + dy:padding + dy + height, padding + dx:padding + dx + width]
+    return out
 
 
 def balanced_accuracy(predicted, labels, classes=len(CLASS_NAMES)):
@@ -243,10 +265,11 @@ def class_balanced_batches(labels, epoch, seed, batch=BATCH):
 
 
 def fit(model, parameters, name, images, labels, batches, loss_function, validation, epochs, seed, mixing=None,
-        first_epoch=1):
+        first_epoch=1, augment=False):
     """Likeness's Trainer.fit for the softmax head: `epochs` epochs of Adam lr 1e-3 on `parameters`
     over the batches `batches(epoch)` gives (index tensors; epoch from 0), each mixed by `mixing`
-    ((mixup α, CutMix α) or None), the validation balanced accuracy after each epoch, and the best
+    ((mixup α, CutMix α) or None) after `augment_batch` when `augment`, the validation balanced
+    accuracy after each epoch, and the best
     epoch's weights (the first of equals) given back at the end. Returns the training seconds
     (the steps), each epoch's report (numbered from `first_epoch`), the kept epoch (counted within
     the call, from 1) and its score."""
@@ -256,11 +279,14 @@ def fit(model, parameters, name, images, labels, batches, loss_function, validat
     for epoch in range(epochs):
         epoch_batches = batches(epoch)
         mixing_rng = np.random.default_rng([seed, epoch, 1]) if mixing else None
+        augment_rng = np.random.default_rng([seed, epoch, 2]) if augment else None
         model.train()
         start = time.perf_counter()
         total, steps, images_seen = 0.0, 0, 0
         for batch in epoch_batches:
             x, y = images_t[batch], labels_t[batch]
+            if augment:
+                x = augment_batch(x, augment_rng)
             mixed = mix_batch(x, y, mixing_rng, *mixing) if mixing else None
             if mixed is not None:
                 x, y = mixed[:2]
@@ -322,7 +348,7 @@ def train_softmax(model, recipe, images, labels, validation, epochs, seed):
     loss_function, mixing = recipe_loss(recipe, counts, epochs)
     seconds, reports, kept, score = fit(model, model.parameters(), recipe, images, labels,
                                         lambda epoch: shuffled_batches(labels, epoch, seed), loss_function, validation,
-                                        epochs, seed, mixing=mixing)
+                                        epochs, seed, mixing=mixing, augment=recipe.endswith("-augment"))
     if recipe != "ce-crt-taunorm":
         return seconds, reports, kept, score, None
     # cRT: the head alone, afresh (Glorot-uniform weights from seed + 3, zero bias), on class-balanced

@@ -13,6 +13,9 @@ enum AccuracyRecipe: String, CaseIterable, ExpressibleByArgument {
     case ldamDRW = "ldam-drw"
     /// The balanced softmax on mixup's batches, α 0.3 (Zhang et al. 2018).
     case balancedSoftmaxMixup = "balanced-softmax-mixup"
+    /// The balanced softmax on mixup's batches, α 0.3, each image first mirrored left to right
+    /// and shifted by up to 2 pixels each way, each with probability 0.5 (`--augment hflip,crop=2`).
+    case balancedSoftmaxMixupAugment = "balanced-softmax-mixup-augment"
     /// The balanced softmax on CutMix's batches, α 1 (Yun et al. 2019).
     case balancedSoftmaxCutMix = "balanced-softmax-cutmix"
     /// Cross-entropy, then classifier re-training for 5 epochs on class-balanced batches over the
@@ -31,6 +34,7 @@ enum AccuracyRecipe: String, CaseIterable, ExpressibleByArgument {
         case .balancedSoftmax: "--loss balanced-softmax"
         case .ldamDRW: "--loss ldam --class-weights effective --beta 0.9999"
         case .balancedSoftmaxMixup: "--loss balanced-softmax --mixup 0.3"
+        case .balancedSoftmaxMixupAugment: "--loss balanced-softmax --mixup 0.3 --augment hflip,crop=2"
         case .balancedSoftmaxCutMix: "--loss balanced-softmax --cutmix 1"
         case .ceCRTTauNorm: "--loss ce --second-stage 5 --tau-normalize auto"
         }
@@ -58,6 +62,10 @@ enum AccuracyRecipe: String, CaseIterable, ExpressibleByArgument {
         case .balancedSoftmaxMixup:
             recipe.loss = .logitAdjusted(tau: 1)
             recipe.mixing = Mixup(alpha: 0.3)
+        case .balancedSoftmaxMixupAugment:
+            recipe.loss = .logitAdjusted(tau: 1)
+            recipe.mixing = Mixup(alpha: 0.3)
+            recipe.augmentation = [AugmentationStep(.horizontalFlip), AugmentationStep(.randomCrop(padding: 2))]
         case .balancedSoftmaxCutMix:
             recipe.loss = .logitAdjusted(tau: 1)
             recipe.mixing = Mixup(cutMixAlpha: 1)
