@@ -44,6 +44,9 @@ public struct SoftmaxRecipe: Sendable {
     public var epochs = 10
     public var batchSize = 128
     public var learningRate: Float = 1e-3
+    /// How the learning rate changes over the first stage's epochs (the second stage keeps
+    /// `learningRate`).
+    public var schedule: LearningRateSchedule = .constant
     public var seed: UInt64 = 0
     public var loss: Loss = .crossEntropy
     public var classWeighting: ClassWeighting = .none
@@ -172,7 +175,7 @@ public struct SoftmaxRecipe: Sendable {
             scope: augmentBelow.map { .classesWithFewerImages(than: $0, classCounts: counts) } ?? .allImages, seed: seed)
         let loss = makeLoss(classCounts: counts)
         precondition(mixing == nil || loss is any SoftTargetClassificationLoss, "\(self.loss) does not take the soft targets of mixed batches")
-        var trainer = Trainer<ClassifierStep>(epochs: epochs, augmentation: pipeline, validation: validation.map(ValidationScore.balancedAccuracy),
+        var trainer = Trainer<ClassifierStep>(epochs: epochs, schedule: schedule, augmentation: pipeline, validation: validation.map(ValidationScore.balancedAccuracy),
                                               patience: patience, observer: observer)
         var history = TrainingHistory(epochs: [], keptEpoch: done, keptScore: nil, stoppedEarly: false)
         precondition(tauNormalization != .chosenOnValidation || validation != nil, "τ chosen on the validation images without validation images")
@@ -193,6 +196,7 @@ public struct SoftmaxRecipe: Sendable {
         for (name, p) in model.parameters { p.isTrainable = name.hasPrefix(head + ".") }
         defer { for (_, p) in model.parameters { p.isTrainable = true } }
         trainer.epochs = secondStageEpochs
+        trainer.schedule = .constant
         trainer.augmentation = nil
         if reinitializesHead && done <= epochs, let linear = model.layers.last?.layer as? Linear {
             var rng = SeededGenerator(seed: seed &+ 3)

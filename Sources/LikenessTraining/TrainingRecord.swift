@@ -157,7 +157,7 @@ public struct TrainingSettings: Codable, Sendable, Equatable {
         learningRate = recipe.learningRate
         seed = recipe.seed
         patience = recipe.patience
-        schedule = "\(LearningRateSchedule.constant)"
+        schedule = "\(recipe.schedule)"
         augmentation = recipe.augmentation.map { "\($0)" }
         head = .softmax(SoftmaxSettings(
             batchSize: recipe.batchSize, loss: "\(recipe.loss)", classWeighting: "\(recipe.classWeighting)",

@@ -188,6 +188,19 @@ struct CommandTests {
         }
     }
 
+    /// `--schedule cosine` reaches both heads' recipes, and the model's record says so.
+    @Test func theScheduleIsTrainedWithAndRecorded() throws {
+        let dir = try TemporaryFolder()
+        for head in ["softmax", "embedding"] {
+            let path = dir.file("\(head).h5")
+            try run(["train", sample, "--head", head, "--epochs", "2", "-P", "4", "-K", "4", "--schedule", "cosine", "-o", path])
+            #expect(try ModelArchive.load(path).training?.settings?.schedule == "\(LearningRateSchedule.cosine(period: 2))", "\(head)")
+        }
+        try run(["train", sample, "--head", "softmax", "--epochs", "1", "-o", dir.file("constant.h5")])
+        #expect(try ModelArchive.load(dir.file("constant.h5")).training?.settings?.schedule == "\(LearningRateSchedule.constant)")
+        expectArgumentError(["train", sample, "--schedule", "linear", "-o", "m.h5"], "The value 'linear' is invalid for '--schedule <schedule>'")
+    }
+
     @Test func aDatasetGivenAsAnImageIsPointedToDataset() throws {
         let dir = try TemporaryFolder()
         try saveModel(at: dir.file("model.h5"))

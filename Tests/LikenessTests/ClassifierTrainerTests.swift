@@ -70,6 +70,25 @@ struct SoftmaxRecipeTests {
         #expect(set.count == 220 && set.labels.filter { $0 == 1 }.count == 110)
     }
 
+    /// The first stage's epochs follow the schedule; the second stage keeps the base rate. A step
+    /// schedule to rate 0 after epoch 1 leaves epoch 2's weights as epoch 1 left them, while both
+    /// epochs of the second stage still move the head.
+    @Test func theScheduleRunsTheFirstStageOnly() throws {
+        var recipe = SoftmaxRecipe()
+        recipe.epochs = 2
+        recipe.batchSize = 16
+        recipe.schedule = .step(stepSize: 1, gamma: 0)
+        recipe.secondStageEpochs = 2
+        let network = model()
+        var digests: [String] = []
+        _ = try recipe.train(network, on: data, indices: imbalanced, validation: nil) { _, _ in
+            digests.append(network.weightDigest)
+        }
+        try #require(digests.count == 4)
+        #expect(digests[1] == digests[0], "epoch 2 ran at rate 0")
+        #expect(digests[2] != digests[1] && digests[3] != digests[2], "the second stage kept the base rate")
+    }
+
     @Test func secondStageTrainsTheHeadAlone() throws {
         var recipe = SoftmaxRecipe()
         recipe.epochs = 2

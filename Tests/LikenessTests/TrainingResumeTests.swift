@@ -61,8 +61,8 @@ struct TrainingResumeTests {
     }
 
     /// Mixed batches are drawn from the seed, the epoch and the batch: a resumed run mixes them as
-    /// the uninterrupted one did, starts cRT's head afresh alike, and τ-normalises the head the
-    /// same at the end.
+    /// the uninterrupted one did, follows the cosine schedule from the epoch it resumes at, starts
+    /// cRT's head afresh alike, and τ-normalises the head the same at the end.
     @Test func softmaxRecipeWithMixingAndTauNormalization() throws {
         let data = stripes(count: 200, seed: 6)
         var recipe = SoftmaxRecipe()
@@ -70,6 +70,7 @@ struct TrainingResumeTests {
         recipe.batchSize = 16
         recipe.loss = .focal(gamma: 2)
         recipe.mixing = Mixup(alpha: 0.3, cutMixAlpha: 1)
+        recipe.schedule = .cosine(period: 3)
         recipe.secondStageEpochs = 2
         recipe.reinitializesHead = true
         recipe.tauNormalization = .chosenOnValidation

@@ -260,7 +260,8 @@ extension LikenessCommand {
                 epochs: optimisation.epochs, classesPerBatch: classesPerBatch, imagesPerClass: triplet.imagesPerClass, loss: metricLoss,
                 distillation: try start.distillation(for: dataset, imagesPerStep: classesPerBatch * triplet.imagesPerClass, seed: runtime.seed),
                 augmentation: try imbalance.augmentationPipeline(channels: dataset.channels, seed: runtime.seed),
-                learningRate: optimisation.learningRate, patience: optimisation.patience, seed: runtime.seed)
+                learningRate: optimisation.learningRate, schedule: optimisation.learningRateSchedule, patience: optimisation.patience,
+                seed: runtime.seed)
         }
 
         /// The softmax recipe these options describe.
@@ -270,6 +271,7 @@ extension LikenessCommand {
             recipe.epochs = optimisation.epochs
             recipe.batchSize = optimisation.batchSize
             recipe.learningRate = optimisation.learningRate
+            recipe.schedule = optimisation.learningRateSchedule
             recipe.patience = optimisation.patience
             recipe.seed = runtime.seed
             recipe.loss = loss.softmaxLoss(epochs: optimisation.epochs)

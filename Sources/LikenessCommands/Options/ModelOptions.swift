@@ -39,6 +39,10 @@ struct OptimisationOptions: ParsableArguments {
     @Option(parsing: .unconditional, help: "Adam's learning rate.")
     var learningRate: Float = 1e-3
 
+    @Option(parsing: .unconditional, help: ArgumentHelp("How the learning rate changes over the epochs: constant, or cosine (Loshchilov and Hutter 2017: in epoch t + 1 of E, --learning-rate times (1 + cos(π t / E)) / 2; the softmax head's --second-stage keeps --learning-rate).",
+                                                        valueName: "schedule"))
+    var schedule: ScheduleName = .constant
+
     @Option(parsing: .unconditional, help: ArgumentHelp("Stop after this many epochs without a better validation score (the best epoch's weights are kept).",
                                valueName: "epochs"))
     var patience: Int?
@@ -49,6 +53,18 @@ struct OptimisationOptions: ParsableArguments {
         guard learningRate > 0 && learningRate.isFinite else { throw ValidationError("--learning-rate must be positive, not \(learningRate).") }
         if let patience, patience < 1 { throw ValidationError("--patience must be at least 1, not \(patience).") }
     }
+
+    /// The learning-rate schedule over `epochs`.
+    var learningRateSchedule: LearningRateSchedule {
+        switch schedule {
+        case .constant: .constant
+        case .cosine: .cosine(period: epochs)
+        }
+    }
+}
+
+enum ScheduleName: String, ExpressibleByArgument, CaseIterable {
+    case constant, cosine
 }
 
 /// The loss, of the head being trained: `--loss` takes the values of the chosen `--head`.
