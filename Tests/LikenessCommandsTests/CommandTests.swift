@@ -219,6 +219,47 @@ struct CommandTests {
         expectArgumentError(["one-shot", "--model", "m.h5", "--augment-shots", "-2"], "--augment-shots takes 0 to")
     }
 
+    /// `--episodes`: each known class in turn enrolled from one of the dataset's images, as
+    /// `OneShotEvaluation.knownClassEpisodes` runs them; with several models, their mean; never
+    /// on the test set.
+    @Test func oneShotEpisodesRunOnTheKnownClasses() throws {
+        let dir = try TemporaryFolder()
+        try saveModel(at: dir.path + "/a.h5")
+        try saveModel(at: dir.path + "/b.h5", seed: 2)
+        let datasets = ["--known", "fashion-mnist:train", "--shots", "fashion-mnist:train", "--test", "fashion-mnist:test",
+                        "--data-directory", sample, "--draws", "3"]
+        try run(["one-shot", "--model", dir.path + "/a.h5", "--episodes", "fashion-mnist:train", "--score", "shot-adjusted",
+                 "-o", dir.path + "/a.json"] + datasets)
+        let report = try #require(try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: dir.path + "/a.json"))) as? [String: Any])
+        let episodes = try #require(report["episodes"] as? [String: Any])
+        #expect(episodes["dataset"] as? String == "fashion-mnist:train")
+
+        let archive = try ModelArchive.load(dir.path + "/a.h5")
+        let train = try FashionMNIST.load(split: .train, directory: sample)
+        let known = [0, 1, 2, 3, 4, 6, 8, 9]
+        let knownIndices = (0..<train.count).filter { known.contains(train.labels[$0]) }
+        let embeddings = archive.outputs(for: train, indices: knownIndices)
+        let expected = try OneShotEvaluation.knownClassEpisodes(
+            knownClasses: known, draws: 3, enrolment: ShotEnrolment(score: .shotAdjusted),
+            training: (embeddings, train.labels(knownIndices)), validation: (embeddings, train.labels(knownIndices)))
+        func close(_ a: Double?, _ b: Double) -> Bool { a.map { abs($0 - b) < 1e-12 } ?? false }
+        #expect(close(episodes["mean_balanced_accuracy"] as? Double, expected.meanBalancedAccuracy), "\(episodes)")
+        #expect(close(episodes["mean_one_shot_recall"] as? Double, expected.meanOneShotRecall))
+        let recall = try #require(episodes["one_shot_recall"] as? [String: Double])
+        #expect(zip(known, expected.oneShotRecall).allSatisfy { close(recall[FashionMNIST.classNames[$0]], $1) }, "\(recall)")
+
+        try run(["one-shot", "--model", dir.path + "/a.h5", "--model", dir.path + "/b.h5", "--episodes", "fashion-mnist:train",
+                 "-o", dir.path + "/seeds.json"] + datasets)
+        let seeds = try #require(try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: dir.path + "/seeds.json"))) as? [String: Any])
+        let runs = try #require(seeds["runs"] as? [[String: Any]])
+        let means = runs.map { ($0["episodes"] as? [String: Any])?["mean_balanced_accuracy"] as? Double ?? -1 }
+        #expect(close((seeds["mean"] as? [String: Any])?["episodes_balanced_accuracy"] as? Double, (means[0] + means[1]) / 2), "\(means)")
+
+        expectArgumentError(["one-shot", "--model", dir.path + "/a.h5", "--episodes", "fashion-mnist:test"],
+                            "--episodes never takes the test set (--test fashion-mnist:test)")
+        expectArgumentError(["one-shot", "--model", dir.path + "/a.h5", "--episodes", "no-such-set"], "--episodes: 'no-such-set' is neither")
+    }
+
     /// `--model` repeated (one per training seed): each model's report as one model's run gives
     /// it, their mean and the sample standard deviation of their figures.
     @Test func oneShotMeasuresSeveralSeedsModels() throws {

@@ -28,11 +28,19 @@ extension LikenessCommand {
             decisions use, and --refine-with DATASET measures each draw a second time with the novel \
             prototypes refined from DATASET's images, unlabelled (never the test set): reported apart.
 
+            Choosing those options on the novel classes' figures would tune on the test: --episodes \
+            DATASET (e.g. fashion-mnist:validation) runs each known class in turn as the new class \
+            instead, enrolled from one of its images of DATASET (its images at even positions, drawn \
+            as the shots are), the other known classes from --known, DATASET's other images of the \
+            known classes classified; the mean of the episodes' balanced accuracies is the figure to \
+            compare options on (PROTOCOL.md, "Recipes, backbones and choices").
+
             Example:
               likeness one-shot --model embedder.h5 --novel-classes Sandal,Sneaker \\
                 --known split.json:train --shots split.json:validation \\
                 --test split.json:test
               likeness one-shot --model embedder.h5 --augment-shots 16 --refine-with fashion-mnist:pool
+              likeness one-shot --model embedder.h5 --score shot-adjusted --episodes fashion-mnist:validation
             """
         )
 
@@ -60,6 +68,10 @@ extension LikenessCommand {
 
         @Option(parsing: .unconditional, help: "Draws of the enrolment image.")
         var draws = 20
+
+        @Option(help: ArgumentHelp("Also run the known-class episodes on this dataset's images of the known classes (each known class enrolled from one of them in turn), the figure to choose --score and --augment-shots on; never --test.",
+                                   valueName: "dataset"))
+        var episodes: String?
 
         @Flag(help: "Print the result as JSON instead of a table.")
         var json = false
@@ -94,6 +106,16 @@ extension LikenessCommand {
                 }
             }
             try enrolment.shots.validatePool(directory: directory)
+            if let episodes {
+                do {
+                    try DatasetSource.validateArgument(episodes, directory: directory)
+                } catch let error as ValidationError {
+                    throw ValidationError("--episodes: \(error.message)")
+                }
+                guard episodes != testDataset else {
+                    throw ValidationError("--episodes never takes the test set (--test \(testDataset)): options chosen on it would be tuned on the images they are measured on.")
+                }
+            }
             if enrolment.shots.refineWith == testDataset {
                 throw ValidationError("--refine-with never takes the test set (--test \(testDataset)): refined figures must not see the images they are measured on.")
             }
@@ -110,6 +132,8 @@ extension LikenessCommand {
                 var recall: [String: Double]
                 var knownMacroRecall: Double
                 var accuracy: Double
+                /// The known-class episodes' mean balanced accuracy, with `--episodes`.
+                var episodesBalancedAccuracy: Double?
             }
         }
 
@@ -130,6 +154,19 @@ extension LikenessCommand {
             /// The draws again with the novel prototypes refined from `refineWith`, apart.
             var refineWith: String?
             var refined: Refined?
+            /// The known-class episodes, with `--episodes`.
+            var episodes: Episodes?
+
+            struct Episodes: Encodable {
+                var dataset: String
+                /// Per known class, its recall as the one-shot class of its episode, and the
+                /// episode's balanced accuracy (mean recall of the known classes), means over the draws.
+                var oneShotRecall: [String: Double]
+                var balancedAccuracy: [String: Double]
+                var meanOneShotRecall: Double
+                /// The figure enrolment options are chosen on.
+                var meanBalancedAccuracy: Double
+            }
 
             struct Refined: Encodable {
                 var poolSize: Int
@@ -156,10 +193,12 @@ extension LikenessCommand {
             let novel = reports[0].novelClasses
             let width = max(12, (model.map(\.count).max() ?? 0) + 1)
             print("model".padding(toLength: width, withPad: " ", startingAt: 0)
-                  + novel.map { Markup.terminal($0).padding(toLength: 12, withPad: " ", startingAt: 0) }.joined() + "known macro  \(reports[0].recall.count)-way")
+                  + novel.map { Markup.terminal($0).padding(toLength: 12, withPad: " ", startingAt: 0) }.joined() + "known macro  \(reports[0].recall.count)-way"
+                  + (episodes == nil ? "" : "   episodes"))
             func row(_ name: String, _ s: SeedsReport.Summary) {
                 print(name.padding(toLength: width, withPad: " ", startingAt: 0) + novel.map { String(format: "%-12.4f", s.recall[$0] ?? 0) }.joined()
-                      + String(format: "%-13.4f%.4f", s.knownMacroRecall, s.accuracy))
+                      + String(format: "%-13.4f%.4f", s.knownMacroRecall, s.accuracy)
+                      + (s.episodesBalancedAccuracy.map { String(format: "   %.4f", $0) } ?? ""))
             }
             for (path, report) in zip(model, reports) { row(path, summary(of: [report], OneShotEvaluation.mean)) }
             row("mean", seeds.mean)
@@ -169,7 +208,8 @@ extension LikenessCommand {
         /// The figures of `reports` combined by `combine` (mean, spread), class by class.
         private func summary(of reports: [Report], _ combine: ([Double]) -> Double) -> SeedsReport.Summary {
             SeedsReport.Summary(recall: Dictionary(uniqueKeysWithValues: reports[0].recall.keys.map { name in (name, combine(reports.map { $0.recall[name] ?? 0 })) }),
-                                knownMacroRecall: combine(reports.map(\.knownMacroRecall)), accuracy: combine(reports.map(\.accuracy)))
+                                knownMacroRecall: combine(reports.map(\.knownMacroRecall)), accuracy: combine(reports.map(\.accuracy)),
+                                episodesBalancedAccuracy: episodes == nil ? nil : combine(reports.map { $0.episodes?.meanBalancedAccuracy ?? 0 }))
         }
 
 
@@ -202,6 +242,7 @@ extension LikenessCommand {
             let testSet = try load("--test", testDataset)
             let knownSet = try load("--known", knownDataset)
             let shotSet = try load("--shots", shotsDataset)
+            let episodeSet = try episodes.map { try load("--episodes", $0) }
 
             // Every class is an index into --test's class list; the other sets' classes are matched by name.
             let classNames = testSet.dataset.classNames
@@ -237,6 +278,10 @@ extension LikenessCommand {
                 return recall
             }
             let recall = recallByName(known: result.knownRecall, novel: result.novelRecall)
+            let episodeReport = try episodeSet.map { set in
+                try knownClassEpisodes(archive: archive, set: set, known: known, classNames: classNames,
+                                       training: (knownEmbeddings, knownImages.labels))
+            }
             let refined = result.refined.map {
                 Report.Refined(poolSize: $0.poolSize, recall: recallByName(known: $0.knownRecall, novel: $0.novelRecall),
                                accuracy: $0.accuracy, accuracyPerDraw: $0.accuracyPerDraw)
@@ -246,7 +291,7 @@ extension LikenessCommand {
                                 accuracy: result.accuracy, accuracyPerDraw: result.accuracyPerDraw,
                                 knownMacroRecall: OneShotEvaluation.mean(result.knownRecall),
                                 augmentShots: enrolment.shots.augmentShots, score: enrolment.score.rawValue,
-                                refineWith: enrolment.shots.refineWith, refined: refined)
+                                refineWith: enrolment.shots.refineWith, refined: refined, episodes: episodeReport)
             let width = max(20, (classNames.map(\.count).max() ?? 0) + 1)
             let views = enrolment.shots.augmentShots
             func table(_ recall: [String: Double], accuracy: Double, perDraw: [Double], novelFrom: String) {
@@ -266,7 +311,40 @@ extension LikenessCommand {
                     print("\nrefined from \(refined.poolSize) unlabelled images of \(pool) (not one-shot: reported apart)")
                     table(refined.recall, accuracy: refined.accuracy, perDraw: refined.accuracyPerDraw, novelFrom: oneImage + ", refined")
                 }
+                if let episodeReport {
+                    print("\nknown-class episodes on \(episodeReport.dataset): each known class enrolled from one of its images, the others from --known")
+                    print("class".padding(toLength: width + 2, withPad: " ", startingAt: 0) + "one-shot recall   balanced accuracy")
+                    for c in known {
+                        print(Markup.terminal(classNames[c]).padding(toLength: width, withPad: " ", startingAt: 0),
+                              String(format: "%15.4f   %17.4f", episodeReport.oneShotRecall[classNames[c]]!, episodeReport.balancedAccuracy[classNames[c]]!))
+                    }
+                    print(String(format: "mean balanced accuracy %.4f (one-shot recall %.4f; ", episodeReport.meanBalancedAccuracy,
+                                 episodeReport.meanOneShotRecall) + enrolment.score.rawValue
+                          + " score, \(views) augmented view\(views == 1 ? "" : "s")): compare enrolment options on this, not on the novel classes")
+                }
             })
+        }
+
+        /// The known-class episodes on `set`'s images of the known classes (`classNames` indices),
+        /// the other known classes enrolled from `training`.
+        private func knownClassEpisodes(archive: ModelArchive, set: LoadedDataset, known: [Int], classNames: [String],
+                                        training: (embeddings: Tensor, labels: [Int])) throws -> Report.Episodes {
+            let validation = try images(of: set, "--episodes", classes: known, classNames: classNames)
+            let short = known.filter { c in validation.labels.filter { $0 == c }.count < 2 }
+            guard short.isEmpty else {
+                throw CommandError("--episodes \(episodes ?? "") has fewer than 2 images of \(short.map { classNames[$0] }.joined(separator: ", ")): "
+                                   + "each known class needs one to enrol and one to classify.")
+            }
+            printDiagnostic("one-shot: embedding \(validation.indices.count) images of the known classes for the episodes")
+            let views = archive.shotViews(of: set.dataset, candidates: [validation.indices], augmentedViews: enrolment.shots.augmentShots)
+            let result = try OneShotEvaluation.knownClassEpisodes(
+                knownClasses: known, draws: draws, enrolment: enrolment.enrolment, training: training,
+                validation: (archive.outputs(for: set.dataset, indices: validation.indices, showProgress: true), validation.labels),
+                views: views.map { views in { try views(0, $0) } })
+            return Report.Episodes(dataset: episodes ?? "",
+                                   oneShotRecall: Dictionary(uniqueKeysWithValues: zip(known.map { classNames[$0] }, result.oneShotRecall)),
+                                   balancedAccuracy: Dictionary(uniqueKeysWithValues: zip(known.map { classNames[$0] }, result.balancedAccuracy)),
+                                   meanOneShotRecall: result.meanOneShotRecall, meanBalancedAccuracy: result.meanBalancedAccuracy)
         }
 
         /// The novel classes as indices into `classNames` (--test's), at least one class left known.
@@ -306,7 +384,7 @@ extension LikenessCommand.OneShot: FileRoles {
     var inputFiles: [NamedFile] {
         model.map { NamedFile(option: "--model", path: $0) } + NamedFile.dataset("--known", known)
             + NamedFile.dataset("--shots", shots) + NamedFile.dataset("--test", test)
-            + NamedFile.dataset("--refine-with", enrolment.shots.refineWith)
+            + NamedFile.dataset("--refine-with", enrolment.shots.refineWith) + NamedFile.dataset("--episodes", episodes)
     }
 
     var outputFiles: [NamedFile] {
