@@ -12,6 +12,10 @@ import _LikenessTestSupport
 @Suite("likeness commands in process", .serialized)
 struct CommandTests {
     let sample = repositoryRoot + "/Datasets/sample/fashion-mnist"
+    /// `likeness one-shot`'s datasets from the sample folder, whose classes have Fashion-MNIST's names.
+    var oneShotSample: [String] {
+        ["--known", "fashion-mnist:train", "--shots", "fashion-mnist:train", "--test", "fashion-mnist:test", "--data-directory", sample]
+    }
 
     /// Parses `arguments` as `likeness` does, then runs the command.
     func run(_ arguments: [String]) throws {
@@ -116,8 +120,7 @@ struct CommandTests {
     @Test func oneShotRunsOnAnyLabelledDatasets() throws {
         let dir = try TemporaryFolder()
         try saveModel(at: dir.path + "/model.h5")
-        // Built-in names read from the sample folder, whose classes have Fashion-MNIST's names.
-        let datasets = ["--known", "fashion-mnist:train", "--shots", "fashion-mnist:train", "--test", "fashion-mnist:test", "--data-directory", sample]
+        let datasets = oneShotSample
         try run(["one-shot", "--model", dir.path + "/model.h5", "--novel-classes", "Sandal,7", "--draws", "3", "--json",
                  "-o", dir.path + "/one-shot.json"] + datasets)
         let report = try #require(try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: dir.path + "/one-shot.json"))) as? [String: Any])
@@ -226,8 +229,7 @@ struct CommandTests {
         let dir = try TemporaryFolder()
         try saveModel(at: dir.path + "/a.h5")
         try saveModel(at: dir.path + "/b.h5", seed: 2)
-        let datasets = ["--known", "fashion-mnist:train", "--shots", "fashion-mnist:train", "--test", "fashion-mnist:test",
-                        "--data-directory", sample, "--draws", "3"]
+        let datasets = oneShotSample + ["--draws", "3"]
         try run(["one-shot", "--model", dir.path + "/a.h5", "--episodes", "fashion-mnist:train", "--score", "shot-adjusted",
                  "-o", dir.path + "/a.json"] + datasets)
         let report = try #require(try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: dir.path + "/a.json"))) as? [String: Any])
@@ -266,8 +268,7 @@ struct CommandTests {
         let dir = try TemporaryFolder()
         try saveModel(at: dir.path + "/a.h5")
         try saveModel(at: dir.path + "/b.h5", seed: 2)
-        let datasets = ["--known", "fashion-mnist:train", "--shots", "fashion-mnist:train", "--test", "fashion-mnist:test",
-                        "--data-directory", sample, "--draws", "3"]
+        let datasets = oneShotSample + ["--draws", "3"]
         var single: [[String: Any]] = []
         for model in ["a", "b"] {
             try run(["one-shot", "--model", "\(dir.path)/\(model).h5", "-o", "\(dir.path)/\(model).json"] + datasets)

@@ -97,7 +97,7 @@ extension LikenessCommand {
             try requireSeparateFiles()
             _ = try deprecatedSpelling(deprecatedData, of: dataDirectory, old: "--data", new: "--data-directory")
             guard draws >= 1 else { throw ValidationError("--draws must be at least 1, not \(draws).") }
-            for (option, dataset) in [("--known", known), ("--shots", shots), ("--test", test)] {
+            for (option, dataset) in [("--known", known), ("--shots", shots), ("--test", test), ("--episodes", episodes)] {
                 guard let dataset else { continue }
                 do {
                     try DatasetSource.validateArgument(dataset, directory: directory)
@@ -106,15 +106,8 @@ extension LikenessCommand {
                 }
             }
             try enrolment.shots.validatePool(directory: directory)
-            if let episodes {
-                do {
-                    try DatasetSource.validateArgument(episodes, directory: directory)
-                } catch let error as ValidationError {
-                    throw ValidationError("--episodes: \(error.message)")
-                }
-                guard episodes != testDataset else {
-                    throw ValidationError("--episodes never takes the test set (--test \(testDataset)): options chosen on it would be tuned on the images they are measured on.")
-                }
+            if episodes == testDataset {
+                throw ValidationError("--episodes never takes the test set (--test \(testDataset)): options chosen on it would be tuned on the images they are measured on.")
             }
             if enrolment.shots.refineWith == testDataset {
                 throw ValidationError("--refine-with never takes the test set (--test \(testDataset)): refined figures must not see the images they are measured on.")
@@ -242,7 +235,7 @@ extension LikenessCommand {
             let testSet = try load("--test", testDataset)
             let knownSet = try load("--known", knownDataset)
             let shotSet = try load("--shots", shotsDataset)
-            let episodeSet = try episodes.map { try load("--episodes", $0) }
+            let episodeSet = try episodes.map { (name: $0, set: try load("--episodes", $0)) }
 
             // Every class is an index into --test's class list; the other sets' classes are matched by name.
             let classNames = testSet.dataset.classNames
@@ -278,8 +271,8 @@ extension LikenessCommand {
                 return recall
             }
             let recall = recallByName(known: result.knownRecall, novel: result.novelRecall)
-            let episodeReport = try episodeSet.map { set in
-                try knownClassEpisodes(archive: archive, set: set, known: known, classNames: classNames,
+            let episodeReport = try episodeSet.map { episodes in
+                try knownClassEpisodes(archive: archive, dataset: episodes.name, set: episodes.set, known: known, classNames: classNames,
                                        training: (knownEmbeddings, knownImages.labels))
             }
             let refined = result.refined.map {
@@ -325,14 +318,14 @@ extension LikenessCommand {
             })
         }
 
-        /// The known-class episodes on `set`'s images of the known classes (`classNames` indices),
-        /// the other known classes enrolled from `training`.
-        private func knownClassEpisodes(archive: ModelArchive, set: LoadedDataset, known: [Int], classNames: [String],
+        /// The known-class episodes on `set`'s images (of `dataset`) of the known classes
+        /// (`classNames` indices), the other known classes enrolled from `training`.
+        private func knownClassEpisodes(archive: ModelArchive, dataset: String, set: LoadedDataset, known: [Int], classNames: [String],
                                         training: (embeddings: Tensor, labels: [Int])) throws -> Report.Episodes {
             let validation = try images(of: set, "--episodes", classes: known, classNames: classNames)
             let short = known.filter { c in validation.labels.filter { $0 == c }.count < 2 }
             guard short.isEmpty else {
-                throw CommandError("--episodes \(episodes ?? "") has fewer than 2 images of \(short.map { classNames[$0] }.joined(separator: ", ")): "
+                throw CommandError("--episodes \(dataset) has fewer than 2 images of \(short.map { classNames[$0] }.joined(separator: ", ")): "
                                    + "each known class needs one to enrol and one to classify.")
             }
             printDiagnostic("one-shot: embedding \(validation.indices.count) images of the known classes for the episodes")
@@ -341,7 +334,7 @@ extension LikenessCommand {
                 knownClasses: known, draws: draws, enrolment: enrolment.enrolment, training: training,
                 validation: (archive.outputs(for: set.dataset, indices: validation.indices, showProgress: true), validation.labels),
                 views: views.map { views in { try views(0, $0) } })
-            return Report.Episodes(dataset: episodes ?? "",
+            return Report.Episodes(dataset: dataset,
                                    oneShotRecall: Dictionary(uniqueKeysWithValues: zip(known.map { classNames[$0] }, result.oneShotRecall)),
                                    balancedAccuracy: Dictionary(uniqueKeysWithValues: zip(known.map { classNames[$0] }, result.balancedAccuracy)),
                                    meanOneShotRecall: result.meanOneShotRecall, meanBalancedAccuracy: result.meanBalancedAccuracy)
