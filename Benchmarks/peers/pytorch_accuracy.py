@@ -23,6 +23,13 @@ one smaller), validation balanced accuracy after each epoch: the best epoch's we
               the same, each image of a batch first mirrored left to right with probability 0.5,
               then with probability 0.5 shifted by (dx, dy) uniform in −2…2 each (the pixels
               shifted in are 0), before mixing (AugmentationPipeline's hflip and crop=2);
+  balanced-softmax-mixup-augment-offsets
+              the same, then logit offsets b (OffsetCalibration, LogitOffsets) fitted on the
+              validation logits, minimising (1/C) Σ_c (1/n_c) Σ_{y_i=c} −log softmax(z_i + b)_c with
+              Σ_c b_c = 0 (unit gradient steps from 0 until no projected gradient entry exceeds
+              1e-6, at most 20,000), added to the head's bias; its validation balanced accuracy is
+              cross-fitted: alternate validation images of each class in two halves, each half
+              classified with the offsets fitted on the other;
   balanced-softmax-cutmix
               the same as balanced-softmax-mixup with CutMix's batches: λ ~ Beta(1, 1), a box of sides ⌊28 √(1 − λ)⌋
               centred on a uniform pixel (half-sides rounded down, clipped to the image) pasted
@@ -82,7 +89,11 @@ INFERENCE_BATCH = 1000
 APPROACHES = ("focal", "embedding")
 # likeness-bench's AccuracyRecipe names, in its order.
 RECIPES = ("focal", "ce", "balanced-softmax", "ldam-drw", "balanced-softmax-mixup", "balanced-softmax-mixup-augment",
-           "balanced-softmax-cutmix", "ce-crt-taunorm")
+           "balanced-softmax-mixup-augment-offsets", "balanced-softmax-cutmix", "ce-crt-taunorm")
+AUGMENTED_RECIPES = ("balanced-softmax-mixup-augment", "balanced-softmax-mixup-augment-offsets")
+# LogitOffsets.fit's defaults.
+OFFSET_TOLERANCE = 1e-6
+OFFSET_MAXIMUM_STEPS = 20_000
 # --augment hflip,crop=2: each image mirrored left to right, then shifted, each with probability 0.5.
 SHIFT_PADDING = 2
 MIXUP_ALPHA = 0.3
@@ -177,7 +188,8 @@ def recipe_loss(recipe, counts, epochs):
               + ", ".join(f"{w:.3f}" for w in weights.tolist()), file=sys.stderr)
         return (lambda z, y, epoch: ldam_loss(z, y, margins, weights=weights if epoch >= reweighting_epoch else None)), None
     mixing = {"balanced-softmax": None, "balanced-softmax-mixup": (MIXUP_ALPHA, None),
-              "balanced-softmax-mixup-augment": (MIXUP_ALPHA, None), "balanced-softmax-cutmix": (None, CUTMIX_ALPHA)}[recipe]
+              "balanced-softmax-mixup-augment": (MIXUP_ALPHA, None), "balanced-softmax-mixup-augment-offsets": (MIXUP_ALPHA, None),
+              "balanced-softmax-cutmix": (None, CUTMIX_ALPHA)}[recipe]
     offsets = logit_offsets(counts)
     return (lambda z, y, epoch: balanced_softmax_loss(z, y, offsets)), mixing
 
@@ -338,6 +350,51 @@ def tau_normalize(model, validation):
     return best[0]
 
 
+def fit_logit_offsets(logits, labels, classes=len(CLASS_NAMES)):
+    """LogitOffsets.fit: the offsets minimising the class-balanced cross-entropy of the float64
+    `logits` (N × C), the classes with images summing to 0, the others left at 0."""
+    counts = np.bincount(labels, minlength=classes)
+    present = counts > 0
+    weights = 1.0 / (present.sum() * counts[labels])
+    one_hot = np.eye(classes)[labels]
+    offsets = np.zeros(classes)
+    for _ in range(OFFSET_MAXIMUM_STEPS):
+        z = logits + offsets
+        p = np.exp(z - z.max(axis=1, keepdims=True))
+        p /= p.sum(axis=1, keepdims=True)
+        gradient = (weights[:, None] * (p - one_hot)).sum(axis=0)
+        gradient = np.where(present, gradient - gradient[present].mean(), 0.0)
+        if np.all(np.abs(gradient) <= OFFSET_TOLERANCE):
+            break
+        offsets -= gradient
+    return offsets.astype(np.float32)
+
+
+def calibrate_offsets(model, validation):
+    """OffsetCalibration.calibrate: fits the offsets on the validation logits, adds them to the
+    head's bias and returns the cross-fitted validation balanced accuracy."""
+    logits = outputs(model, validation[0]).double().numpy()
+    labels = validation[1]
+    offsets = fit_logit_offsets(logits, labels)
+    seen = np.zeros(len(CLASS_NAMES), dtype=int)
+    half = np.empty(len(labels), dtype=int)
+    for i, label in enumerate(labels):
+        half[i] = seen[label] % 2
+        seen[label] += 1
+    predicted = np.empty(len(labels), dtype=int)
+    for part in (0, 1):
+        other = fit_logit_offsets(logits[half != part], labels[half != part])
+        predicted[half == part] = (logits[half == part] + other).argmax(axis=1)
+    cross_fitted = balanced_accuracy(predicted, labels)
+    before = balanced_accuracy(logits.argmax(axis=1), labels)
+    with torch.no_grad():
+        model.dense.bias += torch.from_numpy(offsets)
+    after = validation_score(model, validation)
+    print("logit offsets: " + ", ".join(f"{name} {b:+.2f}" for name, b in zip(CLASS_NAMES, offsets.tolist()))
+          + f"; validation balanced accuracy {before:.4f} before, {after:.4f} after, {cross_fitted:.4f} cross-fitted", file=sys.stderr)
+    return cross_fitted
+
+
 def train_softmax(model, recipe, images, labels, validation, epochs, seed):
     """Trains the softmax head with `recipe` as SoftmaxRecipe.train does, each stage given back the
     weights of its best validation balanced accuracy epoch (the first of equals). Returns the
@@ -348,7 +405,9 @@ def train_softmax(model, recipe, images, labels, validation, epochs, seed):
     loss_function, mixing = recipe_loss(recipe, counts, epochs)
     seconds, reports, kept, score = fit(model, model.parameters(), recipe, images, labels,
                                         lambda epoch: shuffled_batches(labels, epoch, seed), loss_function, validation,
-                                        epochs, seed, mixing=mixing, augment=recipe.endswith("-augment"))
+                                        epochs, seed, mixing=mixing, augment=recipe in AUGMENTED_RECIPES)
+    if recipe == "balanced-softmax-mixup-augment-offsets":
+        return seconds, reports, kept, calibrate_offsets(model, validation), None
     if recipe != "ce-crt-taunorm":
         return seconds, reports, kept, score, None
     # cRT: the head alone, afresh (Glorot-uniform weights from seed + 3, zero bias), on class-balanced

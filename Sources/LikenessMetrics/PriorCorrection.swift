@@ -18,14 +18,9 @@ public struct PriorCorrection: Sendable {
         self.tau = tau
     }
 
+    /// The correction as per-class offsets, `b_c = −τ · log π_c`.
+    public var offsets: LogitOffsets { LogitOffsets(offsets: logPriors.map { -tau * $0 }) }
+
     /// The adjusted `N × C` logits.
-    public func adjust(_ logits: Tensor) -> Tensor {
-        precondition(logits.rank == 2 && logits.shape[1] == logPriors.count, "logits \(logits.shape) for \(logPriors.count) classes")
-        let c = logPriors.count
-        var out = logits
-        out.withUnsafeMutableBufferPointer { z in
-            for i in z.indices { z[i] -= tau * logPriors[i % c] }
-        }
-        return out
-    }
+    public func adjust(_ logits: Tensor) -> Tensor { offsets.adjust(logits) }
 }

@@ -43,6 +43,8 @@ public struct TrainingHistory: Sendable, Codable, Equatable {
     /// The τ the head's weight rows were normalised with after training (`TauNormalization`),
     /// nil for none.
     public var tauNormalization: Float?
+    /// The logit offsets fitted on the validation images after training, nil for none.
+    public var offsetCalibration: OffsetCalibration?
 
     public init(epochs: [EpochReport], keptEpoch: Int?, keptScore: Double?, stoppedEarly: Bool, tauNormalization: Float? = nil) {
         self.epochs = epochs

@@ -62,6 +62,9 @@ public struct SoftmaxRecipe: Sendable {
     public var mixBelow: Int?
     /// τ-normalisation of the head after training (both stages), or nil for none.
     public var tauNormalization: TauNormalization?
+    /// Per-class logit offsets fitted on the validation images after training (and after
+    /// τ-normalisation) and added to the head's bias (`OffsetCalibration`).
+    public var calibratesOffsets = false
     /// Epochs of the second stage (head only, class-balanced batches), or 0 for none.
     public var secondStageEpochs = 0
     /// Classifier re-training (cRT, Kang et al. 2020): the second stage starts the head afresh
@@ -141,11 +144,11 @@ public struct SoftmaxRecipe: Sendable {
     ///     that stage sets them.
     ///   - observer: sees each stage's events, its epochs counted within the stage.
     ///   - onEpochEnd: sees each epoch's report and the checkpoint to resume after it; an error
-    ///     it throws ends training. Checkpoints hold the weights before τ-normalisation.
+    ///     it throws ends training. Checkpoints hold the weights before τ-normalisation and offsets.
     /// - Throws: resampling errors; `TrainingError.nonFinite` naming the epoch (counted within
     ///   the stage), the batch and where a NaN or an infinity appeared; what `onEpochEnd` throws.
-    /// - Precondition: validation images for `tauNormalization` `.chosenOnValidation`; a loss
-    ///   that takes soft targets with `mixing`.
+    /// - Precondition: validation images for `tauNormalization` `.chosenOnValidation` and for
+    ///   `calibratesOffsets`; a loss that takes soft targets with `mixing`.
     @discardableResult
     public func train(_ model: Sequential, on dataset: Dataset, indices: [Int], validation: ValidationImages?,
                       optimizer: (any Optimizer)? = nil, resumingFrom checkpoint: Checkpoint? = nil,
@@ -154,6 +157,10 @@ public struct SoftmaxRecipe: Sendable {
         var history = try trainStages(model, on: dataset, indices: indices, validation: validation, optimizer: optimizer,
                                       resumingFrom: checkpoint, observer: observer, onEpochEnd: onEpochEnd)
         history.tauNormalization = try tauNormalization?.apply(to: model, validation: validation)
+        if calibratesOffsets {
+            guard let validation else { preconditionFailure("offsets calibrated without validation images") }
+            history.offsetCalibration = OffsetCalibration.calibrate(model, on: validation)
+        }
         return history
     }
 

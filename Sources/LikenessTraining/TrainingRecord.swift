@@ -18,11 +18,15 @@ public struct TrainingRecord: Codable, Sendable, Equatable {
     /// The τ the head's weight rows were normalised with after training
     /// (`TrainingHistory.tauNormalization`); nil for none, and in checkpoints (before it).
     public var tauNormalization: Float?
+    /// The logit offsets fitted on the validation images after training and added to the head's
+    /// bias (`TrainingHistory.offsetCalibration`); nil for none, and in checkpoints (before them).
+    public var offsetCalibration: OffsetCalibration?
 
     public init(command: String, trainingClassCounts: [Int], settings: TrainingSettings?, epochs: [EpochReport], keptEpoch: Int?,
-                tauNormalization: Float? = nil) {
+                tauNormalization: Float? = nil, offsetCalibration: OffsetCalibration? = nil) {
         self.command = command
         self.tauNormalization = tauNormalization
+        self.offsetCalibration = offsetCalibration
         self.trainingClassCounts = trainingClassCounts
         self.settings = settings
         self.epochs = epochs
@@ -136,6 +140,9 @@ public struct TrainingSettings: Codable, Sendable, Equatable {
         public var mixBelow: Int?
         /// `TauNormalization` as Swift prints it (`fixed(1.0)`, `chosenOnValidation`); nil for none.
         public var tauNormalization: String?
+        /// Whether logit offsets are fitted on the validation images after training
+        /// (`SoftmaxRecipe.calibratesOffsets`); nil for no (and in records written before it).
+        public var calibratesOffsets: Bool?
     }
 
     public var backbone: Backbone
@@ -165,7 +172,7 @@ public struct TrainingSettings: Codable, Sendable, Equatable {
             secondStageEpochs: recipe.secondStageEpochs, ensembleHeads: recipe.ensembleHeads,
             secondStageReinitializes: recipe.reinitializesHead ? true : nil,
             mixupAlpha: recipe.mixing?.alpha, cutMixAlpha: recipe.mixing?.cutMixAlpha, mixBelow: recipe.mixBelow,
-            tauNormalization: recipe.tauNormalization.map { "\($0)" }))
+            tauNormalization: recipe.tauNormalization.map { "\($0)" }, calibratesOffsets: recipe.calibratesOffsets ? true : nil))
     }
 
     /// What `recipe` trains a `backbone` network with a `dimension`-d embedding head with.

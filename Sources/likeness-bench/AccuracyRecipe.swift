@@ -16,6 +16,9 @@ enum AccuracyRecipe: String, CaseIterable, ExpressibleByArgument {
     /// The balanced softmax on mixup's batches, α 0.3, each image first mirrored left to right
     /// and shifted by up to 2 pixels each way, each with probability 0.5 (`--augment hflip,crop=2`).
     case balancedSoftmaxMixupAugment = "balanced-softmax-mixup-augment"
+    /// `balancedSoftmaxMixupAugment`, then per-class logit offsets fitted on the validation images
+    /// (`OffsetCalibration`); its validation score is the cross-fitted one.
+    case balancedSoftmaxMixupAugmentOffsets = "balanced-softmax-mixup-augment-offsets"
     /// The balanced softmax on CutMix's batches, α 1 (Yun et al. 2019).
     case balancedSoftmaxCutMix = "balanced-softmax-cutmix"
     /// Cross-entropy, then classifier re-training for 5 epochs on class-balanced batches over the
@@ -35,6 +38,7 @@ enum AccuracyRecipe: String, CaseIterable, ExpressibleByArgument {
         case .ldamDRW: "--loss ldam --class-weights effective --beta 0.9999"
         case .balancedSoftmaxMixup: "--loss balanced-softmax --mixup 0.3"
         case .balancedSoftmaxMixupAugment: "--loss balanced-softmax --mixup 0.3 --augment hflip,crop=2"
+        case .balancedSoftmaxMixupAugmentOffsets: "--loss balanced-softmax --mixup 0.3 --augment hflip,crop=2 --calibrate-offsets"
         case .balancedSoftmaxCutMix: "--loss balanced-softmax --cutmix 1"
         case .ceCRTTauNorm: "--loss ce --second-stage 5 --tau-normalize auto"
         }
@@ -62,10 +66,11 @@ enum AccuracyRecipe: String, CaseIterable, ExpressibleByArgument {
         case .balancedSoftmaxMixup:
             recipe.loss = .logitAdjusted(tau: 1)
             recipe.mixing = Mixup(alpha: 0.3)
-        case .balancedSoftmaxMixupAugment:
+        case .balancedSoftmaxMixupAugment, .balancedSoftmaxMixupAugmentOffsets:
             recipe.loss = .logitAdjusted(tau: 1)
             recipe.mixing = Mixup(alpha: 0.3)
             recipe.augmentation = [AugmentationStep(.horizontalFlip), AugmentationStep(.randomCrop(padding: 2))]
+            recipe.calibratesOffsets = self == .balancedSoftmaxMixupAugmentOffsets
         case .balancedSoftmaxCutMix:
             recipe.loss = .logitAdjusted(tau: 1)
             recipe.mixing = Mixup(cutMixAlpha: 1)

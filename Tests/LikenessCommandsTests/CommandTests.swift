@@ -186,7 +186,7 @@ struct CommandTests {
         expectArgumentError(train + ["--loss", "ldam", "--cutmix", "1"], "--loss ldam puts its margin on one true class and takes no mixed labels")
         expectArgumentError(train + ["--tau-normalize", "-1"], "--tau-normalize must be 0 or more (1 gives every class's weight row unit length) or auto, not -1.0.")
         expectArgumentError(train + ["--tau-normalize", "x"], "The value 'x' is invalid for '--tau-normalize <τ|auto>'")
-        for option in [["--mixup", "0.2"], ["--cutmix", "1"], ["--tau-normalize", "auto"]] {
+        for option in [["--mixup", "0.2"], ["--cutmix", "1"], ["--tau-normalize", "auto"], ["--calibrate-offsets"]] {
             expectArgumentError(["train", sample, "--head", "embedding", "-o", "m.h5"] + option, "\(option[0]) is for the softmax head (--head softmax)")
         }
     }
@@ -202,6 +202,22 @@ struct CommandTests {
         try run(["train", sample, "--head", "softmax", "--epochs", "1", "-o", dir.file("constant.h5")])
         #expect(try ModelArchive.load(dir.file("constant.h5")).training?.settings?.schedule == "\(LearningRateSchedule.constant)")
         expectArgumentError(["train", sample, "--schedule", "linear", "-o", "m.h5"], "The value 'linear' is invalid for '--schedule <schedule>'")
+    }
+
+    /// `--calibrate-offsets` fits the logit offsets after training; the model's record keeps
+    /// them, its settings say so, and the head predicts with them.
+    @Test func logitOffsetsAreCalibratedAndRecorded() throws {
+        let dir = try TemporaryFolder()
+        for (name, options) in [("plain", [String]()), ("offsets", ["--calibrate-offsets"])] {
+            try run(["train", sample, "--head", "softmax", "--epochs", "1", "-o", dir.file("\(name).h5")] + options)
+        }
+        let plain = try ModelArchive.load(dir.file("plain.h5")), calibrated = try ModelArchive.load(dir.file("offsets.h5"))
+        let calibration = try #require(calibrated.training?.offsetCalibration)
+        #expect(calibration.offsets.count == calibrated.classNames.count && plain.training?.offsetCalibration == nil)
+        guard case .softmax(let settings)? = calibrated.training?.settings?.head else { Issue.record("no softmax settings"); return }
+        #expect(settings.calibratesOffsets == true)
+        let bias = { (archive: ModelArchive) in (archive.network.layers.last!.layer as! Linear).bias.value.scalars }
+        #expect(bias(calibrated) == zip(bias(plain), calibration.offsets).map { $0 + $1 })
     }
 
     @Test func aDatasetGivenAsAnImageIsPointedToDataset() throws {

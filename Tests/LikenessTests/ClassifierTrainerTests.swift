@@ -272,6 +272,26 @@ struct SoftmaxRecipeTests {
         #expect(TrainingSettings(other).differences(from: settings) == ["head.softmax.cutMixAlpha: 1.0 → none", "head.softmax.mixupAlpha: 0.2 → 0.4"])
         let old = #"{"batchSize":128,"loss":"crossEntropy","classWeighting":"none","resampling":"none","sampler":"shuffled","secondStageEpochs":0,"ensembleHeads":0}"#
         let decoded = try JSONDecoder().decode(TrainingSettings.SoftmaxSettings.self, from: Data(old.utf8))
-        #expect(decoded.mixupAlpha == nil && decoded.tauNormalization == nil)
+        #expect(decoded.mixupAlpha == nil && decoded.tauNormalization == nil && decoded.calibratesOffsets == nil)
+    }
+
+    /// The offsets are fitted after training on the validation images and added to the head's
+    /// bias; the rest of the network is the run's without them, and the settings say so.
+    @Test func offsetsAreFittedAfterTrainingAndRecorded() throws {
+        var recipe = SoftmaxRecipe()
+        recipe.epochs = 2
+        recipe.batchSize = 16
+        let plain = model(), calibrated = model()
+        try recipe.train(plain, on: data, indices: imbalanced, validation: validation)
+        recipe.calibratesOffsets = true
+        let history = try recipe.train(calibrated, on: data, indices: imbalanced, validation: validation)
+        let calibration = try #require(history.offsetCalibration)
+        let (plainHead, calibratedHead) = (plain.layers.last!.layer as! Linear, calibrated.layers.last!.layer as! Linear)
+        #expect(calibratedHead.bias.value.scalars == zip(plainHead.bias.value.scalars, calibration.offsets).map { $0 + $1 })
+        #expect(calibratedHead.weight.value == plainHead.weight.value)
+        let logits = plain.outputs(for: validation.dataset, indices: validation.indices)
+        #expect(calibration.offsets == LogitOffsets.fit(logits: logits, labels: data.labels(validation.indices)).offsets)
+        guard case .softmax(let softmax) = TrainingSettings(recipe).head else { Issue.record("not softmax settings"); return }
+        #expect(softmax.calibratesOffsets == true)
     }
 }

@@ -106,6 +106,9 @@ extension LikenessCommand {
             if imbalance.tauNormalize == .chosenOnValidation && selection.validation.isEmpty {
                 throw CommandError("--tau-normalize auto chooses τ on the validation images, and there are none: give τ (1 is Kang et al.'s usual) or --validation.")
             }
+            if imbalance.calibrateOffsets && selection.validation.isEmpty {
+                throw CommandError("--calibrate-offsets fits the offsets on the validation images, and there are none: give --validation.")
+            }
             let recipe: Recipe = switch architecture.head {
             case .embedding(let dimension):
                 .embedding(try embeddingRecipe(dataset: dataset, classesPerBatch: classesPerBatch), dimension: dimension)
@@ -157,9 +160,10 @@ extension LikenessCommand {
             printDiagnostic("train: \(model.backbone.rawValue) backbone, \(model.headName) head, \(selection.train.count) training and \(selection.validation.count) validation images, \(Parallel.threadCount) threads")
 
             var tauNormalization: Float?
+            var offsetCalibration: OffsetCalibration?
             func record(keptEpoch: Int?) -> TrainingRecord {
                 TrainingRecord(command: invocation, trainingClassCounts: counts, settings: settings, epochs: epochs, keptEpoch: keptEpoch,
-                               tauNormalization: tauNormalization)
+                               tauNormalization: tauNormalization, offsetCalibration: offsetCalibration)
             }
             var lastCheckpoint = resumed?.epoch
             // Ctrl-C prints the command that resumes from the last checkpoint, and exits 130.
@@ -191,6 +195,14 @@ extension LikenessCommand {
                         tauNormalization = tau
                         printDiagnostic("train: τ-normalised the head with τ = \(tau)" + (imbalance.tauNormalize == .chosenOnValidation ? ", chosen on the validation images" : "")
                                         + " (weight rows divided by their length to the power τ, bias dropped)")
+                    }
+                    if let calibration = history.offsetCalibration {
+                        offsetCalibration = calibration
+                        let offsets = zip(dataset.classNames, calibration.offsets).map { "\($0) \(String(format: "%+.2f", $1))" }
+                        printDiagnostic("train: logit offsets fitted on the validation images: " + offsets.joined(separator: ", "))
+                        printDiagnostic("train: validation balanced accuracy \(String(format: "%.4f", calibration.balancedAccuracyBefore)) before the offsets, "
+                                        + "\(String(format: "%.4f", calibration.balancedAccuracy)) after (fitted on them), "
+                                        + "\(String(format: "%.4f", calibration.crossFittedBalancedAccuracy)) cross-fitted (each half with the other half's offsets)")
                     }
                 }
             } catch TrainingError.tooFewClasses(let found) {

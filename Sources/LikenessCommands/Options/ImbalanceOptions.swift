@@ -63,6 +63,9 @@ struct ImbalanceOptions: ParsableArguments {
                                valueName: "τ|auto"))
     var tauNormalize: TauNormalization?
 
+    @Flag(help: "Softmax head: after training, fit an offset for each class's logit on the validation images, minimising their cross-entropy with every class counting equally, and add it to the head's bias: a logit adjustment learnt rather than set to −τ·log π (Menon et al. 2021; Alexandari et al. 2020). Standard error gives the validation balanced accuracy before, after, and cross-fitted (each half of the images scored with the other half's offsets).")
+    var calibrateOffsets = false
+
     func validate() throws {
         guard easyEnsemble >= 0 else { throw ValidationError("--easy-ensemble must be 0 or more heads, not \(easyEnsemble).") }
         if secondStageReinitialize && secondStage == 0 {
@@ -93,9 +96,10 @@ struct ImbalanceOptions: ParsableArguments {
         mixup == nil && cutmix == nil ? nil : Mixup(alpha: mixup, cutMixAlpha: cutmix)
     }
 
-    /// The options given that only the softmax head takes (mixing, τ-normalisation), by name.
+    /// The options given that only the softmax head takes (mixing, τ-normalisation, offsets), by name.
     var softmaxOnlyOptions: [String] {
-        [("--mixup", mixup != nil), ("--cutmix", cutmix != nil), ("--tau-normalize", tauNormalize != nil)].filter(\.1).map(\.0)
+        [("--mixup", mixup != nil), ("--cutmix", cutmix != nil), ("--tau-normalize", tauNormalize != nil),
+         ("--calibrate-offsets", calibrateOffsets)].filter(\.1).map(\.0)
     }
 
     /// The augmentation to apply to training batches, or nil; checked against the images' channels.
@@ -129,6 +133,7 @@ struct ImbalanceOptions: ParsableArguments {
         recipe.mixing = mixing
         recipe.mixBelow = mixBelow
         recipe.tauNormalization = tauNormalize
+        recipe.calibratesOffsets = calibrateOffsets
     }
 }
 
