@@ -26,8 +26,9 @@ one smaller), validation balanced accuracy after each epoch: the best epoch's we
   balanced-softmax-mixup-augment-offsets
               the same, then logit offsets b (OffsetCalibration, LogitOffsets) fitted on the
               validation logits, minimising (1/C) Σ_c (1/n_c) Σ_{y_i=c} −log softmax(z_i + b)_c with
-              Σ_c b_c = 0 (unit gradient steps from 0 until no projected gradient entry exceeds
-              1e-6, at most 20,000), added to the head's bias; its validation balanced accuracy is
+              Σ_c b_c = 0 (Nesterov's accelerated gradient with adaptive restart, unit steps from 0,
+              until no projected gradient entry exceeds 1e-6, at most 20,000 steps), added to the
+              head's bias; its validation balanced accuracy is
               cross-fitted: alternate validation images of each class in two halves, each half
               classified with the offsets fitted on the other;
   balanced-softmax-cutmix
@@ -358,15 +359,21 @@ def fit_logit_offsets(logits, labels, classes=len(CLASS_NAMES)):
     weights = 1.0 / (present.sum() * counts[labels])
     one_hot = np.eye(classes)[labels]
     offsets = np.zeros(classes)
+    previous = offsets.copy()
+    momentum = 0
     for _ in range(OFFSET_MAXIMUM_STEPS):
-        z = logits + offsets
+        start = offsets + momentum / (momentum + 3) * (offsets - previous)
+        z = logits + start
         p = np.exp(z - z.max(axis=1, keepdims=True))
         p /= p.sum(axis=1, keepdims=True)
         gradient = (weights[:, None] * (p - one_hot)).sum(axis=0)
         gradient = np.where(present, gradient - gradient[present].mean(), 0.0)
         if np.all(np.abs(gradient) <= OFFSET_TOLERANCE):
+            offsets = start
             break
-        offsets -= gradient
+        step = start - gradient
+        momentum = 0 if gradient @ (step - offsets) > 0 else momentum + 1  # restart when the step turns back
+        previous, offsets = offsets, step
     return offsets.astype(np.float32)
 
 
