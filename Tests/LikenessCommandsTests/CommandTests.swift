@@ -220,6 +220,40 @@ struct CommandTests {
         #expect(bias(calibrated) == zip(bias(plain), calibration.offsets).map { $0 + $1 })
     }
 
+    /// `calibrate-offsets` gives a trained softmax model what `train --calibrate-offsets` would
+    /// have: its head's bias moved by the offsets fitted on the dataset, the rest of the weights
+    /// as they were; a second calibration, on other images, adds to the first in the record. An embedding model, a
+    /// dataset without the model's classes and an output over the model are refused.
+    @Test func offsetsAreCalibratedOnATrainedModel() throws {
+        let dir = try TemporaryFolder()
+        let trained = dir.file("trained.h5"), once = dir.file("once.h5"), twice = dir.file("twice.h5")
+        try run(["train", sample, "--head", "softmax", "--epochs", "1", "-o", trained])
+        try run(["calibrate-offsets", "--model", trained, "--dataset", sample, "-o", once])
+        try run(["data", "split", sample, "--validation-fraction", "0.3", "-o", dir.file("split.json")])
+        try run(["calibrate-offsets", "--model", once, "--dataset", dir.file("split.json") + ":validation", "-o", twice])
+        let models = try [trained, once, twice].map { try ModelArchive.load($0) }
+        let bias = { (archive: ModelArchive) in (archive.network.layers.last!.layer as! Linear).bias.value.scalars }
+        let first = try #require(models[1].training?.offsetCalibration), total = try #require(models[2].training?.offsetCalibration)
+        #expect(bias(models[1]) == zip(bias(models[0]), first.offsets).map { $0 + $1 })
+        #expect(zip(bias(models[2]), zip(bias(models[0]), total.offsets).map { $0 + $1 }).allSatisfy { abs($0 - $1) < 1e-5 })
+        #expect(first.offsets.contains { $0 != 0 } && total.offsets != first.offsets)
+        let weights = { (archive: ModelArchive) in
+            archive.network.parameters.filter { $0.name != archive.network.layers.last!.name + ".bias" }.map(\.parameter.value)
+        }
+        #expect(weights(models[0]) == weights(models[1]) && weights(models[0]).count == models[0].network.parameters.count - 1)
+        // The model predicts with the offsets: the sample's images under the fitted offsets.
+        let loaded = try DatasetSource(parsing: sample).load(imageSize: ImageSize(height: 28, width: 28), channels: 1).dataset
+        let logits = models[0].network.outputs(for: loaded, indices: Array(0..<loaded.count))
+        #expect(first.offsets == LogitOffsets.fit(logits: logits, labels: loaded.labels).offsets)
+
+        try saveModel(at: dir.file("embedder.h5"))
+        expectRunTimeError(["calibrate-offsets", "--model", dir.file("embedder.h5"), "--dataset", sample, "-o", dir.file("x.h5")],
+                           "logit offsets are for softmax models")
+        expectRunTimeError(["calibrate-offsets", "--model", trained, "--dataset", repositoryRoot + "/Datasets/sample/shapes/train", "-o", dir.file("x.h5")],
+                           "has no image of the model's classes")
+        expectArgumentError(["calibrate-offsets", "--model", trained, "--dataset", sample, "-o", trained], "writing it would destroy it")
+    }
+
     @Test func aDatasetGivenAsAnImageIsPointedToDataset() throws {
         let dir = try TemporaryFolder()
         try saveModel(at: dir.file("model.h5"))
