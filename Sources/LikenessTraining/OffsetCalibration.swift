@@ -25,8 +25,8 @@ public struct OffsetCalibration: Sendable, Codable, Equatable {
         let logits = model.outputs(for: validation.dataset, indices: validation.indices)
         let labels = validation.dataset.labels(validation.indices)
         let classCount = logits.shape[1]
-        func balancedAccuracy(_ logits: Tensor, _ labels: [Int]) -> Double {
-            ConfusionMatrix(trueLabels: labels, predictedLabels: logits.argmaxRows, classCount: classCount).balancedAccuracy
+        func balancedAccuracy(_ predicted: [Int]) -> Double {
+            ConfusionMatrix(trueLabels: labels, predictedLabels: predicted, classCount: classCount).balancedAccuracy
         }
         let fitted = LogitOffsets.fit(logits: logits, labels: labels)
 
@@ -48,8 +48,8 @@ public struct OffsetCalibration: Sendable, Codable, Equatable {
         head.bias.value = Tensor(shape: head.bias.value.shape, scalars: zip(head.bias.value.scalars, fitted.offsets).map { $0 + $1 })
         return OffsetCalibration(
             offsets: fitted.offsets,
-            balancedAccuracyBefore: balancedAccuracy(logits, labels),
-            balancedAccuracy: balancedAccuracy(fitted.adjust(logits), labels),
-            crossFittedBalancedAccuracy: ConfusionMatrix(trueLabels: labels, predictedLabels: predicted, classCount: classCount).balancedAccuracy)
+            balancedAccuracyBefore: balancedAccuracy(logits.argmaxRows),
+            balancedAccuracy: balancedAccuracy(fitted.adjust(logits).argmaxRows),
+            crossFittedBalancedAccuracy: balancedAccuracy(predicted))
     }
 }

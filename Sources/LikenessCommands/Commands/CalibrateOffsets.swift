@@ -39,42 +39,32 @@ extension LikenessCommand {
 
         func run() throws {
             runtime.apply()
-            let (model, loaded) = try input.load()
+            var (model, loaded) = try input.load()
             guard case .softmax = model.architecture.head else {
                 throw CommandError("--model \(input.model) has \(model.architecture.head); logit offsets are for softmax models (likeness train --head softmax).")
             }
-            // The images of the model's classes, labelled by the model's class indices (matched by name).
-            let dataset = loaded.dataset
-            let modelClass = dataset.classNames.map { model.classNames.firstIndex(of: $0) }
-            let kept = loaded.selection.filter { modelClass[dataset.labels[$0]] != nil }
+            // The model's classes first, by name, as train matches --validation: labels past them are classes it lacks.
+            let classCount = model.classNames.count
+            let dataset = loaded.dataset.relabelled(classNames: model.classNames + loaded.dataset.classNames.filter { !model.classNames.contains($0) })
+            let kept = loaded.selection.filter { dataset.labels[$0] < classCount }
             guard !kept.isEmpty else {
                 throw CommandError("--dataset \(input.dataset) has no image of the model's classes (by name): nothing to fit the offsets on. "
                                    + "The model's classes: \(model.classNames.joined(separator: ", ")).")
             }
-            let lacking = Set(loaded.selection.map { dataset.labels[$0] }).filter { modelClass[$0] == nil }.sorted()
+            let lacking = Set(loaded.selection.map { dataset.labels[$0] }).filter { $0 >= classCount }.sorted()
             if !lacking.isEmpty {
                 printDiagnostic("calibrate-offsets: left out the images of \(lacking.map { dataset.classNames[$0] }.joined(separator: ", ")), "
                                 + "not classes of the model")
             }
-            let subset = dataset.subset(kept)
-            let images = Dataset(pixels: subset.pixels, labels: subset.labels.compactMap { modelClass[$0] }, classNames: model.classNames,
-                                 ids: subset.ids, height: subset.height, width: subset.width, channels: subset.channels)
-            let calibration = OffsetCalibration.calibrate(model.network, on: ValidationImages(dataset: images, indices: Array(0..<images.count)))
+            var calibration = OffsetCalibration.calibrate(model.network, on: ValidationImages(dataset: dataset, indices: kept))
+            calibration.printDiagnostics(command: "calibrate-offsets", images: "the \(kept.count) images", classNames: model.classNames)
 
-            var adjusted = model
-            if var training = adjusted.training {
-                let earlier = training.offsetCalibration?.offsets ?? Array(repeating: 0, count: calibration.offsets.count)
-                var recorded = calibration
-                recorded.offsets = zip(earlier, calibration.offsets).map { $0 + $1 }
-                training.offsetCalibration = recorded
-                adjusted.training = training
+            // The record keeps every offset added since training.
+            if let earlier = model.training?.offsetCalibration?.offsets {
+                calibration.offsets = zip(earlier, calibration.offsets).map { $0 + $1 }
             }
-            try adjusted.save(to: output)
-            let offsets = zip(model.classNames, calibration.offsets).map { "\($0) \(String(format: "%+.2f", $1))" }
-            printDiagnostic("calibrate-offsets: \(kept.count) images; offsets " + offsets.joined(separator: ", "))
-            printDiagnostic("calibrate-offsets: balanced accuracy \(String(format: "%.4f", calibration.balancedAccuracyBefore)) before the offsets, "
-                            + "\(String(format: "%.4f", calibration.balancedAccuracy)) after (fitted on these images), "
-                            + "\(String(format: "%.4f", calibration.crossFittedBalancedAccuracy)) cross-fitted")
+            model.training?.offsetCalibration = calibration
+            try model.save(to: output)
             print("wrote \(output) (model digest \(model.network.weightDigest))")
         }
     }

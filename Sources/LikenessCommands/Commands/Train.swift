@@ -198,11 +198,7 @@ extension LikenessCommand {
                     }
                     if let calibration = history.offsetCalibration {
                         offsetCalibration = calibration
-                        let offsets = zip(dataset.classNames, calibration.offsets).map { "\($0) \(String(format: "%+.2f", $1))" }
-                        printDiagnostic("train: logit offsets fitted on the validation images: " + offsets.joined(separator: ", "))
-                        printDiagnostic("train: validation balanced accuracy \(String(format: "%.4f", calibration.balancedAccuracyBefore)) before the offsets, "
-                                        + "\(String(format: "%.4f", calibration.balancedAccuracy)) after (fitted on them), "
-                                        + "\(String(format: "%.4f", calibration.crossFittedBalancedAccuracy)) cross-fitted (each half with the other half's offsets)")
+                        calibration.printDiagnostics(command: "train", images: "the validation images", classNames: dataset.classNames)
                     }
                 }
             } catch TrainingError.tooFewClasses(let found) {
