@@ -9,7 +9,7 @@ public struct LikenessCommand: ParsableCommand {
         abstract: "Image classification with imbalanced and rare classes: triplet embeddings, one-shot enrolment, focal loss.",
         version: LikenessVersion.current,
         subcommands: [
-            Demo.self, Data.self, Pretrain.self, Train.self, Embed.self, Enroll.self, Calibrate.self, CalibrateOffsets.self, Classify.self, Predict.self, OneShot.self, Query.self, Synthesize.self,
+            Demo.self, Data.self, Pretrain.self, Train.self, Discover.self, Embed.self, Enroll.self, Calibrate.self, CalibrateOffsets.self, Classify.self, Predict.self, OneShot.self, Query.self, Synthesize.self,
             Index.self, Compare.self, Export.self,
         ]
     )

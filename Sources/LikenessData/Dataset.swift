@@ -98,6 +98,22 @@ extension Dataset {
                        ids: ids + other.ids, height: height, width: width, channels: channels)
     }
 
+    /// This dataset followed by copies of its images `groups[g]`, each group a new class named
+    /// `names[g]` (appended to the class list): how images found to form classes of their own
+    /// (`ClassDiscovery`) are trained on beside the labelled ones. The copies keep their ids.
+    ///
+    /// - Precondition: one name per group, none already a class; indices inside the dataset.
+    public func appendingClasses(_ groups: [[Int]], named names: [String]) -> Dataset {
+        precondition(groups.count == names.count, "\(groups.count) groups for \(names.count) class names")
+        precondition(Set(names).count == names.count && names.allSatisfy { !classNames.contains($0) },
+                     "new class names \(names) repeat or are among \(classNames)")
+        let copies = groups.flatMap { $0 }
+        let added = subset(copies)
+        let labels = groups.indices.flatMap { g in [Int](repeating: classNames.count + g, count: groups[g].count) }
+        return Dataset(pixels: pixels + added.pixels, labels: self.labels + labels, classNames: classNames + names,
+                       ids: ids + added.ids, height: height, width: width, channels: channels)
+    }
+
     /// The same images with the class list `classNames`, matched by name: label `ℓ` becomes
     /// `classNames.firstIndex(of: self.classNames[ℓ])`.
     ///

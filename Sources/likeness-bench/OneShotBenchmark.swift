@@ -41,8 +41,9 @@ struct OneShotBenchmark {
         var results: [OneShotEvaluation.Result] = []
         var validationEpisodes: [OneShotEvaluation.KnownClassEpisodes] = []
         var trainingSeconds: [Double] = []
+        var discoveries: [[String: Any]] = []
         for seed in seeds {
-            let embedder: ModelArchive
+            var embedder: ModelArchive
             if let reuse = options.reuseModels {
                 let path = modelPath(in: reuse, seed: seed)
                 printDiagnostic("one-shot: seed \(seed): the network of \(path)")
@@ -64,6 +65,27 @@ struct OneShotBenchmark {
                     let saved = modelPath(in: folder, seed: seed)
                     try embedder.save(to: saved)
                     printDiagnostic("one-shot: wrote \(saved)")
+                }
+            }
+            if let newClasses = options.discover {
+                let path = options.reuseModels.map { modelPath(in: $0, seed: seed).replacingOccurrences(of: "-seed", with: "_discover\(newClasses)-seed") }
+                if let path, FileManager.default.fileExists(atPath: path) {
+                    printDiagnostic("one-shot: seed \(seed): the network trained with discovered classes, \(path)")
+                    embedder = try ModelArchive.load(path)
+                } else {
+                    let started = Date()
+                    let (retrained, found) = try retrainWithDiscoveredClasses(embedder, newClasses: newClasses, seed: seed, known: knownIndices,
+                                                                              knownValidation: knownValidation, pool: distillationPool,
+                                                                              initial: initial, teacher: teacher)
+                    embedder = retrained
+                    discoveries.append(found)
+                    if !trainingSeconds.isEmpty { trainingSeconds[trainingSeconds.count - 1] += (Date().timeIntervalSince(started) * 10).rounded() / 10 }
+                    // Kept beside the stage-one network, so that --reuse-models measures it again without training.
+                    if let folder = options.saveModels ?? options.reuseModels {
+                        let saved = modelPath(in: folder, seed: seed).replacingOccurrences(of: "-seed", with: "_discover\(newClasses)-seed")
+                        try embedder.save(to: saved)
+                        printDiagnostic("one-shot: wrote \(saved)")
+                    }
                 }
             }
             printDiagnostic("one-shot: embedding the known classes' FMNIST-LT and validation images, the novel classes' validation images and the test images")
@@ -97,6 +119,12 @@ struct OneShotBenchmark {
         if let path = options.initialModel { details["init"] = path + (initial?.training.map { " (\($0.command))" } ?? "") }
         if let path = options.distill { details["distill"] = path + ", weight \(options.distillWeight), temperature 0.1, 128 pool images per step" }
         if options.loss != .triplet { details.removeValue(forKey: "miner") }
+        if let newClasses = options.discover {
+            details["discover"] = "\(newClasses) new classes among the \(options.setting.rawValue) setting's unlabelled images (ClassDiscovery: "
+                + "\(ClassDiscovery(newClasses: newClasses).acceptedFraction) of known validation images accepted, \(ClassDiscovery(newClasses: newClasses).subclusters) subclusters), "
+                + "then trained again from the start with them as classes"
+            if !discoveries.isEmpty { details["discovered"] = discoveries }
+        }
         func write(_ name: String, _ perSeed: [Double], _ fields: [String: Any]) throws {
             var fields = fields
             fields["seed_spread"] = OneShotEvaluation.spread(perSeed)
@@ -155,6 +183,34 @@ struct OneShotBenchmark {
 
 
 
+    /// Stage two of `--discover`: the stage-one network's embeddings of the known classes'
+    /// FMNIST-LT and validation images and of the setting's unlabelled images; `ClassDiscovery`'s
+    /// new classes among the latter; the recipe trained again from its start on FMNIST-LT plus
+    /// those images as classes of their own.
+    private func retrainWithDiscoveredClasses(_ stageOne: ModelArchive, newClasses: Int, seed: UInt64, known: [Int], knownValidation: [Int],
+                                              pool: [Int], initial: ModelArchive?, teacher: ModelArchive?) throws -> (ModelArchive, [String: Any]) {
+        let train = try data.train()
+        printDiagnostic("one-shot: seed \(seed): finding \(newClasses) new classes among \(pool.count) unlabelled images")
+        let found = try ClassDiscovery(newClasses: newClasses, seed: seed).discover(
+            known: stageOne.outputs(for: train, indices: known, showProgress: true), labels: train.labels(known),
+            validation: stageOne.outputs(for: train, indices: knownValidation),
+            pool: stageOne.outputs(for: train, indices: pool, showProgress: true))
+        let groups = found.classes.map { $0.map { pool[$0] } }
+        printDiagnostic("one-shot: seed \(seed): \(found.unknownCount) images farther than \(format(Double(found.threshold))) from every known class, "
+                        + "\(found.droppedCount) of them in parts of known classes; new classes of \(groups.map { "\($0.count)" }.joined(separator: ", ")) images")
+        let discovered = train.appendingClasses(groups, named: groups.indices.map { "discovered \($0 + 1)" })
+        let distillation = teacher.map {
+            Distillation(teacher: $0.network, weight: options.distillWeight, pool: ValidationImages(dataset: train, indices: pool),
+                         poolImagesPerStep: 128, seed: seed)
+        }
+        printDiagnostic("one-shot: seed \(seed): training again with the new classes")
+        let model = try data.trainEmbedding(excluding: Self.novelClasses, seed: seed,
+                                            loss: options.loss.loss(classCount: discovered.classNames.count, dimension: 64, seed: seed),
+                                            initial: initial, distillation: distillation, discovered: discovered)
+        return (model, ["seed": Int(seed), "threshold": Double(found.threshold), "unknown": found.unknownCount, "dropped": found.droppedCount,
+                        "class_sizes": groups.map(\.count)])
+    }
+
     private func format(_ x: Double) -> String { String(format: "%.3f", x) }
 
     /// `oneshot[_<setting>][_<recipe>]`, the recipe naming the training (`OneShotOptions.recipeName`),
@@ -163,6 +219,7 @@ struct OneShotBenchmark {
     private func figurePrefix(backbone: Backbone) -> String {
         var recipe = options.recipeName.isEmpty ? [] : [options.recipeName]
         if backbone != .reference { recipe.append(backbone.rawValue) }
+        if let newClasses = options.discover { recipe.append("discover\(newClasses)") }
         if enrolment.augmentShots > 0 { recipe.append("views\(enrolment.augmentShots)") }
         if enrolment.score != .raw { recipe.append(enrolment.score.rawValue.replacingOccurrences(of: "-", with: "_")) }
         return (["oneshot"] + (options.setting == .pool ? [] : [options.setting.rawValue]) + recipe).joined(separator: "_")

@@ -34,7 +34,12 @@ struct OneShotOptions: ParsableArguments {
                                valueName: "folder"))
     var reuseModels: String?
 
+    @Option(help: ArgumentHelp("One-shot: after training, find this many new classes among the setting's unlabelled images (ClassDiscovery: images far from every known class, parts of known classes left out, k-means), then train again with them as classes of their own (the network saved as …_discover<N>-seed<S>.h5 in --save-models or --reuse-models, and reused from there). Figures get _discover<N>.",
+                               valueName: "classes"))
+    var discover: Int?
+
     func validate() throws {
+        if let discover, !(1...64).contains(discover) { throw ValidationError("--discover must be from 1 to 64 new classes, not \(discover).") }
         if saveModels != nil && reuseModels != nil { throw ValidationError("--save-models and --reuse-models: give one.") }
         guard seeds >= 1 else { throw ValidationError("--seeds must be at least 1, not \(seeds).") }
         guard distillWeight > 0 && distillWeight.isFinite else { throw ValidationError("--distill-weight must be positive, not \(distillWeight).") }
@@ -62,7 +67,7 @@ struct OneShotOptions: ParsableArguments {
     var arguments: [String] {
         ["--seeds", "\(seeds)", "--loss", loss.rawValue, "--setting", setting.rawValue]
             + (initialModel.map { ["--init", $0] } ?? []) + (distill.map { ["--distill", $0, "--distill-weight", "\(distillWeight)"] } ?? [])
-            + (reuseModels.map { ["--reuse-models", $0] } ?? [])
+            + (reuseModels.map { ["--reuse-models", $0] } ?? []) + (discover.map { ["--discover", "\($0)"] } ?? [])
     }
 }
 

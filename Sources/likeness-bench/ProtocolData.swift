@@ -55,16 +55,19 @@ final class ProtocolData {
     /// The one-shot recipes change the loss (`loss`), start from a pre-trained backbone
     /// (`initial`, as `train --init`, whose backbone the network takes) and distil to a
     /// pre-trained network (`distillation`, as `train --distill`); `seed` replaces `--seed`.
+    /// `discovered` (`Dataset.appendingClasses`), when given, is the training file followed by images
+    /// found to form new classes; those copies are trained on as well.
     func trainEmbedding(excluding excluded: [Int], seed: UInt64? = nil, loss: (any MetricLoss)? = nil, initial: ModelArchive? = nil,
-                        distillation: Distillation? = nil) throws -> ModelArchive {
+                        distillation: Distillation? = nil, discovered: Dataset? = nil) throws -> ModelArchive {
         let train = try train()
+        let dataset = discovered ?? train
         let seed = seed ?? training.seed
         let backbone = initial?.architecture.backbone ?? .reference
         let network = Network.make(backbone: backbone, head: .embedding(dimension: 64), channels: 1, height: 28, width: 28, seed: seed)
         if let initial { try network.copyWeights(from: initial.network, layers: backbone.layerNames) }
         try EmbeddingRecipe(epochs: training.epochs, loss: loss ?? training.miner.loss, distillation: distillation, seed: seed)
-            .train(network, on: train, trainingIndices: try longTail(excluding: excluded), validationIndices: try validation(excluding: excluded),
-                   observer: ConsoleTrainingObserver())
+            .train(network, on: dataset, trainingIndices: try longTail(excluding: excluded) + Array(train.count..<dataset.count),
+                   validationIndices: try validation(excluding: excluded), observer: ConsoleTrainingObserver())
         return try Self.archive(network, backbone: backbone, head: .embedding(dimension: 64))
     }
 

@@ -313,5 +313,7 @@ struct BenchCommandLineTests {
         let memory = try figures(try bench(["memory"], in: dir.path).out)
         #expect(memory.lines.count == 1 && memory.lines[0]["name"] as? String == "peak_memory_mib" && memory.lines[0]["unit"] as? String == "MiB")
         _ = try bench(["speed"], in: dir.path, expectFailure: true)
+        let noNewClass = try bench(["one-shot", "--discover", "0"], in: dir.path, expectFailure: true)
+        #expect(noNewClass.err.contains("--discover must be from 1 to 64 new classes"), "\(noNewClass.err)")
     }
 }

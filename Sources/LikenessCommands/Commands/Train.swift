@@ -82,6 +82,9 @@ extension LikenessCommand {
             if imbalance.mixing != nil && loss.loss == .ldam {
                 throw ValidationError("--loss ldam puts its margin on one true class and takes no mixed labels: use --mixup or --cutmix with --loss ce, focal, logit-adjusted or balanced-softmax.")
             }
+            if data.discovered != nil && model.headName != .embedding {
+                throw ValidationError("--discovered adds classes found among unlabelled images for the embedding head to keep apart; --head \(model.headName.rawValue) would learn to predict them.")
+            }
             if start.distill != nil && model.headName != .embedding {
                 throw ValidationError("--distill keeps a network's embedding structure: it trains the embedding head, not --head \(model.headName.rawValue).")
             }
@@ -266,7 +269,7 @@ extension LikenessCommand {
             }
             return EmbeddingRecipe(
                 epochs: optimisation.epochs, classesPerBatch: classesPerBatch, imagesPerClass: triplet.imagesPerClass, loss: metricLoss,
-                distillation: try start.distillation(for: dataset, imagesPerStep: classesPerBatch * triplet.imagesPerClass, seed: runtime.seed),
+                distillation: try start.distillation(for: dataset, directory: data.data.dataDirectory, imagesPerStep: classesPerBatch * triplet.imagesPerClass, seed: runtime.seed),
                 augmentation: try imbalance.augmentationPipeline(channels: dataset.channels, seed: runtime.seed),
                 learningRate: optimisation.learningRate, schedule: optimisation.learningRateSchedule, patience: optimisation.patience,
                 seed: runtime.seed)
@@ -324,7 +327,7 @@ private enum Recipe {
 extension LikenessCommand.Train: CheckpointedRun {
     var inputFiles: [NamedFile] {
         NamedFile.dataset("DATASET", data.data.dataset) + NamedFile.dataset("--validation", data.validation)
-            + NamedFile.dataset("--synthetic", data.synthetic)
+            + NamedFile.dataset("--synthetic", data.synthetic) + NamedFile.dataset("--discovered", data.discovered)
             + [start.initialModel.map { NamedFile(option: "--init", path: $0) }, start.distill.map { NamedFile(option: "--distill", path: $0) }]
                 .compactMap { $0 }
             + NamedFile.dataset("--distill-pool", start.distillPool)

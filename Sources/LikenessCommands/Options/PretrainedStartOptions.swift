@@ -42,7 +42,8 @@ struct PretrainedStartOptions: ParsableArguments {
     }
 
     /// The distillation `--distill` asks for, its teacher checked against the training images.
-    func distillation(for dataset: Dataset, imagesPerStep: Int, seed: UInt64) throws -> Distillation? {
+    /// `directory`: the folder of a built-in dataset's files (`--data-directory`), for `--distill-pool`.
+    func distillation(for dataset: Dataset, directory: String?, imagesPerStep: Int, seed: UInt64) throws -> Distillation? {
         guard let path = distill else { return nil }
         let teacher = try ModelArchive.load(path)
         let a = teacher.architecture
@@ -55,7 +56,7 @@ struct PretrainedStartOptions: ParsableArguments {
         }
         var pool: ValidationImages?
         if let spec = distillPool {
-            let source = try DatasetSource(parsing: spec, directory: nil)
+            let source = try DatasetSource(parsing: spec, directory: directory)
             printDiagnostic("loading \(source.summary) (unlabelled, for distillation)")
             let loaded = try source.load(imageSize: ImageSize(height: dataset.height, width: dataset.width), channels: dataset.channels)
             guard !loaded.selection.isEmpty else { throw CommandError("--distill-pool \(spec) holds no image.") }

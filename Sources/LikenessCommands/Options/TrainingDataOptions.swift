@@ -17,7 +17,14 @@ struct TrainingDataOptions: ParsableArguments {
                                valueName: "file"))
     var synthetic: String?
 
+    @Option(help: ArgumentHelp("An HDF5 image set of new classes found among unlabelled images (likeness discover), added to the training images as classes of their own (embedding head); never validated on.",
+                               valueName: "file"))
+    var discovered: String?
+
     func validate() throws {
+        if let discovered, ![".h5", ".hdf5"].contains(where: discovered.lowercased().hasSuffix) {
+            throw ValidationError("--discovered must name an HDF5 image set ending in .h5 or .hdf5 (likeness discover writes one), not '\(discovered)'.")
+        }
         if let synthetic, ![".h5", ".hdf5"].contains(where: synthetic.lowercased().hasSuffix) {
             throw ValidationError("--synthetic must name an HDF5 image set ending in .h5 or .hdf5 (likeness synthesize writes one), not '\(synthetic)'.")
         }
@@ -51,6 +58,7 @@ struct TrainingDataOptions: ParsableArguments {
         let excluded = try excludeClasses?.resolved(in: classNames, option: "--exclude-classes") ?? []
         var selection = try loadSelection(source: source, loaded: loaded, excluded: Set(excluded), seed: seed)
         try addSynthetic(to: &selection, excluded: Set(excluded))
+        try addDiscovered(to: &selection)
         var counts = selection.dataset.classCounts(of: selection.train)
         let single = counts.indices.filter { counts[$0] == 1 && !excluded.contains($0) }
         if !single.isEmpty {
@@ -81,12 +89,9 @@ struct TrainingDataOptions: ParsableArguments {
     ///   channels, or have a class the training set lacks.
     private func addSynthetic(to selection: inout Selection, excluded: Set<Int>) throws {
         guard let path = synthetic else { return }
-        printDiagnostic("loading the synthetic images of \(path)")
-        let s = try Dataset(hdf5: path), t = selection.dataset
-        guard (s.height, s.width, s.channels) == (t.height, t.width, t.channels) else {
-            throw CommandError("--synthetic \(path): its images are \(s.height)×\(s.width)×\(s.channels), those of \(data.dataset) "
-                               + "\(t.height)×\(t.width)×\(t.channels); generate them from this training set (likeness synthesize \(data.dataset)).")
-        }
+        let s = try extraImages("--synthetic", path, what: "synthetic images", like: selection.dataset,
+                                remedy: "generate them from this training set (likeness synthesize \(data.dataset))")
+        let t = selection.dataset
         let unknown = s.classNames.filter { !t.classNames.contains($0) }
         guard unknown.isEmpty else {
             throw CommandError("--synthetic \(path): \(unknown.count == 1 ? "its class" : "its classes") \(unknown.map { "'\($0)'" }.joined(separator: ", ")) "
@@ -102,6 +107,47 @@ struct TrainingDataOptions: ParsableArguments {
         let counts = combined.classCounts(of: t.count..<combined.count)
         printDiagnostic("train: \(kept.count) synthetic images added to the training images ("
                         + counts.indices.filter { counts[$0] > 0 }.map { "\(t.classNames[$0]) \(counts[$0])" }.joined(separator: ", ") + ")")
+    }
+
+    /// Appends the `--discovered` images to the dataset as classes of their own, after the
+    /// training set's, and to the training indices; the validation set's class list follows.
+    ///
+    /// - Throws: `CommandError` naming both files when the images differ in size or channels, or a
+    ///   class name is already one of the training or validation set's.
+    private func addDiscovered(to selection: inout Selection) throws {
+        guard let path = discovered else { return }
+        let found = try extraImages("--discovered", path, what: "discovered classes", like: selection.dataset,
+                                    remedy: "discover them with a model of these images")
+        let t = selection.dataset
+        if let taken = found.classNames.first(where: { selection.validationSet.classNames.contains($0) }) {
+            throw CommandError("--discovered \(path): its class '\(taken)' is already a class of \(data.dataset) or of its validation images; "
+                               + "discovered classes are trained as classes of their own.")
+        }
+        let combined = Dataset(pixels: t.pixels + found.pixels, labels: t.labels + found.labels.map { t.classNames.count + $0 },
+                               classNames: t.classNames + found.classNames, ids: t.ids + found.ids,
+                               height: t.height, width: t.width, channels: t.channels)
+        let sameFile = selection.validationSet.ids == t.ids
+        selection.validationSet = sameFile ? combined
+            : selection.validationSet.relabelled(classNames: combined.classNames + selection.extraClassNames)
+        selection.dataset = combined
+        selection.train += (t.count..<combined.count)
+        let counts = found.classCounts(of: 0..<found.count)
+        printDiagnostic("train: \(found.count) images of discovered classes added to the training images ("
+                        + counts.indices.map { "\(found.classNames[$0]) \(counts[$0])" }.joined(separator: ", ") + ")")
+    }
+
+    /// The image set at `path` (`option`'s), read after saying so.
+    ///
+    /// - Throws: `CommandError` naming both files when its images differ from `training`'s in
+    ///   size or channels, with `remedy`.
+    private func extraImages(_ option: String, _ path: String, what: String, like training: Dataset, remedy: String) throws -> Dataset {
+        printDiagnostic("loading the \(what) of \(path)")
+        let extra = try Dataset(hdf5: path), t = training
+        guard (extra.height, extra.width, extra.channels) == (t.height, t.width, t.channels) else {
+            throw CommandError("\(option) \(path): its images are \(extra.height)×\(extra.width)×\(extra.channels), those of \(data.dataset) "
+                               + "\(t.height)×\(t.width)×\(t.channels); \(remedy).")
+        }
+        return extra
     }
 
     private func loadSelection(source: DatasetSource, loaded: LoadedDataset, excluded: Set<Int>, seed: UInt64) throws -> Selection {

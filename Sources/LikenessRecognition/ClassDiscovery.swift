@@ -1,0 +1,124 @@
+import LikenessCore
+
+/// New classes among unlabelled images (novel class discovery), found in the embedding space of
+/// a network trained on the known classes, to be trained on as classes of their own:
+///
+/// 1. **unknown rows**: the pool rows farther from every known prototype than `τ`, the
+///    `acceptedFraction` quantile of the known validation rows' distances to their nearest
+///    prototype (a threshold that accepts that fraction of known images);
+/// 2. **parts of known classes left out**: k-means with `subclusters` clusters of the unknown rows;
+///    a cluster whose centre (its mean, normalised) lies nearer a known prototype than the two
+///    nearest known prototypes lie to each other belongs to that class, and its rows are dropped;
+/// 3. **new classes**: the rows left, in `newClasses` clusters by k-means.
+///
+/// Why: supervised training on the known classes pulls images of unseen classes onto them, and a
+/// class enrolled from one image is then recognised only as well as its images already cluster.
+/// Images far from every known class, grouped and trained on as classes, are pushed apart from
+/// the known classes and from each other. The labels of the pool, if it has any, are never read;
+/// the number of new classes is the one thing the caller states.
+public struct ClassDiscovery: Sendable, Equatable {
+    /// How many new classes the pool holds.
+    public var newClasses: Int
+    /// The fraction of known validation images the unknown-image threshold accepts.
+    public var acceptedFraction: Double
+    /// k-means clusters of the unknown rows in step 2.
+    public var subclusters: Int
+    /// Seeds both k-means.
+    public var seed: UInt64
+
+    public init(newClasses: Int, acceptedFraction: Double = 0.95, subclusters: Int = 10, seed: UInt64 = 0) {
+        precondition(newClasses >= 1 && subclusters >= newClasses, "\(newClasses) new classes from \(subclusters) subclusters")
+        precondition(acceptedFraction > 0 && acceptedFraction < 1, "accepted fraction \(acceptedFraction) outside (0, 1)")
+        self.newClasses = newClasses
+        self.acceptedFraction = acceptedFraction
+        self.subclusters = subclusters
+        self.seed = seed
+    }
+
+    /// What was found, with the figures of each step.
+    public struct Result: Sendable, Equatable {
+        /// Pool rows of each new class, ascending.
+        public let classes: [[Int]]
+        /// `τ`, the distance to the nearest known prototype past which a pool row is unknown.
+        public let threshold: Float
+        /// Pool rows past `τ`.
+        public let unknownCount: Int
+        /// Unknown rows dropped in step 2 as parts of known classes.
+        public let droppedCount: Int
+        /// The distance between the two nearest known prototypes.
+        public let knownSeparation: Float
+    }
+
+    /// Finds the new classes among `pool`'s rows.
+    ///
+    /// - Parameters:
+    ///   - prototypes: the known classes' prototypes, `C × D` unit rows (`C ≥ 2`).
+    ///   - validation: embeddings of held-out known-class images, `V × D`.
+    ///   - pool: embeddings of the unlabelled images, `N × D`.
+    /// - Throws: `EnrollmentError.invalidValue` when no validation row is given, or when too few
+    ///   pool rows are left at step 1 or 3 to make the clusters of the next step.
+    public func discover(prototypes: Tensor, validation: Tensor, pool: Tensor) throws -> Result {
+        precondition(prototypes.rank == 2 && prototypes.shape[0] >= 2, "prototypes of shape \(prototypes.shape): expected C × D, C ≥ 2")
+        precondition(validation.rank == 2 && pool.rank == 2 && validation.shape[1] == prototypes.shape[1] && pool.shape[1] == prototypes.shape[1],
+                     "validation \(validation.shape) and pool \(pool.shape) against prototypes \(prototypes.shape)")
+        guard validation.shape[0] > 0 else {
+            throw EnrollmentError(.invalidValue, field: "validation embeddings", expected: "at least one known-class image", found: "none")
+        }
+        let held = Self.nearestDistances(validation, prototypes).sorted()
+        let threshold = held[min(held.count - 1, Int((acceptedFraction * Double(held.count)).rounded(.up)) - 1)]
+        let poolDistances = Self.nearestDistances(pool, prototypes)
+        let unknown = poolDistances.indices.filter { poolDistances[$0] > threshold }
+        guard unknown.count >= subclusters else {
+            throw EnrollmentError(.invalidValue, field: "pool", expected: "at least \(subclusters) images farther than \(threshold) from every known class",
+                                  found: "\(unknown.count)")
+        }
+        let between = SquaredDistances.cross(prototypes, prototypes)
+        var separation = Float.infinity
+        for i in 0..<prototypes.shape[0] {
+            for j in 0..<prototypes.shape[0] where j != i { separation = min(separation, between[i, j].squareRoot()) }
+        }
+        let parts = KMeans(clusterCount: subclusters, seed: seed).fit(pool.rows(at: unknown)).members
+        var kept: [Int] = []
+        for part in parts where !part.isEmpty {
+            let centre = Self.normalisedMean(pool.rows(at: part.map { unknown[$0] }))
+            if Self.nearestDistances(centre, prototypes)[0] > separation { kept += part.map { unknown[$0] } }
+        }
+        kept.sort()
+        guard kept.count >= newClasses else {
+            throw EnrollmentError(.invalidValue, field: "pool", expected: "at least \(newClasses) unknown images apart from the known classes",
+                                  found: "\(kept.count)")
+        }
+        let classes = KMeans(clusterCount: newClasses, restarts: 8, seed: seed &+ 1).fit(pool.rows(at: kept)).members
+            .map { $0.map { kept[$0] } }
+        return Result(classes: classes, threshold: threshold, unknownCount: unknown.count,
+                      droppedCount: unknown.count - kept.count, knownSeparation: separation)
+    }
+
+    /// `discover(prototypes:validation:pool:)` with a prototype for each label of `labels` (at
+    /// least 2), made of the rows of `known` (`N × D`) as enrolment makes them.
+    public func discover(known: Tensor, labels: [Int], validation: Tensor, pool: Tensor) throws -> Result {
+        precondition(known.rank == 2 && known.shape[0] == labels.count && labels.allSatisfy { $0 >= 0 },
+                     "\(labels.count) labels for known rows of shape \(known.shape)")
+        let classes = Array(Set(labels)).sorted()
+        let classCount = (classes.last ?? -1) + 1
+        var accumulator = PrototypeAccumulator(dimension: known.shape[1], classCount: classCount)
+        try accumulator.add(embeddings: known, labels: labels)
+        let prototypes = try accumulator.prototypes(ofClasses: classes, classNames: (0..<classCount).map { "class \($0)" })
+        return try discover(prototypes: prototypes, validation: validation, pool: pool)
+    }
+
+    /// Each row's distance to its nearest prototype.
+    static func nearestDistances(_ rows: Tensor, _ prototypes: Tensor) -> [Float] {
+        let all = SquaredDistances.cross(rows, prototypes)
+        return (0..<rows.shape[0]).map { i in (0..<prototypes.shape[0]).map { all[i, $0] }.min()!.squareRoot() }
+    }
+
+    /// `m / ‖m‖` for the rows' mean `m`, as a `1 × D` row.
+    static func normalisedMean(_ rows: Tensor) -> Tensor {
+        let n = rows.shape[0], d = rows.shape[1]
+        var mean = [Double](repeating: 0, count: d)
+        for i in 0..<n { for j in 0..<d { mean[j] += Double(rows[i, j]) } }
+        let length = mean.reduce(0) { $0 + $1 * $1 }.squareRoot()
+        return Tensor(shape: [1, d], scalars: mean.map { Float(length > 0 ? $0 / length : 0) })
+    }
+}
