@@ -34,8 +34,15 @@ struct OneShotBenchmark {
         let distillationPool = try options.setting == .pool ? data.pool() : knownIndices
         let candidates = novel.map { c in validation.filter { train.labels[$0] == c } }
         // Where --save-models writes, and --reuse-models reads, a seed's network.
-        func modelPath(in folder: String, seed: UInt64) -> String {
-            (folder as NSString).appendingPathComponent("\(options.figurePrefix)-seed\(seed).h5")
+        func modelPath(in folder: String, seed: UInt64, discovered: Int? = nil) -> String {
+            (folder as NSString).appendingPathComponent(options.figurePrefix + (discovered.map { "_discover\($0)" } ?? "") + "-seed\(seed).h5")
+        }
+        // Both trainings of a seed distil with the same pool and seed.
+        func distillation(seed: UInt64) -> Distillation? {
+            teacher.map {
+                Distillation(teacher: $0.network, weight: options.distillWeight, pool: ValidationImages(dataset: train, indices: distillationPool),
+                             poolImagesPerStep: 128, seed: seed)
+            }
         }
         let knownValidation = validation.filter { known.contains(train.labels[$0]) }
         var results: [OneShotEvaluation.Result] = []
@@ -52,14 +59,10 @@ struct OneShotBenchmark {
                 printDiagnostic("one-shot: seed \(seed): training the embedding network on FMNIST-LT without "
                                 + "\(novel.map { train.classNames[$0] }.joined(separator: " and ")), \(data.training.epochs) epochs"
                                 + (options.recipeName.isEmpty ? "" : ", recipe \(options.recipeName)"))
-                let distillation = teacher.map {
-                    Distillation(teacher: $0.network, weight: options.distillWeight, pool: ValidationImages(dataset: train, indices: distillationPool),
-                                 poolImagesPerStep: 128, seed: seed)
-                }
                 let started = Date()
                 embedder = try data.trainEmbedding(excluding: novel, seed: seed,
                                                    loss: options.loss.loss(classCount: train.classNames.count, dimension: 64, seed: seed),
-                                                   initial: initial, distillation: distillation)
+                                                   initial: initial, distillation: distillation(seed: seed))
                 trainingSeconds.append((Date().timeIntervalSince(started) * 10).rounded() / 10)
                 if let folder = options.saveModels {
                     let saved = modelPath(in: folder, seed: seed)
@@ -68,7 +71,7 @@ struct OneShotBenchmark {
                 }
             }
             if let newClasses = options.discover {
-                let path = options.reuseModels.map { modelPath(in: $0, seed: seed).replacingOccurrences(of: "-seed", with: "_discover\(newClasses)-seed") }
+                let path = options.reuseModels.map { modelPath(in: $0, seed: seed, discovered: newClasses) }
                 if let path, FileManager.default.fileExists(atPath: path) {
                     printDiagnostic("one-shot: seed \(seed): the network trained with discovered classes, \(path)")
                     embedder = try ModelArchive.load(path)
@@ -76,13 +79,13 @@ struct OneShotBenchmark {
                     let started = Date()
                     let (retrained, found) = try retrainWithDiscoveredClasses(embedder, newClasses: newClasses, seed: seed, known: knownIndices,
                                                                               knownValidation: knownValidation, pool: distillationPool,
-                                                                              initial: initial, teacher: teacher)
+                                                                              initial: initial, distillation: distillation(seed: seed))
                     embedder = retrained
                     discoveries.append(found)
                     if !trainingSeconds.isEmpty { trainingSeconds[trainingSeconds.count - 1] += (Date().timeIntervalSince(started) * 10).rounded() / 10 }
                     // Kept beside the stage-one network, so that --reuse-models measures it again without training.
                     if let folder = options.saveModels ?? options.reuseModels {
-                        let saved = modelPath(in: folder, seed: seed).replacingOccurrences(of: "-seed", with: "_discover\(newClasses)-seed")
+                        let saved = modelPath(in: folder, seed: seed, discovered: newClasses)
                         try embedder.save(to: saved)
                         printDiagnostic("one-shot: wrote \(saved)")
                     }
@@ -120,8 +123,9 @@ struct OneShotBenchmark {
         if let path = options.distill { details["distill"] = path + ", weight \(options.distillWeight), temperature 0.1, 128 pool images per step" }
         if options.loss != .triplet { details.removeValue(forKey: "miner") }
         if let newClasses = options.discover {
+            let discovery = ClassDiscovery(newClasses: newClasses)
             details["discover"] = "\(newClasses) new classes among the \(options.setting.rawValue) setting's unlabelled images (ClassDiscovery: "
-                + "\(ClassDiscovery(newClasses: newClasses).acceptedFraction) of known validation images accepted, \(ClassDiscovery(newClasses: newClasses).subclusters) subclusters), "
+                + "\(discovery.acceptedFraction) of known validation images accepted, \(discovery.subclusters) subclusters), "
                 + "then trained again from the start with them as classes"
             if !discoveries.isEmpty { details["discovered"] = discoveries }
         }
@@ -188,7 +192,7 @@ struct OneShotBenchmark {
     /// new classes among the latter; the recipe trained again from its start on FMNIST-LT plus
     /// those images as classes of their own.
     private func retrainWithDiscoveredClasses(_ stageOne: ModelArchive, newClasses: Int, seed: UInt64, known: [Int], knownValidation: [Int],
-                                              pool: [Int], initial: ModelArchive?, teacher: ModelArchive?) throws -> (ModelArchive, [String: Any]) {
+                                              pool: [Int], initial: ModelArchive?, distillation: Distillation?) throws -> (ModelArchive, [String: Any]) {
         let train = try data.train()
         printDiagnostic("one-shot: seed \(seed): finding \(newClasses) new classes among \(pool.count) unlabelled images")
         let found = try ClassDiscovery(newClasses: newClasses, seed: seed).discover(
@@ -199,10 +203,6 @@ struct OneShotBenchmark {
         printDiagnostic("one-shot: seed \(seed): \(found.unknownCount) images farther than \(format(Double(found.threshold))) from every known class, "
                         + "\(found.droppedCount) of them in parts of known classes; new classes of \(groups.map { "\($0.count)" }.joined(separator: ", ")) images")
         let discovered = train.appendingClasses(groups, named: groups.indices.map { "discovered \($0 + 1)" })
-        let distillation = teacher.map {
-            Distillation(teacher: $0.network, weight: options.distillWeight, pool: ValidationImages(dataset: train, indices: pool),
-                         poolImagesPerStep: 128, seed: seed)
-        }
         printDiagnostic("one-shot: seed \(seed): training again with the new classes")
         let model = try data.trainEmbedding(excluding: Self.novelClasses, seed: seed,
                                             loss: options.loss.loss(classCount: discovered.classNames.count, dimension: 64, seed: seed),
