@@ -85,8 +85,9 @@ public struct ClassDiscovery: Sendable, Equatable {
         }
         kept.sort()
         guard kept.count >= newClasses else {
-            throw EnrollmentError(.invalidValue, field: "pool", expected: "at least \(newClasses) unknown images apart from the known classes",
-                                  found: "\(kept.count)")
+            throw EnrollmentError(.invalidValue, field: "pool",
+                                  expected: "at least \(newClasses) unknown images in parts apart from the known classes (a network that folds new classes onto known ones leaves none)",
+                                  found: "\(kept.count) of the \(unknown.count) unknown images")
         }
         let classes = KMeans(clusterCount: newClasses, restarts: 8, seed: seed &+ 1).fit(pool.rows(at: kept)).members
             .map { $0.map { kept[$0] } }
