@@ -10,6 +10,12 @@ without classes 5 (Sandal) and 7 (Sneaker), with one of three recipes (--recipe)
     --pretrained-cache so that it runs once), then SupCon from its backbone with a fresh 64-d head,
     plus relational distillation (weight --distill-weight) to the frozen SimCLR network over the
     step's labelled images and as many unlabelled pool images.
+    With --discover N (`likeness-bench one-shot --discover N`): after that training, N new classes
+    are found among the unlabelled images with the trained network (Likeness's ClassDiscovery:
+    images farther from every known prototype than the 95 % quantile of the known validation
+    images' distances, k-means++ into 10 parts, parts nearer a known prototype than the two
+    nearest known prototypes are left out, the rest into N clusters), and the recipe is trained
+    again from the SimCLR backbone with them as classes of their own.
 All recipes: PK batches of 8 classes × 16 images, Adam lr 1e-3; after each epoch, leave-one-out
 recall@1 on the known classes' validation images, and the best epoch's weights kept (the first of
 equals), as Likeness's Trainer keeps them. --setting says what pre-training and distillation see:
@@ -34,7 +40,7 @@ triplet, `supcon`, or `supcon_init_distill` (`supcon_init_distill<weight>` for a
 
 Run: /path/to/venv/bin/python pytorch_oneshot.py [--epochs 10] [--threads 2] [--seed 0] [--draws 20]
      [--seeds 1] [--recipe triplet|supcon|simclr-supcon-distill] [--setting pool|strict]
-     [--pretrain-epochs 16] [--pretrained-cache FILE] [--distill-weight 0.3]
+     [--pretrain-epochs 16] [--pretrained-cache FILE] [--distill-weight 0.3] [--discover N]
 """
 
 import argparse
@@ -365,6 +371,69 @@ def one_shot(known_embeddings, known_labels, candidates, test_embeddings, test_l
     return recall_sum / draws, precision_sum / draws, float(np.mean(accuracies)), accuracies, chosen
 
 
+# ---------------------------------------------------------------------------------------------
+# New classes among the unlabelled images (Likeness's ClassDiscovery)
+
+
+def kmeans(rows, k, restarts, rng):
+    """Lloyd's k-means with k-means++ seeding, the best of `restarts` runs: each row's cluster."""
+    rows = rows.astype(np.float64)
+    best = None
+    for _ in range(restarts):
+        centres = [rows[rng.integers(len(rows))]]
+        nearest = ((rows - centres[0]) ** 2).sum(1)
+        while len(centres) < k:
+            centres.append(rows[rng.choice(len(rows), p=nearest / nearest.sum())])
+            nearest = np.minimum(nearest, ((rows - centres[-1]) ** 2).sum(1))
+        centres = np.stack(centres)
+        assignment = None
+        for _ in range(100):
+            distances = (rows ** 2).sum(1)[:, None] - 2 * rows @ centres.T + (centres ** 2).sum(1)[None]
+            new = distances.argmin(1)
+            if assignment is not None and (new == assignment).all():
+                break
+            assignment = new
+            centres = np.stack([rows[assignment == c].mean(0) if (assignment == c).any() else centres[c] for c in range(k)])
+        inertia = ((rows - centres[assignment]) ** 2).sum()
+        if best is None or inertia < best[0]:
+            best = (inertia, assignment)
+    return best[1]
+
+
+def discover(known, known_labels, validation, pool, new_classes, seed, accepted=0.95, subclusters=10):
+    """The pool rows of each new class (ClassDiscovery's three steps; see the module doc)."""
+    known, validation, pool = (normalised(t).numpy().astype(np.float64) for t in (known, validation, pool))
+    classes = np.unique(known_labels)
+    prototypes = np.stack([known[known_labels == c].mean(0) for c in classes])
+    prototypes /= np.linalg.norm(prototypes, axis=1, keepdims=True)
+
+    def nearest(rows):
+        return np.sqrt(np.maximum(2 - 2 * rows @ prototypes.T, 0)).min(1)
+
+    held = np.sort(nearest(validation))
+    threshold = held[min(len(held) - 1, math.ceil(accepted * len(held)) - 1)]
+    unknown = np.flatnonzero(nearest(pool) > threshold)
+    between = np.sqrt(np.maximum(2 - 2 * prototypes @ prototypes.T, 0))
+    separation = between[~np.eye(len(prototypes), dtype=bool)].min()
+    rng = np.random.default_rng(seed)
+    parts = kmeans(pool[unknown], subclusters, 4, rng)
+    kept = []
+    for part in range(subclusters):
+        members = unknown[parts == part]
+        if len(members) == 0:
+            continue
+        centre = pool[members].mean(0)
+        centre /= np.linalg.norm(centre)
+        if nearest(centre[None])[0] > separation:
+            kept.append(members)
+    kept = np.sort(np.concatenate(kept))
+    groups = kmeans(pool[kept], new_classes, 8, rng)
+    print(f"discovery: {len(unknown)} pool images farther than {threshold:.3f} from every known class, "
+          f"{len(unknown) - len(kept)} of them in parts of known classes; new classes of "
+          f"{', '.join(str((groups == g).sum()) for g in range(new_classes))} images", file=sys.stderr, flush=True)
+    return [kept[groups == g] for g in range(new_classes)]
+
+
 def figure_prefix(recipe, setting, distill_weight):
     """likeness-bench's `oneshot[_<setting>][_<recipe>]` (OneShotOptions.figurePrefix) with
     `pytorch_` in front; the pool setting and the triplet recipe add nothing."""
@@ -393,10 +462,14 @@ def main():
                         help="where the SimCLR network is saved, and loaded from when it holds the same setting "
                              "and epochs (default: simclr_<setting>_<epochs>ep.pt in the temporary directory)")
     parser.add_argument("--distill-weight", type=float, default=0.3, help="relational distillation's weight (default 0.3)")
+    parser.add_argument("--discover", type=positive, metavar="N",
+                        help="simclr-supcon-distill in the pool setting: find N new classes among the unlabelled images and train again with them")
     args = parser.parse_args()
     if not (args.distill_weight > 0 and math.isfinite(args.distill_weight)):
         parser.error(f"--distill-weight must be positive, not {args.distill_weight}")
     pretrained = args.recipe == "simclr-supcon-distill"
+    if args.discover and not (pretrained and args.setting == "pool"):
+        parser.error("--discover takes the simclr-supcon-distill recipe in the pool setting")
     cache = args.pretrained_cache or os.path.join(tempfile.gettempdir(),
                                                   f"simclr_{args.setting}_{args.pretrain_epochs}ep.pt")
 
@@ -445,6 +518,25 @@ def main():
         print(f"seed {seed}: training", file=sys.stderr)
         train_seconds, seen, kept_epoch = train(model, train_images[known_indices], train_labels[known_indices], args.epochs,
                                                 train_images[known_validation], train_labels[known_validation], batch_loss)
+        if args.discover:
+            groups = discover(embed(model, train_images[known_indices]), train_labels[known_indices],
+                              embed(model, train_images[known_validation]), embed(model, train_images[unlabelled]), args.discover, seed)
+            found = np.concatenate(groups)   # rows of the unlabelled images
+            images = np.concatenate([train_images[known_indices], train_images[unlabelled[found]]])
+            labels = np.concatenate([train_labels[known_indices]]
+                                    + [np.full(len(g), len(CLASS_NAMES) + k, dtype=train_labels.dtype) for k, g in enumerate(groups)])
+            print(f"seed {seed}: training again with the new classes", file=sys.stderr)
+            torch.manual_seed(seed)
+            np.random.seed(seed)
+            model = ReferenceNetwork("embedding")
+            model.conv1.load_state_dict(teacher.backbone.conv1.state_dict())
+            model.conv2.load_state_dict(teacher.backbone.conv2.state_dict())
+            generator = torch.Generator().manual_seed(seed)
+            batch_loss = supcon_batch_loss((torch.cat([teacher_labelled, teacher_pool[torch.from_numpy(found)]]), pool_images,
+                                            teacher_pool, args.distill_weight, generator))
+            more_seconds, more_seen, kept_epoch = train(model, images, labels, args.epochs, train_images[known_validation],
+                                                        train_labels[known_validation], batch_loss)
+            train_seconds, seen = train_seconds + more_seconds, seen + more_seen
 
         known_embeddings = embed(model, train_images[known_indices])
         candidates = [embed(model, images) for images in candidates_images]
@@ -470,7 +562,9 @@ def main():
               "torch": torch.__version__, "pytorch_metric_learning": pytorch_metric_learning.__version__}
     if pretrained:
         common.update({"pretrain_epochs": args.pretrain_epochs, "distill_weight": args.distill_weight})
-    prefix = figure_prefix(args.recipe, args.setting, args.distill_weight)
+    if args.discover:
+        common["discover"] = args.discover
+    prefix = figure_prefix(args.recipe, args.setting, args.distill_weight) + (f"_discover{args.discover}" if args.discover else "")
 
     def write(suffix, runs, **what):
         # value: the mean over the seeds; runs: each seed's mean over the draws; seed_spread: their
