@@ -77,13 +77,15 @@ public struct ClassDiscovery: Sendable, Equatable {
         for i in 0..<prototypes.shape[0] {
             for j in 0..<prototypes.shape[0] where j != i { separation = min(separation, between[i, j].squareRoot()) }
         }
-        let parts = KMeans(clusterCount: subclusters, seed: seed).fit(pool.rows(at: unknown)).members
-        var kept: [Int] = []
-        for part in parts where !part.isEmpty {
-            let centre = Self.normalisedMean(pool.rows(at: part.map { unknown[$0] }))
-            if Self.nearestDistances(centre, prototypes)[0] > separation { kept += part.map { unknown[$0] } }
-        }
-        kept.sort()
+        // The parts' centres are prototypes of their rows, as enrolment makes them.
+        let unknownRows = pool.rows(at: unknown)
+        let partition = KMeans(clusterCount: subclusters, seed: seed).fit(unknownRows)
+        var centres = PrototypeAccumulator(dimension: pool.shape[1], classCount: subclusters)
+        try centres.add(embeddings: unknownRows, labels: partition.assignment)
+        let parts = partition.members.enumerated().filter { !$0.element.isEmpty }
+        let centreDistances = Self.nearestDistances(
+            try centres.prototypes(ofClasses: parts.map(\.offset), classNames: (0..<subclusters).map { "part \($0 + 1)" }), prototypes)
+        let kept = zip(parts, centreDistances).filter { $0.1 > separation }.flatMap { $0.0.element.map { unknown[$0] } }.sorted()
         guard kept.count >= newClasses else {
             throw EnrollmentError(.invalidValue, field: "pool",
                                   expected: "at least \(newClasses) unknown images in parts apart from the known classes (a network that folds new classes onto known ones leaves none)",
@@ -112,14 +114,5 @@ public struct ClassDiscovery: Sendable, Equatable {
     static func nearestDistances(_ rows: Tensor, _ prototypes: Tensor) -> [Float] {
         let all = SquaredDistances.cross(rows, prototypes)
         return (0..<rows.shape[0]).map { i in (0..<prototypes.shape[0]).map { all[i, $0] }.min()!.squareRoot() }
-    }
-
-    /// `m / ‖m‖` for the rows' mean `m`, as a `1 × D` row.
-    static func normalisedMean(_ rows: Tensor) -> Tensor {
-        let n = rows.shape[0], d = rows.shape[1]
-        var mean = [Double](repeating: 0, count: d)
-        for i in 0..<n { for j in 0..<d { mean[j] += Double(rows[i, j]) } }
-        let length = mean.reduce(0) { $0 + $1 * $1 }.squareRoot()
-        return Tensor(shape: [1, d], scalars: mean.map { Float(length > 0 ? $0 / length : 0) })
     }
 }

@@ -123,9 +123,8 @@ struct TrainingDataOptions: ParsableArguments {
             throw CommandError("--discovered \(path): its class '\(taken)' is already a class of \(data.dataset) or of its validation images; "
                                + "discovered classes are trained as classes of their own.")
         }
-        let combined = Dataset(pixels: t.pixels + found.pixels, labels: t.labels + found.labels.map { t.classNames.count + $0 },
-                               classNames: t.classNames + found.classNames, ids: t.ids + found.ids,
-                               height: t.height, width: t.width, channels: t.channels)
+        let classNames = t.classNames + found.classNames
+        let combined = t.relabelled(classNames: classNames).appending(found.relabelled(classNames: classNames))
         let sameFile = selection.validationSet.ids == t.ids
         selection.validationSet = sameFile ? combined
             : selection.validationSet.relabelled(classNames: combined.classNames + selection.extraClassNames)
