@@ -532,9 +532,8 @@ struct ExitStatusTests {
         while !FileManager.default.fileExists(atPath: dir.path + "/ck.h5") && process.isRunning && Date() < deadline {
             Thread.sleep(forTimeInterval: 0.05)
         }
-        // The checkpoint is renamed into place just before train records its epoch: on a loaded
-        // machine a signal in between finds no epoch recorded yet.
-        Thread.sleep(forTimeInterval: 0.1)
+        // At once: the checkpoint has just been renamed into place, and Ctrl-C must wait for its
+        // epoch to be recorded rather than say that nothing can be resumed.
         process.interrupt()
         let stderr = String(decoding: err.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
         process.waitUntilExit()

@@ -108,10 +108,11 @@ extension LikenessCommand {
             do {
                 try recipe.train(network, on: dataset, indices: indices, resumingFrom: resumed, observer: ConsoleTrainingObserver()) { report, checkpoint in
                     epochs.append(report)
-                    try ModelArchive(network: network, architecture: architecture, classNames: classNames, training: record(),
-                                     checkpoint: checkpoint).save(to: checkpointPath)
+                    try interruption.savingCheckpoint(epoch: checkpoint.epoch) {
+                        try ModelArchive(network: network, architecture: architecture, classNames: classNames, training: record(),
+                                         checkpoint: checkpoint).save(to: checkpointPath)
+                    }
                     lastCheckpoint = checkpoint.epoch
-                    interruption.checkpointSaved(epoch: checkpoint.epoch)
                 }
             } catch let error as TrainingError {
                 printDiagnostic("pretrain: \(output) was not written; "

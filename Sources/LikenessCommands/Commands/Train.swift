@@ -175,11 +175,12 @@ extension LikenessCommand {
             defer { interruption.cancel() }
             func writeCheckpoint(_ report: EpochReport, _ checkpoint: Checkpoint) throws {
                 epochs.append(report)
-                try ModelArchive(network: network, architecture: architecture, classNames: dataset.classNames,
-                                 training: record(keptEpoch: checkpoint.best?.epoch ?? checkpoint.epoch), checkpoint: checkpoint)
-                    .save(to: checkpointPath)
+                try interruption.savingCheckpoint(epoch: checkpoint.epoch) {
+                    try ModelArchive(network: network, architecture: architecture, classNames: dataset.classNames,
+                                     training: record(keptEpoch: checkpoint.best?.epoch ?? checkpoint.epoch), checkpoint: checkpoint)
+                        .save(to: checkpointPath)
+                }
                 lastCheckpoint = checkpoint.epoch
-                interruption.checkpointSaved(epoch: checkpoint.epoch)
             }
 
             let observer = ConsoleTrainingObserver()

@@ -14,16 +14,21 @@ final class TrainingInterruption {
     private let saved: SavedEpoch
 
     /// The epoch the checkpoint holds, nil before the first: set by the training thread, read
-    /// by the signal handler.
+    /// by the signal handler. A write holds the lock until the epoch is recorded, so Ctrl-C
+    /// during it waits for the file and its epoch to agree.
     private final class SavedEpoch: @unchecked Sendable {
         private let lock = NSLock()
         private var epoch: Int?
 
         init(_ epoch: Int?) { self.epoch = epoch }
 
-        var value: Int? {
-            get { lock.withLock { epoch } }
-            set { lock.withLock { epoch = newValue } }
+        var value: Int? { lock.withLock { epoch } }
+
+        func write(epoch: Int, _ body: () throws -> Void) rethrows {
+            try lock.withLock {
+                try body()
+                self.epoch = epoch
+            }
         }
     }
 
@@ -45,9 +50,11 @@ final class TrainingInterruption {
         source.resume()
     }
 
-    /// Records that the checkpoint now holds `epoch`.
-    func checkpointSaved(epoch: Int) {
-        saved.value = epoch
+    /// Writes the checkpoint of `epoch` with `body` and records it; a Ctrl-C meanwhile waits for
+    /// both, so it never names an epoch other than the file's (the file is renamed into place
+    /// inside `body`).
+    func savingCheckpoint(epoch: Int, _ body: () throws -> Void) rethrows {
+        try saved.write(epoch: epoch, body)
     }
 
     /// Stops handling SIGINT: it ends the process at once again.
