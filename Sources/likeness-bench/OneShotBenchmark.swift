@@ -10,7 +10,9 @@ import Likeness
 /// and `--score` enrol and classify as `likeness one-shot` does; `--refine-with fashion-mnist:pool`
 /// measures the draws again with the novel prototypes refined from the 55,000 non-validation
 /// training images, unlabelled, as `…_refined_*` figures apart. With `--pytorch`, the peer
-/// (Benchmarks/peers/pytorch_oneshot.py, PyTorch + pytorch-metric-learning) runs the same protocol.
+/// (Benchmarks/peers/pytorch_oneshot.py, PyTorch + pytorch-metric-learning) runs the same protocol
+/// with the same recipe (triplet, SupCon, or SimCLR → SupCon + distillation, `--discover`) and seeds:
+/// `pytorch_<the figure prefix of the training>_<measure>`, one-image raw enrolment.
 struct OneShotBenchmark {
     let data: ProtocolData
     let options: OneShotOptions
@@ -167,25 +169,49 @@ struct OneShotBenchmark {
         }
 
         guard let pytorch else { return }
-        printDiagnostic("one-shot: the PyTorch peer, \(data.training.epochs) epochs (it trains several times slower)")
+        guard let recipe = peerRecipe(initial: initial) else {
+            printDiagnostic("one-shot: the PyTorch peer has no twin of this recipe (it runs triplet, supcon, and supcon with --init and --distill "
+                            + "of the same likeness pretrain model); going on without it")
+            return
+        }
+        printDiagnostic("one-shot: the PyTorch peer, \(recipe.joined(separator: " ")), \(data.training.epochs) epochs, \(options.seeds) seed"
+                        + (options.seeds == 1 ? "" : "s") + " (it trains several times slower)")
         let script = PeerScript(python: pytorch, name: "pytorch_oneshot.py")
         let figures: [String: [String: Any]]
         do {
             figures = try script.run(["--epochs", "\(data.training.epochs)", "--threads", "\(threads)", "--seed", "\(data.training.seed)",
-                                      "--draws", "\(data.training.draws)"])
+                                      "--seeds", "\(options.seeds)", "--draws", "\(data.training.draws)", "--setting", options.setting.rawValue] + recipe)
         } catch let skipped as PeerScript.Skipped {
             printDiagnostic("one-shot: \(skipped); going on without the PyTorch peer")
             return
         }
-        for name in novel.map({ "pytorch_oneshot_recall_\(AccuracyBenchmark.slug(train.classNames[$0]))" }) + ["pytorch_oneshot_accuracy"] {
+        // The peer enrols each novel class from its one image with the raw score, whatever --augment-shots and --score say.
+        let peerPrefix = "pytorch_" + options.figurePrefix + (options.discover.map { "_discover\($0)" } ?? "")
+        let measures = novel.map { "recall_\(AccuracyBenchmark.slug(train.classNames[$0]))" } + ["accuracy", "known_macro_recall", "novel_precision"]
+        for name in measures.map({ "\(peerPrefix)_\($0)" }) {
             let figure = try Peer.read(name, from: figures, title: "PyTorch", versionField: "torch", script: script.name)
             try out.write(Figure(name: name, value: figure.value, unit: .fraction, details: details.merging(figure.details) { $1 }.merging([
-                "peer": figure.title, "miner": "semi-hard-all (pytorch-metric-learning's TripletMarginMiner semihard)",
-            ]) { $1 }))
+                "peer": figure.title, "peer_recipe": recipe.joined(separator: " "),
+                "enrolment": "known classes: FMNIST-LT training embeddings; novel: 1 validation image each, raw score",
+            ]) { $1 }.merging(options.loss == .triplet ? ["miner": "semi-hard-all (pytorch-metric-learning's TripletMarginMiner semihard)"] : [:]) { $1 }))
         }
     }
 
-
+    /// The peer script's arguments for the recipe the options name: triplet or SupCon from random
+    /// weights, or SimCLR → SupCon + distillation when `--init` and `--distill` are the same
+    /// `likeness pretrain` model (the peer pre-trains its own SimCLR network for as many epochs on
+    /// the same setting's images, cached between runs); nil for a recipe it has no twin of.
+    private func peerRecipe(initial: ModelArchive?) -> [String]? {
+        switch (options.loss, options.initialModel, options.distill) {
+        case (.triplet, nil, nil): return ["--recipe", "triplet"]
+        case (.supcon, nil, nil): return ["--recipe", "supcon"]
+        case (.supcon, let start?, let teacher?) where start == teacher:
+            guard let settings = initial?.training?.settings, case .pretraining = settings.head else { return nil }
+            return ["--recipe", "simclr-supcon-distill", "--pretrain-epochs", "\(settings.epochs)",
+                    "--distill-weight", "\(options.distillWeight)"] + (options.discover.map { ["--discover", "\($0)"] } ?? [])
+        default: return nil
+        }
+    }
 
     /// Stage two of `--discover`: the stage-one network's embeddings of the known classes'
     /// FMNIST-LT and validation images and of the setting's unlabelled images; `ClassDiscovery`'s

@@ -304,6 +304,43 @@ struct BenchCommandLineTests {
         }
     }
 
+    /// The one-shot peer runs the recipe Likeness ran (here SimCLR → SupCon + distillation, with the
+    /// pre-training's epochs read from the --init model), over the same seeds, setting and draws, and
+    /// its figures are the twins of the recipe's; a recipe it has no twin of goes on without it.
+    @Test func oneShotPeerRunsTheSameRecipe() throws {
+        let dir = try TemporaryFolder()
+        try runLikeness(["pretrain", repositoryRoot + "/Datasets/sample/fashion-mnist", "--epochs", "1", "--batch-size", "32",
+                         "--projection-dimension", "16", "--projection-hidden", "32", "--threads", "2", "-o", "p.h5"], in: dir.path)
+        // Figures of two recipes, with different values: the bench must read its own recipe's.
+        let python = try fakePython("""
+            echo "$@" > peer-arguments.txt
+            for measure in recall_sandal recall_sneaker accuracy known_macro_recall novel_precision; do
+              printf '{"name": "pytorch_oneshot_strict_%s", "value": 0.25, "torch": "fake"}\n' "$measure"
+              printf '{"name": "pytorch_oneshot_strict_supcon_init_distill_%s", "value": 0.5, "torch": "fake"}\n' "$measure"
+            done
+            """, in: dir.path)
+        let common = ["one-shot", "--epochs", "1", "--draws", "2", "--setting", "strict", "--loss", "supcon", "--init", "p.h5", "--pytorch", python]
+        let run = try figures(try bench(common + ["--distill", "p.h5"], in: dir.path).out)
+        let arguments = try String(contentsOfFile: dir.path + "/peer-arguments.txt", encoding: .utf8)
+        for expected in ["--epochs 1 ", "--seed 0 ", "--seeds 1 ", "--draws 2 ", "--setting strict ",
+                         "--recipe simclr-supcon-distill --pretrain-epochs 1 --distill-weight 0.3"] {
+            #expect(arguments.contains(expected), "\(arguments)")
+        }
+        for measure in ["recall_sandal", "recall_sneaker", "accuracy", "known_macro_recall", "novel_precision"] {
+            _ = try figure("oneshot_strict_supcon_init_distill_\(measure)", in: run.lines)
+            let twin = try figure("pytorch_oneshot_strict_supcon_init_distill_\(measure)", in: run.lines)
+            #expect(twin["value"] as? Double == 0.5 && twin["peer"] as? String == "PyTorch fake", "\(twin)")
+            #expect((twin["peer_recipe"] as? String ?? "").hasPrefix("--recipe simclr-supcon-distill"), "\(twin)")
+        }
+        #expect(!run.lines.contains { $0["name"] as? String == "pytorch_oneshot_strict_recall_sandal" })
+
+        // SupCon from the pre-trained start without distillation: the peer has no such recipe.
+        try FileManager.default.removeItem(atPath: dir.path + "/peer-arguments.txt")
+        let alone = try bench(common, in: dir.path)
+        #expect(alone.err.contains("the PyTorch peer has no twin of this recipe"), "\(alone.err)")
+        #expect(!alone.out.contains("pytorch_") && !FileManager.default.fileExists(atPath: dir.path + "/peer-arguments.txt"))
+    }
+
     @Test func helpListsEveryMeasureAndAWrongOneIsRefused() throws {
         let dir = try TemporaryFolder()
         let text = try bench(["--help"], in: dir.path).out
