@@ -44,6 +44,10 @@ enum AccuracyRecipe: String, CaseIterable, ExpressibleByArgument {
         }
     }
 
+    /// The recipe whose trained network this one only post-processes (`balancedSoftmaxMixupAugment`
+    /// for the offsets recipe): when both are measured, the network is trained once.
+    var postProcessedRecipe: AccuracyRecipe? { self == .balancedSoftmaxMixupAugmentOffsets ? .balancedSoftmaxMixupAugment : nil }
+
     /// The figure names' part: `balanced_softmax`.
     var figureName: String { rawValue.replacingOccurrences(of: "-", with: "_") }
 

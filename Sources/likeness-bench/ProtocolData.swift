@@ -100,6 +100,12 @@ final class ProtocolData {
         return (try Self.archive(network, head: .softmax(classCount: 10)), history)
     }
 
+    /// Fits `OffsetCalibration`'s logit offsets on the validation images over a trained softmax
+    /// network, as `trainSoftmax` does for a recipe that calibrates them, and adds them to its head.
+    func calibrateOffsets(_ model: ModelArchive) throws -> OffsetCalibration {
+        OffsetCalibration.calibrate(model.network, on: ValidationImages(dataset: try train(), indices: try validation()))
+    }
+
     static func archive(_ network: Sequential, backbone: Backbone = .reference, head: Head) throws -> ModelArchive {
         try ModelArchive(network: network, architecture: ModelDescription(backbone: backbone, head: head, channels: 1, height: 28, width: 28),
                          classNames: FashionMNIST.classNames)

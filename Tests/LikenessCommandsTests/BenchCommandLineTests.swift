@@ -304,6 +304,25 @@ struct BenchCommandLineTests {
         }
     }
 
+    /// The offsets recipe only fits offsets over the plain recipe's network: asked for together
+    /// (in either order), the network is trained once, and the offsets start from its validation score.
+    @Test func offsetsRecipeTakesThePlainRecipesNetwork() throws {
+        let dir = try TemporaryFolder()
+        let run = try bench(["accuracy", "--epochs", "1", "--recipes", "balanced-softmax-mixup-augment-offsets", "balanced-softmax-mixup-augment"],
+                            in: dir.path)
+        #expect(run.err.components(separatedBy: "training the softmax network").count == 2, "\(run.err)")
+        #expect(run.err.contains("balanced-softmax-mixup-augment-offsets: logit offsets fitted on the validation images over the "
+                                 + "balanced-softmax-mixup-augment network above"), "\(run.err)")
+        let lines = try figures(run.out).lines
+        let plain = try #require(try figure("fmnist_lt_balanced_softmax_mixup_augment_validation_balanced_accuracy", in: lines)["value"] as? Double)
+        let offsets = try figure("fmnist_lt_balanced_softmax_mixup_augment_offsets_validation_balanced_accuracy", in: lines)
+        let before = try #require(offsets["validation_balanced_accuracy_before_offsets"] as? Double, "\(offsets)")
+        #expect(abs(before - plain) < 1e-6, "offsets fitted over another network: \(before) against \(plain)")
+        #expect((offsets["logit_offsets"] as? [Double])?.count == 10, "\(offsets)")
+        let seconds = { (name: String) in try #require(try figure("fmnist_lt_\(name)_training_seconds", in: lines)["value"] as? Double) }
+        #expect(try seconds("balanced_softmax_mixup_augment_offsets") >= seconds("balanced_softmax_mixup_augment"))
+    }
+
     /// The one-shot peer runs the recipe Likeness ran (here SimCLR → SupCon + distillation, with the
     /// pre-training's epochs read from the --init model), over the same seeds, setting and draws, and
     /// its figures are the twins of the recipe's; a recipe it has no twin of goes on without it.
