@@ -129,7 +129,7 @@ struct AccuracyBenchmark {
         arguments += peerRecipes.isEmpty ? ["--approach", "embedding"] : ["--recipe", peerRecipes.map(\.rawValue).joined(separator: ",")]
         let figures: [String: [String: Any]]
         do {
-            figures = try script.run(arguments)
+            figures = try script.run(arguments, showingProgress: true)
         } catch let skipped as PeerScript.Skipped {
             printDiagnostic("accuracy: \(skipped); going on without the PyTorch peer")
             return

@@ -180,7 +180,8 @@ struct OneShotBenchmark {
         let figures: [String: [String: Any]]
         do {
             figures = try script.run(["--epochs", "\(data.training.epochs)", "--threads", "\(threads)", "--seed", "\(data.training.seed)",
-                                      "--seeds", "\(options.seeds)", "--draws", "\(data.training.draws)", "--setting", options.setting.rawValue] + recipe)
+                                      "--seeds", "\(options.seeds)", "--draws", "\(data.training.draws)", "--setting", options.setting.rawValue] + recipe,
+                                     showingProgress: true)
         } catch let skipped as PeerScript.Skipped {
             printDiagnostic("one-shot: \(skipped); going on without the PyTorch peer")
             return

@@ -25,36 +25,56 @@ struct PeerScript {
             .appendingPathComponent("Benchmarks/peers").appendingPathComponent(name).path
     }
 
-    /// Runs the script with `arguments`; returns its figures by name.
-    func run(_ arguments: [String]) throws -> [String: [String: Any]] {
-        // stderr goes to a file: read through a second pipe it could fill up while stdout is read.
-        let errorLog = FileManager.default.temporaryDirectory.appendingPathComponent("likeness-bench-\(UUID().uuidString).log")
-        guard FileManager.default.createFile(atPath: errorLog.path, contents: nil) else {
-            throw Failure(description: "cannot create \(errorLog.path) for the stderr of \(name)")
-        }
-        defer { try? FileManager.default.removeItem(at: errorLog) }
+    /// Runs the script with `arguments`; returns its figures by name. With `showingProgress`, what
+    /// the script writes on stderr (its epochs, for a run of minutes) goes on to ours as it comes.
+    func run(_ arguments: [String], showingProgress: Bool = false) throws -> [String: [String: Any]] {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: python)
         process.arguments = [path] + arguments
-        let pipe = Pipe()
-        process.standardOutput = pipe
-        process.standardError = try FileHandle(forWritingTo: errorLog)
+        let output = Pipe(), errors = Pipe()
+        process.standardOutput = output
+        process.standardError = errors
+        // stderr is drained on its own queue as it comes: a pipe left unread while stdout is read could fill up.
+        let errorText = StderrText()
+        let drained = DispatchSemaphore(value: 0)
+        errors.fileHandleForReading.readabilityHandler = { handle in
+            let data = handle.availableData
+            guard !data.isEmpty else {
+                handle.readabilityHandler = nil
+                drained.signal()
+                return
+            }
+            errorText.append(data)
+            if showingProgress { FileHandle.standardError.write(data) }
+        }
         try process.run()
-        let output = pipe.fileHandleForReading.readDataToEndOfFile()
+        let stdout = output.fileHandleForReading.readDataToEndOfFile()
         process.waitUntilExit()
-        let errors = (try? String(contentsOf: errorLog, encoding: .utf8)) ?? ""
-        let lastLines = errors.split(separator: "\n").suffix(5).joined(separator: "\n")
+        drained.wait()
+        let lastLines = errorText.lastLines(5)
         if process.terminationStatus == Self.skippedStatus { throw Skipped(description: lastLines) }
         guard process.terminationStatus == 0 else {
             throw Failure(description: "\(python) \(path) \(arguments.joined(separator: " ")) exited with status \(process.terminationStatus):\n\(lastLines)")
         }
         var figures: [String: [String: Any]] = [:]
-        for line in String(decoding: output, as: UTF8.self).split(separator: "\n") {
+        for line in String(decoding: stdout, as: UTF8.self).split(separator: "\n") {
             if let object = try? JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any], let name = object["name"] as? String {
                 figures[name] = object
             }
         }
         return figures
+    }
+
+    /// What a script wrote on stderr, appended from the pipe's queue and read once it has ended.
+    private final class StderrText: @unchecked Sendable {
+        private let lock = NSLock()
+        private var data = Data()
+
+        func append(_ more: Data) { lock.withLock { data.append(more) } }
+
+        func lastLines(_ count: Int) -> String {
+            lock.withLock { String(decoding: data, as: UTF8.self) }.split(separator: "\n").suffix(count).joined(separator: "\n")
+        }
     }
 }
 

@@ -333,13 +333,16 @@ struct BenchCommandLineTests {
         // Figures of two recipes, with different values: the bench must read its own recipe's.
         let python = try fakePython("""
             echo "$@" > peer-arguments.txt
+            echo "peer: epoch 1/1 done" >&2
             for measure in recall_sandal recall_sneaker accuracy known_macro_recall novel_precision; do
               printf '{"name": "pytorch_oneshot_strict_%s", "value": 0.25, "torch": "fake"}\n' "$measure"
               printf '{"name": "pytorch_oneshot_strict_supcon_init_distill_%s", "value": 0.5, "torch": "fake"}\n' "$measure"
             done
             """, in: dir.path)
         let common = ["one-shot", "--epochs", "1", "--draws", "2", "--setting", "strict", "--loss", "supcon", "--init", "p.h5", "--pytorch", python]
-        let run = try figures(try bench(common + ["--distill", "p.h5"], in: dir.path).out)
+        let output = try bench(common + ["--distill", "p.h5"], in: dir.path)
+        #expect(output.err.contains("peer: epoch 1/1 done"), "the peer's progress reaches stderr: \(output.err)")
+        let run = try figures(output.out)
         let arguments = try String(contentsOfFile: dir.path + "/peer-arguments.txt", encoding: .utf8)
         for expected in ["--epochs 1 ", "--seed 0 ", "--seeds 1 ", "--draws 2 ", "--setting strict ",
                          "--recipe simclr-supcon-distill --pretrain-epochs 1 --distill-weight 0.3"] {
