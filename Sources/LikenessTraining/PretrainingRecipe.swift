@@ -36,14 +36,15 @@ public struct PretrainingRecipe {
         self.seed = seed
     }
 
-    /// SimCLR's views at the strength small grayscale images take (ONE-SHOT-MEASUREMENTS):
-    /// a crop of at least half the image scaled back (zoom up to 1.4 with a shift up to 10%),
-    /// rotation ±15°, horizontal flip, brightness ×[0.6, 1.4]; contrast ±0.4 for RGB images.
+    /// SimCLR's views at the strength small grayscale images take (ONE-SHOT-MEASUREMENTS): a
+    /// crop of half the image or more (aspect 3/4–4/3) anywhere in it, turned up to ±15° and moved
+    /// up to 2 pixels, resized back in one resampling; horizontal flip, brightness ×[0.6, 1.4];
+    /// contrast ±0.4 for RGB images. One resampling, not a zoom, a shift and a turn each
+    /// interpolating: on 28 × 28 images the three blurred away what tells a sandal from a sneaker
+    /// (the strict setting's label-free Sandal, one shot: 0.47 → 0.64).
     public static func views(channels: Int, seed: UInt64) -> AugmentationPipeline {
         var steps: [AugmentationStep] = [
-            AugmentationStep(.zoom(scale: 1...1.4), probability: 1),
-            AugmentationStep(.translation(maxFraction: 0.1), probability: 1),
-            AugmentationStep(.rotation(maxDegrees: 15), probability: 1),
+            AugmentationStep(.resizedCropRotation(area: 0.5...1, aspectRatio: 0.75...(4.0 / 3), maxDegrees: 15, maxShift: 2), probability: 1),
             AugmentationStep(.horizontalFlip, probability: 0.5),
             AugmentationStep(.brightness(maxChange: 0.4), probability: 1),
         ]

@@ -189,12 +189,17 @@ struct OneShotBenchmark {
         // The peer enrols each novel class from its one image with the raw score, whatever --augment-shots and --score say.
         let peerPrefix = "pytorch_" + options.figurePrefix + (options.discover.map { "_discover\($0)" } ?? "")
         let measures = novel.map { "recall_\(AccuracyBenchmark.slug(train.classNames[$0]))" } + ["accuracy", "known_macro_recall", "novel_precision"]
+        // Likeness's own training times, discoveries and enrolment are not the peer's.
+        let peerDetails = details.filter { !["training_seconds", "discovered"].contains($0.key) }.merging([
+            "peer_recipe": recipe.joined(separator: " "), "augment_shots": 0, "score": "raw",
+            "enrolment": "known classes: FMNIST-LT training embeddings; novel: 1 validation image each",
+        ]) { $1 }.merging(options.loss == .triplet ? ["miner": "semi-hard-all (pytorch-metric-learning's TripletMarginMiner semihard)"] : [:]) { $1 }
         for name in measures.map({ "\(peerPrefix)_\($0)" }) {
             let figure = try Peer.read(name, from: figures, title: "PyTorch", versionField: "torch", script: script.name)
-            try out.write(Figure(name: name, value: figure.value, unit: .fraction, details: details.merging(figure.details) { $1 }.merging([
-                "peer": figure.title, "peer_recipe": recipe.joined(separator: " "),
-                "enrolment": "known classes: FMNIST-LT training embeddings; novel: 1 validation image each, raw score",
-            ]) { $1 }.merging(options.loss == .triplet ? ["miner": "semi-hard-all (pytorch-metric-learning's TripletMarginMiner semihard)"] : [:]) { $1 }))
+            let runs = figures[name]?["runs"] as? [Double]
+            try out.write(Figure(name: name, value: figure.value, unit: .fraction, runs: runs,
+                                 details: peerDetails.merging(figure.details) { $1 }.merging(["peer": figure.title]) { $1 }
+                                    .merging(runs.map { ["seed_spread": OneShotEvaluation.spread($0)] } ?? [:]) { $1 }))
         }
     }
 

@@ -8,6 +8,7 @@ import LikenessData
         .zoom(scale: 1.1...1.3), .randomCrop(padding: 2), .randomResizedCrop(area: 0.3...0.9, aspectRatio: 0.75...1.33), .brightness(maxChange: 0.3), .contrast(maxChange: 0.3),
         .saturation(maxChange: 0.5), .hue(maxShift: 0.2), .gaussianNoise(std: 0.05), .saltAndPepper(fraction: 0.1),
         .randomErasing(area: 0.05...0.2, aspectRatio: 0.3...3.3), .cutout(size: 4), .elastic(alpha: 3, sigma: 2),
+        .resizedCropRotation(area: 0.5...1, aspectRatio: 0.75...1.33, maxDegrees: 15, maxShift: 2),
     ]
 
     /// Eight RGB images, 12 × 10, with values in [0.1, 0.9], and their labels.
@@ -77,6 +78,41 @@ import LikenessData
         #expect(lefts.count > 2 && tops.count > 2)
         // The whole square at ratio 1 is the image itself.
         #expect(Self.resizedCrop(columns, area: 1...1, aspectRatio: 1...1, seed: 4) == columns)
+    }
+
+    static func cropRotation(_ image: Tensor, area: ClosedRange<Float>, maxDegrees: Float = 0, maxShift: Float = 0, seed: UInt64) -> Tensor {
+        AugmentationPipeline([AugmentationStep(.resizedCropRotation(area: area, aspectRatio: 1...1, maxDegrees: maxDegrees, maxShift: maxShift),
+                                               probability: 1)], seed: seed)
+            .apply(to: image, labels: [0], classCount: 1, batchIndex: 0).images
+    }
+
+    @Test("A resized crop with rotation is one resampling: the whole image unturned is itself, a shift moves it by up to maxShift, a quarter of the area doubles it")
+    func resizedCropRotation() {
+        // Linear in x, so bilinear resampling is exact away from the border.
+        let columns = Self.image(size: 12) { x, _ in Float(x) / 20 }
+        let same = Self.cropRotation(columns, area: 1...1, seed: 3)
+        #expect(zip(same.scalars, columns.scalars).allSatisfy { abs($0 - $1) < 1e-6 })
+        var shifts: Set<Float> = []
+        for seed in UInt64(0)..<10 {
+            let moved = Self.cropRotation(columns, area: 1...1, maxShift: 2, seed: seed)
+            let dx = moved[0, 0, 6, 5] * 20 - 5
+            #expect(abs(dx) <= 2 + 1e-5)
+            for x in 3...8 { #expect(abs(moved[0, 0, 4, x] * 20 - Float(x) - dx) < 1e-4, "one shift for the whole image") }
+            shifts.insert((dx * 100).rounded())
+        }
+        #expect(shifts.count > 5, "sub-pixel shifts drawn afresh: \(shifts)")
+        for seed in UInt64(0)..<10 {
+            // Half the side: each output pixel steps half a source pixel, from a window inside the image.
+            let crop = Self.cropRotation(columns, area: 0.25...0.25, seed: seed)
+            // Output column x reads source column 0.5·x + 2.75 + the crop centre's offset (within ±3).
+            let second = crop[0, 0, 2, 1] * 20
+            #expect(second >= 0.25 - 1e-5 && second <= 6.25 + 1e-5)
+            for x in 2...10 { #expect(abs((crop[0, 0, 9, x] - crop[0, 0, 9, x - 1]) * 20 - 0.5) < 1e-4) }
+        }
+        // A turn keeps the centre of a square image where it is.
+        let spot = Self.image(size: 13) { x, y in x == 6 && y == 6 ? 1 : 0 }
+        let turned = Self.cropRotation(spot, area: 1...1, maxDegrees: 90, seed: 5)
+        #expect(abs(turned[0, 0, 6, 6] - 1) < 1e-5)
     }
 
     @Test("A random resized crop that cannot fit in 10 draws takes the centre crop at the nearest ratio allowed")

@@ -71,6 +71,19 @@ extension ImagePlanes {
         }
     }
 
+    /// One bilinear resampling for `resizedCropRotation`: output pixel `(x, y)`, at `(u, v)` in
+    /// the image's coordinates from its centre as fractions of its sides, reads the source at
+    /// `R(angle) · (w·u, h·v) + centre`, then moved by `shift` pixels.
+    func resample(cropWidth w: Float, height h: Float, centre: (x: Float, y: Float), angle: Float, shift: (x: Float, y: Float)) {
+        let (c, s) = (cos(angle), sin(angle))
+        let (W, H) = (Float(width), Float(height))
+        warp { x, y in
+            let u = (x + 0.5) / W - 0.5, v = (y + 0.5) / H - 0.5
+            let su = c * w * u - s * h * v + centre.x, sv = s * w * u + c * h * v + centre.y
+            return ((su + 0.5) * W - 0.5 + shift.x, (sv + 0.5) * H - 0.5 + shift.y)
+        }
+    }
+
     /// Whole-pixel shift: output `(x, y)` reads source `(x + columns, y + rows)`, 0 outside.
     func shift(columns dx: Int, rows dy: Int) {
         let source = Array(UnsafeBufferPointer(start: base, count: count))

@@ -1,3 +1,4 @@
+import Foundation
 import LikenessCore
 
 /// A random change to one image, drawn afresh for each image it is applied to.
@@ -24,6 +25,12 @@ public enum ImageTransform: Sendable, Hashable {
     /// (bilinear, pixel centres aligned); the centre crop of the whole image, its ratio clamped
     /// to `aspectRatio`, when 10 draws of the crop do not fit.
     case randomResizedCrop(area: ClosedRange<Float>, aspectRatio: ClosedRange<Float>)
+    /// A crop of `area` × the image's area, width/height ratio log-uniform in `aspectRatio`, at a
+    /// uniform place inside the image, turned by up to `maxDegrees` and moved by up to `maxShift`
+    /// pixels each way, resized to `H × W`: one bilinear resampling (0 outside). Separate zoom,
+    /// rotation and translation steps resample a small image three times and blur away its fine
+    /// detail.
+    case resizedCropRotation(area: ClosedRange<Float>, aspectRatio: ClosedRange<Float>, maxDegrees: Float, maxShift: Float)
     /// `x ↦ f · x` with `f` in `[max(0, 1 − maxChange), 1 + maxChange]`.
     case brightness(maxChange: Float)
     /// `x ↦ m + f · (x − m)`, `m` the image's mean luminance (mean value for other than 3
@@ -84,6 +91,11 @@ extension ImageTransform {
         case .randomErasing(let area, let ratio), .randomResizedCrop(let area, let ratio):
             if !(area.lowerBound > 0 && area.upperBound <= 1) { return ("area", "\(area)", "a range within (0, 1]") }
             return ratio.lowerBound > 0 && finite(ratio) ? nil : ("aspectRatio", "\(ratio)", "a range of positive ratios")
+        case .resizedCropRotation(let area, let ratio, let degrees, let shift):
+            if !(area.lowerBound > 0 && area.upperBound <= 1) { return ("area", "\(area)", "a range within (0, 1]") }
+            if !(ratio.lowerBound > 0 && finite(ratio)) { return ("aspectRatio", "\(ratio)", "a range of positive ratios") }
+            if !(degrees >= 0 && degrees <= 180) { return ("maxDegrees", "\(degrees)", "[0, 180]") }
+            return shift >= 0 && shift.isFinite ? nil : ("maxShift", "\(shift)", "0 or more pixels")
         case .cutout(let size):
             return size >= 1 ? nil : ("size", "\(size)", "1 or more pixels")
         case .elastic(let alpha, let sigma):
@@ -109,6 +121,15 @@ extension ImageTransform {
         case .randomResizedCrop(let area, let aspectRatio):
             let crop = image.randomCrop(area: area, aspectRatio: aspectRatio, using: &rng)
             image.resize(crop: crop)
+        case .resizedCropRotation(let area, let aspectRatio, let maxDegrees, let maxShift):
+            let a = rng.nextUniform(in: area)
+            let ratio = exp(rng.nextUniform(in: log(aspectRatio.lowerBound)...log(aspectRatio.upperBound)))
+            // The crop's sides as fractions of the image's, and its centre's offset from the image's.
+            let w = min(1, (a * ratio).squareRoot()), h = min(1, (a / ratio).squareRoot())
+            let centre = (x: rng.nextUniform(in: -1...1) * (1 - w) / 2, y: rng.nextUniform(in: -1...1) * (1 - h) / 2)
+            let angle = rng.nextUniform(in: -maxDegrees...maxDegrees) * .pi / 180
+            let shift = (x: rng.nextUniform(in: -maxShift...maxShift), y: rng.nextUniform(in: -maxShift...maxShift))
+            image.resample(cropWidth: w, height: h, centre: centre, angle: angle, shift: shift)
         case .randomCrop(let padding):
             let dx = rng.nextIndex(below: 2 * padding + 1) - padding
             let dy = rng.nextIndex(below: 2 * padding + 1) - padding
