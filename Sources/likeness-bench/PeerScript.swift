@@ -34,20 +34,19 @@ struct PeerScript {
         let output = Pipe(), errors = Pipe()
         process.standardOutput = output
         process.standardError = errors
-        // stderr is drained on its own queue as it comes: a pipe left unread while stdout is read could fill up.
+        // stderr is read on a thread of its own until its end: a pipe left unread while stdout is
+        // read could fill up and stop the script.
         let errorText = StderrText()
         let drained = DispatchSemaphore(value: 0)
-        errors.fileHandleForReading.readabilityHandler = { handle in
-            let data = handle.availableData
-            guard !data.isEmpty else {
-                handle.readabilityHandler = nil
-                drained.signal()
-                return
-            }
-            errorText.append(data)
-            if showingProgress { FileHandle.standardError.write(data) }
-        }
         try process.run()
+        let reader = errors.fileHandleForReading
+        Thread.detachNewThread {
+            while case let data = reader.availableData, !data.isEmpty {
+                errorText.append(data)
+                if showingProgress { FileHandle.standardError.write(data) }
+            }
+            drained.signal()
+        }
         let stdout = output.fileHandleForReading.readDataToEndOfFile()
         process.waitUntilExit()
         drained.wait()
