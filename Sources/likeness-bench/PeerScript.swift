@@ -64,7 +64,7 @@ struct PeerScript {
         return figures
     }
 
-    /// What a script wrote on stderr, appended from the pipe's queue and read once it has ended.
+    /// What a script wrote on stderr, appended by the reading thread and read once it has ended.
     private final class StderrText: @unchecked Sendable {
         private let lock = NSLock()
         private var data = Data()
