@@ -37,7 +37,7 @@ struct OneShotBenchmark {
         let candidates = novel.map { c in validation.filter { train.labels[$0] == c } }
         // Where --save-models writes, and --reuse-models reads, a seed's network.
         func modelPath(in folder: String, seed: UInt64, discovered: Int? = nil) -> String {
-            (folder as NSString).appendingPathComponent(options.figurePrefix + (discovered.map { "_discover\($0)" } ?? "") + "-seed\(seed).h5")
+            (folder as NSString).appendingPathComponent(options.figurePrefix(discovered: discovered) + "-seed\(seed).h5")
         }
         // Both trainings of a seed distil with the same pool and seed.
         func distillation(seed: UInt64) -> Distillation? {
@@ -187,7 +187,7 @@ struct OneShotBenchmark {
             return
         }
         // The peer enrols each novel class from its one image with the raw score, whatever --augment-shots and --score say.
-        let peerPrefix = "pytorch_" + options.figurePrefix + (options.discover.map { "_discover\($0)" } ?? "")
+        let peerPrefix = "pytorch_" + options.figurePrefix(discovered: options.discover)
         let measures = novel.map { "recall_\(AccuracyBenchmark.slug(train.classNames[$0]))" } + ["accuracy", "known_macro_recall", "novel_precision"]
         // Likeness's own training times, discoveries and enrolment are not the peer's.
         let peerDetails = details.filter { !["training_seconds", "discovered"].contains($0.key) }.merging([

@@ -64,6 +64,11 @@ struct OneShotOptions: ParsableArguments {
         (["oneshot"] + (setting == .pool ? [] : [setting.rawValue]) + (recipeName.isEmpty ? [] : [recipeName])).joined(separator: "_")
     }
 
+    /// `figurePrefix` of the network trained again with `discovered` new classes (`_discover<N>`), or of the first.
+    func figurePrefix(discovered: Int?) -> String {
+        figurePrefix + (discovered.map { "_discover\($0)" } ?? "")
+    }
+
     var arguments: [String] {
         ["--seeds", "\(seeds)", "--loss", loss.rawValue, "--setting", setting.rawValue]
             + (initialModel.map { ["--init", $0] } ?? []) + (distill.map { ["--distill", $0, "--distill-weight", "\(distillWeight)"] } ?? [])

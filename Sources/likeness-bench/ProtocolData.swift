@@ -95,15 +95,19 @@ final class ProtocolData {
         let network = Network.make(backbone: .reference, head: .softmax(classCount: 10), channels: 1, height: 28, width: 28,
                                    seed: training.seed)
         let history = try recipe.recipe(epochs: training.epochs, seed: training.seed)
-            .train(network, on: train, indices: try longTail(), validation: ValidationImages(dataset: train, indices: try validation()),
-                   observer: ConsoleTrainingObserver())
+            .train(network, on: train, indices: try longTail(), validation: try validationImages(), observer: ConsoleTrainingObserver())
         return (try Self.archive(network, head: .softmax(classCount: 10)), history)
     }
 
     /// Fits `OffsetCalibration`'s logit offsets on the validation images over a trained softmax
     /// network, as `trainSoftmax` does for a recipe that calibrates them, and adds them to its head.
     func calibrateOffsets(_ model: ModelArchive) throws -> OffsetCalibration {
-        OffsetCalibration.calibrate(model.network, on: ValidationImages(dataset: try train(), indices: try validation()))
+        OffsetCalibration.calibrate(model.network, on: try validationImages())
+    }
+
+    /// The validation images softmax training keeps its best epoch on and fits offsets on.
+    private func validationImages() throws -> ValidationImages {
+        ValidationImages(dataset: try train(), indices: try validation())
     }
 
     static func archive(_ network: Sequential, backbone: Backbone = .reference, head: Head) throws -> ModelArchive {

@@ -92,8 +92,7 @@ extension ImageTransform {
             if !(area.lowerBound > 0 && area.upperBound <= 1) { return ("area", "\(area)", "a range within (0, 1]") }
             return ratio.lowerBound > 0 && finite(ratio) ? nil : ("aspectRatio", "\(ratio)", "a range of positive ratios")
         case .resizedCropRotation(let area, let ratio, let degrees, let shift):
-            if !(area.lowerBound > 0 && area.upperBound <= 1) { return ("area", "\(area)", "a range within (0, 1]") }
-            if !(ratio.lowerBound > 0 && finite(ratio)) { return ("aspectRatio", "\(ratio)", "a range of positive ratios") }
+            if let crop = ImageTransform.randomResizedCrop(area: area, aspectRatio: ratio).invalidParameter { return crop }
             if !(degrees >= 0 && degrees <= 180) { return ("maxDegrees", "\(degrees)", "[0, 180]") }
             return shift >= 0 && shift.isFinite ? nil : ("maxShift", "\(shift)", "0 or more pixels")
         case .cutout(let size):
