@@ -60,7 +60,7 @@ extension OneShotEvaluation {
                 views: views.map { views in { _, i in try views(candidates[i]) } },
                 test: (validation.embeddings.rows(at: tested), tested.map { validation.labels[$0] }))
             episodes.oneShotRecall.append(result.novelRecall[0])
-            episodes.balancedAccuracy.append(mean(result.knownRecall + result.novelRecall))
+            episodes.balancedAccuracy.append(result.balancedAccuracy)
         }
         return episodes
     }

@@ -44,6 +44,9 @@ struct BenchCommand: ParsableCommand {
 
     func validate() throws {
         guard threads >= 1 else { throw ValidationError("--threads must be at least 1, got \(threads).") }
+        if oneShot.heldOut && (peers.pytorch != nil || enrolment.refineWith != nil) {
+            throw ValidationError("--held-out is a validation run of Likeness's networks on validation images: drop --pytorch and --refine-with.")
+        }
     }
 
     func run() throws {

@@ -13,6 +13,10 @@ import Likeness
 /// (Benchmarks/peers/pytorch_oneshot.py, PyTorch + pytorch-metric-learning) runs the same protocol
 /// with the same recipe (triplet, SupCon, or SimCLR → SupCon + distillation, `--discover`) and seeds:
 /// `pytorch_<the figure prefix of the training>_<measure>`, one-image raw enrolment.
+///
+/// With `--held-out`, a validation run instead: the two rarest known classes are held out of
+/// training as well and play the novel classes on the validation images
+/// (`OneShotEvaluation.runOnValidation`); `…_heldout_*` figures, the test set unread.
 struct OneShotBenchmark {
     let data: ProtocolData
     let options: OneShotOptions
@@ -22,11 +26,22 @@ struct OneShotBenchmark {
 
     static let novelClasses = [5, 7]
 
+    /// PROTOCOL.md's held-out classes: the two known classes with the fewest FMNIST-LT images
+    /// (the novel classes are the two rarest of all), in class order.
+    static func heldOutClasses(longTailLabels: [Int], classCount: Int) -> [Int] {
+        let counts = (0..<classCount).map { c in longTailLabels.filter { $0 == c }.count }
+        let known = (0..<classCount).filter { !novelClasses.contains($0) }
+        return Array(known.sorted { (counts[$0], $0) < (counts[$1], $1) }.prefix(2)).sorted()
+    }
+
     func run(_ out: FigureOutput) throws {
-        let train = try data.train(), test = try data.test()
+        let train = try data.train()
         let novel = Self.novelClasses
-        let known = (0..<train.classNames.count).filter { !novel.contains($0) }
-        let knownIndices = try data.longTail(excluding: novel)
+        let heldOut = options.heldOut ? Self.heldOutClasses(longTailLabels: train.labels(try data.longTail()), classCount: train.classNames.count) : []
+        // Held-out classes are left out of everything novel classes are left out of.
+        let excluded = novel + heldOut
+        let known = (0..<train.classNames.count).filter { !excluded.contains($0) }
+        let knownIndices = try data.longTail(excluding: excluded)
         let validation = try data.validation()
         let initial = try options.initialModel.map { try ModelArchive.load($0) }
         let teacher = try options.distill.map { try ModelArchive.load($0) }
@@ -47,7 +62,10 @@ struct OneShotBenchmark {
             }
         }
         let knownValidation = validation.filter { known.contains(train.labels[$0]) }
+        let heldOutValidation = validation.filter { !novel.contains(train.labels[$0]) }
         var results: [OneShotEvaluation.Result] = []
+        var heldOutResults: [OneShotEvaluation.Result] = []
+        var keptValidationRecall: [Double] = []
         var validationEpisodes: [OneShotEvaluation.KnownClassEpisodes] = []
         var trainingSeconds: [Double] = []
         var discoveries: [[String: Any]] = []
@@ -59,12 +77,14 @@ struct OneShotBenchmark {
                 embedder = try ModelArchive.load(path)
             } else {
                 printDiagnostic("one-shot: seed \(seed): training the embedding network on FMNIST-LT without "
-                                + "\(novel.map { train.classNames[$0] }.joined(separator: " and ")), \(data.training.epochs) epochs"
+                                + "\(excluded.map { train.classNames[$0] }.joined(separator: ", ")), \(data.training.epochs) epochs"
                                 + (options.recipeName.isEmpty ? "" : ", recipe \(options.recipeName)"))
                 let started = Date()
-                embedder = try data.trainEmbedding(excluding: novel, seed: seed,
-                                                   loss: options.loss.loss(classCount: train.classNames.count, dimension: 64, seed: seed),
-                                                   initial: initial, distillation: distillation(seed: seed))
+                let trained = try data.trainEmbedding(excluding: excluded, seed: seed,
+                                                      loss: options.loss.loss(classCount: train.classNames.count, dimension: 64, seed: seed),
+                                                      initial: initial, distillation: distillation(seed: seed))
+                embedder = trained.model
+                trained.history.keptScore.map { keptValidationRecall.append($0) }
                 trainingSeconds.append((Date().timeIntervalSince(started) * 10).rounded() / 10)
                 if let folder = options.saveModels {
                     let saved = modelPath(in: folder, seed: seed)
@@ -82,7 +102,9 @@ struct OneShotBenchmark {
                     let (retrained, found) = try retrainWithDiscoveredClasses(embedder, newClasses: newClasses, seed: seed, known: knownIndices,
                                                                               knownValidation: knownValidation, pool: distillationPool,
                                                                               initial: initial, distillation: distillation(seed: seed))
-                    embedder = retrained
+                    embedder = retrained.model
+                    // The served network is the second training's: its kept epoch stands for the seed.
+                    if let score = retrained.history.keptScore, !keptValidationRecall.isEmpty { keptValidationRecall[keptValidationRecall.count - 1] = score }
                     discoveries.append(found)
                     if !trainingSeconds.isEmpty { trainingSeconds[trainingSeconds.count - 1] += (Date().timeIntervalSince(started) * 10).rounded() / 10 }
                     // Kept beside the stage-one network, so that --reuse-models measures it again without training.
@@ -93,6 +115,20 @@ struct OneShotBenchmark {
                     }
                 }
             }
+            if !heldOut.isEmpty {
+                printDiagnostic("one-shot: embedding the known classes' FMNIST-LT images and the validation images of the known and held-out classes")
+                let result = try OneShotEvaluation(knownClasses: known, novelClasses: heldOut, draws: data.training.draws, enrolment: enrolment.enrolment)
+                    .runOnValidation(training: (embedder.outputs(for: train, indices: knownIndices, showProgress: true), train.labels(knownIndices)),
+                                     validation: (embedder.outputs(for: train, indices: heldOutValidation), train.labels(heldOutValidation)),
+                                     views: embedder.shotViews(of: train, candidates: [heldOutValidation], augmentedViews: enrolment.augmentShots)
+                                        .map { views in { try views(0, $0) } })
+                printDiagnostic("one-shot: seed \(seed), held out: " + zip(heldOut, result.novelRecall).map { "\(train.classNames[$0]) \(format($1))" }.joined(separator: ", ")
+                                + ", known macro recall \(format(OneShotEvaluation.mean(result.knownRecall))), balanced accuracy \(format(result.balancedAccuracy))"
+                                + (keptValidationRecall.count == heldOutResults.count + 1 ? "; kept epoch's validation recall@1 \(format(keptValidationRecall.last!))" : ""))
+                heldOutResults.append(result)
+                continue
+            }
+            let test = try data.test()
             printDiagnostic("one-shot: embedding the known classes' FMNIST-LT and validation images, the novel classes' validation images and the test images")
             let pool = enrolment.refineWith == nil ? nil
                 : embedder.outputs(for: train, indices: try data.pool(), showProgress: true)
@@ -115,7 +151,7 @@ struct OneShotBenchmark {
         }
 
         var details = data.trainingDetails(head: "embedding").merging([
-            "draws": data.training.draws, "novel_classes": novel.map { train.classNames[$0] },
+            "draws": data.training.draws, "novel_classes": excluded.map { train.classNames[$0] },
             "enrolment": "known classes: FMNIST-LT training embeddings; novel: 1 validation image each",
             "seeds": seeds.map { Int($0) }, "setting": options.setting.rawValue, "loss": options.loss.rawValue,
             "backbone": backbone.rawValue,
@@ -135,6 +171,32 @@ struct OneShotBenchmark {
             var fields = fields
             fields["seed_spread"] = OneShotEvaluation.spread(perSeed)
             try out.write(Figure(name: name, value: OneShotEvaluation.mean(perSeed), unit: .fraction, runs: perSeed, details: fields))
+        }
+        // The kept epochs' recall@1 on the known classes' validation images: what PROTOCOL.md chooses recipes on.
+        if keptValidationRecall.count == seeds.count {
+            try write("\(prefix)_kept_validation_recall", keptValidationRecall,
+                      details.merging(["what": "recall@1 (leave-one-out) of the known classes' validation images at the kept epoch; runs: each seed's"]) { $1 })
+        }
+        if !heldOut.isEmpty {
+            let heldOutDetails = details.merging([
+                "held_out": heldOut.map { train.classNames[$0] },
+                "episodes": "the held-out classes, never trained on, each enrolled from one of its even-position validation images "
+                    + "(\(data.training.draws) draws), the known classes from FMNIST-LT; every other validation image of the "
+                    + "\(known.count + heldOut.count) classes classified; the test set unread",
+            ]) { $1 }
+            for (k, c) in heldOut.enumerated() {
+                try write("\(prefix)_recall_\(AccuracyBenchmark.slug(train.classNames[c]))", heldOutResults.map { $0.novelRecall[k] },
+                          heldOutDetails.merging(["class": train.classNames[c]]) { $1 })
+            }
+            try write("\(prefix)_novel_recall", heldOutResults.map { OneShotEvaluation.mean($0.novelRecall) },
+                      heldOutDetails.merging(["what": "mean recall of the held-out classes: the figure label-free options are chosen on"]) { $1 })
+            try write("\(prefix)_accuracy", heldOutResults.map(\.balancedAccuracy),
+                      heldOutDetails.merging(["what": "balanced accuracy over the \(known.count + heldOut.count) classes' validation images"]) { $1 })
+            try write("\(prefix)_known_macro_recall", heldOutResults.map { OneShotEvaluation.mean($0.knownRecall) },
+                      heldOutDetails.merging(["what": "macro recall of the \(known.count) known classes' validation images"]) { $1 })
+            try write("\(prefix)_novel_precision", heldOutResults.map { OneShotEvaluation.mean($0.novelPrecision) },
+                      heldOutDetails.merging(["what": "mean precision of the held-out classes"]) { $1 })
+            return
         }
         func writeAll(_ prefix: String, _ details: [String: Any], novelRecall: [[Double]], knownRecall: [[Double]],
                       novelPrecision: [[Double]], accuracy: [Double]) throws {
@@ -224,7 +286,8 @@ struct OneShotBenchmark {
     /// new classes among the latter; the recipe trained again from its start on FMNIST-LT plus
     /// those images as classes of their own.
     private func retrainWithDiscoveredClasses(_ stageOne: ModelArchive, newClasses: Int, seed: UInt64, known: [Int], knownValidation: [Int],
-                                              pool: [Int], initial: ModelArchive?, distillation: Distillation?) throws -> (ModelArchive, [String: Any]) {
+                                              pool: [Int], initial: ModelArchive?, distillation: Distillation?)
+        throws -> ((model: ModelArchive, history: TrainingHistory), [String: Any]) {
         let train = try data.train()
         printDiagnostic("one-shot: seed \(seed): finding \(newClasses) new classes among \(pool.count) unlabelled images")
         let found = try ClassDiscovery(newClasses: newClasses, seed: seed).discover(
@@ -254,6 +317,7 @@ struct OneShotBenchmark {
         if let newClasses = options.discover { recipe.append("discover\(newClasses)") }
         if enrolment.augmentShots > 0 { recipe.append("views\(enrolment.augmentShots)") }
         if enrolment.score != .raw { recipe.append(enrolment.score.rawValue.replacingOccurrences(of: "-", with: "_")) }
+        if options.heldOut { recipe.append("heldout") }
         return (["oneshot"] + (options.setting == .pool ? [] : [options.setting.rawValue]) + recipe).joined(separator: "_")
     }
 }

@@ -38,7 +38,11 @@ struct OneShotOptions: ParsableArguments {
                                valueName: "classes"))
     var discover: Int?
 
+    @Flag(help: ArgumentHelp("One-shot: a validation run, to choose what known-class validation cannot see (PROTOCOL.md): the two rarest known classes of FMNIST-LT, Shirt and Bag, are held out of training as well and play the novel classes on the validation images; the test set is not read. --init and --distill must be pre-trained without them too (strict: likeness pretrain fmnist-lt --exclude-classes 5,7,6,8). Figures get _heldout."))
+    var heldOut = false
+
     func validate() throws {
+        if heldOut && discover != nil { throw ValidationError("--held-out measures the networks of one training; drop --discover.") }
         if let discover, !(1...64).contains(discover) { throw ValidationError("--discover must be from 1 to 64 new classes, not \(discover).") }
         if saveModels != nil && reuseModels != nil { throw ValidationError("--save-models and --reuse-models: give one.") }
         guard seeds >= 1 else { throw ValidationError("--seeds must be at least 1, not \(seeds).") }
@@ -61,7 +65,8 @@ struct OneShotOptions: ParsableArguments {
     /// `oneshot[_<setting>][_<recipe>]` of the training alone (the saved networks' names): the
     /// reference recipe's pool setting keeps the names figures had before settings and recipes.
     var figurePrefix: String {
-        (["oneshot"] + (setting == .pool ? [] : [setting.rawValue]) + (recipeName.isEmpty ? [] : [recipeName])).joined(separator: "_")
+        (["oneshot"] + (setting == .pool ? [] : [setting.rawValue]) + (recipeName.isEmpty ? [] : [recipeName]) + (heldOut ? ["heldout"] : []))
+            .joined(separator: "_")
     }
 
     /// `figurePrefix` of the network trained again with `discovered` new classes (`_discover<N>`), or of the first.
@@ -73,6 +78,7 @@ struct OneShotOptions: ParsableArguments {
         ["--seeds", "\(seeds)", "--loss", loss.rawValue, "--setting", setting.rawValue]
             + (initialModel.map { ["--init", $0] } ?? []) + (distill.map { ["--distill", $0, "--distill-weight", "\(distillWeight)"] } ?? [])
             + (reuseModels.map { ["--reuse-models", $0] } ?? []) + (discover.map { ["--discover", "\($0)"] } ?? [])
+            + (heldOut ? ["--held-out"] : [])
     }
 }
 

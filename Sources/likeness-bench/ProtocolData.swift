@@ -56,19 +56,20 @@ final class ProtocolData {
     /// (`initial`, as `train --init`, whose backbone the network takes) and distil to a
     /// pre-trained network (`distillation`, as `train --distill`); `seed` replaces `--seed`.
     /// `discovered` (`Dataset.appendingClasses`), when given, is the training file followed by images
-    /// found to form new classes; those copies are trained on as well.
+    /// found to form new classes; those copies are trained on as well. Returns the network and its
+    /// training history (the kept epoch's validation recall@1).
     func trainEmbedding(excluding excluded: [Int], seed: UInt64? = nil, loss: (any MetricLoss)? = nil, initial: ModelArchive? = nil,
-                        distillation: Distillation? = nil, discovered: Dataset? = nil) throws -> ModelArchive {
+                        distillation: Distillation? = nil, discovered: Dataset? = nil) throws -> (model: ModelArchive, history: TrainingHistory) {
         let train = try train()
         let dataset = discovered ?? train
         let seed = seed ?? training.seed
         let backbone = initial?.architecture.backbone ?? .reference
         let network = Network.make(backbone: backbone, head: .embedding(dimension: 64), channels: 1, height: 28, width: 28, seed: seed)
         if let initial { try network.copyWeights(from: initial.network, layers: backbone.layerNames) }
-        try EmbeddingRecipe(epochs: training.epochs, loss: loss ?? training.miner.loss, distillation: distillation, seed: seed)
+        let history = try EmbeddingRecipe(epochs: training.epochs, loss: loss ?? training.miner.loss, distillation: distillation, seed: seed)
             .train(network, on: dataset, trainingIndices: try longTail(excluding: excluded) + Array(train.count..<dataset.count),
                    validationIndices: try validation(excluding: excluded), observer: ConsoleTrainingObserver())
-        return try Self.archive(network, backbone: backbone, head: .embedding(dimension: 64))
+        return (try Self.archive(network, backbone: backbone, head: .embedding(dimension: 64)), history)
     }
 
     /// The 55,000 training images that are not validation images: the pool setting's unlabelled images.
@@ -80,7 +81,7 @@ final class ProtocolData {
     func protocolEmbedder() throws -> ModelArchive {
         if embedder == nil {
             printDiagnostic("training the embedding network on FMNIST-LT, \(training.epochs) epochs")
-            embedder = try trainEmbedding(excluding: [])
+            embedder = try trainEmbedding(excluding: []).model
         }
         return embedder!
     }

@@ -364,6 +364,31 @@ struct BenchCommandLineTests {
         #expect(!alone.out.contains("pytorch_") && !FileManager.default.fileExists(atPath: dir.path + "/peer-arguments.txt"))
     }
 
+    /// `--held-out`: Shirt and Bag, the rarest known classes of FMNIST-LT, are left out of training
+    /// with Sandal and Sneaker and play the novel classes on validation images; the run writes
+    /// `…_heldout_*` figures and none of the test set's, and refuses what it cannot measure.
+    @Test(.enabled(if: FileManager.default.fileExists(atPath: "/usr/share/datasets/fashion-mnist") || ProcessInfo.processInfo.environment["CI"] != nil,
+                   "Fashion-MNIST is not installed (Scripts/setup.sh installs it)"))
+    func heldOutRunMeasuresTheRarestKnownClassesOnValidation() throws {
+        let dir = try TemporaryFolder()
+        let output = try bench(["one-shot", "--epochs", "1", "--draws", "2", "--held-out"], in: dir.path)
+        #expect(output.err.contains("without Sandal, Sneaker, Shirt, Bag"), "\(output.err)")
+        let run = try figures(output.out)
+        let recall = try ["shirt", "bag"].map { try #require(try figure("oneshot_heldout_recall_\($0)", in: run.lines)["value"] as? Double) }
+        let mean = try figure("oneshot_heldout_novel_recall", in: run.lines)
+        #expect(abs((mean["value"] as? Double ?? -1) - (recall[0] + recall[1]) / 2) < 1e-12)
+        #expect(mean["held_out"] as? [String] == ["Shirt", "Bag"], "\(mean)")
+        for measure in ["accuracy", "known_macro_recall", "novel_precision", "kept_validation_recall"] {
+            _ = try figure("oneshot_heldout_\(measure)", in: run.lines)
+        }
+        #expect(run.lines.allSatisfy { ($0["name"] as? String ?? "").hasPrefix("oneshot_heldout_") }, "\(run.lines.compactMap { $0["name"] })")
+
+        let withDiscovery = try bench(["one-shot", "--held-out", "--discover", "2"], in: dir.path, expectFailure: true)
+        #expect(withDiscovery.err.contains("drop --discover"), "\(withDiscovery.err)")
+        let withPeer = try bench(["one-shot", "--held-out", "--pytorch", "/usr/bin/python3"], in: dir.path, expectFailure: true)
+        #expect(withPeer.err.contains("drop --pytorch and --refine-with"), "\(withPeer.err)")
+    }
+
     @Test func helpListsEveryMeasureAndAWrongOneIsRefused() throws {
         let dir = try TemporaryFolder()
         let text = try bench(["--help"], in: dir.path).out

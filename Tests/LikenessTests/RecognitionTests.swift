@@ -176,6 +176,47 @@ extension OneShotEvaluationTests {
         #expect(expectedRecall.contains { $0 < 0.95 } && expectedRecall.contains { $0 > 0.3 }, "a case that tells: \(expectedRecall)")
     }
 
+    /// The held-out measure by its definition, in Double: each held-out class from its drawn
+    /// even-position validation image (one draw picks for all, as the protocol's draws do), the
+    /// known class from its normalised training mean; every validation row of those classes but the
+    /// candidates to its nearest prototype. Rows of a class neither known nor held out are left out.
+    @Test func heldOutClassesFollowTheirDefinition() throws {
+        let (training, data) = episodeData()
+        let validation = (embeddings: Tensor(shape: [data.labels.count + 2, 4], scalars: data.embeddings.scalars + [0, 0, 0, 1, 0, 0, 0, 1]),
+                          labels: data.labels + [3, 3])
+        let known = [0], heldOut = [1, 2], draws = 6
+        let knownRows = training.labels.indices.filter { training.labels[$0] == 0 }
+        let result = try OneShotEvaluation(knownClasses: known, novelClasses: heldOut, draws: draws).runOnValidation(
+            training: (training.embeddings.rows(at: knownRows), knownRows.map { training.labels[$0] }), validation: validation)
+        let t = training.embeddings.doubleRows, v = validation.embeddings.doubleRows
+        func normalised(_ x: [Double]) -> [Double] { let n = x.map { $0 * $0 }.reduce(0, +).squareRoot(); return x.map { $0 / n } }
+        let knownPrototype = normalised((0..<4).map { k in knownRows.map { t[$0][k] }.reduce(0, +) })
+        let candidates = heldOut.map { c in
+            let rowsOfC = validation.labels.indices.filter { validation.labels[$0] == c }
+            return stride(from: 0, to: rowsOfC.count, by: 2).map { rowsOfC[$0] }
+        }
+        let tested = validation.labels.indices.filter { !candidates.joined().contains($0) && validation.labels[$0] < 3 }
+        var recall = [0.0, 0.0, 0.0], accuracy = 0.0
+        for s in 0..<draws {
+            let picks = OneShotEvaluation.candidatesDrawn(draw: UInt64(s), counts: candidates.map(\.count))
+            let prototypes = [knownPrototype] + heldOut.indices.map { v[candidates[$0][picks[$0]]] }
+            var hits = [0, 0, 0], support = [0, 0, 0]
+            for r in tested {
+                let distances = prototypes.map { p in zip(p, v[r]).map { ($0 - $1) * ($0 - $1) }.reduce(0, +) }
+                let nearest = distances.indices.min { distances[$0] < distances[$1] }!
+                support[validation.labels[r]] += 1
+                if nearest == validation.labels[r] { hits[nearest] += 1 }
+            }
+            for c in 0..<3 { recall[c] += Double(hits[c]) / Double(support[c]) / Double(draws) }
+            accuracy += Double(hits.reduce(0, +)) / Double(tested.count) / Double(draws)
+        }
+        #expect(abs(result.knownRecall[0] - recall[0]) < 1e-9)
+        #expect(abs(result.novelRecall[0] - recall[1]) < 1e-9 && abs(result.novelRecall[1] - recall[2]) < 1e-9, "\(result.novelRecall) against \(recall)")
+        #expect(abs(result.accuracy - accuracy) < 1e-9)
+        #expect(abs(result.balancedAccuracy - recall.reduce(0, +) / 3) < 1e-9)
+        #expect(recall.contains { $0 < 0.95 } && recall.contains { $0 > 0.3 }, "a case that tells: \(recall)")
+    }
+
     /// Augmented views are asked of the drawn candidates only, once per draw of each episode,
     /// and move the one-shot prototypes: views pointing away from the class take its recall down.
     @Test func knownClassEpisodesAskViewsOfTheirCandidatesOnly() throws {
