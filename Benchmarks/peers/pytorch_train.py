@@ -10,11 +10,15 @@ nearest farther than the positive (else the farthest), in torch here. The loss i
 triplets with positive loss, as Likeness's and pytorch-metric-learning's. Both heads: Adam lr 1e-3.
 Without Debian's dataset-fashion-mnist the images and labels are random (the speed is the same).
 
+--precision bf16 runs the forward pass and the loss under torch.autocast("cpu", dtype=torch.bfloat16)
+(convolutions and linear layers in bfloat16, float32 weights and optimizer), the figure named
+pytorch_train_<head>_bf16_images_per_s.
+
 Prints one JSON line on stdout (progress goes to stderr):
     {"name": "pytorch_train_<head>_images_per_s", "value": median, "unit": "images/s", "runs": [...], ...}
 
 Run: /path/to/venv/bin/python pytorch_train.py [--head softmax|embedding] [--threads 2] [--batch 128]
-     [--miner semi-hard-all|semi-hard] [-P 8] [-K 16] [--steps 50] [--repeats 5]
+     [--miner semi-hard-all|semi-hard] [-P 8] [-K 16] [--steps 50] [--repeats 5] [--precision f32|bf16]
 """
 
 import argparse
@@ -119,6 +123,8 @@ def main():
     parser.add_argument("-K", "--images-per-class", type=positive, default=16, help="embedding head (default 16)")
     parser.add_argument("--steps", type=positive, default=50, help="steps per timed run (default 50)")
     parser.add_argument("--repeats", type=positive, default=5, help="timed runs; the median is reported (default 5)")
+    parser.add_argument("--precision", choices=("f32", "bf16"), default="f32",
+                        help="bf16: forward pass and loss under bfloat16 autocast (default f32)")
     args = parser.parse_args()
     if args.head == "embedding" and args.classes_per_batch > 10:
         parser.error("--classes-per-batch: Fashion-MNIST has 10 classes")
@@ -142,9 +148,13 @@ def main():
           f"{args.steps} steps × {args.repeats} runs, data {data}"
           + (f", mining: {details['mining']}" if details else ""), file=sys.stderr)
 
+    bf16 = args.precision == "bf16"
+
     def step(images, labels):
         optimizer.zero_grad(set_to_none=True)
-        loss_function(model(images), labels).backward()
+        with torch.autocast("cpu", dtype=torch.bfloat16, enabled=bf16):
+            loss = loss_function(model(images), labels)
+        loss.backward()
         optimizer.step()
 
     model.train()
@@ -158,7 +168,8 @@ def main():
         runs.append(batch * args.steps / (time.perf_counter() - start))
         print(f"train run {repeat + 1}/{args.repeats}: {runs[-1]:.0f} images/s", file=sys.stderr)
 
-    print(json.dumps({"name": f"pytorch_train_{args.head}_images_per_s", "value": round(statistics.median(runs), 1),
+    name = f"pytorch_train_{args.head}" + ("_bf16" if bf16 else "") + "_images_per_s"
+    print(json.dumps({"name": name, "value": round(statistics.median(runs), 1), "precision": args.precision,
                       "unit": "images/s", "runs": [round(r, 1) for r in runs], "threads": torch.get_num_threads(),
                       "batch": batch, "steps": args.steps, "data": data, "torch": torch.__version__, **details}),
           flush=True)

@@ -156,6 +156,8 @@ public struct TrainingSettings: Codable, Sendable, Equatable {
     public var head: HeadSettings
     /// Where the weights started when not from the seed (`likeness train --init`).
     public var initialization: String?
+    /// The convolutions' arithmetic (`Precision`'s raw value) when not float32; nil for float32.
+    public var precision: String?
 
     /// What `recipe` trains with.
     public init(_ recipe: SoftmaxRecipe) {

@@ -17,13 +17,23 @@ struct SpeedOptions: ParsableArguments {
     @Flag(help: "train: also time each layer's forward and backward pass, the loss and the optimizer over --steps steps (a table on stderr, train_<head>_matrix_gflops on stdout).")
     var profile = false
 
+    @Option(help: ArgumentHelp("train: the convolutions' arithmetic, f32 or bf16 (likeness train --precision; figures train_<head>_bf16_…, the PyTorch peer under bfloat16 autocast). bf16 needs AVX-512 BF16 or AMX.",
+                               valueName: "precision"))
+    var precision: Precision = .float32
+
     func validate() throws {
         for (name, value) in [("batch", batch), ("steps", steps), ("runs", runs)] where value < 1 {
             throw ValidationError("--\(name) must be at least 1, got \(value).")
         }
+        guard precision.isAvailable else {
+            throw ValidationError("--precision \(precision.rawValue) needs a processor with AVX-512 BF16 or AMX, and oneDNN runs \(Precision.instructionSet) here.")
+        }
     }
 
-    var arguments: [String] { ["--batch", "\(batch)", "--steps", "\(steps)", "--runs", "\(runs)"] + (profile ? ["--profile"] : []) }
+    var arguments: [String] {
+        ["--batch", "\(batch)", "--steps", "\(steps)", "--runs", "\(runs)"] + (profile ? ["--profile"] : [])
+            + (precision == .float32 ? [] : ["--precision", precision.rawValue])
+    }
 }
 
 /// How the networks of the accuracy measures are trained: PROTOCOL.md's reference training.

@@ -8,7 +8,8 @@ import LikenessCommands
 /// Softmax head: cross-entropy on batches of `--batch` training images. Embedding head: triplet
 /// loss with `--miner`'s semi-hard mining on PK batches of 8 classes × 16 images drawn from the
 /// whole training file. Random images (and PK labels) when Fashion-MNIST is missing: the speed
-/// does not depend on the pixels.
+/// does not depend on the pixels. `--precision bf16` runs the convolutions in bfloat16
+/// (`train_<head>_bf16_…`), the peer under bfloat16 autocast.
 struct TrainingBenchmark {
     let speed: SpeedOptions
     let miner: MinerName
@@ -25,6 +26,7 @@ struct TrainingBenchmark {
         let source = train == nil ? "random" : "fashion-mnist"
 
         let softmax = Network.make(backbone: .reference, head: .softmax(classCount: 10), channels: 1, height: 28, width: 28, seed: 1)
+        softmax.setPrecision(speed.precision)
         let softmaxStep = ClassifierStep(model: softmax, optimizer: Adam(parameters: softmax.parameters.map(\.parameter), learningRate: 1e-3),
                                          loss: SoftmaxCrossEntropy())
         let plain = (0..<Self.batchPool).map { i in
@@ -40,6 +42,7 @@ struct TrainingBenchmark {
         }
 
         let embedding = Network.make(backbone: .reference, head: .embedding(dimension: 64), channels: 1, height: 28, width: 28, seed: 1)
+        embedding.setPrecision(speed.precision)
         let embeddingStep = EmbeddingStep(model: embedding, optimizer: Adam(parameters: embedding.parameters.map(\.parameter), learningRate: 1e-3),
                                           loss: miner.loss)
         let sampler = PKBatchSampler(labels: train?.labels ?? (0..<60_000).map { $0 % 10 }, classesPerBatch: Self.classesPerBatch,
@@ -69,9 +72,9 @@ struct TrainingBenchmark {
             "\(part.name) \(part.pass): \(String(format: "%.3f ms", part.seconds * 1000))"
                 + (part.flops.map { String(format: ", %.1f GFLOP/s", $0 / part.seconds / 1e9) } ?? "")
         }
-        try out.write(Figure(name: "train_\(profile.head)_matrix_gflops",
+        try out.write(Figure(name: "train_\(profile.head)\(suffix)_matrix_gflops",
                              value: multiplying.compactMap(\.flops).reduce(0, +) / multiplying.map(\.seconds).reduce(0, +) / 1e9,
-                             unit: .gflops, details: ["step_ms": step * 1000, "steps": speed.steps, "parts": parts]))
+                             unit: .gflops, details: ["step_ms": step * 1000, "steps": speed.steps, "parts": parts, "precision": speed.precision.rawValue]))
     }
 
     /// The images at `indices` of `dataset`, or without it random images labelled `index mod 10`.
@@ -91,9 +94,9 @@ struct TrainingBenchmark {
         let images = batches.map(\.labels.count)
         let peer = pytorch.map {
             Peer(title: "PyTorch", versionField: "torch", script: PeerScript(python: $0, name: "pytorch_train.py"),
-                 arguments: ["--head", head, "--threads", "\(threads)", "--batch", "\(speed.batch)", "--steps", "\(speed.steps)", "--repeats", "1"]
-                    + peerArguments,
-                 figure: "pytorch_train_\(head)_images_per_s")
+                 arguments: ["--head", head, "--threads", "\(threads)", "--batch", "\(speed.batch)", "--steps", "\(speed.steps)", "--repeats", "1",
+                             "--precision", speed.precision.rawValue] + peerArguments,
+                 figure: "pytorch_train_\(head)\(suffix)_images_per_s")
         }
         let runs = try PairedRuns.measure("train \(head)", count: speed.runs, unit: .imagesPerSecond, ours: {
             var seen = 0
@@ -106,7 +109,11 @@ struct TrainingBenchmark {
             }
             return Double(seen) / t
         }, peer: peer)
-        try out.write(runs, base: "train_\(head)", unit: .imagesPerSecond, peerName: "pytorch",
-                      details: details.merging(["network": "reference", "head": head, "optimizer": "adam", "steps": speed.steps]) { $1 })
+        try out.write(runs, base: "train_\(head)\(suffix)", unit: .imagesPerSecond, peerName: "pytorch",
+                      details: details.merging(["network": "reference", "head": head, "optimizer": "adam", "steps": speed.steps,
+                                                "precision": speed.precision.rawValue]) { $1 })
     }
+
+    /// `_bf16` in the figures' names for a bfloat16 run, nothing for float32.
+    private var suffix: String { speed.precision == .float32 ? "" : "_" + speed.precision.rawValue }
 }

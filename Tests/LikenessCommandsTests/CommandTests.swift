@@ -204,6 +204,23 @@ struct CommandTests {
         expectArgumentError(["train", sample, "--schedule", "linear", "-o", "m.h5"], "The value 'linear' is invalid for '--schedule <schedule>'")
     }
 
+    /// `--precision bf16` trains where the processor has bfloat16 kernels — the record says so,
+    /// and the weights differ from a float32 run of the same seed (the convolutions rounded) — and is
+    /// refused, naming the instruction set, where it has not.
+    @Test func bfloat16TrainingIsRecordedOrRefused() throws {
+        let dir = try TemporaryFolder()
+        let common = ["train", sample, "--head", "softmax", "--epochs", "1", "--threads", "2"]
+        guard Precision.bfloat16.isAvailable else {
+            expectArgumentError(common + ["--precision", "bf16", "-o", dir.file("bf16.h5")], "needs a processor with AVX-512 BF16 or AMX")
+            return
+        }
+        try run(common + ["--precision", "bf16", "-o", dir.file("bf16.h5")])
+        try run(common + ["-o", dir.file("f32.h5")])
+        let reduced = try ModelArchive.load(dir.file("bf16.h5")), plain = try ModelArchive.load(dir.file("f32.h5"))
+        #expect(reduced.training?.settings?.precision == "bf16" && plain.training?.settings?.precision == nil)
+        #expect(reduced.network.weightDigest != plain.network.weightDigest)
+    }
+
     /// `--calibrate-offsets` fits the logit offsets after training; the model's record keeps
     /// them, its settings say so, and the head predicts with them.
     @Test func logitOffsetsAreCalibratedAndRecorded() throws {

@@ -66,6 +66,54 @@ struct DirectConvolutionTests {
         }
     }
 
+    /// `x` rounded to the nearest bfloat16 (ties to even), as oneDNN's reorders round.
+    static func bfloat16(_ x: Tensor) -> Tensor {
+        Tensor(shape: x.shape, scalars: x.scalars.map { v in
+            let bits = v.bitPattern
+            return Float(bitPattern: (bits &+ 0x7FFF &+ ((bits >> 16) & 1)) & 0xFFFF_0000)
+        })
+    }
+
+    /// With `Precision.bfloat16`, oneDNN's kernels round the input, the weights and the output's
+    /// gradient to bfloat16 and accumulate in float32: the layer then equals a float32 layer given
+    /// those operands already rounded (output, input and weight gradients, to float32 summation
+    /// order), and differs from one given them unrounded. The output's gradient is drawn from small
+    /// integers, which bfloat16 holds exactly, so that its rounding changes nothing.
+    @Test(.enabled(if: Precision.bfloat16.isAvailable, "the processor has no AVX-512 BF16 or AMX"), arguments: [1, 13])
+    func bfloat16KernelsRoundTheirOperandsAndAccumulateInFloat32(batch: Int) throws {
+        func make() -> Conv2d {
+            var rng = SeededGenerator(seed: 5)
+            let layer = Conv2d(inputChannels: 32, outputChannels: 64, kernelSize: 3, padding: 1, activation: .relu, pooling: 2, rng: &rng)
+            layer.bias.value = .randomNormal(shape: [64], std: 0.1, using: &rng)
+            return layer
+        }
+        var rng = SeededGenerator(seed: 9)
+        let x = Tensor.randomNormal(shape: [batch, 32, 14, 14], using: &rng)
+        let dy = Tensor(shape: [batch, 64, 7, 7], scalars: (0..<(batch * 64 * 49)).map { _ in Float(Int(rng.next() % 7) - 3) })
+        let reduced = make(), rounded = make(), plain = make()
+        reduced.precision = .bfloat16
+        rounded.weight.value = Self.bfloat16(rounded.weight.value)
+        let kernel = try #require(reduced.directKernel(forInput: x.shape, training: true))
+        #expect(kernel.contains("bf16"), "\(kernel)")
+        func relative(_ a: Tensor, _ b: Tensor) -> Float {
+            zip(a.scalars, b.scalars).map { abs($0 - $1) / max(1, abs($1)) }.max() ?? 0
+        }
+        for threads in [1, 2] {
+            let (y, yRounded, yPlain) = Parallel.withThreadCount(threads) {
+                (reduced.forward(x, training: true), rounded.forward(Self.bfloat16(x), training: true), plain.forward(x, training: true))
+            }
+            #expect(relative(y, yRounded) < 1e-5, "\(threads) threads")
+            #expect(relative(y, yPlain) > 1e-4, "the bfloat16 output equals float32's: nothing was rounded")
+            for layer in [reduced, rounded] { layer.weight.zeroGradient(); layer.bias.zeroGradient() }
+            let (dx, dxRounded) = Parallel.withThreadCount(threads) {
+                (reduced.backward(dy, inputGradient: true)!, rounded.backward(dy, inputGradient: true)!)
+            }
+            #expect(relative(dx, dxRounded) < 1e-5, "input gradient, \(threads) threads")
+            #expect(relative(reduced.weight.gradient, rounded.weight.gradient) < 1e-4, "weight gradient, \(threads) threads")
+            #expect(relative(reduced.bias.gradient, rounded.bias.gradient) < 1e-5, "bias gradient, \(threads) threads")
+        }
+    }
+
     /// The reference network's convolutions have a oneDNN kernel on every processor the project
     /// runs on (AVX2 or AVX-512), so inference never falls back to the product per image; in
     /// training the first layer (one input channel) keeps it, the second takes oneDNN's.

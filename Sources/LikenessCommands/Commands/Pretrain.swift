@@ -40,6 +40,7 @@ extension LikenessCommand {
 
         @OptionGroup(title: "Pre-training") var pretraining: PretrainingOptions
         @OptionGroup(title: "Runtime") var runtime: RuntimeOptions
+        @OptionGroup(title: "Arithmetic") var arithmetic: PrecisionOptions
 
         @Option(name: .shortAndLong, help: ArgumentHelp("The model file to write (.h5).", valueName: "file"))
         var output: String
@@ -70,8 +71,9 @@ extension LikenessCommand {
                 throw CommandError("\(data.dataset) has \(indices.count) images, fewer than a batch (--batch-size \(recipe.batchSize)): "
                                    + "give more images or a smaller --batch-size.")
             }
-            let settings = TrainingSettings(recipe, backbone: pretraining.backbone, hidden: pretraining.projectionHidden,
+            var settings = TrainingSettings(recipe, backbone: pretraining.backbone, hidden: pretraining.projectionHidden,
                                             dimension: pretraining.projectionDimension)
+            settings.precision = arithmetic.recorded
             var network = architecture.makeNetwork(seed: runtime.seed)
             var epochs: [EpochReport] = []
             var resumed: Checkpoint?
@@ -93,6 +95,7 @@ extension LikenessCommand {
                 resumed = checkpoint
                 printDiagnostic("pretrain: resuming from \(checkpointPath) after epoch \(checkpoint.epoch)")
             }
+            arithmetic.apply(to: network)
             printDiagnostic("pretrain: \(pretraining.backbone.rawValue) backbone, \(head), \(indices.count) images (labels unused"
                             + (excluded.isEmpty ? "" : " but to leave out \(excluded.sorted().map { dataset.classNames[$0] }.joined(separator: ", "))") + "), "
                             + "batches of \(recipe.batchSize) × 2 views, \(Parallel.threadCount) threads")

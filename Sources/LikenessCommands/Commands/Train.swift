@@ -58,6 +58,7 @@ extension LikenessCommand {
         @OptionGroup(title: "Starting from a pre-trained network (likeness pretrain)") var start: PretrainedStartOptions
         @OptionGroup(title: "Imbalance remedies (augmentation for both heads, the rest for the softmax head)") var imbalance: ImbalanceOptions
         @OptionGroup(title: "Runtime") var runtime: RuntimeOptions
+        @OptionGroup(title: "Arithmetic") var arithmetic: PrecisionOptions
 
         @Option(name: .shortAndLong, help: ArgumentHelp("The model file to write (.h5).", valueName: "file"))
         var output: String
@@ -120,6 +121,7 @@ extension LikenessCommand {
             }
             var settings = recipe.settings(backbone: model.backbone)
             settings.initialization = initial.map { "backbone of \(start.initialModel ?? "") (model digest \($0.network.weightDigest))" }
+            settings.precision = arithmetic.recorded
             let totalEpochs = recipe.totalEpochs
             let counts = dataset.classCounts(of: selection.train)
             var network = architecture.makeNetwork(seed: runtime.seed)
@@ -160,7 +162,9 @@ extension LikenessCommand {
                 resumed = checkpoint
                 printDiagnostic("train: resuming from \(checkpointPath) after epoch \(checkpoint.epoch)")
             }
-            printDiagnostic("train: \(model.backbone.rawValue) backbone, \(model.headName) head, \(selection.train.count) training and \(selection.validation.count) validation images, \(Parallel.threadCount) threads")
+            arithmetic.apply(to: network)
+            printDiagnostic("train: \(model.backbone.rawValue) backbone, \(model.headName) head, \(selection.train.count) training and \(selection.validation.count) validation images, \(Parallel.threadCount) threads"
+                            + (arithmetic.precision == .float32 ? "" : ", convolutions in \(arithmetic.precision.rawValue)"))
 
             var tauNormalization: Float?
             var offsetCalibration: OffsetCalibration?

@@ -2,10 +2,10 @@ import CDNNL
 
 /// Small helpers over oneDNN's C API for the programs (`DirectConvolution`, `DirectConvolutionGradient`).
 enum DNNL {
-    /// A plain float32 layout (`dnnl_nchw`, `dnnl_oihw`, `dnnl_x`) or `dnnl_format_tag_any`.
-    static func descriptor(_ dimensions: [Int64], _ tag: dnnl_format_tag_t) -> dnnl_memory_desc_t? {
+    /// A plain layout (`dnnl_nchw`, `dnnl_oihw`, `dnnl_x`) or `dnnl_format_tag_any`, of float32 unless `type` says otherwise.
+    static func descriptor(_ dimensions: [Int64], _ tag: dnnl_format_tag_t, _ type: dnnl_data_type_t = dnnl_f32) -> dnnl_memory_desc_t? {
         var descriptor = dnnl_memory_desc_t()
-        guard dnnl_memory_desc_init_by_tag(&descriptor, Int32(dimensions.count), dimensions, dnnl_f32, tag) == dnnl_success else { return nil }
+        guard dnnl_memory_desc_init_by_tag(&descriptor, Int32(dimensions.count), dimensions, type, tag) == dnnl_success else { return nil }
         return descriptor
     }
 
@@ -102,8 +102,9 @@ final class DNNLProgram {
         return true
     }
 
-    /// `memory` (of `layout`) in `target`'s layout: `memory` itself when the layouts agree, else
-    /// a buffer of oneDNN's own that a reorder step appended here fills.
+    /// `memory` (of `layout`) in `target`'s layout and data type: `memory` itself when they agree,
+    /// else a buffer of oneDNN's own that a reorder step appended here fills (converting to bfloat16
+    /// on the way where `target` is of bfloat16).
     func reordered(_ memory: dnnl_memory_t, _ layout: dnnl_memory_desc_t, into target: dnnl_memory_desc_t) -> dnnl_memory_t? {
         var (source, target) = (layout, target)
         if dnnl_memory_desc_equal(&source, &target) != 0 { return memory }

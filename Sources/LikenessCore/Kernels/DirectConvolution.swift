@@ -9,6 +9,8 @@ import CDNNL
 /// of the convolution, the max pooling runs on the blocked result, and only the result is
 /// reordered back. Where oneDNN has no kernel of its own for the shape (only its reference
 /// implementation, or its im2col path), there is no plan and `Conv2d` keeps its own product.
+/// With `Precision.bfloat16` the input and weight reorders convert to bfloat16 and the kernel
+/// (`jit_bf16:avx512_core_bf16`) accumulates in float32; the output stays float32.
 ///
 /// A plan owns its intermediate buffers and stream: one thread runs it at a time.
 final class DirectConvolution {
@@ -22,13 +24,15 @@ final class DirectConvolution {
     /// - Parameters:
     ///   - batch: the images of each call.
     ///   - pooling: the window and stride of a max pooling after the activation, or nil.
-    init?(batch: Int, geometry g: ConvolutionGeometry, outputChannels: Int, relu: Bool, pooling: Int?) {
+    ///   - precision: the data type of the input and weights inside oneDNN.
+    init?(batch: Int, geometry g: ConvolutionGeometry, outputChannels: Int, relu: Bool, pooling: Int?, precision: Precision = .float32) {
         guard let program = DNNLProgram() else { return nil }
         let n = Int64(batch), cout = Int64(outputChannels)
         let layouts = ConvolutionLayouts(batch: batch, geometry: g, outputChannels: outputChannels)
         let pooled = pooling.map { p in (Int64(g.outputHeight / p), Int64(g.outputWidth / p)) } ?? (layouts.outputHeight, layouts.outputWidth)
         guard let userOutput = DNNL.descriptor([n, cout, pooled.0, pooled.1], dnnl_nchw),
-              var convInput = layouts.input(dnnl_format_tag_any), var convWeight = layouts.weight(dnnl_format_tag_any),
+              var convInput = layouts.input(dnnl_format_tag_any, precision.operandType),
+              var convWeight = layouts.weight(dnnl_format_tag_any, precision.operandType),
               var convOutput = layouts.output(dnnl_format_tag_any), var bias = layouts.bias
         else { return nil }
 
@@ -115,8 +119,14 @@ struct ConvolutionLayouts {
         padding = [Int64(g.padding), Int64(g.padding)]
     }
 
-    func input(_ tag: dnnl_format_tag_t) -> dnnl_memory_desc_t? { DNNL.descriptor([batch, inputChannels, height, width], tag) }
-    func weight(_ tag: dnnl_format_tag_t) -> dnnl_memory_desc_t? { DNNL.descriptor([outputChannels, inputChannels, kernel, kernel], tag) }
-    func output(_ tag: dnnl_format_tag_t) -> dnnl_memory_desc_t? { DNNL.descriptor([batch, outputChannels, outputHeight, outputWidth], tag) }
+    func input(_ tag: dnnl_format_tag_t, _ type: dnnl_data_type_t = dnnl_f32) -> dnnl_memory_desc_t? {
+        DNNL.descriptor([batch, inputChannels, height, width], tag, type)
+    }
+    func weight(_ tag: dnnl_format_tag_t, _ type: dnnl_data_type_t = dnnl_f32) -> dnnl_memory_desc_t? {
+        DNNL.descriptor([outputChannels, inputChannels, kernel, kernel], tag, type)
+    }
+    func output(_ tag: dnnl_format_tag_t, _ type: dnnl_data_type_t = dnnl_f32) -> dnnl_memory_desc_t? {
+        DNNL.descriptor([batch, outputChannels, outputHeight, outputWidth], tag, type)
+    }
     var bias: dnnl_memory_desc_t? { DNNL.descriptor([outputChannels], dnnl_x) }
 }

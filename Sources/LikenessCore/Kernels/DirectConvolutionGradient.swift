@@ -5,7 +5,9 @@ import CDNNL
 /// activation and pooling (`Conv2d` turns the gradient of its output into `∂L/∂z`).
 ///
 /// Layouts as `DirectConvolution`'s: the toolkit's NCHW and OIHW outside, oneDNN's blocked
-/// layouts inside, reordered on each call. A plan owns its buffers: one thread runs it at a time.
+/// layouts inside, reordered on each call. With `Precision.bfloat16` the input, the weights and
+/// the output's gradient go in as bfloat16; the gradients come out in float32. A plan owns its
+/// buffers: one thread runs it at a time.
 final class DirectConvolutionGradient {
     private let program: DNNLProgram
     private let input: dnnl_memory_t, outputGradient: dnnl_memory_t, weight: dnnl_memory_t?
@@ -15,11 +17,15 @@ final class DirectConvolutionGradient {
     let implementation: String
 
     /// - Parameter inputGradient: whether the plan also computes `∂L/∂x`.
-    init?(batch: Int, geometry g: ConvolutionGeometry, outputChannels: Int, inputGradient: Bool) {
+    ///   - precision: the data type of the input, the weights and the output's gradient inside oneDNN.
+    init?(batch: Int, geometry g: ConvolutionGeometry, outputChannels: Int, inputGradient: Bool, precision: Precision = .float32) {
         guard let program = DNNLProgram() else { return nil }
         let layouts = ConvolutionLayouts(batch: batch, geometry: g, outputChannels: outputChannels)
-        guard var anyInput = layouts.input(dnnl_format_tag_any), var anyWeight = layouts.weight(dnnl_format_tag_any),
-              var anyOutput = layouts.output(dnnl_format_tag_any), var bias = layouts.bias,
+        let operand = precision.operandType
+        guard var anyInput = layouts.input(dnnl_format_tag_any, operand), var anyWeight = layouts.weight(dnnl_format_tag_any, operand),
+              var anyOutputGradient = layouts.output(dnnl_format_tag_any, operand), var anyOutput = layouts.output(dnnl_format_tag_any),
+              var anyInputGradient = layouts.input(dnnl_format_tag_any), var anyWeightGradient = layouts.weight(dnnl_format_tag_any),
+              var bias = layouts.bias,
               let userInput = layouts.input(dnnl_nchw), let userWeight = layouts.weight(dnnl_oihw), let userOutput = layouts.output(dnnl_nchw)
         else { return nil }
 
@@ -28,8 +34,8 @@ final class DirectConvolutionGradient {
         guard dnnl_convolution_forward_desc_init(&forward, dnnl_forward_training, dnnl_convolution_direct, &anyInput, &anyWeight, &bias,
                                                  &anyOutput, layouts.strides, layouts.padding, layouts.padding) == dnnl_success,
               let hint = program.primitiveDescriptor(&forward),
-              dnnl_convolution_backward_weights_desc_init(&weights, dnnl_convolution_direct, &anyInput, &anyWeight, &bias, &anyOutput,
-                                                          layouts.strides, layouts.padding, layouts.padding) == dnnl_success,
+              dnnl_convolution_backward_weights_desc_init(&weights, dnnl_convolution_direct, &anyInput, &anyWeightGradient, &bias,
+                                                          &anyOutputGradient, layouts.strides, layouts.padding, layouts.padding) == dnnl_success,
               let weightPass = program.primitiveDescriptor(&weights, hint: hint)
         else { return nil }
         let chosen = DNNL.implementation(of: weightPass)
@@ -54,7 +60,7 @@ final class DirectConvolutionGradient {
         var weight: dnnl_memory_t?, inputGradientMemory: dnnl_memory_t?
         if inputGradient {
             var data = dnnl_convolution_desc_t()
-            guard dnnl_convolution_backward_data_desc_init(&data, dnnl_convolution_direct, &anyInput, &anyWeight, &anyOutput,
+            guard dnnl_convolution_backward_data_desc_init(&data, dnnl_convolution_direct, &anyInputGradient, &anyWeight, &anyOutputGradient,
                                                            layouts.strides, layouts.padding, layouts.padding) == dnnl_success,
                   let dataPass = program.primitiveDescriptor(&data, hint: hint),
                   DNNL.isDirect(DNNL.implementation(of: dataPass)),

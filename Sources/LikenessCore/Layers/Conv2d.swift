@@ -16,6 +16,8 @@
 /// pooling too, in training the layer pools the result itself to keep each maximum's place. The
 /// backward pass takes oneDNN's backward kernels (`DirectConvolutionGradient`). Training uses
 /// them for inputs of 8 channels or more; a first layer of fewer keeps the product per image.
+/// `precision` sets what oneDNN's kernels compute in (`Precision.bfloat16` where the processor
+/// has it); the layer's own product is float32.
 public final class Conv2d: Layer {
     public let weight: Parameter
     public let bias: Parameter
@@ -24,6 +26,8 @@ public final class Conv2d: Layer {
     public let activation: Activation
     /// The window (and stride) of the max pooling applied after the activation, or nil.
     public let pooling: Int?
+    /// The arithmetic of oneDNN's kernels (both passes); not stored with the weights.
+    public var precision: Precision = .float32
 
     private var input: Tensor?
     /// The last training output: the ReLU gradient needs its signs.
@@ -146,6 +150,7 @@ public final class Conv2d: Layer {
         let part: Int, batch: Int, height: Int, width: Int
         /// Whether oneDNN pools too (inference), or the layer pools and keeps the argmax (training).
         let pools: Bool
+        let precision: Precision
     }
 
     /// The oneDNN plans made so far; nil where oneDNN has no fast kernel for the shape.
@@ -154,6 +159,7 @@ public final class Conv2d: Layer {
     /// whether it computes the input's gradient.
     private struct BackwardPlanKey: Hashable {
         let part: Int, batch: Int, height: Int, width: Int, inputGradient: Bool
+        let precision: Precision
     }
 
     /// The backward plans made so far; nil where oneDNN has no fast kernel for the shape.
@@ -162,16 +168,17 @@ public final class Conv2d: Layer {
     /// Thread part `part`'s plan for `batch` images of geometry `g`, made on first use; with
     /// `pools` false the plan stops after the activation.
     private func plan(part: Int, batch: Int, geometry g: ConvolutionGeometry, pools: Bool) -> DirectConvolution? {
-        let key = PlanKey(part: part, batch: batch, height: g.height, width: g.width, pools: pools && pooling != nil)
+        let key = PlanKey(part: part, batch: batch, height: g.height, width: g.width, pools: pools && pooling != nil, precision: precision)
         if let made = inferencePlans[key] { return made }
         let plan = DirectConvolution(batch: batch, geometry: g, outputChannels: outputChannels, relu: activation == .relu,
-                                     pooling: key.pools ? pooling : nil)
+                                     pooling: key.pools ? pooling : nil, precision: precision)
         inferencePlans[key] = .some(plan)
         return plan
     }
 
     /// The oneDNN kernel that the forward pass (in training, or in inference) runs on an input of
-    /// `inputShape` (`jit:avx2`, `jit:avx512_core`), or nil where the layer's own product per image runs.
+    /// `inputShape` (`jit:avx2`, `jit:avx512_core`, `jit_bf16:avx512_core_bf16`), or nil where the
+    /// layer's own product per image runs.
     public func directKernel(forInput inputShape: [Int], training: Bool = false) -> String? {
         if training && inputChannels < Self.directTrainingChannels { return nil }
         return plan(part: 0, batch: min(Self.directBatch, inputShape[0]), geometry: geometry(for: inputShape), pools: !training)?.implementation
@@ -238,9 +245,10 @@ public final class Conv2d: Layer {
 
     /// Thread part `part`'s backward plan for `batch` images of geometry `g`, made on first use.
     private func gradientPlan(part: Int, batch: Int, geometry g: ConvolutionGeometry, inputGradient: Bool) -> DirectConvolutionGradient? {
-        let key = BackwardPlanKey(part: part, batch: batch, height: g.height, width: g.width, inputGradient: inputGradient)
+        let key = BackwardPlanKey(part: part, batch: batch, height: g.height, width: g.width, inputGradient: inputGradient, precision: precision)
         if let made = backwardPlans[key] { return made }
-        let plan = DirectConvolutionGradient(batch: batch, geometry: g, outputChannels: outputChannels, inputGradient: inputGradient)
+        let plan = DirectConvolutionGradient(batch: batch, geometry: g, outputChannels: outputChannels, inputGradient: inputGradient,
+                                             precision: precision)
         backwardPlans[key] = .some(plan)
         return plan
     }

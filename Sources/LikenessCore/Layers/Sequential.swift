@@ -9,6 +9,14 @@ public final class Sequential: Layer {
         self.layers = layers
     }
 
+    /// The arithmetic of every convolution's oneDNN kernels, nested networks' included (`Conv2d.precision`).
+    public func setPrecision(_ precision: Precision) {
+        for (_, layer) in layers {
+            if let convolution = layer as? Conv2d { convolution.precision = precision }
+            if let network = layer as? Sequential { network.setPrecision(precision) }
+        }
+    }
+
     /// The layer under `name`, if any.
     public subscript(name: String) -> (any Layer)? { layers.first { $0.name == name }?.layer }
 

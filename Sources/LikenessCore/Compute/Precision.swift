@@ -1,0 +1,38 @@
+import CDNNL
+
+/// The arithmetic of the convolutions oneDNN runs for `Conv2d`: float32 throughout, or
+/// `y = Σ bf16(w) · bf16(x)` accumulated in float32, as PyTorch's bf16 autocast runs a
+/// convolution. With bfloat16 the inputs, weights and output gradients are rounded to bfloat16
+/// on their way into oneDNN's kernels; outputs, input and weight gradients come back in float32,
+/// and the optimiser keeps float32 weights (master weights). Layers oneDNN does not serve (a
+/// first convolution of fewer than `Conv2d.directTrainingChannels` channels in training, dense
+/// layers) stay float32.
+public enum Precision: String, Sendable, CaseIterable {
+    case float32 = "f32"
+    case bfloat16 = "bf16"
+
+    /// Whether this processor runs it in oneDNN's own kernels: bfloat16 needs AVX-512 BF16 or AMX.
+    public var isAvailable: Bool {
+        switch self {
+        case .float32: true
+        case .bfloat16: Self.hasBFloat16Kernels
+        }
+    }
+
+    /// oneDNN's name of the instruction set it runs on (`avx2`, `avx512_core`, `avx512_core_bf16`, `avx512_core_amx`).
+    public static var instructionSet: String {
+        let isa = dnnl_get_effective_cpu_isa()
+        let names: [(dnnl_cpu_isa_t, String)] = [(dnnl_cpu_isa_avx512_core_amx, "avx512_core_amx"), (dnnl_cpu_isa_avx512_core_bf16, "avx512_core_bf16"),
+                                                 (dnnl_cpu_isa_avx512_core_vnni, "avx512_core_vnni"), (dnnl_cpu_isa_avx512_core, "avx512_core"),
+                                                 (dnnl_cpu_isa_avx2, "avx2")]
+        return names.first { isa.rawValue & $0.0.rawValue == $0.0.rawValue }?.1 ?? "older than avx2"
+    }
+
+    private static let hasBFloat16Kernels: Bool = {
+        let bf16 = dnnl_cpu_isa_avx512_core_bf16.rawValue
+        return DNNLEngine.cpu != nil && dnnl_get_effective_cpu_isa().rawValue & bf16 == bf16
+    }()
+
+    /// oneDNN's data type for the operands this precision rounds.
+    var operandType: dnnl_data_type_t { self == .float32 ? dnnl_f32 : dnnl_bf16 }
+}
