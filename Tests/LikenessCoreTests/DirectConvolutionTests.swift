@@ -116,7 +116,8 @@ struct DirectConvolutionTests {
 
     /// The reference network's convolutions have a oneDNN kernel on every processor the project
     /// runs on (AVX2 or AVX-512), so inference never falls back to the product per image; in
-    /// training the first layer (one input channel) keeps it, the second takes oneDNN's.
+    /// training the first layer (one input channel) keeps it, the second takes oneDNN's. The
+    /// backward pass of the first layer takes oneDNN's kernel with AVX-512 only.
     @Test func theReferenceNetworksConvolutionsRunOnOneDNNKernels() throws {
         var rng = SeededGenerator(seed: 1)
         let conv1 = Conv2d(inputChannels: 1, outputChannels: 32, kernelSize: 3, padding: 1, activation: .relu, pooling: 2, rng: &rng)
@@ -126,5 +127,8 @@ struct DirectConvolutionTests {
             #expect(kernel.hasPrefix("jit") || kernel.hasPrefix("brg"), "\(kernel)")
         }
         #expect(conv1.directKernel(forInput: [128, 1, 28, 28], training: true) == nil)
+        #expect(conv2.directGradientKernel(forInput: [128, 32, 14, 14]) != nil)
+        let firstBackward = conv1.directGradientKernel(forInput: [128, 1, 28, 28])
+        #expect((firstBackward != nil) == Precision.instructionSet.hasPrefix("avx512"), "\(firstBackward ?? "no kernel") on \(Precision.instructionSet)")
     }
 }

@@ -20,13 +20,7 @@ public enum Precision: String, Sendable, CaseIterable {
     }
 
     /// oneDNN's name of the instruction set it runs on (`avx2`, `avx512_core`, `avx512_core_bf16`, `avx512_core_amx`).
-    public static var instructionSet: String {
-        let isa = dnnl_get_effective_cpu_isa()
-        let names: [(dnnl_cpu_isa_t, String)] = [(dnnl_cpu_isa_avx512_core_amx, "avx512_core_amx"), (dnnl_cpu_isa_avx512_core_bf16, "avx512_core_bf16"),
-                                                 (dnnl_cpu_isa_avx512_core_vnni, "avx512_core_vnni"), (dnnl_cpu_isa_avx512_core, "avx512_core"),
-                                                 (dnnl_cpu_isa_avx2, "avx2")]
-        return names.first { isa.rawValue & $0.0.rawValue == $0.0.rawValue }?.1 ?? "older than avx2"
-    }
+    public static var instructionSet: String { DNNL.instructionSet }
 
     private static let hasBFloat16Kernels: Bool = {
         let bf16 = dnnl_cpu_isa_avx512_core_bf16.rawValue

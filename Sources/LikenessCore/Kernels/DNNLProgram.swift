@@ -15,6 +15,15 @@ enum DNNL {
         return String(cString: name)
     }
 
+    /// oneDNN's name of the instruction set it runs on (`avx2`, `avx512_core`, `avx512_core_bf16`, `avx512_core_amx`).
+    static let instructionSet: String = {
+        let isa = dnnl_get_effective_cpu_isa()
+        let names: [(dnnl_cpu_isa_t, String)] = [(dnnl_cpu_isa_avx512_core_amx, "avx512_core_amx"), (dnnl_cpu_isa_avx512_core_bf16, "avx512_core_bf16"),
+                                                 (dnnl_cpu_isa_avx512_core_vnni, "avx512_core_vnni"), (dnnl_cpu_isa_avx512_core, "avx512_core"),
+                                                 (dnnl_cpu_isa_avx2, "avx2")]
+        return names.first { isa.rawValue & $0.0.rawValue == $0.0.rawValue }?.1 ?? "older than avx2"
+    }()
+
     /// Whether two memory descriptors describe the same layout.
     static func equal(_ a: dnnl_memory_desc_t, _ b: dnnl_memory_desc_t) -> Bool {
         var (a, b) = (a, b)

@@ -14,8 +14,9 @@
 /// own for the shape and the processor (`DirectConvolution`): blocks of images in the
 /// channel-blocked layouts of its AVX2 and AVX-512 kernels, the ReLU fused; in inference the
 /// pooling too, in training the layer pools the result itself to keep each maximum's place. The
-/// backward pass takes oneDNN's backward kernels (`DirectConvolutionGradient`). Training uses
-/// them for inputs of 8 channels or more; a first layer of fewer keeps the product per image.
+/// backward pass takes oneDNN's backward kernels (`DirectConvolutionGradient`). Training's
+/// forward pass uses them for inputs of 8 channels or more (a first layer of fewer keeps the
+/// product per image), its backward pass too, and with AVX-512 for a first layer of fewer.
 /// `precision` sets what oneDNN's kernels compute in (`Precision.bfloat16` where the processor
 /// has it); the layer's own product is float32.
 public final class Conv2d: Layer {
@@ -134,12 +135,22 @@ public final class Conv2d: Layer {
         return y
     }
 
-    /// The fewest input channels for which training runs oneDNN's kernels (a layout block): with
-    /// fewer, most of each block is padding, and on the reference network's first layer (one
-    /// channel) they measured slower than the product per image: 18 against 28 GFLOP/s forward
-    /// (its reorder back to NCHW before the layer's own pooling), 1–2 against 15 backward. Its
-    /// inference pass, pooled inside oneDNN, keeps the direct kernel.
+    /// The fewest input channels for which the forward pass in training runs oneDNN's kernels (a
+    /// layout block): with fewer, most of each block is padding, and on the reference network's
+    /// first layer (one channel) they measured slower than the product per image, with the reorder
+    /// back to NCHW before the layer's own pooling: 18 against 28 GFLOP/s (AVX2), 16 against 26
+    /// (AVX-512). Inference passes, pooled inside oneDNN, always take them.
     static let directTrainingChannels = 8
+
+    /// The fewest input channels for which the backward pass runs oneDNN's kernels: as the forward
+    /// pass with AVX2 (on the first layer oneDNN's backward ran at 1–2 GFLOP/s against 15), and
+    /// with AVX-512 for a layer that computes its input's gradient (oneDNN's for one channel ran at
+    /// 7.5 GFLOP/s); a layer that does not (a first layer) takes them at any count with AVX-512,
+    /// where the reference network's first layer's backward took 1.5 ms a step against 3.3 for the
+    /// product per image (AMD EPYC, 2026-12-06, `likeness-bench train --profile`).
+    static func directBackwardChannels(inputGradient: Bool) -> Int {
+        inputGradient || !DNNL.instructionSet.hasPrefix("avx512") ? directTrainingChannels : 1
+    }
 
     /// Images per call of a oneDNN plan: few enough that their convolution output stays in a
     /// core's L2 cache until it is pooled.
@@ -182,6 +193,15 @@ public final class Conv2d: Layer {
     public func directKernel(forInput inputShape: [Int], training: Bool = false) -> String? {
         if training && inputChannels < Self.directTrainingChannels { return nil }
         return plan(part: 0, batch: min(Self.directBatch, inputShape[0]), geometry: geometry(for: inputShape), pools: !training)?.implementation
+    }
+
+    /// The oneDNN kernel of the backward pass's weight gradient on an input of `inputShape`, for a
+    /// layer that computes no input gradient (a first layer), or nil where the layer's own product
+    /// per image runs.
+    public func directGradientKernel(forInput inputShape: [Int]) -> String? {
+        guard inputChannels >= Self.directBackwardChannels(inputGradient: false) else { return nil }
+        return gradientPlan(part: 0, batch: min(Self.directBatch, inputShape[0]), geometry: geometry(for: inputShape), inputGradient: false)?
+            .implementation
     }
 
     /// The forward pass by oneDNN's direct convolution, each thread taking its part of the batch
@@ -255,9 +275,9 @@ public final class Conv2d: Layer {
 
     /// oneDNN's backward plans for each thread part and images per call; empty where the product
     /// per image runs: where oneDNN has no kernel, and for inputs of fewer than
-    /// `directTrainingChannels` channels.
+    /// `directBackwardChannels(inputGradient:)` channels.
     private func directGradientPlans(geometry g: ConvolutionGeometry, batch n: Int, parts: Int, inputGradient: Bool) -> [[Int: DirectConvolutionGradient]] {
-        guard inputChannels >= Self.directTrainingChannels else { return [] }
+        guard inputChannels >= Self.directBackwardChannels(inputGradient: inputGradient) else { return [] }
         return Self.planTable(images: n, parts: parts, { gradientPlan(part: $0, batch: $1, geometry: g, inputGradient: inputGradient) }) ?? []
     }
 
