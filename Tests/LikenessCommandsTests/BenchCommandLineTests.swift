@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 import _LikenessTestSupport
+import Likeness
 
 /// `likeness-bench` end to end, with stand-in peers (shell scripts in place of a Python): the
 /// figure lines' schema, the median of the runs, the pairing of each run with the peer's and the
@@ -88,6 +89,30 @@ struct BenchCommandLineTests {
             #expect(zip(oursRuns, ratios).allSatisfy { abs($0 / 50 - $1) < 0.002 })
         }
         #expect(err.contains("train softmax: run 3/3"))
+    }
+
+    /// `train --precision bf16`: the peer is asked for bfloat16 autocast and the figures carry
+    /// `_bf16` and the precision; refused, naming the instruction set, without AVX-512 BF16 or AMX.
+    @Test func bfloat16TrainingIsMeasuredAgainstThePeersAutocast() throws {
+        let dir = try TemporaryFolder()
+        let arguments = ["train", "--threads", "2", "--batch", "16", "--steps", "1", "--runs", "1", "--precision", "bf16"]
+        guard Precision.bfloat16.isAvailable else {
+            let refused = try bench(arguments, in: dir.path, expectFailure: true)
+            #expect(refused.err.contains("needs a processor with AVX-512 BF16 or AMX"), "\(refused.err)")
+            return
+        }
+        let python = try fakePython("""
+            echo "$@" >> "\(dir.path)/peer-arguments.txt"
+            echo '{"name": "pytorch_train_softmax_bf16_images_per_s", "value": 50.0, "unit": "images/s", "torch": "9.9"}'
+            echo '{"name": "pytorch_train_embedding_bf16_images_per_s", "value": 50.0, "unit": "images/s", "torch": "9.9"}'
+            """, in: dir.path)
+        let run = try figures(try bench(arguments + ["--pytorch", python], in: dir.path).out)
+        #expect(run.lines.compactMap { $0["name"] as? String } == ["softmax", "embedding"].flatMap {
+            ["train_\($0)_bf16_images_per_s", "pytorch_train_\($0)_bf16_images_per_s", "train_\($0)_bf16_speedup_vs_pytorch"]
+        })
+        #expect(try figure("train_softmax_bf16_images_per_s", in: run.lines)["precision"] as? String == "bf16")
+        let peerArguments = try String(contentsOfFile: dir.path + "/peer-arguments.txt", encoding: .utf8)
+        #expect(peerArguments.components(separatedBy: "--precision bf16").count == 3, "\(peerArguments)")
     }
 
     /// `train --profile`: every layer's forward and backward, the loss and Adam, timed; the
