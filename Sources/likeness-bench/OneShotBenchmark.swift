@@ -124,7 +124,8 @@ struct OneShotBenchmark {
                                         .map { views in { try views(0, $0) } })
                 printDiagnostic("one-shot: seed \(seed), held out: " + zip(heldOut, result.novelRecall).map { "\(train.classNames[$0]) \(format($1))" }.joined(separator: ", ")
                                 + ", known macro recall \(format(OneShotEvaluation.mean(result.knownRecall))), balanced accuracy \(format(result.balancedAccuracy))"
-                                + (keptValidationRecall.count == heldOutResults.count + 1 ? "; kept epoch's validation recall@1 \(format(keptValidationRecall.last!))" : ""))
+                                + (keptValidationRecall.count == heldOutResults.count + 1
+                                    ? keptValidationRecall.last.map { "; kept epoch's validation recall@1 \(format($0))" } ?? "" : ""))
                 heldOutResults.append(result)
                 continue
             }
@@ -151,7 +152,7 @@ struct OneShotBenchmark {
         }
 
         var details = data.trainingDetails(head: "embedding").merging([
-            "draws": data.training.draws, "novel_classes": excluded.map { train.classNames[$0] },
+            "draws": data.training.draws, "novel_classes": novel.map { train.classNames[$0] },
             "enrolment": "known classes: FMNIST-LT training embeddings; novel: 1 validation image each",
             "seeds": seeds.map { Int($0) }, "setting": options.setting.rawValue, "loss": options.loss.rawValue,
             "backbone": backbone.rawValue,

@@ -3,7 +3,7 @@ import Likeness
 
 /// The arithmetic training runs its convolutions in (train, pretrain).
 struct PrecisionOptions: ParsableArguments {
-    @Option(help: ArgumentHelp("The convolutions' arithmetic: f32, or bf16 (their inputs, weights and gradients rounded to bfloat16, summed in float32, the weights kept and updated in float32: about twice those layers' speed on a processor with AVX-512 BF16 or AMX, refused on others). Dense layers and a first convolution of fewer than 8 channels stay f32.",
+    @Option(help: ArgumentHelp("The convolutions' arithmetic: f32, or bf16 (their inputs, weights and gradients rounded to bfloat16, summed in float32, the weights kept and updated in float32: about twice those layers' speed on a processor with AVX-512 BF16 or AMX, refused on others). Dense layers and the forward pass of a first convolution of fewer than 8 channels stay f32.",
                                valueName: "precision"))
     var precision: Precision = .float32
 

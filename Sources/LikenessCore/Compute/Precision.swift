@@ -4,9 +4,9 @@ import CDNNL
 /// `y = Σ bf16(w) · bf16(x)` accumulated in float32, as PyTorch's bf16 autocast runs a
 /// convolution. With bfloat16 the inputs, weights and output gradients are rounded to bfloat16
 /// on their way into oneDNN's kernels; outputs, input and weight gradients come back in float32,
-/// and the optimiser keeps float32 weights (master weights). Layers oneDNN does not serve (a
-/// first convolution of fewer than `Conv2d.directTrainingChannels` channels in training, dense
-/// layers) stay float32.
+/// and the optimiser keeps float32 weights (master weights). What oneDNN does not serve stays
+/// float32: dense layers, and in training the forward pass of a first convolution of fewer than
+/// `Conv2d.directTrainingChannels` channels (its backward pass too with AVX2).
 public enum Precision: String, Sendable, CaseIterable {
     case float32 = "f32"
     case bfloat16 = "bf16"
