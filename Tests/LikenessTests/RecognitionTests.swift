@@ -136,6 +136,19 @@ extension OneShotEvaluationTests {
                 (Tensor(shape: [validation.count, 4], scalars: validation.flatMap(\.0)), validation.map(\.1)))
     }
 
+    /// Per class (prototype index = class), the rows that are nearest their own class's prototype
+    /// (squared Euclidean distance, in Double) and the rows of each class.
+    static func nearestPrototypeTally(_ prototypes: [[Double]], rows: [[Double]], labels: [Int]) -> (hits: [Int], support: [Int]) {
+        var hits = [Int](repeating: 0, count: prototypes.count), support = hits
+        for (row, label) in zip(rows, labels) {
+            let distances = prototypes.map { p in zip(p, row).map { ($0 - $1) * ($0 - $1) }.reduce(0, +) }
+            let nearest = distances.indices.min { distances[$0] < distances[$1] }!
+            support[label] += 1
+            if nearest == label { hits[nearest] += 1 }
+        }
+        return (hits, support)
+    }
+
     /// The episodes by their definition, in Double: class `c` from its drawn even-position
     /// validation image, the others from their normalised training means; every validation row
     /// but `c`'s candidates to its nearest prototype.
@@ -155,13 +168,7 @@ extension OneShotEvaluationTests {
             for s in 0..<draws {
                 let shot = candidates[OneShotEvaluation.candidatesDrawn(draw: UInt64(s), counts: [candidates.count])[0]]
                 let prototypes = classes.map { k in k == c ? v[shot] : mean(training.labels.indices.filter { training.labels[$0] == k }.map { t[$0] }) }
-                var hits = [0, 0, 0], support = [0, 0, 0]
-                for r in tested {
-                    let distances = prototypes.map { p in zip(p, v[r]).map { ($0 - $1) * ($0 - $1) }.reduce(0, +) }
-                    let nearest = distances.indices.min { distances[$0] < distances[$1] }!
-                    support[validation.labels[r]] += 1
-                    if nearest == validation.labels[r] { hits[nearest] += 1 }
-                }
+                let (hits, support) = Self.nearestPrototypeTally(prototypes, rows: tested.map { v[$0] }, labels: tested.map { validation.labels[$0] })
                 let recalls = (0..<3).map { Double(hits[$0]) / Double(support[$0]) }
                 recall += recalls[c] / Double(draws)
                 balanced += recalls.reduce(0, +) / 3 / Double(draws)
@@ -200,13 +207,7 @@ extension OneShotEvaluationTests {
         for s in 0..<draws {
             let picks = OneShotEvaluation.candidatesDrawn(draw: UInt64(s), counts: candidates.map(\.count))
             let prototypes = [knownPrototype] + heldOut.indices.map { v[candidates[$0][picks[$0]]] }
-            var hits = [0, 0, 0], support = [0, 0, 0]
-            for r in tested {
-                let distances = prototypes.map { p in zip(p, v[r]).map { ($0 - $1) * ($0 - $1) }.reduce(0, +) }
-                let nearest = distances.indices.min { distances[$0] < distances[$1] }!
-                support[validation.labels[r]] += 1
-                if nearest == validation.labels[r] { hits[nearest] += 1 }
-            }
+            let (hits, support) = Self.nearestPrototypeTally(prototypes, rows: tested.map { v[$0] }, labels: tested.map { validation.labels[$0] })
             for c in 0..<3 { recall[c] += Double(hits[c]) / Double(support[c]) / Double(draws) }
             accuracy += Double(hits.reduce(0, +)) / Double(tested.count) / Double(draws)
         }
