@@ -25,9 +25,7 @@ struct SpeedOptions: ParsableArguments {
         for (name, value) in [("batch", batch), ("steps", steps), ("runs", runs)] where value < 1 {
             throw ValidationError("--\(name) must be at least 1, got \(value).")
         }
-        guard precision.isAvailable else {
-            throw ValidationError("--precision \(precision.rawValue) needs a processor with AVX-512 BF16 or AMX, and oneDNN runs \(Precision.instructionSet) here.")
-        }
+        if let why = precision.whyUnavailable { throw ValidationError("--precision \(precision.rawValue) \(why).") }
     }
 
     var arguments: [String] {

@@ -8,9 +8,8 @@ struct PrecisionOptions: ParsableArguments {
     var precision: Precision = .float32
 
     func validate() throws {
-        guard precision.isAvailable else {
-            throw ValidationError("--precision \(precision.rawValue) needs a processor with AVX-512 BF16 or AMX, and oneDNN runs \(Precision.instructionSet) here: "
-                                  + "train with --precision f32.")
+        if let why = precision.whyUnavailable {
+            throw ValidationError("--precision \(precision.rawValue) \(why): train with --precision f32.")
         }
     }
 

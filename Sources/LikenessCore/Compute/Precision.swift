@@ -19,6 +19,11 @@ public enum Precision: String, Sendable, CaseIterable {
         }
     }
 
+    /// Why this processor cannot run it, for a message naming the option; nil when it can.
+    public var whyUnavailable: String? {
+        isAvailable ? nil : "needs a processor with AVX-512 BF16 or AMX, and oneDNN runs \(Self.instructionSet) here"
+    }
+
     /// oneDNN's name of the instruction set it runs on (`avx2`, `avx512_core`, `avx512_core_bf16`, `avx512_core_amx`).
     public static var instructionSet: String { DNNL.instructionSet }
 
