@@ -75,6 +75,17 @@ public final class HDF5File: HDF5Container {
         location = HDF5Location(filePath: path, objectPath: "/", handle: HDF5Handle(identifier, kind: .file))
     }
 
+    /// The length of the open file in bytes, asked of the file itself: a path that is a link,
+    /// or was replaced since the file opened, does not change it.
+    public func byteCount() throws(HDF5Error) -> Int {
+        let context = location.context("read the file's length")
+        return try HDF5Library.withLock { () throws(HDF5Error) -> Int in
+            var length: hsize_t = 0
+            try context.check(H5Fget_filesize(try location.handle.identifier(context), &length))
+            return Int(clamping: length)
+        }
+    }
+
     /// Writes everything buffered for this file to disk.
     public func flush() throws(HDF5Error) {
         let context = location.context("flush")

@@ -156,8 +156,7 @@ public struct ModelArchive {
     /// weights of its dense layer (compressed at most as deflate can): a small file cannot make
     /// `load` build a large network only to find its weights missing.
     private static func requireRoom(for description: ModelDescription, in file: HDF5File) throws {
-        let attributes = try FileManager.default.attributesOfItem(atPath: file.path)
-        let fileBytes = (attributes[.size] as? NSNumber)?.intValue ?? 0
+        let fileBytes = try file.byteCount()
         let weightBytes = description.denseLayerWeightCount * MemoryLayout<Float>.size
         guard weightBytes / HDF5ReadLimit.inflationRatio <= fileBytes else {
             throw file.invalidAttribute(

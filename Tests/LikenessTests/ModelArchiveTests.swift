@@ -257,6 +257,23 @@ extension StorageTests {
             #expect(room.found == "201326592 bytes of weights in the dense layer alone")
         }
 
+        @Test func modelReachedThroughASymbolicLinkLoads() throws {
+            // The size check reads the open file's length: the link's own (8 bytes for "model.h5")
+            // would refuse a 28 × 28 network's 3 MB dense layer.
+            let folder = try TemporaryFolder()
+            let path = folder.file("model.h5")
+            let architecture = ModelDescription(backbone: .reference, head: .embedding(dimension: 64), channels: 1, height: 28, width: 28)
+            let network = architecture.makeNetwork(seed: 3)
+            try ModelArchive(network: network, architecture: architecture, classNames: ["a", "b"]).save(to: path)
+            let link = folder.file("link.h5")
+            try FileManager.default.createSymbolicLink(atPath: link, withDestinationPath: "model.h5")
+
+            let loaded = try ModelArchive.load(link)
+            #expect(loaded.architecture == architecture)
+            #expect(loaded.network.weightEntries().map(\.tensor) == network.weightEntries().map(\.tensor))
+            #expect(try HDF5File(openingAt: link).byteCount() == (try FileManager.default.attributesOfItem(atPath: path)[.size] as? Int))
+        }
+
         @Test(arguments: Backbone.allCases)
         func denseLayerWeightCountIsThatOfTheBuiltNetwork(backbone: Backbone) {
             for (height, width, head) in [(8, 8, Head.embedding(dimension: 4)), (27, 19, .softmax(classCount: 5))] {
