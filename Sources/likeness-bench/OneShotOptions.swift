@@ -19,8 +19,8 @@ struct OneShotOptions: ParsableArguments {
     @Option(help: ArgumentHelp("One-shot: relational distillation to this frozen likeness pretrain model.", valueName: "model"))
     var distill: String?
 
-    @Option(help: ArgumentHelp("One-shot: the distillation loss's weight.", valueName: "weight"))
-    var distillWeight: Float = 0.3
+    @Option(help: ArgumentHelp("One-shot: the distillation loss's weight (default: the weight PROTOCOL.md's held-out rule chooses in both settings).", valueName: "weight"))
+    var distillWeight: Float = 0.5
 
     @Option(help: ArgumentHelp("One-shot: what the pre-trained models saw, and the unlabelled images distillation takes: pool (the 55,000 non-validation training images, labels unused) or strict (the FMNIST-LT images of the known classes only).",
                                valueName: "setting"))
@@ -49,6 +49,13 @@ struct OneShotOptions: ParsableArguments {
         guard distillWeight > 0 && distillWeight.isFinite else { throw ValidationError("--distill-weight must be positive, not \(distillWeight).") }
         for (option, path) in [("--init", initialModel), ("--distill", distill)] {
             if let path, !FileManager.default.fileExists(atPath: path) { throw ValidationError("\(option) \(path): no such file.") }
+        }
+        // Before any training: a folder found missing only when the first network is saved costs the run.
+        for (option, folder) in [("--save-models", saveModels), ("--reuse-models", reuseModels)] {
+            var isFolder: ObjCBool = false
+            if let folder, !(FileManager.default.fileExists(atPath: folder, isDirectory: &isFolder) && isFolder.boolValue) {
+                throw ValidationError("\(option) \(folder): no such folder" + (option == "--save-models" ? " (create it first: mkdir \(folder))." : "."))
+            }
         }
     }
 

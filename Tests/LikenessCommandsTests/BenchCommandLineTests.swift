@@ -361,7 +361,7 @@ struct BenchCommandLineTests {
             echo "peer: epoch 1/1 done" >&2
             for measure in recall_sandal recall_sneaker accuracy known_macro_recall novel_precision; do
               printf '{"name": "pytorch_oneshot_strict_%s", "value": 0.25, "torch": "fake"}\n' "$measure"
-              printf '{"name": "pytorch_oneshot_strict_supcon_init_distill_%s", "value": 0.5, "runs": [0.5], "torch": "fake"}\n' "$measure"
+              printf '{"name": "pytorch_oneshot_strict_supcon_init_distill0.5_%s", "value": 0.5, "runs": [0.5], "torch": "fake"}\n' "$measure"
             done
             """, in: dir.path)
         let common = ["one-shot", "--epochs", "1", "--draws", "2", "--setting", "strict", "--loss", "supcon", "--init", "p.h5", "--pytorch", python]
@@ -370,12 +370,12 @@ struct BenchCommandLineTests {
         let run = try figures(output.out)
         let arguments = try String(contentsOfFile: dir.path + "/peer-arguments.txt", encoding: .utf8)
         for expected in ["--epochs 1 ", "--seed 0 ", "--seeds 1 ", "--draws 2 ", "--setting strict ",
-                         "--recipe simclr-supcon-distill --pretrain-epochs 1 --distill-weight 0.3"] {
+                         "--recipe simclr-supcon-distill --pretrain-epochs 1 --distill-weight 0.5"] {
             #expect(arguments.contains(expected), "\(arguments)")
         }
         for measure in ["recall_sandal", "recall_sneaker", "accuracy", "known_macro_recall", "novel_precision"] {
-            _ = try figure("oneshot_strict_supcon_init_distill_\(measure)", in: run.lines)
-            let twin = try figure("pytorch_oneshot_strict_supcon_init_distill_\(measure)", in: run.lines)
+            _ = try figure("oneshot_strict_supcon_init_distill0.5_\(measure)", in: run.lines)
+            let twin = try figure("pytorch_oneshot_strict_supcon_init_distill0.5_\(measure)", in: run.lines)
             #expect(twin["value"] as? Double == 0.5 && twin["peer"] as? String == "PyTorch fake", "\(twin)")
             #expect(twin["runs"] as? [Double] == [0.5] && twin["training_seconds"] == nil, "the peer's runs, not Likeness's times: \(twin)")
             #expect((twin["peer_recipe"] as? String ?? "").hasPrefix("--recipe simclr-supcon-distill"), "\(twin)")
@@ -412,6 +412,12 @@ struct BenchCommandLineTests {
         #expect(withDiscovery.err.contains("drop --discover"), "\(withDiscovery.err)")
         let withPeer = try bench(["one-shot", "--held-out", "--pytorch", "/usr/bin/python3"], in: dir.path, expectFailure: true)
         #expect(withPeer.err.contains("drop --pytorch and --refine-with"), "\(withPeer.err)")
+        // Refused before any training, not when the first network is saved.
+        let noFolder = try bench(["one-shot", "--save-models", "models"], in: dir.path, expectFailure: true)
+        #expect(noFolder.err.contains("--save-models models: no such folder (create it first: mkdir models)."), "\(noFolder.err)")
+        #expect(!noFolder.err.contains("training"), "\(noFolder.err)")
+        let noReuse = try bench(["one-shot", "--reuse-models", "models"], in: dir.path, expectFailure: true)
+        #expect(noReuse.err.contains("--reuse-models models: no such folder."), "\(noReuse.err)")
     }
 
     @Test func helpListsEveryMeasureAndAWrongOneIsRefused() throws {
