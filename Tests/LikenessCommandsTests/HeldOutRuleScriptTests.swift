@@ -10,7 +10,7 @@ import _LikenessTestSupport
 
     /// The two figures the rule reads of one run, as the bench writes them (seeds and runs in the same order).
     func lines(weight: Float?, setting: String = "pool", seeds: [Int], novel: [Double], known: [Double]) throws -> String {
-        let recipe = weight == nil ? "" : "_supcon_init_distill\(weight!)"
+        let recipe = weight.map { "_supcon_init_distill\($0)" } ?? ""
         return try [("heldout_novel_recall", novel), ("heldout_known_macro_recall", known)].map { measure, runs in
             var line: [String: Any] = ["name": "oneshot\(recipe)_\(measure)", "seeds": seeds, "runs": runs,
                                        "value": runs.reduce(0, +) / Double(runs.count), "setting": setting,

@@ -66,7 +66,7 @@ struct PretrainCommandLineTests {
             return
         }
         #expect(settings.loss == "SupervisedContrastiveLoss(temperature: 0.1)" && settings.margin == nil, "\(settings)")
-        #expect(settings.distillation?.contains("weight 0.3") == true && settings.distillation?.contains("pool images") == true, "\(settings)")
+        #expect(settings.distillation?.contains("weight 0.5") == true && settings.distillation?.contains("pool images") == true, "\(settings)")
         #expect(model.training?.settings?.initialization?.contains(pretrained.network.weightDigest) == true)
 
         // Started from the pre-trained backbone: one epoch at 1e-3 moves conv1 a little; the

@@ -12,8 +12,8 @@ struct PretrainedStartOptions: ParsableArguments {
                                valueName: "model"))
     var distill: String?
 
-    @Option(parsing: .unconditional, help: ArgumentHelp("The distillation loss's weight beside the metric loss.", valueName: "weight"))
-    var distillWeight: Float = 0.3
+    @Option(parsing: .unconditional, help: ArgumentHelp("The distillation loss's weight beside the metric loss (default: the weight docs/PROTOCOL.md chooses on held-out classes; more keeps more of the pre-trained network, at the known classes' expense).", valueName: "weight"))
+    var distillWeight: Float = 0.5
 
     @Option(parsing: .unconditional, help: ArgumentHelp("The temperature of the similarity softmaxes distillation compares.", valueName: "temperature"))
     var distillTemperature: Float = 0.1
