@@ -52,6 +52,11 @@ struct DiscoverCommandLineTests {
         let trained = try runLikeness(["train", shapes + "/train", "--exclude-classes", "triangle", "--discovered", "discovered.h5",
                                        "--epochs", "1", "-P", "3", "-K", "4", "-o", "second.h5"] + common, in: dir.path)
         #expect(trained.err.contains("\(found.count) images of discovered classes added to the training images"), "\(trained.err)")
+        // Cross has too few images for the 10% split to give it one; the discovered classes have none by nature.
+        #expect(trained.err.contains("train: no validation image of class 1 (cross) (the 10% split gives none to a class of fewer than 5 images): its recall"),
+                "\(trained.err)")
+        #expect(trained.err.contains("train: the discovered classes 5 (discovered 1), 6 (discovered 2) have no validation images (those are labelled): "
+                                     + "their recall is not in the validation score"), "\(trained.err)")
         let model = try ModelArchive.load(dir.file("second.h5"))
         let knownNames = try ModelArchive.load(dir.file("embedder.h5")).classNames
         #expect(model.classNames == knownNames + ["discovered 1", "discovered 2"])

@@ -252,15 +252,24 @@ extension LikenessCommand {
                     : trainedValidation > 0 ? "their recall@1 is reported apart each epoch (untrained classes) and does not choose the epoch kept"
                     : "without images of trained classes beside them they are not measured"))
             }
+            let splitReason = " (the 10% split gives none to a class of fewer than 5 images)"
             if trainedValidation == 0 {
-                printDiagnostic("train: no validation image of a trained class"
-                                + (data.validation == nil ? " (the 10% split gives none to a class of fewer than 5 images)" : "")
+                printDiagnostic("train: no validation image of a trained class" + (selection.validationIsSplit ? splitReason : "")
                                 + ": no early stopping, the last epoch is kept")
-            } else if case let missing = selection.trainedClassesWithoutValidation, !missing.isEmpty {
-                printDiagnostic("train: no validation image of class\(missing.count == 1 ? "" : "es") "
-                                + missing.map { "\($0) (\(dataset.classNames[$0]))" }.joined(separator: ", ")
-                                + (data.validation == nil ? " (the 10% split gives none to a class of fewer than 5 images)" : "")
-                                + ": \(missing.count == 1 ? "its" : "their") recall is not in the validation score")
+            } else {
+                let missing = selection.trainedClassesWithoutValidation
+                let named = { (classes: [Int]) in classes.map { "\($0) (\(dataset.classNames[$0]))" }.joined(separator: ", ") }
+                let discovered = missing.filter(selection.discoveredClasses.contains)
+                if case let other = missing.filter({ !discovered.contains($0) }), !other.isEmpty {
+                    printDiagnostic("train: no validation image of class\(other.count == 1 ? "" : "es") " + named(other)
+                                    + (selection.validationIsSplit ? splitReason : "")
+                                    + ": \(other.count == 1 ? "its" : "their") recall is not in the validation score")
+                }
+                if !discovered.isEmpty {
+                    printDiagnostic("train: the discovered class\(discovered.count == 1 ? "" : "es") " + named(discovered)
+                                    + " \(discovered.count == 1 ? "has" : "have") no validation images (those are labelled): "
+                                    + "\(discovered.count == 1 ? "its" : "their") recall is not in the validation score")
+                }
             }
         }
 

@@ -43,6 +43,10 @@ struct TrainingDataOptions: ParsableArguments {
         /// The classes of one training image, left out of training and validation: each class
         /// and the index of its image.
         var singleImageClasses: [(label: Int, image: Int)]
+        /// Whether the validation images are 10% of the training images (no other validation set).
+        var validationIsSplit = false
+        /// The classes `--discovered` added, which no validation image can have.
+        var discoveredClasses: Range<Int> = 0..<0
 
         /// The validation set's classes that the training set lacks.
         var extraClassNames: ArraySlice<String> { validationSet.classNames[dataset.classNames.count...] }
@@ -130,6 +134,7 @@ struct TrainingDataOptions: ParsableArguments {
             : selection.validationSet.relabelled(classNames: combined.classNames + selection.extraClassNames)
         selection.dataset = combined
         selection.train += (t.count..<combined.count)
+        selection.discoveredClasses = t.classNames.count..<classNames.count
         let counts = found.classCounts(of: 0..<found.count)
         printDiagnostic("train: \(found.count) images of discovered classes added to the training images ("
                         + counts.indices.map { "\(found.classNames[$0]) \(counts[$0])" }.joined(separator: ", ") + ")")
@@ -153,6 +158,7 @@ struct TrainingDataOptions: ParsableArguments {
         var train = loaded.selection.filter { !excluded.contains(loaded.dataset.labels[$0]) }
         var validationSet: Dataset
         var held: [Int]
+        var isSplit = false
         if let spec = validation {
             let t = loaded.dataset
             let other = try DatasetSource(parsing: spec, directory: data.dataDirectory)
@@ -174,10 +180,13 @@ struct TrainingDataOptions: ParsableArguments {
                                                 validationFraction: 0.1, testFraction: 0, seed: seed, subset: train)
             validationSet = loaded.dataset
             (train, held) = (split.train, split.validation)
+            isSplit = true
         }
         held = held.filter { !excluded.contains(validationSet.labels[$0]) }
-        return Selection(source: source, dataset: loaded.dataset, train: train, validationSet: validationSet, validation: held,
-                         singleImageClasses: [])
+        var selection = Selection(source: source, dataset: loaded.dataset, train: train, validationSet: validationSet, validation: held,
+                                  singleImageClasses: [])
+        selection.validationIsSplit = isSplit
+        return selection
     }
 }
 
