@@ -183,10 +183,8 @@ struct TrainingDataOptions: ParsableArguments {
             isSplit = true
         }
         held = held.filter { !excluded.contains(validationSet.labels[$0]) }
-        var selection = Selection(source: source, dataset: loaded.dataset, train: train, validationSet: validationSet, validation: held,
-                                  singleImageClasses: [])
-        selection.validationIsSplit = isSplit
-        return selection
+        return Selection(source: source, dataset: loaded.dataset, train: train, validationSet: validationSet, validation: held,
+                         singleImageClasses: [], validationIsSplit: isSplit)
     }
 }
 
