@@ -20,7 +20,7 @@ FLOOR_MARGIN = 0.01
 
 
 def recipe_key(line):
-    """(setting, weight) for a distilled run, ("any", None) for the triplet reference."""
+    """(setting, weight) for a distilled run, ("reference", None) for the triplet reference, None for other lines."""
     if line.get("loss") == "triplet" and not line.get("distill"):
         return ("reference", None)
     match = re.search(r"weight ([0-9.]+)", line.get("distill") or "")
